@@ -1,0 +1,115 @@
+# sockit — top-level build: libsockit, the services, the sockit command,
+# the examples, the tests.  `make check` and `make demo` are the two
+# commands a fresh Debian machine needs; see README.md.
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+SAN     ?=
+
+WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu17 $(WARN)
+LDLIBS   = -luring -lmnl -lpthread -lm
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC  = $(wildcard lib/*.c)
+SVC_SRC  = $(wildcard services/*.c)
+CLI_SRC  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+EX_SRC   = $(filter-out examples/frame.c,$(wildcard examples/*.c))
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_A    = $(BUILD)/libsockit.a
+SVC_A    = $(BUILD)/libsockit-services.a
+CLI_A    = $(BUILD)/libsockit-cli.a
+SOCKIT   = $(BUILD)/sockit
+EXAMPLES = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
+UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+
+.PHONY: all tests examples check demo bench clean install deps fuzz compile_commands.json
+all: $(SOCKIT) $(LIB_A) $(EXAMPLES)
+examples: $(EXAMPLES)
+tests: $(UNITS) $(HELPERS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(SVC_A): $(call obj,$(SVC_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(CLI_A): $(call obj,$(CLI_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SOCKIT): $(call obj,src/main.c) $(CLI_A) $(SVC_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Examples are libc-only teaching programs: no libsockit, no -D_GNU_SOURCE
+# beyond what each file asks for itself.  frame.c is shared by the Caesar pair.
+EX_CFLAGS = -std=gnu17 $(WARN) $(filter-out -std=%,$(CFLAGS))
+$(BUILD)/examples/caesar_%: examples/caesar_%.c examples/frame.c examples/frame.h
+	@mkdir -p $(dir $@)
+	$(CC) $(EX_CFLAGS) $(LDFLAGS) -o $@ $< examples/frame.c
+$(BUILD)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EX_CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(CLI_A) $(SVC_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+deps:
+	@scripts/install-deps.sh check
+
+# The suite runs twice: a normal -O2 build, then everything rebuilt and run
+# again under AddressSanitizer and UndefinedBehaviorSanitizer.
+check: deps
+	$(MAKE) all tests BUILD=build
+	scripts/run-tests.sh build
+	$(MAKE) all tests BUILD=build-asan SAN=1
+	scripts/run-tests.sh build-asan
+
+demo:
+	@scripts/install-deps.sh demo
+	$(MAKE) all BUILD=build
+	scripts/demo.sh build
+
+bench:
+	@scripts/install-deps.sh bench
+	$(MAKE) all BUILD=build
+	bench/run.sh build
+
+fuzz:
+	@scripts/install-deps.sh check
+	scripts/fuzz.sh
+
+compile_commands.json:
+	bear -- $(MAKE) -B all tests
+
+install: $(SOCKIT) $(LIB_A)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/sockit
+	install -m 755 $(SOCKIT) $(DESTDIR)$(PREFIX)/bin/sockit
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libsockit.a
+	install -m 644 include/sockit/*.h $(DESTDIR)$(PREFIX)/include/sockit/
+
+clean:
+	rm -rf build build-asan build-fuzz compile_commands.json
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

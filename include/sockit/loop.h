@@ -1,0 +1,101 @@
+/* loop.h — the event loop: fd-indexed I/O events, timers, signals.
+ *
+ * Shaped like Redis's ae: one table indexed by fd, level-triggered epoll
+ * underneath, callbacks run from sk_loop_run().  Timers are intrusive
+ * (struct sk_timer lives in the caller's object) in a binary min-heap, so
+ * ten thousand connects each with its own timeout cost no allocation and
+ * O(log n) per start/stop.  Signals arrive through a signalfd and run as
+ * ordinary callbacks, never in signal context.
+ *
+ * Costs: add/mod/del are one epoll_ctl each (a mod that changes nothing
+ * is free); a wakeup handles at most SK_LOOP_MAX_EVENTS events; the loop
+ * never blocks when a timer is due. */
+#ifndef SOCKIT_LOOP_H
+#define SOCKIT_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sk_loop;
+
+enum { SK_READ = 1, SK_WRITE = 2 };
+
+/* Events one epoll_wait returns at most: the cap on work per wakeup. */
+#define SK_LOOP_MAX_EVENTS 512
+
+/* I/O callback: events is SK_READ|SK_WRITE as reported (errors and hangup
+ * are reported as both, so the handler's read or write sees them). */
+typedef void sk_io_fn(struct sk_loop *loop, int fd, int events, void *data);
+
+struct sk_timer;
+typedef void sk_timer_fn(struct sk_loop *loop, struct sk_timer *t);
+
+/* A timer lives inside the caller's object; zero it (or sk_timer_init)
+ * before first use.  Fields are the loop's. */
+struct sk_timer {
+	uint64_t due;       /* monotonic ms */
+	size_t slot;        /* heap index + 1; 0 when not armed */
+	sk_timer_fn *fn;
+	void *data;
+};
+
+typedef void sk_signal_fn(struct sk_loop *loop, int signo, void *data);
+
+/* Create a loop for fds below setsize (it grows when a larger fd comes).
+ * Returns NULL with errno. */
+struct sk_loop *sk_loop_new(int setsize);
+
+/* Free the loop (the fds registered on it are the caller's). */
+void sk_loop_free(struct sk_loop *loop);
+
+/* Watch fd for events (SK_READ|SK_WRITE, may be 0 to park it), calling fn.
+ * Re-adding a watched fd replaces its callback and mask.  0 or -1. */
+int sk_loop_add(struct sk_loop *loop, int fd, int events, sk_io_fn *fn,
+                void *data);
+
+/* Change the events watched on fd; no syscall when unchanged. 0 or -1. */
+int sk_loop_mod(struct sk_loop *loop, int fd, int events);
+
+/* Current event mask of fd (0 when not watched). */
+int sk_loop_events(const struct sk_loop *loop, int fd);
+
+/* Stop watching fd.  Call before close(fd).  Safe from a callback: events
+ * already fetched for fd in this wakeup are dropped. */
+void sk_loop_del(struct sk_loop *loop, int fd);
+
+/* Arm t to fire once after ms milliseconds (re-arming moves it). */
+void sk_timer_start(struct sk_loop *loop, struct sk_timer *t, uint64_t ms,
+                    sk_timer_fn *fn, void *data);
+
+/* Disarm t; harmless when not armed. */
+void sk_timer_stop(struct sk_loop *loop, struct sk_timer *t);
+
+/* Whether t is armed. */
+static inline bool sk_timer_armed(const struct sk_timer *t) { return t->slot != 0; }
+
+/* Run fn on the loop when signo arrives (blocks it for normal delivery in
+ * this thread).  Call before starting other threads so they inherit the
+ * mask.  0 or -1. */
+int sk_loop_on_signal(struct sk_loop *loop, int signo, sk_signal_fn *fn,
+                      void *data);
+
+/* Run until sk_loop_stop(); returns 0, or -1 if epoll fails. */
+int sk_loop_run(struct sk_loop *loop);
+
+/* Run one iteration, waiting at most timeout_ms (-1: until an event or
+ * timer).  Returns events handled, or -1. */
+int sk_loop_once(struct sk_loop *loop, int timeout_ms);
+
+/* Make sk_loop_run() return after the current iteration.  Thread-safe:
+ * another thread may stop a loop (it wakes it through an eventfd). */
+void sk_loop_stop(struct sk_loop *loop);
+
+/* The loop's cached monotonic time in ms, updated each wakeup. */
+uint64_t sk_loop_now(const struct sk_loop *loop);
+
+/* Monotonic clock in ms and in ns, uncached. */
+uint64_t sk_now_ms(void);
+uint64_t sk_now_ns(void);
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# install-deps.sh PROFILE — install the Debian packages a make target needs,
+# only those missing, with one `apt-get update` first.  PROFILE is check,
+# demo or bench.
+set -eu
+
+base="gcc make libc6-dev liburing-dev libmnl-dev"
+case "${1:-check}" in
+demo)  pkgs="$base python3" ;;
+check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
+             ncat nmap iproute2 nftables ethtool tmux valgrind util-linux
+             procps net-tools clang" ;;
+bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
+             iproute2 nftables ethtool util-linux net-tools" ;;
+*) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in *" installed") ;; *) missing="$missing $p" ;; esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: missing packages:$missing (run as root, or install them)" >&2
+	exit 1
+fi
+echo "install-deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# xinetd's postinst starts the daemon; the bench runs its own instance.
+apt-get install -y -q --no-install-recommends $missing

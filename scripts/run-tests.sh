@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# run-tests.sh BUILD_DIR — run every unit test binary and the end-to-end
+# suite against the binaries in BUILD_DIR, and print one closing line
+# "N passed, N failed".
+set -uo pipefail
+build=${1:-build}
+cd "$(dirname "$0")/.."
+export SOCKIT_BUILD=$PWD/$build
+case "$build" in *asan*) export SOCKIT_SAN=1 ;; esac
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0 failed=0
+echo "== unit tests ($build)"
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	if timeout 120 "$t"; then
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $t"; failed=$((failed + 1))
+	fi
+done
+
+echo "== end-to-end tests ($build)"
+log=$(mktemp)
+timeout 1200 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+e2e_passed=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+e2e_failed=$(grep -Eo '[0-9]+ (failed|error)' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+passed=$((passed + e2e_passed))
+failed=$((failed + e2e_failed))
+[ "$rc" -ne 0 ] && [ "$e2e_failed" -eq 0 ] && failed=$((failed + 1))
+echo "$build: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
