@@ -1,0 +1,24 @@
+/* commands.h — every sockit subcommand's entry point, and the CLI helpers
+ * they share.  Each subcommand lives in src/cmd_NAME.c. */
+#ifndef SOCKIT_COMMANDS_H
+#define SOCKIT_COMMANDS_H
+
+#include <stdio.h>
+
+/* Exit statuses of every subcommand (DESIGN.md). */
+enum { EXIT_OK = 0, EXIT_NETWORK = 1, EXIT_USAGE = 2 };
+
+/* A subcommand: argv[0] is its name; returns the exit status. */
+typedef int cmd_fn(int argc, char **argv);
+
+int cmd_serve(int argc, char **argv);
+int cmd_echo(int argc, char **argv);
+
+/* Print "sockit: " + message + "\n" on stderr; returns status, so
+ * `return die(EXIT_USAGE, ...)` reads as what it does. */
+int die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether argv[i] asks for help (-h, --help). */
+int is_help(const char *arg);
+
+#endif

@@ -1,0 +1,44 @@
+/* main.c — the sockit command: find the subcommand and run it. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+	const char *name;
+	cmd_fn *run;
+	const char *summary;
+};
+
+/* One row per subcommand, in the order --help lists them. */
+static const struct command commands[] = {
+	{ "serve",   cmd_serve,   "run the echo, greet, caesar, ... servers" },
+	{ "echo",    cmd_echo,    "send a message, print the echo (tcp/udp/unix)" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: sockit COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'sockit COMMAND --help' describes each one.\n"
+	             "Endpoints: tcp://HOST:PORT udp://HOST:PORT unix:PATH "
+	             "unix:@NAME unixgram:PATH HOST:PORT\n"
+	             "Exit status: 0 success, 1 network failure, 2 bad usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	/* A peer that closes early must be an EPIPE error, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2)
+		return usage(stderr), EXIT_USAGE;
+	if (is_help(argv[1]))
+		return usage(stdout), EXIT_OK;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	return die(EXIT_USAGE, "unknown command '%s' (try 'sockit --help')", argv[1]);
+}
