@@ -56,8 +56,19 @@ static void greet_open(struct svc_conn *c)
 	uint64_t ms = c->opt && c->opt->read_timeout_ms ? c->opt->read_timeout_ms
 	                                                : GREET_TIMEOUT_DEFAULT_MS;
 
-	svc_send(c, banner, strlen(banner));
-	svc_send(c, "\n", 1);
+	char line[1024];
+	size_t n = strlen(banner);
+
+	/* One send, so the greeting arrives in one segment for clients that
+	 * read it with a single recv (the tutorial's). */
+	if (n < sizeof line) {
+		memcpy(line, banner, n);
+		line[n] = '\n';
+		svc_send(c, line, n + 1);
+	} else {
+		svc_send(c, banner, n);
+		svc_send(c, "\n", 1);
+	}
 	svc_log(c, "greet: greeted %s", c->peer ? c->peer : "?");
 	/* The timer runs from the greeting, not from the last byte, so a
 	 * client trickling bytes cannot hold the connection open longer. */

@@ -82,6 +82,9 @@ static int parse_mode(const char *s, char *mode)
 	return 0;
 }
 
+/* Options may come before and after the ENDPOINT, but not after MODE:
+ * from there on every word is SHIFT or MESSAGE, so a negative SHIFT or a
+ * message starting with '-' needs no quoting. */
 static int parse_options(int argc, char **argv, struct caesar_run *r)
 {
 	static const struct option longopts[] = {
@@ -90,35 +93,40 @@ static int parse_options(int argc, char **argv, struct caesar_run *r)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool have_endpoint = false;
 	int c;
 
 	r->o = (struct client_opts){ "tcp://127.0.0.1:5555", 5000, 0, false };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:jh", longopts, NULL)) != -1) {
-		if (c == 't') {
+	for (;;) {
+		c = getopt_long(argc, argv, "+:t:jh", longopts, NULL);
+		if (c == -1) {
+			if (have_endpoint || optind >= argc || parse_mode(argv[optind], &r->mode) == 0)
+				return 0;
+			r->o.endpoint = argv[optind++];
+			have_endpoint = true;
+		} else if (c == 't') {
 			if (client_parse_int("caesar", "timeout", optarg, 1, 3600000,
 			                     &r->o.timeout_ms) < 0)
 				return -1;
-		} else if (c == 'j')
+		} else if (c == 'j') {
 			r->o.json = true;
-		else if (c == 'h')
+		} else if (c == 'h') {
 			return caesar_help(stdout), 1;
-		else
+		} else {
 			return bad_option("caesar", c, argv), -1;
+		}
 	}
-	return 0;
 }
 
-/* [ENDPOINT] MODE SHIFT MESSAGE...: returns the index of the first
- * message word, or -1 after a usage error. */
+/* MODE SHIFT MESSAGE...: returns the index of the first message word, or
+ * -1 after a usage error. */
 static int parse_positionals(int argc, char **argv, struct caesar_run *r)
 {
 	int i = optind;
 	int shift;
 
-	if (i < argc && parse_mode(argv[i], &r->mode) < 0)
-		r->o.endpoint = argv[i++];
 	if (i >= argc || parse_mode(argv[i], &r->mode) < 0)
 		return die(EXIT_USAGE, "caesar: expected encrypt or decrypt%s%s%s "
 		           "(try --help)", i < argc ? ", not '" : "",
@@ -139,7 +147,7 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 {
 	char head[4];
 
-	if (memchr(msg, '.', len)) {
+	if (len > 0 && memchr(msg, '.', len)) {
 		r->status = EXIT_USAGE;
 		if (r->from_stdin)
 			return die(EXIT_USAGE, "caesar: stdin line %zu contains '.', "
@@ -152,12 +160,14 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 	p->msg = malloc(len ? len : 1);
 	if (!p->msg)
 		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
-	memcpy(p->msg, msg, len);
+	if (len > 0)
+		memcpy(p->msg, msg, len);
 	p->len = len;
 	r->qcount++;
 	r->inflight += len + 4;
 	snprintf(head, sizeof head, "%c%02u", r->mode, r->nn);
-	if (sk_buf_append(&r->out, head, 3) < 0 || sk_buf_append(&r->out, msg, len) < 0 ||
+	if (sk_buf_append(&r->out, head, 3) < 0 ||
+	    (len > 0 && sk_buf_append(&r->out, msg, len) < 0) ||
 	    sk_buf_append(&r->out, ".", 1) < 0)
 		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
 	return 0;
@@ -168,9 +178,9 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 static int take_lines(struct caesar_run *r)
 {
 	while (r->qcount < WINDOW_REQS && (r->qcount == 0 || r->inflight < WINDOW_BYTES)) {
-		char *s = sk_buf_head(&r->lines);
 		size_t avail = sk_buf_len(&r->lines);
-		char *nl = memchr(s, '\n', avail);
+		char *s = avail ? sk_buf_head(&r->lines) : NULL;
+		char *nl = avail ? memchr(s, '\n', avail) : NULL;
 		if (!nl && !(r->stdin_eof && avail > 0)) {
 			if (avail <= LINE_MAX_BYTES)
 				return 0;
@@ -259,9 +269,9 @@ static int take_replies(struct caesar_run *r)
 {
 	while (r->qcount > 0) {
 		struct pending *p = &r->q[r->qhead];
-		const char *rec = sk_buf_head(&r->in);
 		size_t avail = sk_buf_len(&r->in);
-		const char *dot = memchr(rec, '.', avail);
+		const char *rec = avail ? sk_buf_head(&r->in) : NULL;
+		const char *dot = avail ? memchr(rec, '.', avail) : NULL;
 		if (!dot) {
 			if (avail > p->len + 1024)
 				return reply_error(r, rec, avail);
@@ -378,12 +388,13 @@ static int add_words(struct caesar_run *r, int argc, char **argv, int first)
 
 	for (int i = first; i < argc && rc == 0; i++)
 		if ((i > first && sk_buf_append(&msg, " ", 1) < 0) ||
-		    sk_buf_append(&msg, argv[i], strlen(argv[i])) < 0)
+		    (argv[i][0] && sk_buf_append(&msg, argv[i], strlen(argv[i])) < 0))
 			rc = -1;
 	if (rc < 0)
 		die(EXIT_NETWORK, "caesar: out of memory");
 	else
-		rc = add_request(r, sk_buf_head(&msg), sk_buf_len(&msg));
+		rc = add_request(r, sk_buf_len(&msg) ? sk_buf_head(&msg) : "",
+		                 sk_buf_len(&msg));
 	sk_buf_free(&msg);
 	return rc;
 }
