@@ -1,26 +1,37 @@
 /* caesar.c — the Caesar service: requests `(e|d)NN<message>.`, replies
  * `<shifted message>.`, several per connection; the transform and the
  * resumable request parser are pure functions (caesar.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "caesar.h"
 #include "service.h"
 
-/* Branch-light so the compiler can vectorise it: the subtraction wraps
- * for non-letters, which then fail the < 26 test and pass unchanged. */
+/* The shift as 26 tables of 256 bytes, built by the compiler: one load
+ * per byte runs at several GB/s, where the arithmetic with its % 26 and
+ * branches managed a few hundred MB/s (the Caesar service must keep up
+ * with echo).  Non-letters map to themselves. */
+#define CS(s, c) (unsigned char)((c) >= 'a' && (c) <= 'z' ? 'a' + ((c) - 'a' + (s)) % 26 \
+                 : (c) >= 'A' && (c) <= 'Z' ? 'A' + ((c) - 'A' + (s)) % 26 : (c))
+#define C4(s, b) CS(s, b), CS(s, (b) + 1), CS(s, (b) + 2), CS(s, (b) + 3)
+#define C16(s, b) C4(s, b), C4(s, (b) + 4), C4(s, (b) + 8), C4(s, (b) + 12)
+#define C64(s, b) C16(s, b), C16(s, (b) + 16), C16(s, (b) + 32), C16(s, (b) + 48)
+#define C256(s) { C64(s, 0), C64(s, 64), C64(s, 128), C64(s, 192) }
+
+static const unsigned char shift_table[26][256] = {
+	C256(0), C256(1), C256(2), C256(3), C256(4), C256(5), C256(6),
+	C256(7), C256(8), C256(9), C256(10), C256(11), C256(12), C256(13),
+	C256(14), C256(15), C256(16), C256(17), C256(18), C256(19), C256(20),
+	C256(21), C256(22), C256(23), C256(24), C256(25),
+};
+
 void caesar_shift(char *out, const char *in, size_t n, unsigned shift)
 {
-	shift %= 26;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		unsigned lo = (unsigned)(c - 'a'), up = (unsigned)(c - 'A');
-		if (lo < 26)
-			c = (unsigned char)('a' + (lo + shift) % 26);
-		else if (up < 26)
-			c = (unsigned char)('A' + (up + shift) % 26);
-		out[i] = (char)c;
-	}
+	const unsigned char *t = shift_table[shift % 26];
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)t[(unsigned char)in[i]];
 }
 
 unsigned caesar_forward(char mode, unsigned nn)
@@ -77,36 +88,40 @@ static size_t step_header(struct caesar_parser *p, char c,
 }
 
 /* Message bytes up to the '.' or the end of the input, whichever is
- * first; the '.' itself is a separate event. */
+ * first; with the '.', the request is complete (out->end). */
 static size_t step_body(struct caesar_parser *p, const char *in, size_t len,
                         struct caesar_out *out)
 {
 	char why[48];
-
-	if (in[0] == '.') {
-		p->state = CAESAR_MODE;
-		p->nn = 0;
-		out->event = CAESAR_END;
-		return 1;
-	}
 	const char *dot = memchr(in, '.', len);
 	size_t n = dot ? (size_t)(dot - in) : len;
+
 	if (n > p->max - p->seen) {
 		snprintf(why, sizeof why, "message longer than %zu bytes", p->max);
 		return fail(p, out, why);
 	}
-	p->seen += n;
 	out->event = CAESAR_DATA;
 	out->data = in;
 	out->len = n;
-	return n;
+	if (!dot) {
+		p->seen += n;
+		return n;
+	}
+	out->end = true;
+	p->state = CAESAR_MODE;
+	p->nn = 0;
+	return n + 1;
 }
 
+/* A whole request in one segment is one call: header, message and '.'. */
 size_t caesar_step(struct caesar_parser *p, const char *in, size_t len,
                    struct caesar_out *out)
 {
+	size_t used = 0;
+
 	out->data = NULL;
 	out->len = 0;
+	out->end = false;
 	out->why = NULL;
 	if (p->state == CAESAR_FAILED) {
 		out->event = CAESAR_ERROR;
@@ -114,13 +129,19 @@ size_t caesar_step(struct caesar_parser *p, const char *in, size_t len,
 		return 0;
 	}
 	out->event = CAESAR_MORE;
-	if (len == 0)
-		return 0;
-	if (p->state == CAESAR_BODY)
-		return step_body(p, in, len, out);
-	size_t used = 0;
+	if (p->state == CAESAR_MODE && len >= 3 && (in[0] == 'e' || in[0] == 'd') &&
+	    in[1] >= '0' && in[1] <= '9' && in[2] >= '0' && in[2] <= '9') {
+		/* The usual case, a whole header at hand: skip the byte loop. */
+		p->shift = caesar_forward(in[0], (unsigned)(in[1] - '0') * 10 +
+		                                 (unsigned)(in[2] - '0'));
+		p->seen = 0;
+		p->state = CAESAR_BODY;
+		used = 3;
+	}
 	while (used < len && p->state != CAESAR_BODY && out->event == CAESAR_MORE)
 		used += step_header(p, in[used], out);
+	if (used < len && p->state == CAESAR_BODY)
+		used += step_body(p, in + used, len - used, out);
 	return used;
 }
 
@@ -132,45 +153,66 @@ static void caesar_open(struct svc_conn *c)
 	caesar_parser_init(p, c->opt ? c->opt->max_request : 0);
 }
 
-/* Shift a run of message bytes through a stack buffer and send it. */
-static void send_shifted(struct svc_conn *c, const char *data, size_t len,
-                         unsigned shift)
-{
-	char tmp[16384];
+/* Replies gather in one buffer per bytes() call and go out in one send:
+ * a segment holding a hundred small requests costs one send, not two
+ * hundred, which is what keeps pipelined Caesar near echo's speed. */
+struct reply_buf {
+	size_t len;
+	char data[16384];
+};
 
-	while (len > 0) {
-		size_t n = len < sizeof tmp ? len : sizeof tmp;
-		caesar_shift(tmp, data, n, shift);
-		svc_send(c, tmp, n);
-		data += n;
-		len -= n;
+static void flush(struct svc_conn *c, struct reply_buf *out)
+{
+	if (out->len > 0)
+		svc_send(c, out->data, out->len);
+	out->len = 0;
+}
+
+/* Append n bytes, shifted by shift (0 copies them as they are). */
+static void put(struct svc_conn *c, struct reply_buf *out, const char *data,
+                size_t n, unsigned shift)
+{
+	while (n > 0) {
+		if (out->len == sizeof out->data)
+			flush(c, out);
+		size_t k = sizeof out->data - out->len;
+		if (k > n)
+			k = n;
+		caesar_shift(out->data + out->len, data, k, shift);
+		out->len += k;
+		data += k;
+		n -= k;
 	}
 }
 
 static void caesar_bytes(struct svc_conn *c, const char *data, size_t len)
 {
 	struct caesar_parser *p = c->state;
-	struct caesar_out out;
+	struct reply_buf out;
+	struct caesar_out ev;
 
+	out.len = 0;
 	for (;;) {
-		size_t used = caesar_step(p, data, len, &out);
+		size_t used = caesar_step(p, data, len, &ev);
 		data += used;
 		len -= used;
-		switch (out.event) {
+		switch (ev.event) {
 		case CAESAR_DATA:
-			send_shifted(c, out.data, out.len, p->shift);
-			break;
-		case CAESAR_END:
-			svc_send(c, ".", 1);
+			put(c, &out, ev.data, ev.len, p->shift);
+			if (ev.end)
+				put(c, &out, ".", 1, 0);
 			break;
 		case CAESAR_ERROR:
-			svc_log(c, "caesar: %s", out.why);
-			svc_send(c, out.why, strlen(out.why));
+			svc_log(c, "caesar: %s", ev.why);
+			put(c, &out, ev.why, strlen(ev.why), 0);
+			flush(c, &out);
 			svc_end(c, "bad request");
 			return;
 		case CAESAR_MORE:
-			if (len == 0)
+			if (len == 0) {
+				flush(c, &out);
 				return;
+			}
 			break;
 		}
 	}

@@ -9,6 +9,7 @@
 #ifndef SOCKIT_CAESAR_H
 #define SOCKIT_CAESAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Default longest message, in bytes (excluding the mode, shift and '.'). */
@@ -38,8 +39,8 @@ struct caesar_parser {
 /* What one caesar_step() found. */
 enum caesar_event {
 	CAESAR_MORE,      /* consumed everything; the request continues */
-	CAESAR_DATA,      /* message bytes to shift by p->shift: data, len */
-	CAESAR_END,       /* the '.' ending a request: reply with '.' */
+	CAESAR_DATA,      /* message bytes to shift by p->shift: data, len
+	                   * (maybe 0); end: the '.' came too, reply with it */
 	CAESAR_ERROR,     /* malformed: reply with why, then close */
 };
 
@@ -47,15 +48,17 @@ struct caesar_out {
 	enum caesar_event event;
 	const char *data; /* CAESAR_DATA: points into the input */
 	size_t len;
+	bool end;         /* CAESAR_DATA: the request is complete */
 	const char *why;  /* CAESAR_ERROR: "error: ...." (ends with '.') */
 };
 
 /* Start a parser accepting messages of up to max bytes (0: default). */
 void caesar_parser_init(struct caesar_parser *p, size_t max);
 
-/* Consume input up to the next event and describe it in out.  Returns
- * the bytes consumed (0 only when len is 0 or after an error).  Call
- * again with the rest until it is used up.  After CAESAR_ERROR the
+/* Consume input up to the next event and describe it in out: a whole
+ * request present in the input is one event.  Returns the bytes consumed
+ * (0 only when len is 0 or after an error).  Call again with the rest
+ * until it is used up.  After CAESAR_ERROR the
  * parser stays in error: the connection should close. */
 size_t caesar_step(struct caesar_parser *p, const char *in, size_t len,
                    struct caesar_out *out);

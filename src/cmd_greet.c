@@ -62,7 +62,7 @@ static int parse_args(int argc, char **argv, struct greet_args *a)
 	a->o = (struct client_opts){ "tcp://127.0.0.1:12345", 2000, 0, false };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:jh", longopts, NULL)) != -1) {
 		if (c == 'R')
 			a->reply = optarg;
 		else if (c == 't') {

@@ -153,7 +153,7 @@ int client_parse_opts(int argc, char **argv, const char *defep,
 	*o = (struct client_opts){ defep, 2000, 2, false };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:r:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:r:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (client_parse_int(argv[0], "timeout", optarg, 1, 3600000,

@@ -225,14 +225,22 @@ static void test_parser_events(void **st)
 	caesar_parser_init(&p, 0);
 	assert_int_equal(caesar_step(&p, "e1", 2, &o), 2);
 	assert_int_equal(o.event, CAESAR_MORE);
-	assert_int_equal(caesar_step(&p, "2ab.c", 5, &o), 1);
-	assert_int_equal(o.event, CAESAR_MORE);
-	assert_int_equal(p.shift, 12);
-	assert_int_equal(caesar_step(&p, "ab.c", 4, &o), 2);
+	/* The header's end and the message in one call, stopping at the
+	 * '.', which is consumed with it. */
+	assert_int_equal(caesar_step(&p, "2ab.c", 5, &o), 4);
 	assert_int_equal(o.event, CAESAR_DATA);
+	assert_int_equal(p.shift, 12);
 	assert_int_equal(o.len, 2);
-	assert_int_equal(caesar_step(&p, ".c", 2, &o), 1);
-	assert_int_equal(o.event, CAESAR_END);
+	assert_memory_equal(o.data, "ab", 2);
+	assert_true(o.end);
+	/* A message split: data without end, then an empty run with end. */
+	assert_int_equal(caesar_step(&p, "d00xy", 5, &o), 5);
+	assert_int_equal(o.event, CAESAR_DATA);
+	assert_false(o.end);
+	assert_int_equal(caesar_step(&p, ".", 1, &o), 1);
+	assert_int_equal(o.event, CAESAR_DATA);
+	assert_int_equal(o.len, 0);
+	assert_true(o.end);
 	assert_int_equal(caesar_step(&p, "c", 1, &o), 0);
 	assert_int_equal(o.event, CAESAR_ERROR);
 	assert_string_equal(o.why, "error: request must start with e or d.");
