@@ -161,6 +161,16 @@ def test_caesar_pipelined_100(server, tmp_path):
         assert recv_until(s) == b"a."
 
 
+def test_caesar_half_close_gets_every_reply(server, tmp_path):
+    """A client that sends everything then half-closes (nc -N) still gets
+    every reply before the server closes."""
+    srv = start(server, tmp_path, "caesar", "tcp://127.0.0.1:0")
+    with tcp(srv.endpoint()) as s:
+        s.sendall(b"e01abc." * 50000)
+        s.shutdown(socket.SHUT_WR)
+        assert recv_all(s) == b"bcd." * 50000
+
+
 def test_caesar_trickled(server, tmp_path):
     srv = start(server, tmp_path, "caesar", "tcp://127.0.0.1:0")
     with tcp(srv.endpoint()) as s:
