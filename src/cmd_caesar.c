@@ -37,6 +37,7 @@ struct caesar_run {
 	struct pending q[WINDOW_REQS];
 	size_t qhead, qcount, inflight;
 	int status;                 /* exit status when run() fails */
+	size_t bad_line;            /* a stdin line holding '.', refused */
 };
 
 static void caesar_help(FILE *out)
@@ -54,7 +55,9 @@ static void caesar_help(FILE *out)
 "connection; results print one per line, in order.\n"
 "\n"
 "A message cannot contain '.': the protocol ends a request at the first\n"
-"'.', so such a message is refused here (exit 2) rather than cut short.\n"
+"'.', so such a message is refused here (exit 2) rather than cut short;\n"
+"with `-`, reading stops at such a line, after the lines before it are\n"
+"answered.\n"
 "\n"
 "ENDPOINT defaults to tcp://127.0.0.1:5555 (sockit serve's caesar); a\n"
 "stream endpoint (tcp:// or unix:) is needed.  encrypt/decrypt may be\n"
@@ -149,9 +152,6 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 
 	if (len > 0 && memchr(msg, '.', len)) {
 		r->status = EXIT_USAGE;
-		if (r->from_stdin)
-			return die(EXIT_USAGE, "caesar: stdin line %zu contains '.', "
-			           "which would end the request early", r->lineno), -1;
 		return die(EXIT_USAGE, "caesar: the message contains '.', which "
 		           "ends a request in the Caesar protocol; it cannot be "
 		           "sent"), -1;
@@ -193,6 +193,14 @@ static int take_lines(struct caesar_run *r)
 		if (len > 0 && s[len - 1] == '\r')
 			len--;
 		r->lineno++;
+		if (len > 0 && memchr(s, '.', len)) {
+			/* Stop reading here; the lines before still get their
+			 * answers, then run() reports this one. */
+			r->bad_line = r->lineno;
+			r->stdin_eof = true;
+			sk_buf_consume(&r->lines, sk_buf_len(&r->lines));
+			return 0;
+		}
 		if (add_request(r, s, len) < 0)
 			return -1;
 		sk_buf_consume(&r->lines, used);
@@ -376,6 +384,11 @@ static int run(struct caesar_run *r)
 			break;
 		if (step(r) < 0)
 			return -1;
+	}
+	if (r->bad_line) {
+		r->status = EXIT_USAGE;
+		return die(EXIT_USAGE, "caesar: stdin line %zu contains '.', which "
+		           "would end the request early; stopped there", r->bad_line), -1;
 	}
 	return 0;
 }

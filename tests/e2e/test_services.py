@@ -238,6 +238,7 @@ def test_caesar_stdin_lines(server, tmp_path):
     r = sockit("caesar", srv.endpoint(), "d", "3", "-", input=b"ok\nnot.ok\nlater\n")
     assert r.returncode == 2
     assert b"line 2" in r.stderr
+    assert r.stdout == b"lh\n"          # the lines before it were answered
 
 
 # ---------------------------------------------------------------- greet
