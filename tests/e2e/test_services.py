@@ -310,7 +310,7 @@ def test_daytime(server, tmp_path, host):
     with tcp(t) as s:
         line = recv_all(s)
     assert CTIME.match(line), line
-    assert str(year).encode() in line or str(year + 1).encode() in line
+    assert any(str(y).encode() in line for y in (year - 1, year, year + 1))
     assert CTIME.match(udp_query(u, b""))
     for ep in (t, u):
         r = sockit("daytime", ep)
@@ -429,7 +429,8 @@ def test_chargen_slow_reader_bounded(server, tmp_path):
                 chunk = s.recv(1 << 20)
                 assert chunk
                 got += len(chunk)
-        assert rss_kb(srv.proc.pid) - before < 32 * 1024
+        growth = rss_kb(srv.proc.pid) - before
+        assert growth < 8 * 1024
     finally:
         for s in stalled:
             s.close()
