@@ -22,6 +22,8 @@ SOCKIT = os.path.join(BUILD, "sockit")
 PIPELINED = int(os.environ.get("N", "2000000"))
 PINGPONG = int(os.environ.get("PP", "10000"))
 REQ = b"e03Hello, World 1234."
+# A 1 KiB message too: the per-byte cost once per-request cost is amortised.
+BIG = b"e03" + b"Hello World abc " * 64 + b"."
 
 
 def serve(name):
@@ -32,8 +34,8 @@ def serve(name):
     return p, (host, int(port))
 
 
-def pipelined(addr, n):
-    data = REQ * n
+def pipelined(addr, n, req=REQ):
+    data = req * n
     s = socket.create_connection(addr)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     t0 = time.perf_counter()
@@ -79,7 +81,9 @@ def main():
                 want = len(REQ) - 3 if name == "caesar" else len(REQ)
                 pl = (pipelined if name == "caesar" else pipelined_echo)(addr, PIPELINED)
                 pp = pingpong(addr, PINGPONG, want)
-                results.setdefault(name, []).append((pl, pp))
+                big = (pipelined if name == "caesar" else pipelined_echo)(
+                    addr, PIPELINED // 50, BIG)
+                results.setdefault(name, []).append((pl, pp, big))
         for name, rs in results.items():
             pl = sorted(r[0] for r in rs)[len(rs) // 2]
             pp = sorted(r[1] for r in rs)[len(rs) // 2]
@@ -87,14 +91,17 @@ def main():
                   f" ({pl * len(REQ) / 1e6:,.0f} MB/s)  median of {rounds}")
             print(f"{name:7s} ping-pong  {PINGPONG} x {len(REQ)} B: {pp:12,.0f} req/s"
                   f"  median of {rounds}")
+            big = sorted(r[2] for r in rs)[len(rs) // 2]
+            print(f"{name:7s} pipelined  {PIPELINED // 50} x {len(BIG)} B: {big:12,.0f} req/s"
+                  f" ({big * len(BIG) / 1e6:,.0f} MB/s)  median of {rounds}")
     finally:
         for p, _ in procs.values():
             p.terminate()
             p.wait()
 
 
-def pipelined_echo(addr, n):
-    data = REQ * n
+def pipelined_echo(addr, n, req=REQ):
+    data = req * n
     s = socket.create_connection(addr)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     t0 = time.perf_counter()
