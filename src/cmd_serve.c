@@ -25,28 +25,50 @@ static const char serve_help[] =
 "picks a free port.  Once bound, one line per endpoint goes to stdout:\n"
 "  listening tcp://127.0.0.1:40123 echo\n"
 "Then one log line per connection goes to stderr (peer, bytes in/out,\n"
-"duration, why it closed).  SIGINT or SIGTERM stops the server cleanly.\n"
-"SIGHUP does not reload a config file: restart the server to apply one.\n"
+"duration, why it closed), and one per connection refused by a limit.\n"
+"SIGINT or SIGTERM stops the server cleanly: listeners close, open\n"
+"connections are closed, the process exits 0.  SIGHUP does not reload\n"
+"the config file (it is logged and ignored): restart the server to apply\n"
+"a changed one.\n"
+"\n"
+"chargen answers over UDP only when asked (--udp, or 'udp yes' in its\n"
+"block): it then also binds udp://127.0.0.1:7019 when it runs on its\n"
+"defaults.  A udp:// chargen endpoint without it, or a datagram endpoint\n"
+"for a stream-only service (greet, caesar), is refused at start (exit 2).\n"
 "\n"
 "options:\n"
-"  -c, --config FILE      run the services in FILE (docs/serve-config.md):\n"
-"                         global settings, then blocks of\n"
-"                           service NAME / listen EP... / OPTION VALUE\n"
-"      --max-conn N       at most N connections at once (default: no limit)\n"
-"      --per-ip N         at most N connections per client address\n"
+"  -c, --config FILE      run the services in FILE instead (no SERVICE\n"
+"                         arguments); format in docs/serve-config.md:\n"
+"                           # comment\n"
+"                           threads|max-conn|per-ip|idle-timeout|\n"
+"                           max-queue|user VALUE      (global, first)\n"
+"                           service NAME              (starts a block)\n"
+"                           listen EP [EP...]         (default: defaults)\n"
+"                           banner|quotes|max-request|read-timeout|\n"
+"                           udp VALUE                 (in a block)\n"
+"                         An error names FILE:LINE and nothing starts.\n"
+"                         Options given here override the file's.\n"
+"      --max-conn N       at most N connections at once (default: no limit);\n"
+"                         more are accepted and closed at once, with a log line\n"
+"      --per-ip N         at most N connections at once per client address\n"
 "      --idle-timeout S   close a connection silent for S seconds\n"
+"                         (decimals allowed, e.g. 0.5; default: never)\n"
 "      --threads N        worker threads sharing TCP/UDP ports with\n"
-"                         SO_REUSEPORT (default: one per core)\n"
+"                         SO_REUSEPORT, 1-256 (default: one per core)\n"
 "      --max-queue BYTES  stop reading a client whose unsent replies pass\n"
 "                         BYTES (default 256 KiB)\n"
-"      --user NAME        drop privileges to NAME after binding\n"
+"      --user NAME        after binding (ports below 1024 need root), switch\n"
+"                         to user NAME and its group, dropping root for good\n"
 "      --banner TEXT      greet: the banner (default: Thank you for connecting)\n"
 "      --quotes FILE      qotd: quotes, separated by lines holding only %%\n"
 "      --max-request N    caesar: longest message in bytes (default 65536)\n"
 "      --read-timeout S   greet: wait S seconds for the reply (default 2)\n"
 "      --udp              chargen: also answer over UDP (bounded replies)\n"
 "  -q, --quiet            log errors only\n"
-"  -h, --help             this text\n";
+"  -h, --help             this text\n"
+"\n"
+"exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
+"the server fails, 2 for bad usage or a bad config file.\n";
 
 enum { OPT_LIMIT = 256, OPT_SVC, OPT_USER };
 
@@ -114,7 +136,7 @@ static int build_plan(struct serve_plan *plan, const struct serve_args *a,
 {
 	if (a->config) {
 		if (argc > 0) {
-			sk_seterr(err, errlen, "serve: -c FILE takes no SERVICE arguments");
+			sk_seterr(err, errlen, "-c FILE takes no SERVICE arguments");
 			return -1;
 		}
 		return plan_load_file(plan, a->config, err, errlen);
@@ -128,7 +150,7 @@ static int build_plan(struct serve_plan *plan, const struct serve_args *a,
 	}
 	const struct service *svc = svc_find(argv[0]);
 	if (!svc) {
-		sk_seterr(err, errlen, "serve: unknown service '%s' (see sockit serve --help)",
+		sk_seterr(err, errlen, "unknown service '%s' (see sockit serve --help)",
 		          argv[0]);
 		return -1;
 	}
@@ -163,11 +185,15 @@ int cmd_serve(int argc, char **argv)
 		}
 	}
 	if (build_plan(&plan, &a, argc - optind, argv + optind, err, sizeof err) < 0) {
-		die(EXIT_USAGE, "%s", err);
+		die(EXIT_USAGE, "serve: %s", err);
 		goto out;
 	}
 	if (a.have_opt)
 		apply_cli_options(&plan, &a.opt);
+	if (plan_check(&plan, err, sizeof err) < 0) {
+		die(EXIT_USAGE, "serve: %s", err);
+		goto out;
+	}
 	if (a.quiet)
 		sk_log_set_level(SK_LOG_ERROR);
 	status = server_run(plan.entries, plan.n, &plan.lim, a.user ? a.user : plan.user);

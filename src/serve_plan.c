@@ -1,5 +1,6 @@
 /* serve_plan.c — build the list of services to run, and check it. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ int plan_add(struct serve_plan *p, const struct service *svc,
              char *const *endpoints, size_t n, char *err, size_t errlen)
 {
 	char *const *texts = endpoints;
+	bool defaulted = n == 0;
 
 	if (p->n == PLAN_MAX_ENTRIES) {
 		sk_seterr(err, errlen, "more than %d services", PLAN_MAX_ENTRIES);
@@ -54,6 +56,11 @@ int plan_add(struct serve_plan *p, const struct service *svc,
 	if (n == 0) {
 		texts = (char *const *)svc->defaults;
 		n = count_defaults(svc);
+		if (n == 0) {
+			sk_seterr(err, errlen, "%s has no default endpoints: name one",
+			          svc->name);
+			return -1;
+		}
 	}
 	struct serve_entry *e = &p->entries[p->n];
 	*e = (struct serve_entry){ .svc = svc };
@@ -68,23 +75,117 @@ int plan_add(struct serve_plan *p, const struct service *svc,
 			return -1;
 		}
 	e->neps = n;
+	p->line[p->n] = 0;
+	p->defaulted[p->n] = defaulted;
 	p->n++;
 	return 0;
 }
 
+/* Services whose UDP side answers only when asked (`udp yes`, --udp):
+ * RFC 864 chargen over UDP is a classic amplifier, so DESIGN.md keeps it
+ * off unless the operator turns it on. */
+static bool udp_opt_in(const struct service *svc)
+{
+	return strcmp(svc->name, "chargen") == 0;
+}
+
+/* Append the udp:// twin of each default tcp:// endpoint of entry i. */
+static int add_udp_twins(struct serve_entry *e, char *err, size_t errlen)
+{
+	size_t n = e->neps;
+	struct sk_endpoint *eps = realloc(e->eps, 2 * n * sizeof *eps);
+
+	if (!eps) {
+		sk_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	e->eps = eps;
+	for (size_t i = 0; i < n; i++)
+		if (eps[i].transport == SK_TCP) {
+			eps[e->neps] = eps[i];
+			eps[e->neps++].transport = SK_UDP;
+		}
+	return 0;
+}
+
+/* "FILE:LINE: " for an entry from a config file, else "". */
+static void where(const struct serve_plan *p, size_t i, char *buf, size_t len)
+{
+	if (p->source)
+		snprintf(buf, len, "%s:%d: ", p->source, p->line[i]);
+	else
+		buf[0] = '\0';
+}
+
+static int check_entry(struct serve_plan *p, size_t i, char *err, size_t errlen)
+{
+	struct serve_entry *e = &p->entries[i];
+	char at[PATH_MAX + 32], ep[SK_ADDRSTRLEN];
+
+	where(p, i, at, sizeof at);
+	for (size_t j = 0; j < e->neps; j++) {
+		if (!sk_endpoint_is_dgram(&e->eps[j]))
+			continue;
+		sk_endpoint_format(&e->eps[j], ep, sizeof ep);
+		if (!e->svc->datagram) {
+			sk_seterr(err, errlen, "%s%s: %s: %s has no datagram side "
+			          "(stream endpoints only)", at, e->svc->name, ep, e->svc->name);
+			return -1;
+		}
+		if (udp_opt_in(e->svc) && !e->opt.udp_enabled) {
+			sk_seterr(err, errlen, "%s%s: %s: %s over UDP is off unless asked "
+			          "(%s)", at, e->svc->name, ep, e->svc->name,
+			          p->source ? "add 'udp yes' to the block" : "add --udp");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int plan_check(struct serve_plan *p, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct serve_entry *e = &p->entries[i];
+		if (p->defaulted[i] && udp_opt_in(e->svc) && e->opt.udp_enabled &&
+		    add_udp_twins(e, err, errlen) < 0)
+			return -1;
+		if (check_entry(p, i, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Seconds as plain decimal text, "2" or "0.25": no sign, exponent, hex,
+ * inf or nan (strtod takes all of those), at most 3 decimals, at most
+ * max_s.  Returns 0 and *ms, or -1 with err. */
 static int parse_seconds_ms(const char *value, long long max_s, uint64_t *ms,
                             const char *what, char *err, size_t errlen)
 {
-	char *end;
+	uint64_t whole = 0, frac = 0;
+	int ndig = 0, nfrac = -1;
+	const char *c = value;
 
-	errno = 0;
-	double s = strtod(value, &end);
-	if (end == value || *end || errno || s < 0 || s > (double)max_s) {
-		sk_seterr(err, errlen, "%s '%s': expected seconds, 0-%lld", what,
-		          value, max_s);
+	for (; *c; c++) {
+		if (*c == '.' && nfrac < 0 && ndig > 0) {
+			nfrac = 0;
+		} else if (*c >= '0' && *c <= '9' && nfrac < 3 && whole <= (uint64_t)max_s) {
+			if (nfrac < 0)
+				whole = whole * 10 + (uint64_t)(*c - '0'), ndig++;
+			else
+				frac = frac * 10 + (uint64_t)(*c - '0'), nfrac++;
+		} else {
+			break;
+		}
+	}
+	for (int i = nfrac < 0 ? 0 : nfrac; i < 3; i++)
+		frac *= 10;
+	if (*c || ndig == 0 || nfrac == 0 || whole > (uint64_t)max_s ||
+	    (whole == (uint64_t)max_s && frac > 0)) {
+		sk_seterr(err, errlen, "%s '%s': expected seconds 0-%lld (up to 3 "
+		          "decimals)", what, value, max_s);
 		return -1;
 	}
-	*ms = (uint64_t)(s * 1000.0 + 0.5);
+	*ms = whole * 1000 + frac;
 	return 0;
 }
 
@@ -125,7 +226,8 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 	if (strcmp(name, "banner") == 0 || strcmp(name, "quotes") == 0) {
 		const char *kept = plan_keep(p, value);
 		if (!kept) {
-			sk_seterr(err, errlen, "%s: out of memory", name);
+			sk_seterr(err, errlen, "%s: too many banner and quotes settings",
+			          name);
 			return -1;
 		}
 		*(name[0] == 'b' ? &opt->banner : &opt->quotes_file) = kept;

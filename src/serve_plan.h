@@ -3,6 +3,7 @@
 #ifndef SOCKIT_SERVE_PLAN_H
 #define SOCKIT_SERVE_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "server.h"
@@ -17,6 +18,11 @@ struct serve_plan {
 	char *user;                /* --user / `user`, owned */
 	char *strings[256];        /* banners and paths the plan owns */
 	size_t nstrings;
+	/* Where each entry came from, for plan_check's errors: the config
+	 * file (NULL: the command line) and the line of its service block. */
+	const char *source;
+	int line[PLAN_MAX_ENTRIES];
+	bool defaulted[PLAN_MAX_ENTRIES];  /* no endpoints given: defaults */
 };
 
 /* An empty plan with the default limits. */
@@ -34,6 +40,14 @@ const char *plan_keep(struct serve_plan *p, const char *s);
 /* Read a config file into p (format: docs/serve-config.md).  Returns 0,
  * or -1 with err "FILE:LINE: problem"; nothing starts on a bad file. */
 int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t errlen);
+
+/* Check the finished plan (after command-line options are applied) and
+ * complete it: a service with a UDP opt-in (chargen) that runs on its
+ * defaults with UDP enabled also gets the UDP twin of each default TCP
+ * endpoint; a datagram endpoint is refused for a service that has no
+ * datagram side, or whose UDP side is off.  Returns 0, or -1 with err
+ * ("FILE:LINE: ..." for entries from a config file). */
+int plan_check(struct serve_plan *p, char *err, size_t errlen);
 
 /* Parse one limit setting by its option name ("max-conn", "per-ip",
  * "idle-timeout", "threads", "max-queue") into p->lim.  0, or -1 with err;

@@ -17,14 +17,6 @@
 #include "sockit/log.h"
 #include "sockit/net.h"
 
-const struct serve_limits serve_default_limits = {
-	.max_conn = 0,
-	.per_ip = 0,
-	.idle_ms = 0,
-	.threads = 1,
-	.max_queue = 0,
-};
-
 /* Whether worker w serves this endpoint: UNIX sockets cannot be shared
  * with SO_REUSEPORT, and a single_thread service (chat) must see every
  * client, so those live on worker 0 only. */
@@ -69,8 +61,6 @@ static int open_listener(struct server *srv, struct listener *l, int widx)
 	return 0;
 }
 
-/* Bind every endpoint for every worker; the first worker's socket fixes
- * the port the others share. */
 /* Bind one endpoint on every worker that serves it; worker 0's socket
  * fixes the port the others share. */
 static int bind_endpoint(struct server *srv, const struct serve_entry *e,
@@ -136,6 +126,17 @@ static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 	sk_log(SK_LOG_INFO, "signal %d: shutting down", signo);
 	for (int i = 0; i < srv->nworkers; i++)
 		sk_loop_stop(srv->workers[i].loop);
+}
+
+/* SIGHUP traditionally asks a daemon to reload; this one does not (a
+ * reload that keeps established connections would have to swap listeners
+ * under running worker threads).  Its default action would kill the
+ * server, so it is caught, logged and otherwise ignored. */
+static void on_hangup(struct sk_loop *loop, int signo, void *data)
+{
+	(void)loop, (void)signo, (void)data;
+	sk_log(SK_LOG_INFO, "SIGHUP: ignored (no reload: restart the server to "
+	       "apply a changed config)");
 }
 
 static void *worker_main(void *arg)
@@ -240,7 +241,8 @@ static int run_workers(struct server *srv)
 	struct worker *w0 = &srv->workers[0];
 
 	if (sk_loop_on_signal(w0->loop, SIGINT, on_stop_signal, srv) < 0 ||
-	    sk_loop_on_signal(w0->loop, SIGTERM, on_stop_signal, srv) < 0)
+	    sk_loop_on_signal(w0->loop, SIGTERM, on_stop_signal, srv) < 0 ||
+	    sk_loop_on_signal(w0->loop, SIGHUP, on_hangup, srv) < 0)
 		return -1;
 	for (int i = 0; i < srv->nworkers; i++)
 		if (register_listeners(&srv->workers[i]) < 0)
