@@ -1,6 +1,7 @@
 /* cmd_serve.c — `sockit serve`: run services on endpoints. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -130,6 +131,21 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 	}
 }
 
+/* --user replaces the config file's `user`. */
+static int set_cli_user(struct serve_plan *plan, const char *user)
+{
+	char *u = strdup(user);
+
+	if (!u) {
+		die(EXIT_NETWORK, "serve: out of memory");
+		return -1;
+	}
+	free(plan->user);
+	plan->user = u;
+	plan->user_line = 0;
+	return 0;
+}
+
 /* The services to run, from a config file, SERVICE [EP...], or all. */
 static int build_plan(struct serve_plan *plan, const struct serve_args *a,
                       int argc, char **argv, char *err, size_t errlen)
@@ -190,13 +206,15 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (a.have_opt)
 		apply_cli_options(&plan, &a.opt);
+	if (a.user && set_cli_user(&plan, a.user) < 0)
+		goto out;
 	if (plan_check(&plan, err, sizeof err) < 0) {
 		die(EXIT_USAGE, "serve: %s", err);
 		goto out;
 	}
 	if (a.quiet)
 		sk_log_set_level(SK_LOG_ERROR);
-	status = server_run(plan.entries, plan.n, &plan.lim, a.user ? a.user : plan.user);
+	status = server_run(plan.entries, plan.n, &plan.lim, plan.user);
 out:
 	plan_free(&plan);
 	return status;

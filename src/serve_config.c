@@ -166,8 +166,10 @@ static int apply_line(struct cfg *c, const char *key, char *value,
 	}
 	if (misplaced(b, key, why, whylen) < 0)
 		return -1;
-	if (strcmp(key, "user") == 0)
+	if (strcmp(key, "user") == 0) {
+		c->p->user_line = c->lineno;
 		return set_user(c->p, value, why, whylen);
+	}
 	if (strcmp(key, "listen") == 0)
 		return add_listen(b, value, why, whylen);
 	int rc = b->svc ? set_option(c, key, value, why, whylen)

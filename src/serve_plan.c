@@ -1,6 +1,7 @@
 /* serve_plan.c — build the list of services to run, and check it. */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,8 +143,24 @@ static int check_entry(struct serve_plan *p, size_t i, char *err, size_t errlen)
 	return 0;
 }
 
+/* Unknown users are a usage error found before anything is bound, not a
+ * failure after binding. */
+static int check_user(const struct serve_plan *p, char *err, size_t errlen)
+{
+	char at[PATH_MAX + 32] = "";
+
+	if (!p->user || getpwnam(p->user))
+		return 0;
+	if (p->source && p->user_line)
+		snprintf(at, sizeof at, "%s:%d: ", p->source, p->user_line);
+	sk_seterr(err, errlen, "%suser '%s': no such user", at, p->user);
+	return -1;
+}
+
 int plan_check(struct serve_plan *p, char *err, size_t errlen)
 {
+	if (check_user(p, err, errlen) < 0)
+		return -1;
 	for (size_t i = 0; i < p->n; i++) {
 		struct serve_entry *e = &p->entries[i];
 		if (p->defaulted[i] && udp_opt_in(e->svc) && e->opt.udp_enabled &&

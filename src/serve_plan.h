@@ -23,6 +23,7 @@ struct serve_plan {
 	const char *source;
 	int line[PLAN_MAX_ENTRIES];
 	bool defaulted[PLAN_MAX_ENTRIES];  /* no endpoints given: defaults */
+	int user_line;             /* the config's `user` line, 0: none */
 };
 
 /* An empty plan with the default limits. */
@@ -45,7 +46,8 @@ int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t err
  * complete it: a service with a UDP opt-in (chargen) that runs on its
  * defaults with UDP enabled also gets the UDP twin of each default TCP
  * endpoint; a datagram endpoint is refused for a service that has no
- * datagram side, or whose UDP side is off.  Returns 0, or -1 with err
+ * datagram side, or whose UDP side is off; the user to become must
+ * exist.  Returns 0, or -1 with err
  * ("FILE:LINE: ..." for entries from a config file). */
 int plan_check(struct serve_plan *p, char *err, size_t errlen);
 

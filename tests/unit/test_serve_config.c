@@ -127,6 +127,7 @@ static const struct bad bads[] = {
 	{ "listen tcp://127.0.0.1:0\nservice echo\n", 1, "'listen' outside a service block" },
 	{ "banner hi\n", 1, "'banner' outside a service block" },
 	{ "user\nservice echo\n", 1, "'user' needs a value" },
+	{ "\nuser no-such-user-xq\nservice echo\n", 2, "user 'no-such-user-xq': no such user" },
 	{ "service qotd\nquotes /nonexistent/quotes.txt\n", 2, "No such file" },
 	{ "# only comments\n\nthreads 2\n", 3, "no service blocks" },
 	{ "", 0, "no service blocks" },
