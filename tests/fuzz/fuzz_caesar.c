@@ -5,7 +5,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iinclude -Iservices -Itests/unit tests/fuzz/fuzz_caesar.c \
- *     services/[a-z]*.c -o fuzz_caesar */
+ *     services/[a-z]*.c -o fuzz_caesar
+ *
+ * fuzz-sources: services/[a-z]*.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

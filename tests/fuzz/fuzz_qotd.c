@@ -4,7 +4,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iinclude -Iservices tests/fuzz/fuzz_qotd.c services/[a-z]*.c \
- *     -o fuzz_qotd */
+ *     -o fuzz_qotd
+ *
+ * fuzz-sources: services/[a-z]*.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

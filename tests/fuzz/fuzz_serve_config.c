@@ -1,0 +1,63 @@
+/* fuzz_serve_config.c — libFuzzer target for the `sockit serve -c FILE`
+ * parser and plan check: any file either loads into a plan within the
+ * limits, or fails with "FILE:LINE: problem" (or "FILE: why").  The input
+ * goes through a memfd, so the real plan_load_file reads it.
+ *
+ * fuzz-sources: src/serve_config.c src/serve_plan.c src/server_limits.c lib/endpoint.c lib/error.c services/[a-z]*.c */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "serve_plan.h"
+#include "sockit/error.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_plan(const struct serve_plan *p)
+{
+	if (p->n == 0 || p->n > PLAN_MAX_ENTRIES || p->lim.threads < 1 ||
+	    p->lim.threads > 256)
+		abort();
+	for (size_t i = 0; i < p->n; i++) {
+		const struct serve_entry *e = &p->entries[i];
+		if (!e->svc || e->neps == 0 || e->neps > 2 * PLAN_MAX_ENDPOINTS)
+			abort();
+		if (p->line[i] < 1)
+			abort();
+		if (e->opt.banner && strlen(e->opt.banner) > 4096)
+			abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	static int fd = -1;
+	struct serve_plan p;
+	char err[SK_ERRLEN];
+
+	if (size > 65536)
+		return 0;
+	if (fd < 0) {
+		fd = memfd_create("sockit-conf", 0);
+		if (fd < 0)
+			abort();
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+		abort();
+	plan_init(&p);
+	err[0] = '\0';
+	int rc = plan_load_file(&p, path, err, sizeof err);
+	if (rc == 0)
+		rc = plan_check(&p, err, sizeof err);
+	if (rc == 0)
+		check_plan(&p);
+	else if (strncmp(err, path, strlen(path)) != 0 || err[strlen(path)] != ':')
+		abort();     /* every error names the file */
+	plan_free(&p);
+	return 0;
+}
