@@ -31,13 +31,17 @@ for name in "${names[@]}"; do
 	corpus=$out/corpus/$name
 	mkdir -p "$corpus" "$out/crashes"
 	seeds=()
-	[ -d "tests/fuzz/seeds/$name" ] && seeds=("tests/fuzz/seeds/$name")
+	[ -d "tests/fuzz/seeds/$name" ] && seeds=("$PWD/tests/fuzz/seeds/$name")
 	echo "== $name: ${secs}s"
+	# -jobs only when asked: libFuzzer then writes fuzz-N.log files in
+	# the current directory, so the run happens inside $out.
+	par=()
+	[ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
 	# -timeout: one input taking 10 s is a hang worth a report.
-	if ! timeout $((secs + 60)) "$bin" -max_total_time="$secs" -timeout=10 \
-	     -rss_limit_mb=2048 -jobs="$jobs" -workers="$jobs" \
-	     -artifact_prefix="$out/crashes/$name-" -print_final_stats=1 \
-	     "$corpus" "${seeds[@]}" 2>"$out/$name.log"; then
+	if ! (cd "$out" && timeout $((secs + 60)) "./$name" -max_total_time="$secs" \
+	     -timeout=10 -rss_limit_mb=2048 "${par[@]}" \
+	     -artifact_prefix="crashes/$name-" -print_final_stats=1 \
+	     "corpus/$name" "${seeds[@]}") 2>"$out/$name.log"; then
 		echo "FAILED: $name (log: $out/$name.log)"
 		grep -E "ERROR|SUMMARY|Test unit written" "$out/$name.log" | head -5
 		failed=$((failed + 1))
