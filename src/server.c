@@ -236,14 +236,26 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* Before the readiness lines: a script that signals the server as soon as
+ * it has read them must find the signals handled, not fatal.  Before the
+ * worker threads too, so that they inherit the blocked mask. */
+static int watch_signals(struct server *srv)
+{
+	struct sk_loop *loop = srv->workers[0].loop;
+
+	if (sk_loop_on_signal(loop, SIGINT, on_stop_signal, srv) < 0 ||
+	    sk_loop_on_signal(loop, SIGTERM, on_stop_signal, srv) < 0 ||
+	    sk_loop_on_signal(loop, SIGHUP, on_hangup, srv) < 0) {
+		fprintf(stderr, "sockit: serve: signals: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int run_workers(struct server *srv)
 {
 	struct worker *w0 = &srv->workers[0];
 
-	if (sk_loop_on_signal(w0->loop, SIGINT, on_stop_signal, srv) < 0 ||
-	    sk_loop_on_signal(w0->loop, SIGTERM, on_stop_signal, srv) < 0 ||
-	    sk_loop_on_signal(w0->loop, SIGHUP, on_hangup, srv) < 0)
-		return -1;
 	for (int i = 0; i < srv->nworkers; i++)
 		if (register_listeners(&srv->workers[i]) < 0)
 			return -1;
@@ -271,7 +283,7 @@ int server_run(const struct serve_entry *entries, size_t n,
 	if (!srv.peers || init_instances(&srv, entries, n) < 0 ||
 	    init_workers(&srv, entries, n) < 0 || bind_all(&srv, entries, n) < 0)
 		goto out;
-	if (user && drop_privileges(user) < 0)
+	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;
 	announce(&srv);
 	if (run_workers(&srv) < 0)

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from conftest import SOCKIT, SANITIZED, run, sockit
+from conftest import SOCKIT, run, sockit
 
 IS_ROOT = os.geteuid() == 0
 
@@ -332,6 +332,18 @@ def test_signal_stops_cleanly_closing_connections(server, tmp_path, sig):
     assert not (tmp_path / "e.sock").exists()  # its socket file removed
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_right_after_readiness_is_handled(server, tmp_path, sig):
+    # Readiness means the signals are already handled: none is fatal.
+    srv = start(server, tmp_path, "--threads", "2", "echo", "tcp://127.0.0.1:0")
+    srv.proc.send_signal(sig)
+    if sig == signal.SIGHUP:
+        a = tcp(srv.endpoint())
+        assert echoes(a)
+        a.close()
+    assert stop(srv) == 0
+
+
 def test_sighup_does_not_kill_or_drop_connections(server, tmp_path):
     srv = start(server, tmp_path, "echo", "tcp://127.0.0.1:0")
     a = tcp(srv.endpoint())
@@ -360,16 +372,8 @@ def proc_ids(pid, field):
 @pytest.mark.skipif(not IS_ROOT, reason="dropping privileges needs root")
 def test_user_drops_privileges_and_still_serves(server, tmp_path):
     nobody = pwd.getpwnam("nobody")
-    env = dict(os.environ)
-    if SANITIZED:
-        # LeakSanitizer cannot stop the world of a process that changed
-        # its credentials (it is no longer dumpable), so leaks are checked
-        # by every other test, not this one.
-        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-    logf = open(tmp_path / "server.log", "wb")
-    srv = server(SOCKIT, "serve", "--user", "nobody", "--threads", "2",
-                 "echo", "tcp://127.0.0.1:0", count=1, stderr=logf, env=env)
-    logf.close()
+    srv = start(server, tmp_path, "--user", "nobody", "--threads", "2",
+                "echo", "tcp://127.0.0.1:0")
     pid = srv.proc.pid
     assert proc_ids(pid, "Uid") == [nobody.pw_uid] * 4
     assert proc_ids(pid, "Gid") == [nobody.pw_gid] * 4
