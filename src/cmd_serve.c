@@ -28,9 +28,15 @@ static const char serve_help[] =
 "Then one log line per connection goes to stderr (peer, bytes in/out,\n"
 "duration, why it closed), and one per connection refused by a limit.\n"
 "SIGINT or SIGTERM stops the server cleanly: listeners close, open\n"
-"connections are closed, the process exits 0.  SIGHUP does not reload\n"
-"the config file (it is logged and ignored): restart the server to apply\n"
-"a changed one.\n"
+"connections are closed, the process exits 0.\n"
+"\n"
+"SIGHUP with -c reloads FILE (command-line options still apply over it):\n"
+"endpoints in both the old and the new file keep their sockets (port 0\n"
+"keeps its port), and new connections there get the new settings; new\n"
+"endpoints are bound and announced with readiness lines; removed ones\n"
+"stop listening.  Established connections are never dropped.  A file that\n"
+"fails to load or bind is logged and the running set kept.  threads and\n"
+"user need a restart.  Without -c, SIGHUP is logged and ignored.\n"
 "\n"
 "chargen answers over UDP only when asked (--udp, or 'udp yes' in its\n"
 "block): it then also binds udp://127.0.0.1:7019 when it runs on its\n"
@@ -91,15 +97,25 @@ static const struct option serve_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+#define MAX_CLI_LIMITS 32
+
 struct serve_args {
 	const char *config;
 	const char *user;
 	bool quiet;
 	struct svc_options opt;     /* from the command line, for every service */
 	bool have_opt;
+	/* Limits given on the command line, applied over a config file's,
+	 * at start and at every reload. */
+	const char *limit_name[MAX_CLI_LIMITS], *limit_value[MAX_CLI_LIMITS];
+	size_t nlimits;
+	int threads;                /* default: one per core */
+	int argc;                   /* SERVICE [ENDPOINT...] */
+	char **argv;
 };
 
-static int parse_option(struct serve_plan *plan, struct serve_args *a, int c,
+/* cli holds what the options keep (banner and quotes strings). */
+static int parse_option(struct serve_plan *cli, struct serve_args *a, int c,
                         int idx, char *err, size_t errlen)
 {
 	const char *name = serve_options[idx].name;
@@ -108,10 +124,17 @@ static int parse_option(struct serve_plan *plan, struct serve_args *a, int c,
 	case 'c': a->config = optarg; return 0;
 	case 'q': a->quiet = true; return 0;
 	case OPT_USER: a->user = optarg; return 0;
-	case OPT_LIMIT: return plan_set_limit(plan, name, optarg, err, errlen);
+	case OPT_LIMIT:
+		if (a->nlimits == MAX_CLI_LIMITS) {
+			sk_seterr(err, errlen, "too many limit options");
+			return -1;
+		}
+		a->limit_name[a->nlimits] = name;
+		a->limit_value[a->nlimits++] = optarg;
+		return plan_set_limit(cli, name, optarg, err, errlen);
 	case OPT_SVC:
 		a->have_opt = true;
-		return plan_set_option(plan, &a->opt, name, optarg ? optarg : "yes",
+		return plan_set_option(cli, &a->opt, name, optarg ? optarg : "yes",
 		                       err, errlen);
 	}
 	return -1;
@@ -132,12 +155,13 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 }
 
 /* --user replaces the config file's `user`. */
-static int set_cli_user(struct serve_plan *plan, const char *user)
+static int set_cli_user(struct serve_plan *plan, const char *user,
+                        char *err, size_t errlen)
 {
 	char *u = strdup(user);
 
 	if (!u) {
-		die(EXIT_NETWORK, "serve: out of memory");
+		sk_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	free(plan->user);
@@ -148,74 +172,148 @@ static int set_cli_user(struct serve_plan *plan, const char *user)
 
 /* The services to run, from a config file, SERVICE [EP...], or all. */
 static int build_plan(struct serve_plan *plan, const struct serve_args *a,
-                      int argc, char **argv, char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	if (a->config) {
-		if (argc > 0) {
+		if (a->argc > 0) {
 			sk_seterr(err, errlen, "-c FILE takes no SERVICE arguments");
 			return -1;
 		}
 		return plan_load_file(plan, a->config, err, errlen);
 	}
-	if (argc == 0) {
+	if (a->argc == 0) {
 		for (size_t i = 0; svc_all[i]; i++)
 			if (svc_all[i]->defaults &&
 			    plan_add(plan, svc_all[i], NULL, 0, err, errlen) < 0)
 				return -1;
 		return 0;
 	}
-	const struct service *svc = svc_find(argv[0]);
+	const struct service *svc = svc_find(a->argv[0]);
 	if (!svc) {
 		sk_seterr(err, errlen, "unknown service '%s' (see sockit serve --help)",
-		          argv[0]);
+		          a->argv[0]);
 		return -1;
 	}
-	return plan_add(plan, svc, argv + 1, (size_t)(argc - 1), err, errlen);
+	return plan_add(plan, svc, a->argv + 1, (size_t)(a->argc - 1), err, errlen);
 }
 
-int cmd_serve(int argc, char **argv)
+/* The whole plan: services, then the command line over them, checked.
+ * The same at start and at each SIGHUP reload. */
+static int load_plan(struct serve_plan *plan, const struct serve_args *a,
+                     char *err, size_t errlen)
 {
-	struct serve_plan plan;
-	struct serve_args a = { 0 };
-	char err[SK_ERRLEN];
-	int c, idx = 0, status = EXIT_USAGE;
+	plan_init(plan);
+	plan->lim.threads = a->threads;
+	if (build_plan(plan, a, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < a->nlimits; i++)
+		if (plan_set_limit(plan, a->limit_name[i], a->limit_value[i], err,
+		                   errlen) != 0)
+			return -1;
+	if (a->have_opt)
+		apply_cli_options(plan, &a->opt);
+	if (a->user && set_cli_user(plan, a->user, err, errlen) < 0)
+		return -1;
+	return plan_check(plan, err, errlen);
+}
 
-	plan_init(&plan);
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	plan.lim.threads = cores > 0 && cores < 64 ? (int)cores : 1;
+/* SIGHUP: every reload makes a new plan; all of them live until the
+ * server returns, since connections may still use an old one. */
+struct plan_node {
+	struct serve_plan plan;
+	struct plan_node *next;
+};
+
+struct reloader {
+	const struct serve_args *a;
+	struct plan_node *plans;
+};
+
+static int reload_plan(void *ctx, const struct serve_entry **entries, size_t *n,
+                       struct serve_limits *lim, char *err, size_t errlen)
+{
+	struct reloader *r = ctx;
+	struct plan_node *pn = calloc(1, sizeof *pn);
+
+	if (!pn) {
+		sk_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (load_plan(&pn->plan, r->a, err, errlen) < 0) {
+		plan_free(&pn->plan);
+		free(pn);
+		return -1;
+	}
+	pn->next = r->plans;
+	r->plans = pn;
+	*entries = pn->plan.entries;
+	*n = pn->plan.n;
+	*lim = pn->plan.lim;
+	return 0;
+}
+
+static void free_plans(struct reloader *r)
+{
+	while (r->plans) {
+		struct plan_node *pn = r->plans;
+		r->plans = pn->next;
+		plan_free(&pn->plan);
+		free(pn);
+	}
+}
+
+static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
+                      char **argv)
+{
+	char err[SK_ERRLEN];
+	int c, idx = 0;
+
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:qh", serve_options, &idx)) != -1) {
 		if (c == 'h') {
 			fputs(serve_help, stdout);
-			plan_free(&plan);
-			return EXIT_OK;
+			return 1;
 		}
-		if (c == '?' || c == ':') {
-			bad_option("serve", c, argv);
-			goto out;
-		}
-		if (parse_option(&plan, &a, c, idx, err, sizeof err) != 0) {
-			die(EXIT_USAGE, "serve: %s", err);
-			goto out;
-		}
+		if (c == '?' || c == ':')
+			return bad_option("serve", c, argv), -1;
+		if (parse_option(cli, a, c, idx, err, sizeof err) != 0)
+			return die(EXIT_USAGE, "serve: %s", err), -1;
 	}
-	if (build_plan(&plan, &a, argc - optind, argv + optind, err, sizeof err) < 0) {
-		die(EXIT_USAGE, "serve: %s", err);
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_plan cli, plan;
+	struct serve_args a = { 0 };
+	struct reloader r = { .a = &a };
+	struct serve_reload reload = { .load = reload_plan, .ctx = &r };
+	char err[SK_ERRLEN];
+	int status = EXIT_USAGE;
+
+	plan_init(&cli);
+	plan_init(&plan);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	a.threads = cores > 0 && cores < 64 ? (int)cores : 1;
+	int rc = parse_args(&cli, &a, argc, argv);
+	if (rc != 0) {
+		status = rc > 0 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
-	if (a.have_opt)
-		apply_cli_options(&plan, &a.opt);
-	if (a.user && set_cli_user(&plan, a.user) < 0)
-		goto out;
-	if (plan_check(&plan, err, sizeof err) < 0) {
+	if (load_plan(&plan, &a, err, sizeof err) < 0) {
 		die(EXIT_USAGE, "serve: %s", err);
 		goto out;
 	}
 	if (a.quiet)
 		sk_log_set_level(SK_LOG_ERROR);
-	status = server_run(plan.entries, plan.n, &plan.lim, plan.user);
+	status = server_run(plan.entries, plan.n, &plan.lim, plan.user,
+	                    a.config ? &reload : NULL);
 out:
+	free_plans(&r);
 	plan_free(&plan);
+	plan_free(&cli);
 	return status;
 }

@@ -1,6 +1,6 @@
-/* server.c — the server's life: bind every endpoint (one SO_REUSEPORT
- * socket per worker thread), announce readiness, run the workers, stop
- * cleanly on SIGINT/SIGTERM. */
+/* server.c — the server's life: make the services, bind every endpoint
+ * (server_listen.c), announce readiness, run the workers, reload on SIGHUP
+ * (server_reload.c), stop cleanly on SIGINT/SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,83 +17,28 @@
 #include "sockit/log.h"
 #include "sockit/net.h"
 
-/* Whether worker w serves this endpoint: UNIX sockets cannot be shared
- * with SO_REUSEPORT, and a single_thread service (chat) must see every
- * client, so those live on worker 0 only. */
-static bool worker_serves(int w, const struct serve_entry *e,
-                          const struct sk_endpoint *ep)
+/* Bind every endpoint of the set for every worker that serves it. */
+static int bind_all(struct server *srv)
 {
-	return w == 0 || (!sk_endpoint_is_unix(ep) && !e->svc->single_thread);
-}
-
-/* The endpoint as really bound: port 0 becomes the port the kernel chose,
- * so the other workers bind the same one. */
-static void learn_bound(struct listener *l)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-
-	if (sk_endpoint_is_unix(&l->ep)) {
-		sk_endpoint_format(&l->ep, l->name, sizeof l->name);
-		return;
-	}
-	getsockname(l->fd, (struct sockaddr *)&ss, &len);
-	sk_addr_format_endpoint(l->ep.transport, (struct sockaddr *)&ss, len,
-	                        l->name, sizeof l->name);
-	uint16_t port = ss.ss_family == AF_INET ?
-		ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	snprintf(l->ep.port, sizeof l->ep.port, "%u", port);
-}
-
-static int open_listener(struct server *srv, struct listener *l, int widx)
-{
+	struct listener *out[srv->nworkers];
+	const struct generation *g = srv->gen;
 	char err[SK_ERRLEN];
-	int flags = srv->nworkers > 1 ? SK_LISTEN_REUSEPORT : 0;
 
-	l->fd = sk_listen(&l->ep, 4096, flags, err, sizeof err);
-	if (l->fd < 0) {
-		fprintf(stderr, "sockit: %s\n", err);
-		return -1;
-	}
-	if (widx == 0)
-		learn_bound(l);
-	return 0;
-}
-
-/* Bind one endpoint on every worker that serves it; worker 0's socket
- * fixes the port the others share. */
-static int bind_endpoint(struct server *srv, const struct serve_entry *e,
-                         void *instance, struct sk_endpoint ep)
-{
-	const struct listener *first = NULL;
-
-	for (int w = 0; w < srv->nworkers; w++) {
-		struct worker *wk = &srv->workers[w];
-		if (!worker_serves(w, e, &ep))
-			continue;
-		struct listener *l = &wk->ls[wk->nls++];
-		*l = (struct listener){ .w = wk, .entry = e, .instance = instance,
-		                        .ep = ep, .fd = -1 };
-		if (open_listener(srv, l, w) < 0)
-			return -1;
-		if (!first) {
-			first = l;
-			ep = l->ep;
-		} else {
-			memcpy(l->name, first->name, sizeof l->name);
-		}
-	}
-	return 0;
-}
-
-static int bind_all(struct server *srv, const struct serve_entry *entries, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < entries[i].neps; j++)
-			if (bind_endpoint(srv, &entries[i], srv->instances[i],
-			                  entries[i].eps[j]) < 0)
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t j = 0; j < g->entries[i].neps; j++) {
+			if (open_endpoint(srv, &g->entries[i], g->instances[i],
+			                  &g->entries[i].eps[j], out, err, sizeof err) < 0) {
+				fprintf(stderr, "sockit: %s\n", err);
 				return -1;
+			}
+			for (int w = 0; w < srv->nworkers; w++)
+				if (out[w] && lvec_push(&srv->workers[w].ls, out[w]) < 0) {
+					listener_close(out[w]);
+					free(out[w]);
+					fprintf(stderr, "sockit: serve: out of memory\n");
+					return -1;
+				}
+		}
 	return 0;
 }
 
@@ -101,20 +46,16 @@ static void announce(const struct server *srv)
 {
 	const struct worker *w = &srv->workers[0];
 
-	for (size_t i = 0; i < w->nls; i++)
-		printf("listening %s %s\n", w->ls[i].name, w->ls[i].entry->svc->name);
+	for (size_t i = 0; i < w->ls.n; i++)
+		printf("listening %s %s\n", w->ls.v[i]->name, w->ls.v[i]->entry->svc->name);
 	fflush(stdout);
 }
 
 static int register_listeners(struct worker *w)
 {
-	for (size_t i = 0; i < w->nls; i++) {
-		struct listener *l = &w->ls[i];
-		sk_io_fn *fn = sk_endpoint_is_dgram(&l->ep) ? dgram_on_readable
-		                                            : stream_on_accept;
-		if (sk_loop_add(w->loop, l->fd, SK_READ, fn, l) < 0)
+	for (size_t i = 0; i < w->ls.n; i++)
+		if (listener_watch(w->ls.v[i]) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -123,53 +64,78 @@ static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 	struct server *srv = data;
 	(void)loop;
 
+	srv->stopping = true;
 	sk_log(SK_LOG_INFO, "signal %d: shutting down", signo);
 	for (int i = 0; i < srv->nworkers; i++)
 		sk_loop_stop(srv->workers[i].loop);
 }
 
-/* SIGHUP traditionally asks a daemon to reload; this one does not (a
- * reload that keeps established connections would have to swap listeners
- * under running worker threads).  Its default action would kill the
- * server, so it is caught, logged and otherwise ignored. */
+/* SIGHUP: reload the config when there is one (server_reload.c). */
 static void on_hangup(struct sk_loop *loop, int signo, void *data)
 {
-	(void)loop, (void)signo, (void)data;
-	sk_log(SK_LOG_INFO, "SIGHUP: ignored (no reload: restart the server to "
-	       "apply a changed config)");
+	struct server *srv = data;
+	(void)loop, (void)signo;
+
+	if (srv->reload)
+		server_reload(srv);
+	else
+		sk_log(SK_LOG_INFO, "SIGHUP: ignored (no config file to reload)");
 }
 
+/* Worker threads other than 0 also park here while worker 0 reloads:
+ * their loop stops, they wait at the barrier until the new listeners are
+ * in place, then run on. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct server *srv = w->srv;
 
-	sk_loop_run(w->loop);
+	for (;;) {
+		sk_loop_run(w->loop);
+		if (w->index == 0 || !atomic_load(&srv->reloading))
+			break;
+		pthread_barrier_wait(&srv->park);    /* parked */
+		pthread_barrier_wait(&srv->park);    /* reload done */
+	}
 	stream_close_all(w);
 	return NULL;
 }
 
-static int init_instances(struct server *srv, const struct serve_entry *e, size_t n)
+void gen_free(struct generation *g)
 {
-	char err[SK_ERRLEN] = "";
-
-	srv->instances = calloc(n, sizeof *srv->instances);
-	if (!srv->instances)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (e[i].svc->init && e[i].svc->init(&e[i].opt, &srv->instances[i],
-		                                     err, sizeof err) < 0) {
-			fprintf(stderr, "sockit: %s: %s\n", e[i].svc->name, err);
-			return -1;
-		}
-	return 0;
+	for (size_t i = 0; g->instances && i < g->n; i++)
+		if (g->entries[i].svc->fini && g->instances[i])
+			g->entries[i].svc->fini(g->instances[i]);
+	free(g->instances);
+	free(g);
 }
 
-static int init_workers(struct server *srv, const struct serve_entry *e, size_t n)
+/* A set of entries with their service instances made. */
+struct generation *gen_new(const struct serve_entry *e, size_t n, char *err,
+                           size_t errlen)
 {
-	size_t neps = 0;
+	struct generation *g = calloc(1, sizeof *g);
+	char why[SK_ERRLEN] = "";
 
+	if (!g || !(g->instances = calloc(n ? n : 1, sizeof *g->instances))) {
+		free(g);
+		sk_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->entries = e;
+	g->n = n;
 	for (size_t i = 0; i < n; i++)
-		neps += e[i].neps;
+		if (e[i].svc->init && e[i].svc->init(&e[i].opt, &g->instances[i],
+		                                     why, sizeof why) < 0) {
+			sk_seterr(err, errlen, "%s: %s", e[i].svc->name, why);
+			gen_free(g);
+			return NULL;
+		}
+	return g;
+}
+
+static int init_workers(struct server *srv)
+{
 	srv->workers = calloc((size_t)srv->nworkers, sizeof *srv->workers);
 	if (!srv->workers)
 		return -1;
@@ -180,42 +146,45 @@ static int init_workers(struct server *srv, const struct serve_entry *e, size_t 
 		w->srv = srv;
 		w->index = i;
 		w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		w->ls = calloc(neps ? neps : 1, sizeof *w->ls);
 		w->loop = sk_loop_new(1024);
-		if (!w->ls || !w->loop)
+		if (!w->loop)
 			return -1;
 	}
 	return 0;
 }
 
-/* A UNIX socket file we bound goes away with the server. */
-static void remove_socket_file(const struct sk_endpoint *ep)
+static void free_listeners(struct worker *w)
 {
-	if (sk_endpoint_is_unix(ep) && ep->path[0] != '@')
-		unlink(ep->path);
+	for (size_t j = 0; j < w->ls.n; j++) {
+		if (w->loop)
+			listener_close(w->ls.v[j]);
+		else
+			close(w->ls.v[j]->fd);
+		free(w->ls.v[j]);
+	}
+	free(w->ls.v);
+	while (w->retired) {
+		struct listener *l = w->retired;
+		w->retired = l->next_retired;
+		free(l);
+	}
 }
 
-static void free_server(struct server *srv, const struct serve_entry *e, size_t n)
+static void free_server(struct server *srv)
 {
 	for (int i = 0; srv->workers && i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];
-		for (size_t j = 0; j < w->nls; j++)
-			if (w->ls[j].fd >= 0) {
-				if (w->loop)
-					sk_loop_del(w->loop, w->ls[j].fd);
-				close(w->ls[j].fd);
-				remove_socket_file(&w->ls[j].ep);
-			}
+		free_listeners(w);
 		if (w->spare_fd >= 0)
 			close(w->spare_fd);
 		dgram_free(w);
-		free(w->ls);
 		sk_loop_free(w->loop);
 	}
-	for (size_t i = 0; srv->instances && i < n; i++)
-		if (e[i].svc->fini && srv->instances[i])
-			e[i].svc->fini(srv->instances[i]);
-	free(srv->instances);
+	while (srv->gen) {
+		struct generation *g = srv->gen;
+		srv->gen = g->prev;
+		gen_free(g);
+	}
 	free(srv->workers);
 	peer_table_free(srv->peers);
 }
@@ -259,29 +228,37 @@ static int run_workers(struct server *srv)
 	for (int i = 0; i < srv->nworkers; i++)
 		if (register_listeners(&srv->workers[i]) < 0)
 			return -1;
-	int started = 1;
-	for (; started < srv->nworkers; started++)
-		if (pthread_create(&srv->workers[started].thread, NULL, worker_main,
-		                   &srv->workers[started]) != 0)
+	if (pthread_barrier_init(&srv->park, NULL, (unsigned)srv->nworkers) != 0)
+		return -1;
+	srv->started = 1;
+	for (; srv->started < srv->nworkers; srv->started++)
+		if (pthread_create(&srv->workers[srv->started].thread, NULL, worker_main,
+		                   &srv->workers[srv->started]) != 0)
 			break;
-	if (started < srv->nworkers)
+	if (srv->started < srv->nworkers)
 		on_stop_signal(w0->loop, 0, srv);
 	worker_main(w0);
-	for (int i = 1; i < started; i++)
+	for (int i = 1; i < srv->started; i++)
 		pthread_join(srv->workers[i].thread, NULL);
+	pthread_barrier_destroy(&srv->park);
 	return 0;
 }
 
 int server_run(const struct serve_entry *entries, size_t n,
-               const struct serve_limits *lim, const char *user)
+               const struct serve_limits *lim, const char *user,
+               const struct serve_reload *reload)
 {
-	struct server srv = { .lim = *lim, .nworkers = lim->threads > 0 ? lim->threads : 1 };
+	struct server srv = { .lim = *lim, .reload = reload,
+	                      .nworkers = lim->threads > 0 ? lim->threads : 1 };
+	char err[SK_ERRLEN];
 	int status = 1;
 
 	atomic_init(&srv.nconn, 0);
+	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();
-	if (!srv.peers || init_instances(&srv, entries, n) < 0 ||
-	    init_workers(&srv, entries, n) < 0 || bind_all(&srv, entries, n) < 0)
+	if (srv.peers && !(srv.gen = gen_new(entries, n, err, sizeof err)))
+		fprintf(stderr, "sockit: %s\n", err);
+	if (!srv.peers || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;
@@ -291,6 +268,6 @@ int server_run(const struct serve_entry *entries, size_t n,
 	else
 		status = 0;
 out:
-	free_server(&srv, entries, n);
+	free_server(&srv);
 	return status;
 }

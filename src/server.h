@@ -29,11 +29,28 @@ struct serve_limits {
 
 extern const struct serve_limits serve_default_limits;
 
-/* Bind every endpoint, print one readiness line per endpoint on stdout
- * ("listening tcp://127.0.0.1:40123 echo"), then drop privileges to user
- * (if not NULL) and serve until SIGINT or SIGTERM.  Returns the exit
- * status: 0 after a clean shutdown, 1 when an endpoint cannot be bound. */
+/* How SIGHUP reloads the running set (`sockit serve -c FILE`): load()
+ * builds the new entries and limits, or fails with err.  What it returns
+ * must stay valid until server_run returns (connections accepted under
+ * an old set keep using it). */
+struct serve_reload {
+	int (*load)(void *ctx, const struct serve_entry **entries, size_t *n,
+	            struct serve_limits *lim, char *err, size_t errlen);
+	void *ctx;
+};
+
+/* Bind every endpoint, drop privileges to user (if not NULL), print one
+ * readiness line per endpoint on stdout ("listening tcp://127.0.0.1:40123
+ * echo") and serve until SIGINT or SIGTERM.  On SIGHUP, with reload not
+ * NULL, switch to the set reload->load gives: endpoints in both sets keep
+ * their sockets and connections, new ones are bound and announced with
+ * readiness lines, removed ones are closed (their established
+ * connections go on).  A set that fails to load or bind is logged and the
+ * running one kept.  Without reload, SIGHUP is logged and ignored.
+ * Returns the exit status: 0 after a clean shutdown, 1 when an endpoint
+ * cannot be bound. */
 int server_run(const struct serve_entry *entries, size_t n,
-               const struct serve_limits *lim, const char *user);
+               const struct serve_limits *lim, const char *user,
+               const struct serve_reload *reload);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "server.h"
 #include "sockit/conn.h"
@@ -19,7 +20,22 @@ struct listener {
 	void *instance;
 	struct sk_endpoint ep;       /* as bound (real port) */
 	char name[SK_ADDRSTRLEN];    /* "tcp://127.0.0.1:40123" */
+	/* The service and the endpoint as configured ("echo tcp://x:0"): a
+	 * reload keeps a listener whose key the new set still has. */
+	char key[SK_ADDRSTRLEN + 32];
 	int fd;
+	/* Reload bookkeeping, touched only by the reloading thread. */
+	bool keep;
+	const struct serve_entry *new_entry;
+	void *new_instance;
+	struct listener *next_retired;
+};
+
+/* A growable array of listeners; each listener is its own allocation, so
+ * the pointers sessions and the loop hold survive growth. */
+struct lvec {
+	struct listener **v;
+	size_t n, cap;
 };
 
 struct worker {
@@ -27,22 +43,55 @@ struct worker {
 	struct sk_loop *loop;
 	pthread_t thread;
 	int index;
-	struct listener *ls;
-	size_t nls;
+	struct lvec ls;
+	struct listener *retired;    /* closed by a reload, kept for sessions */
 	int spare_fd;                /* given up to accept-and-close at EMFILE */
 	struct session *sessions;    /* every open session, for shutdown */
 	struct dgram_batch *batch;   /* UDP buffers, made on first use */
 	struct rate_table *rates;    /* per-source reply budget, UDP */
 };
 
+/* One loaded set of services and their instances.  Kept until the end:
+ * connections accepted under it may still use its options and instances. */
+struct generation {
+	const struct serve_entry *entries;
+	size_t n;
+	void **instances;
+	struct generation *prev;
+};
+
 struct server {
 	struct serve_limits lim;
 	struct worker *workers;
 	int nworkers;
+	int started;                 /* worker threads running, with worker 0 */
 	atomic_int nconn;
 	struct peer_table *peers;    /* connections per client address */
-	void **instances;            /* one per entry */
+	struct generation *gen;      /* the running set; older ones follow */
+	const struct serve_reload *reload;
+	pthread_barrier_t park;      /* other workers wait here during a reload */
+	atomic_bool reloading;
+	bool stopping;               /* SIGINT/SIGTERM seen: no more reloads */
 };
+
+/* server_listen.c */
+int lvec_push(struct lvec *v, struct listener *l);
+/* server.c */
+struct generation *gen_new(const struct serve_entry *e, size_t n, char *err,
+                           size_t errlen);
+void gen_free(struct generation *g);
+
+/* server_listen.c: open conf on every worker that serves it, into out[w]
+ * (NULL where a worker does not); 0, or -1 with err and nothing open. */
+int open_endpoint(struct server *srv, const struct serve_entry *e,
+                  void *instance, const struct sk_endpoint *ep,
+                  struct listener **out, char *err, size_t errlen);
+void listener_close(struct listener *l);      /* unwatch, close, keep */
+void listener_discard(struct listener *l);    /* close and free, never watched */
+int listener_watch(struct listener *l);
+
+/* server_reload.c */
+void server_reload(struct server *srv);
 
 /* server_stream.c */
 void stream_on_accept(struct sk_loop *loop, int fd, int events, void *data);

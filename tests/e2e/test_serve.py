@@ -418,3 +418,169 @@ def test_help_names_every_config_key():
                 "max-request", "read-timeout", "udp", "SIGHUP",
                 "docs/serve-config.md"):
         assert key in text, key
+
+
+# ---------------------------------------------------------------- SIGHUP reload
+
+def more_ready(srv, count, timeout=15):
+    """Read count more readiness lines from a running server's stdout."""
+    import re
+    import select
+    import time
+    pat = re.compile(r"^listening (\S+) (\S+)")
+    found, buf = [], srv.extra
+    deadline = time.monotonic() + timeout
+    while True:
+        while b"\n" in buf and len(found) < count:
+            line, buf = buf.split(b"\n", 1)
+            m = pat.match(line.decode(errors="replace"))
+            if m:
+                found.append((m.group(1), m.group(2)))
+        if len(found) == count:
+            srv.extra = buf
+            return found
+        left = deadline - time.monotonic()
+        assert left > 0, f"no readiness line after reload: {log(srv)}"
+        ready, _, _ = select.select([srv.proc.stdout], [], [], left)
+        if ready:
+            chunk = os.read(srv.proc.stdout.fileno(), 4096)
+            assert chunk, f"server exited: {log(srv)}"
+            buf += chunk
+
+
+def wait_log(srv, text, timeout=15):
+    """Wait (bounded) until the server's log has text: the only sign a
+    failed reload gives."""
+    import time
+    deadline = time.monotonic() + timeout
+    while text not in log(srv):
+        assert time.monotonic() < deadline, f"no {text!r} in log: {log(srv)}"
+        time.sleep(0.01)
+
+
+def recv_all(s):
+    data = b""
+    while True:
+        c = s.recv(4096)
+        if not c:
+            return data
+        data += c
+
+
+def test_sighup_reloads_config_keeping_connections(server, tmp_path):
+    conf = tmp_path / "sockit.conf"
+    usock = tmp_path / "echo.sock"
+    conf.write_text(
+        "threads 2\n"
+        f"service echo\nlisten tcp://127.0.0.1:0 unix:{usock}\n"
+        "service greet\nlisten tcp://127.0.0.1:0\nbanner first banner\n"
+        "service discard\nlisten tcp://127.0.0.1:0\n")
+    srv = start(server, tmp_path, "-c", str(conf), count=4)
+    eps = {}
+    for ep, svc in srv.endpoints:
+        eps.setdefault(svc, ep)
+    held = tcp(eps["echo"])                    # established before the reload
+    uheld = socket.socket(socket.AF_UNIX)
+    uheld.settimeout(10)
+    uheld.connect(str(usock))
+    assert echoes(held) and echoes(uheld)
+    g = tcp(eps["greet"])                      # greeted under the old banner
+    assert g.recv(100).startswith(b"first banner")
+
+    # echo keeps its TCP endpoint (port 0: same text) and drops the UNIX
+    # one; greet changes its banner; discard goes; daytime comes.
+    conf.write_text(
+        "threads 2\n"
+        "service echo\nlisten tcp://127.0.0.1:0\n"
+        "service greet\nlisten tcp://127.0.0.1:0\nbanner second banner\n"
+        "service daytime\nlisten tcp://127.0.0.1:0\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    (added, svc), = more_ready(srv, 1)
+    assert svc == "daytime"
+
+    assert echoes(held, b"still echoing") and echoes(uheld, b"unix too")
+    fresh = tcp(eps["echo"])                   # same port, still listening
+    assert echoes(fresh)
+    g2 = tcp(eps["greet"])
+    assert g2.recv(100).startswith(b"second banner")
+    g.close()
+    g2.close()
+    d = tcp(added)
+    assert recv_all(d).endswith(b"\r\n")
+    d.close()
+    with pytest.raises(OSError):               # discard no longer listens
+        tcp(eps["discard"])
+    assert not usock.exists()                  # the removed UNIX listener
+    for s in (held, uheld, fresh):
+        s.close()
+
+    # A bad file is logged and changes nothing; a later good one applies
+    # (its readiness line shows both signals have been handled).
+    conf.write_text("service echo\nlisten tcp://127.0.0.1:0\nbannr x\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_log(srv, "SIGHUP: reload failed")
+    conf.write_text("threads 2\nservice echo\nlisten tcp://127.0.0.1:0\n"
+                    "service time\nlisten tcp://127.0.0.1:0\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    (tep, svc), = more_ready(srv, 1)
+    assert svc == "time"
+    assert echoes(tcp(eps["echo"]))
+    assert stop(srv) == 0
+    text = log(srv)
+    assert "SIGHUP: reloaded: 2 endpoints kept, 1 added, 2 closed" in text
+    assert f"SIGHUP: reload failed, running set kept: {conf}:3: unknown setting 'bannr'" in text
+    assert "SIGHUP: reloaded: 1 endpoints kept, 1 added, 2 closed" in text
+
+
+def test_sighup_reload_that_cannot_bind_keeps_running_set(server, tmp_path):
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    busy = held.getsockname()[1]
+    conf = tmp_path / "sockit.conf"
+    conf.write_text("threads 2\nservice echo\nlisten tcp://127.0.0.1:0\n")
+    srv = start(server, tmp_path, "-c", str(conf))
+    ep = srv.endpoint()
+    # A new free endpoint and a busy one: all or nothing, so neither.
+    conf.write_text("threads 2\nservice echo\nlisten tcp://127.0.0.1:0\n"
+                    "service daytime\nlisten tcp://127.0.0.1:0\n"
+                    f"service time\nlisten tcp://127.0.0.1:{busy}\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_log(srv, "SIGHUP: reload failed")
+    conf.write_text("threads 2\nservice echo\nlisten tcp://127.0.0.1:0\n"
+                    "service qotd\nlisten tcp://127.0.0.1:0\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    (_, svc), = more_ready(srv, 1)             # only the good reload's line
+    assert svc == "qotd"
+    held.close()
+    assert echoes(tcp(ep))
+    assert stop(srv) == 0
+    text = log(srv)
+    assert "SIGHUP: reload failed, running set kept:" in text
+    assert "Address already in use" in text
+
+
+def test_cli_limits_apply_over_config(server, tmp_path):
+    conf = tmp_path / "sockit.conf"
+    conf.write_text("max-conn 100\nservice echo\nlisten tcp://127.0.0.1:0\n")
+    srv = start(server, tmp_path, "--max-conn", "1", "--threads", "1", "-c", str(conf))
+    a = tcp(srv.endpoint())
+    assert echoes(a)
+    assert refused(tcp(srv.endpoint()))
+    a.close()
+    assert stop(srv) == 0
+
+
+def test_sighup_same_file_keeps_everything(server, tmp_path):
+    conf = tmp_path / "sockit.conf"
+    conf.write_text("threads 2\nservice echo\nlisten tcp://127.0.0.1:0 udp://127.0.0.1:0\n")
+    srv = start(server, tmp_path, "-c", str(conf), count=2)
+    a = tcp(srv.endpoint("tcp://"))
+    assert echoes(a)
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_log(srv, "SIGHUP: reloaded: 2 endpoints kept, 0 added, 0 closed")
+    assert echoes(a, b"unchanged")
+    r = sockit("echo", srv.endpoint("udp://"), "dgram")
+    assert r.returncode == 0 and b"dgram" in r.stdout
+    a.close()
+    assert stop(srv) == 0

@@ -1,0 +1,144 @@
+/* server_listen.c — the server's listeners: open one endpoint on every
+ * worker that serves it (SO_REUSEPORT), learn the port it really got,
+ * watch it on the worker's loop, close it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server_int.h"
+#include "sockit/error.h"
+#include "sockit/net.h"
+
+int lvec_push(struct lvec *v, struct listener *l)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		struct listener **nv = realloc(v->v, cap * sizeof *nv);
+		if (!nv)
+			return -1;
+		v->v = nv;
+		v->cap = cap;
+	}
+	v->v[v->n++] = l;
+	return 0;
+}
+
+/* Whether worker w serves this endpoint: UNIX sockets cannot be shared
+ * with SO_REUSEPORT, and a single_thread service (chat) must see every
+ * client, so those live on worker 0 only. */
+static bool worker_serves(int w, const struct serve_entry *e,
+                          const struct sk_endpoint *ep)
+{
+	return w == 0 || (!sk_endpoint_is_unix(ep) && !e->svc->single_thread);
+}
+
+/* The endpoint as really bound: port 0 becomes the port the kernel chose,
+ * so the other workers bind the same one. */
+static void learn_bound(struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (sk_endpoint_is_unix(&l->ep)) {
+		sk_endpoint_format(&l->ep, l->name, sizeof l->name);
+		return;
+	}
+	getsockname(l->fd, (struct sockaddr *)&ss, &len);
+	sk_addr_format_endpoint(l->ep.transport, (struct sockaddr *)&ss, len,
+	                        l->name, sizeof l->name);
+	uint16_t port = ss.ss_family == AF_INET ?
+		ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	snprintf(l->ep.port, sizeof l->ep.port, "%u", port);
+}
+
+/* A UNIX socket file we bound goes away with its listener. */
+static void remove_socket_file(const struct sk_endpoint *ep)
+{
+	if (sk_endpoint_is_unix(ep) && ep->path[0] != '@')
+		unlink(ep->path);
+}
+
+void listener_close(struct listener *l)
+{
+	if (l->fd < 0)
+		return;
+	sk_loop_del(l->w->loop, l->fd);
+	close(l->fd);
+	l->fd = -1;
+	remove_socket_file(&l->ep);
+}
+
+void listener_discard(struct listener *l)
+{
+	/* Never watched, so no loop is touched: it may belong to a worker
+	 * that is running right now. */
+	close(l->fd);
+	if (l->w->index == 0)
+		remove_socket_file(&l->ep);
+	free(l);
+}
+
+int listener_watch(struct listener *l)
+{
+	sk_io_fn *fn = sk_endpoint_is_dgram(&l->ep) ? dgram_on_readable
+	                                            : stream_on_accept;
+	return sk_loop_add(l->w->loop, l->fd, SK_READ, fn, l);
+}
+
+static struct listener *listener_open(struct server *srv, int w,
+                                      const struct serve_entry *e, void *instance,
+                                      const struct sk_endpoint *ep, const char *key,
+                                      char *err, size_t errlen)
+{
+	struct listener *l = calloc(1, sizeof *l);
+	int flags = srv->nworkers > 1 ? SK_LISTEN_REUSEPORT : 0;
+
+	if (!l) {
+		sk_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	*l = (struct listener){ .w = &srv->workers[w], .entry = e,
+	                        .instance = instance, .ep = *ep, .fd = -1 };
+	snprintf(l->key, sizeof l->key, "%s", key);
+	l->fd = sk_listen(&l->ep, 4096, flags, err, errlen);
+	if (l->fd < 0) {
+		free(l);
+		return NULL;
+	}
+	learn_bound(l);
+	return l;
+}
+
+int open_endpoint(struct server *srv, const struct serve_entry *e,
+                  void *instance, const struct sk_endpoint *conf,
+                  struct listener **out, char *err, size_t errlen)
+{
+	struct sk_endpoint ep = *conf;
+	char text[SK_ADDRSTRLEN], key[SK_ADDRSTRLEN + 32];
+
+	snprintf(key, sizeof key, "%s %s", e->svc->name,
+	         sk_endpoint_format(conf, text, sizeof text));
+	memset(out, 0, (size_t)srv->nworkers * sizeof *out);
+	for (int w = 0; w < srv->nworkers; w++) {
+		if (!worker_serves(w, e, &ep))
+			continue;
+		out[w] = listener_open(srv, w, e, instance, &ep, key, err, errlen);
+		if (!out[w])
+			goto fail;
+		if (w == 0)
+			ep = out[0]->ep;    /* the port worker 0 got, for the others */
+		else
+			memcpy(out[w]->name, out[0]->name, sizeof out[w]->name);
+	}
+	return 0;
+fail:
+	for (int w = 0; w < srv->nworkers; w++)
+		if (out[w]) {
+			listener_discard(out[w]);
+			out[w] = NULL;
+		}
+	return -1;
+}
