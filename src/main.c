@@ -16,6 +16,8 @@ struct command {
 static const struct command commands[] = {
 	{ "serve",   cmd_serve,   "run the echo, greet, caesar, ... servers" },
 	{ "echo",    cmd_echo,    "send a message, print the echo (tcp/udp/unix)" },
+	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
+	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
 };
 
 static void usage(FILE *out)
