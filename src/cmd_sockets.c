@@ -280,6 +280,7 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 {
 	struct sock_filter all;
 	struct collect_opts o = { &c->filter, c->out.extended, c->force_proc, NULL };
+	struct procscan *scan = NULL;
 	int rc;
 
 	if (open_record(c, &o.record, err, errlen) < 0)
@@ -289,10 +290,14 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 		o.filter = &all;
 		o.tcpinfo = true;
 	}
+	/* The /proc walk runs in threads while the kernel answers the dump.
+	 * --pid alone needs only that process's fds: just /proc/PID/fd. */
+	if (need_owners(c) &&
+	    !(scan = procmap_scan_start(c->record_dump || c->out.process ? 0 : c->sel.pid, err, errlen)))
+		return close_record(c, o.record, -1, err, errlen);
 	rc = collect_sockets(&o, out, err, errlen);
-	/* --pid alone needs only that process's fds: scan just /proc/PID/fd. */
-	if (rc == 0 && need_owners(c))
-		rc = procmap_build(pm, c->record_dump || c->out.process ? 0 : c->sel.pid, err, errlen);
+	if (scan && procmap_scan_finish(scan, pm, rc ? NULL : err, rc ? 0 : errlen) < 0)
+		rc = -1;
 	if (rc == 0 && o.record)
 		dump_write_owners(o.record, pm, out);
 	return close_record(c, o.record, rc, err, errlen);

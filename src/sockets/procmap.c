@@ -6,6 +6,8 @@
  * path component to resolve) and lands in an open-addressing table kept
  * at most half full, so a look-up is about one probe. */
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -55,11 +57,14 @@ int procmap_add(struct procmap *m, uint32_t inode, int pid, const char *comm)
 		return -1;
 	for (s = slot_of(inode, m->cap); m->slots[s].inode; s = (s + 1) & (m->cap - 1))
 		if (m->slots[s].inode == inode)
-			return 0;
+			break;
+	if (m->slots[s].inode == inode && m->slots[s].pid <= pid)
+		return 0;
+	if (m->slots[s].inode != inode)
+		m->n++;
 	m->slots[s].inode = inode;
 	m->slots[s].pid = pid;
 	snprintf(m->slots[s].comm, sizeof m->slots[s].comm, "%s", comm);
-	m->n++;
 	return 0;
 }
 
@@ -186,24 +191,136 @@ static int pid_of(const char *name)
 	return (int)pid;
 }
 
-int procmap_build(struct procmap *m, int only_pid, char *err, size_t errlen)
+/* Every numeric entry of /proc, or just only_pid. */
+static int list_pids(int only_pid, int **pids, size_t *n)
 {
 	struct dirent *d;
+	size_t cap = 256;
 	DIR *proc;
+
+	*n = 0;
+	if (!(*pids = malloc(cap * sizeof **pids)))
+		return -1;
+	if (only_pid > 0) {
+		(*pids)[(*n)++] = only_pid;
+		return 0;
+	}
+	if (!(proc = opendir("/proc")))
+		return -1;
+	while ((d = readdir(proc))) {
+		int pid = pid_of(d->d_name), *more;
+
+		if (pid <= 0)
+			continue;
+		if (*n == cap) {
+			if (!(more = realloc(*pids, 2 * cap * sizeof **pids)))
+				break;
+			*pids = more;
+			cap *= 2;
+		}
+		(*pids)[(*n)++] = pid;
+	}
+	closedir(proc);
+	return 0;
+}
+
+#define MAX_WORKERS 4
+
+/* The /proc walk split over a few threads: most of its time is the
+ * kernel's readlink, which runs in parallel on separate fd tables.  Each
+ * worker takes the next process from a shared counter (a few processes
+ * may hold most of the sockets) into a map of its own; finish merges. */
+struct procscan;
+
+struct worker_arg {
+	struct procscan *ps;
+	int id;
+};
+
+struct procscan {
+	pthread_t threads[MAX_WORKERS];
+	struct worker_arg args[MAX_WORKERS];
+	int started;
+	int *pids;
+	size_t npids;
+	atomic_size_t next;
+	struct procmap maps[MAX_WORKERS];
+	int rc[MAX_WORKERS];
+};
+
+static void *scan_worker(void *arg)
+{
+	struct worker_arg *w = arg;
+	struct procscan *ps = w->ps;
+	size_t i;
+
+	while (ps->rc[w->id] == 0 && (i = atomic_fetch_add(&ps->next, 1)) < ps->npids)
+		ps->rc[w->id] = scan_pid(&ps->maps[w->id], ps->pids[i]);
+	return NULL;
+}
+
+static int worker_count(size_t npids)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
+
+	return npids < (size_t)n ? (int)(npids ? npids : 1) : n;
+}
+
+struct procscan *procmap_scan_start(int only_pid, char *err, size_t errlen)
+{
+	struct procscan *ps = calloc(1, sizeof *ps);
+	int want;
+
+	if (!ps || list_pids(only_pid, &ps->pids, &ps->npids) < 0) {
+		snprintf(err, errlen, "sockets: /proc: %s", strerror(errno));
+		if (ps)
+			free(ps->pids);
+		free(ps);
+		return NULL;
+	}
+	atomic_init(&ps->next, 0);
+	want = worker_count(ps->npids);
+	for (int i = 0; i < want; i++) {
+		ps->args[i] = (struct worker_arg){ ps, i };
+		if (pthread_create(&ps->threads[i], NULL, scan_worker, &ps->args[i]) != 0)
+			break;
+		ps->started++;
+	}
+	return ps;
+}
+
+int procmap_scan_finish(struct procscan *ps, struct procmap *m, char *err, size_t errlen)
+{
 	int rc = 0;
 
-	if (only_pid > 0)
-		rc = scan_pid(m, only_pid);
-	else if (!(proc = opendir("/proc"))) {
-		snprintf(err, errlen, "sockets: /proc: %s", strerror(errno));
-		return -1;
-	} else {
-		while (rc == 0 && (d = readdir(proc)))
-			if (pid_of(d->d_name) > 0)
-				rc = scan_pid(m, pid_of(d->d_name));
-		closedir(proc);
+	/* No thread could start: do the walk here. */
+	if (ps->started == 0) {
+		ps->args[0] = (struct worker_arg){ ps, 0 };
+		scan_worker(&ps->args[0]);
 	}
+	for (int i = 0; i < ps->started; i++)
+		pthread_join(ps->threads[i], NULL);
+	for (int i = 0; i < MAX_WORKERS; i++) {
+		for (size_t s = 0; rc == 0 && s < ps->maps[i].cap; s++) {
+			const struct proc_owner *o = &ps->maps[i].slots[s];
+
+			if (o->inode && procmap_add(m, o->inode, o->pid, o->comm) < 0)
+				rc = -1;
+		}
+		rc |= ps->rc[i];
+		procmap_free(&ps->maps[i]);
+	}
+	free(ps->pids);
+	free(ps);
 	if (rc < 0)
 		snprintf(err, errlen, "sockets: process map: %s", strerror(ENOMEM));
-	return rc;
+	return rc < 0 ? -1 : 0;
+}
+
+int procmap_build(struct procmap *m, int only_pid, char *err, size_t errlen)
+{
+	struct procscan *ps = procmap_scan_start(only_pid, err, errlen);
+
+	return ps ? procmap_scan_finish(ps, m, err, errlen) : -1;
 }

@@ -21,11 +21,18 @@ struct procmap {
 };
 
 /* Scan /proc/PID/fd of every process (only of only_pid when > 0) and map
- * each socket inode to its first owner.  Processes that vanish or refuse
+ * each socket inode to its owner (the lowest pid, when several share it).  Processes that vanish or refuse
  * are skipped.  Returns 0, or -1 with err. */
 int procmap_build(struct procmap *m, int only_pid, char *err, size_t errlen);
 
-/* Record inode -> (pid, comm) unless the inode already has an owner.
+/* The same in two halves, so the caller can do other work (the netlink
+ * dump) while worker threads walk /proc.  start returns NULL with err;
+ * finish always frees the scan and merges it into m. */
+struct procscan;
+struct procscan *procmap_scan_start(int only_pid, char *err, size_t errlen);
+int procmap_scan_finish(struct procscan *ps, struct procmap *m, char *err, size_t errlen);
+
+/* Record inode -> (pid, comm) unless it already has an owner of lower pid.
  * Returns 0, or -1 when out of memory. */
 int procmap_add(struct procmap *m, uint32_t inode, int pid, const char *comm);
 
