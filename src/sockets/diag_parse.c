@@ -60,7 +60,8 @@ static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind, struct so
 	e->rq = m->idiag_rqueue;
 	e->wq = m->idiag_wqueue;
 	e->uid = m->idiag_uid;
-	e->has_uid = m->idiag_inode != 0;   /* TIME-WAIT has neither */
+	/* TIME-WAIT and request sockets are not full sockets: no uid to show. */
+	e->has_uid = e->state != ST_TIME_WAIT && e->state != ST_NEW_SYN_RECV;
 	e->inode = m->idiag_inode;
 	mnl_attr_parse(nlh, sizeof *m, inet_attr_cb, e);
 	return 0;
