@@ -141,7 +141,7 @@ struct linux_dirent64 {
  * turns out to hold a socket. */
 static int scan_fds(struct procmap *m, int pid, int dfd)
 {
-	char buf[32768], link[64], comm[16] = "";
+	char buf[32768] __attribute__((aligned(8))), link[64], comm[16] = "";
 	long n;
 
 	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0) {
