@@ -87,21 +87,6 @@ static void clean_comm(const char *comm, char out[16])
 	out[i] = '\0';
 }
 
-static void print_extended(FILE *out, const struct sock_entry *e)
-{
-	const struct sock_tcpinfo *t = &e->ti;
-
-	if (e->has_uid)
-		fprintf(out, " uid:%u", e->uid);
-	fprintf(out, " ino:%u", e->inode);
-	if (!e->has_tcpinfo)
-		return;
-	fprintf(out, " rtt:%.3f/%.3f cwnd:%u retrans:%u/%u bytes_sent:%" PRIu64
-	        " bytes_acked:%" PRIu64 " bytes_received:%" PRIu64,
-	        t->rtt_us / 1000.0, t->rttvar_us / 1000.0, t->snd_cwnd, t->retransmits,
-	        t->total_retrans, t->bytes_sent, t->bytes_acked, t->bytes_received);
-}
-
 void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 {
 	fprintf(out, "%-5s %-10s %6s %6s %-*s %-*s", "Netid", "State", "Recv-Q", "Send-Q",
@@ -113,24 +98,96 @@ void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 	fputc('\n', out);
 }
 
-void output_text_line(FILE *out, const struct sock_entry *e, const struct out_opts *o,
-                      int lw, int pw)
-{
-	char local[SK_ADDRSTRLEN * 3], peer[SK_ADDRSTRLEN], comm[16];
+/* One table line is built in a buffer and written at once: at 60k
+ * sockets, printf's per-field parsing was a third of the run time. */
+#define LINE_CAP 2048
 
-	fprintf(out, "%-5s %-10s %6u %6u %-*s %-*s", netid_name(e->netid),
-	        state_name(e->state, e->netid), e->rq, e->wq,
-	        lw, format_local(e, local, sizeof local), pw, format_peer(e, peer, sizeof peer));
+struct line {
+	char buf[LINE_CAP];
+	size_t n;
+};
+
+/* s, then spaces up to width, then one separating space. */
+static void put_pad(struct line *l, const char *s, int width)
+{
+	size_t len = strlen(s);
+	size_t pad = width > (int)len ? (size_t)width - len : 0;
+
+	if (l->n + len + pad + 1 >= LINE_CAP)
+		return;
+	memcpy(l->buf + l->n, s, len);
+	memset(l->buf + l->n + len, ' ', pad + 1);
+	l->n += len + pad + 1;
+}
+
+/* v right-aligned in width, then one space. */
+static void put_num(struct line *l, unsigned v, int width)
+{
+	char digits[16];
+	int n = 0;
+
+	do
+		digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 15);
+	for (int i = n; i < width; i++)
+		l->buf[l->n++] = ' ';
+	memcpy(l->buf + l->n, digits + sizeof digits - n, (size_t)n);
+	l->n += (size_t)n;
+	l->buf[l->n++] = ' ';
+}
+
+static void put_extended(struct line *l, const struct sock_entry *e)
+{
+	const struct sock_tcpinfo *t = &e->ti;
+	size_t room = LINE_CAP - l->n;
+	int w = 0;
+
+	if (e->has_uid)
+		w = snprintf(l->buf + l->n, room, " uid:%u", e->uid);
+	w += snprintf(l->buf + l->n + w, room - (size_t)w, " ino:%u", e->inode);
+	if (e->has_tcpinfo)
+		w += snprintf(l->buf + l->n + w, room - (size_t)w,
+		              " rtt:%.3f/%.3f cwnd:%u retrans:%u/%u bytes_sent:%" PRIu64
+		              " bytes_acked:%" PRIu64 " bytes_received:%" PRIu64,
+		              t->rtt_us / 1000.0, t->rttvar_us / 1000.0, t->snd_cwnd, t->retransmits,
+		              t->total_retrans, t->bytes_sent, t->bytes_acked, t->bytes_received);
+	l->n += (size_t)w < room ? (size_t)w : room - 1;
+}
+
+static void write_row(FILE *out, const struct sock_entry *e, const struct out_opts *o,
+                      const char *local, const char *peer, int lw, int pw)
+{
+	struct line l;
+	char comm[16];
+
+	l.n = 0;
+	put_pad(&l, netid_name(e->netid), 5);
+	put_pad(&l, state_name(e->state, e->netid), 10);
+	put_num(&l, e->rq, 6);
+	put_num(&l, e->wq, 6);
+	put_pad(&l, local, lw);
+	put_pad(&l, peer, pw);
+	l.n--;                                   /* no space after the last column */
 	if (o->process) {
 		clean_comm(e->comm, comm);
 		if (e->pid > 0)
-			fprintf(out, " %d/%s", e->pid, comm);
+			l.n += (size_t)snprintf(l.buf + l.n, 40, " %d/%s", e->pid, comm);
 		else
-			fputs(" -", out);
+			l.n += (size_t)snprintf(l.buf + l.n, 40, " -");
 	}
 	if (o->extended)
-		print_extended(out, e);
-	fputc('\n', out);
+		put_extended(&l, e);
+	l.buf[l.n++] = '\n';
+	fwrite(l.buf, 1, l.n, out);
+}
+
+void output_text_line(FILE *out, const struct sock_entry *e, const struct out_opts *o,
+                      int lw, int pw)
+{
+	char local[SK_ADDRSTRLEN * 3], peer[SK_ADDRSTRLEN];
+
+	write_row(out, e, o, format_local(e, local, sizeof local),
+	          format_peer(e, peer, sizeof peer), lw, pw);
 }
 
 /* Column widths: the longest address, at least the title. */
@@ -149,15 +206,76 @@ void output_widths(const struct sock_list *l, int *lw, int *pw)
 	}
 }
 
+/* Every address formatted once, back to back; off[2i], off[2i+1] are the
+ * local and peer text of entry i. */
+struct addr_texts {
+	char *text;
+	size_t len, cap;
+	size_t *off;
+};
+
+static int add_text(struct addr_texts *t, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (t->len + n > t->cap) {
+		size_t cap = (t->cap ? t->cap * 2 : 65536) + n;
+		char *text = realloc(t->text, cap);
+
+		if (!text)
+			return -1;
+		t->text = text;
+		t->cap = cap;
+	}
+	memcpy(t->text + t->len, s, n);
+	t->len += n;
+	return (int)n - 1;
+}
+
+static int format_all(const struct sock_list *l, struct addr_texts *t, int *lw, int *pw)
+{
+	char buf[SK_ADDRSTRLEN * 3];
+
+	memset(t, 0, sizeof *t);
+	*lw = 18;
+	*pw = 17;
+	if (!(t->off = malloc((2 * l->n + 1) * sizeof *t->off)))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		int a, b;
+
+		t->off[2 * i] = t->len;
+		if ((a = add_text(t, format_local(&l->v[i], buf, sizeof buf))) < 0)
+			return -1;
+		t->off[2 * i + 1] = t->len;
+		if ((b = add_text(t, format_peer(&l->v[i], buf, sizeof buf))) < 0)
+			return -1;
+		*lw = a > *lw ? a : *lw;
+		*pw = b > *pw ? b : *pw;
+	}
+	return 0;
+}
+
 void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
 {
+	struct addr_texts t;
 	int lw, pw;
 
-	output_widths(l, &lw, &pw);
-	if (o->header)
-		output_text_header(out, o, lw, pw);
-	for (size_t i = 0; i < l->n; i++)
-		output_text_line(out, &l->v[i], o, lw, pw);
+	if (format_all(l, &t, &lw, &pw) < 0) {
+		/* Out of memory for the texts: format each line twice instead. */
+		output_widths(l, &lw, &pw);
+		if (o->header)
+			output_text_header(out, o, lw, pw);
+		for (size_t i = 0; i < l->n; i++)
+			output_text_line(out, &l->v[i], o, lw, pw);
+	} else {
+		if (o->header)
+			output_text_header(out, o, lw, pw);
+		for (size_t i = 0; i < l->n; i++)
+			write_row(out, &l->v[i], o, t.text + t.off[2 * i], t.text + t.off[2 * i + 1], lw, pw);
+	}
+	free(t.text);
+	free(t.off);
 }
 
 /* A JSON string: quotes and backslashes escaped; control bytes and bytes

@@ -166,11 +166,12 @@ def test_pid_filter_and_sort(socks):
 
 
 def test_extended_tcp_info(socks):
-    rows = listing("-t", "-e", "--sport", str(socks.tcp4["client"]))
+    pair = ["--sport", str(socks.tcp4["client"]), "--dport", str(socks.tcp4["listen"])]
+    rows = listing("-t", "-e", *pair)
     assert len(rows) == 1
     ti = rows[0]["tcp_info"]
     assert ti["bytes_acked"] >= 100 and ti["cwnd"] > 0 and rows[0]["uid"] == os.getuid()
-    r = sockit("sockets", "-t", "-e", "--sport", str(socks.tcp4["client"]))
+    r = sockit("sockets", "-t", "-e", *pair)
     assert re.search(r"uid:\d+ ino:\d+ rtt:[\d.]+/[\d.]+ cwnd:\d+ retrans:0/0 bytes_sent:100 ",
                      r.stdout.decode())
 
