@@ -76,8 +76,17 @@ static void child(int conns, int ready_fd)
 		pause();
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
 	long sockets = argc > 1 ? strtol(argv[1], NULL, 10) : 60000;
 	int procs = argc > 2 ? atoi(argv[2]) : (int)((sockets + FDS_PER_CHILD - 1) / FDS_PER_CHILD);
 	pid_t pids[MAX_CHILDREN];
@@ -99,9 +108,14 @@ int main(int argc, char **argv)
 	close(fds[1]);
 	for (int i = 0; i < procs && read(fds[0], &made, sizeof made) == sizeof made; i++)
 		total += made;
+	/* SIGTERM interrupts the read (no SA_RESTART) so children are stopped too. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	printf("ready %d\n", total * 2);
 	fflush(stdout);
-	while (read(STDIN_FILENO, &c, 1) > 0)
+	while (!stop && read(STDIN_FILENO, &c, 1) > 0)
 		;
 	for (int i = 0; i < procs; i++)
 		if (pids[i] > 0)
