@@ -209,6 +209,23 @@ static int forward(const struct resolve_cmd *c)
 	return EXIT_OK;
 }
 
+static void print_reverse(const char *addr, const char *host, const char *serv, bool json)
+{
+	if (!json) {
+		printf("%s %s%s%s\n", addr, host, serv ? " " : "", serv ? serv : "");
+		return;
+	}
+	fputs("{\"address\":", stdout);
+	json_string(addr);
+	fputs(",\"host\":", stdout);
+	json_string(host);
+	if (serv) {
+		fputs(",\"service\":", stdout);
+		json_string(serv);
+	}
+	fputs("}\n", stdout);
+}
+
 /* Reverse: ADDRESS must be numeric ("[::1]" brackets allowed). */
 static int reverse(const struct resolve_cmd *c)
 {
@@ -232,19 +249,7 @@ static int reverse(const struct resolve_cmd *c)
 	freeaddrinfo(res);
 	if (rc != 0)
 		return die(EXIT_NETWORK, "resolve -r %s: %s", c->reverse, gai_text(rc, errno));
-	if (c->json) {
-		fputs("{\"address\":", stdout);
-		json_string(addr);
-		fputs(",\"host\":", stdout);
-		json_string(host);
-		if (c->port) {
-			fputs(",\"service\":", stdout);
-			json_string(serv);
-		}
-		fputs("}\n", stdout);
-	} else {
-		printf("%s %s%s%s\n", addr, host, c->port ? " " : "", serv);
-	}
+	print_reverse(addr, host, c->port ? serv : NULL, c->json);
 	return EXIT_OK;
 }
 

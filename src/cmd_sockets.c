@@ -64,7 +64,7 @@ static const char usage_text[] =
 "  --sort KEY           recvq, sendq (largest first), port (local), pid\n"
 "  --watch SECONDS      redraw every SECONDS (0.1-86400); new sockets are\n"
 "                       marked +, vanished ones - (in colour on a terminal)\n"
-"  --count N            with --watch, stop after N frames\n"
+"  --count N, --frames N  with --watch, stop after N frames\n"
 "\n"
 "Sources:\n"
 "  --netns NAME         query inside the network namespace /run/netns/NAME\n"
