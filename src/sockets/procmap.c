@@ -4,7 +4,9 @@
  * path; at 60k sockets the chains alone make it slow.  Here every fd is
  * read with readlinkat() relative to its already-open fd directory (one
  * path component to resolve) and lands in an open-addressing table kept
- * at most half full, so a look-up is about one probe. */
+ * at most half full, so a look-up is about one probe.  readlink, not stat:
+ * following the link would touch the file itself (a hung NFS mount would
+ * hang us), and the link text already says "socket:[INODE]". */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
