@@ -239,15 +239,17 @@ struct worker_arg {
 	int id;
 };
 
+/* Slot MAX_WORKERS is the caller's own: once its netlink dump is done it
+ * helps with whatever processes are left. */
 struct procscan {
 	pthread_t threads[MAX_WORKERS];
-	struct worker_arg args[MAX_WORKERS];
+	struct worker_arg args[MAX_WORKERS + 1];
 	int started;
 	int *pids;
 	size_t npids;
 	atomic_size_t next;
-	struct procmap maps[MAX_WORKERS];
-	int rc[MAX_WORKERS];
+	struct procmap maps[MAX_WORKERS + 1];
+	int rc[MAX_WORKERS + 1];
 };
 
 static void *scan_worker(void *arg)
@@ -296,14 +298,13 @@ int procmap_scan_finish(struct procscan *ps, struct procmap *m, char *err, size_
 {
 	int rc = 0;
 
-	/* No thread could start: do the walk here. */
-	if (ps->started == 0) {
-		ps->args[0] = (struct worker_arg){ ps, 0 };
-		scan_worker(&ps->args[0]);
-	}
+	/* Take the remaining processes here too (all of them if no thread
+	 * could start). */
+	ps->args[MAX_WORKERS] = (struct worker_arg){ ps, MAX_WORKERS };
+	scan_worker(&ps->args[MAX_WORKERS]);
 	for (int i = 0; i < ps->started; i++)
 		pthread_join(ps->threads[i], NULL);
-	for (int i = 0; i < MAX_WORKERS; i++) {
+	for (int i = 0; i <= MAX_WORKERS; i++) {
 		for (size_t s = 0; rc == 0 && s < ps->maps[i].cap; s++) {
 			const struct proc_owner *o = &ps->maps[i].slots[s];
 
