@@ -24,88 +24,105 @@ struct sockets_cmd {
 	struct out_opts out;
 	enum sort_key sort;
 	bool json, summary, force_proc;
-	double watch;              /* 0: no --watch */
+	double watch; /* 0: no --watch */
 	long frames;
 	const char *netns, *from_dump, *record_dump;
 };
 
 static const char usage_text[] =
-"usage: sockit sockets [-tux46lapes] [OPTIONS]\n"
-"\n"
-"List sockets (TCP, UDP, UNIX) from the kernel over netlink sock_diag, like\n"
-"ss and netstat -tanp.  Addresses and ports are always numeric.\n"
-"\n"
-"Selection (as in ss):\n"
-"  -t, --tcp            TCP sockets          -u, --udp     UDP sockets\n"
-"  -x, --unix           UNIX sockets (u_str, u_dgr, u_seq)\n"
-"  -4, --ipv4 / -6, --ipv6   only that family (alone: TCP and UDP of it)\n"
-"  Without -t/-u/-x/-4/-6 every kind is listed.\n"
-"  -l, --listening      only LISTEN sockets and unconnected (UNCONN) ones\n"
-"  -a, --all            sockets in every state\n"
-"  Without -l/-a/--state, TCP and UNIX show every state but LISTEN, UNCONN,\n"
-"  TIME-WAIT and SYN-RECV, and UDP only connected (ESTAB) sockets.\n"
-"  --state LIST         comma-separated, repeatable: established syn-sent\n"
-"                       syn-recv fin-wait-1 fin-wait-2 time-wait closed\n"
-"                       close-wait last-ack listening closing, or the groups\n"
-"                       all connected synchronized bucket big\n"
-"  --sport N, --dport N local / remote port N (inet sockets only)\n"
-"  --port N             local or remote port N\n"
-"  --pid N              sockets held open by process N (implies owner look-up)\n"
-"  States and ports are filtered in the kernel request.\n"
-"\n"
-"Output:\n"
-"  -p, --process        owning process as PID/NAME (one pass over /proc/*/fd)\n"
-"  -e, --extended       uid, inode, and for TCP rtt/rttvar (ms), cwnd,\n"
-"                       retransmits (current/total), bytes sent/acked/received\n"
-"  -s, --summary        counts by netid and state of the selected sockets\n"
-"  -H, --no-header      no column titles\n"
-"  -n, --numeric        accepted for ss compatibility (always numeric)\n"
-"  --json               a JSON array of objects (with -s: one object)\n"
-"  --sort KEY           recvq, sendq (largest first), port (local), pid\n"
-"  --watch SECONDS      redraw every SECONDS (0.1-86400); new sockets are\n"
-"                       marked +, vanished ones - (in colour on a terminal)\n"
-"  --count N, --frames N  with --watch, stop after N frames\n"
-"\n"
-"Sources:\n"
-"  --netns NAME         query inside the network namespace /run/netns/NAME\n"
-"  --proc               read /proc/net instead of netlink (the fallback used\n"
-"                       automatically, with a note on stderr, when sock_diag\n"
-"                       is unavailable; no TCP info, no UNIX peers/queues)\n"
-"  --record-dump FILE   also write every raw netlink reply (all kinds, all\n"
-"                       states) and the owners of those sockets to FILE\n"
-"  --from-dump FILE     read sockets and owners from such a FILE instead of\n"
-"                       the kernel; filters and output apply as usual\n"
-"\n"
-"Exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage.\n";
+    "usage: sockit sockets [-tux46lapes] [OPTIONS]\n"
+    "\n"
+    "List sockets (TCP, UDP, UNIX) from the kernel over netlink sock_diag, like\n"
+    "ss and netstat -tanp.  Addresses and ports are always numeric.\n"
+    "\n"
+    "Selection (as in ss):\n"
+    "  -t, --tcp            TCP sockets          -u, --udp     UDP sockets\n"
+    "  -x, --unix           UNIX sockets (u_str, u_dgr, u_seq)\n"
+    "  -4, --ipv4 / -6, --ipv6   only that family (alone: TCP and UDP of it)\n"
+    "  Without -t/-u/-x/-4/-6 every kind is listed.\n"
+    "  -l, --listening      only LISTEN sockets and unconnected (UNCONN) ones\n"
+    "  -a, --all            sockets in every state\n"
+    "  Without -l/-a/--state, TCP and UNIX show every state but LISTEN, UNCONN,\n"
+    "  TIME-WAIT and SYN-RECV, and UDP only connected (ESTAB) sockets.\n"
+    "  --state LIST         comma-separated, repeatable: established syn-sent\n"
+    "                       syn-recv fin-wait-1 fin-wait-2 time-wait closed\n"
+    "                       close-wait last-ack listening closing, or the groups\n"
+    "                       all connected synchronized bucket big\n"
+    "  --sport N, --dport N local / remote port N (inet sockets only)\n"
+    "  --port N             local or remote port N\n"
+    "  --pid N              sockets held open by process N (implies owner look-up)\n"
+    "  States and ports are filtered in the kernel request.\n"
+    "\n"
+    "Output:\n"
+    "  -p, --process        owning process as PID/NAME (one pass over /proc/*/fd)\n"
+    "  -e, --extended       uid, inode, and for TCP rtt/rttvar (ms), cwnd,\n"
+    "                       retransmits (current/total), bytes sent/acked/received\n"
+    "  -s, --summary        counts by netid and state of the selected sockets\n"
+    "  -H, --no-header      no column titles\n"
+    "  -n, --numeric        accepted for ss compatibility (always numeric)\n"
+    "  --json               a JSON array of objects (with -s: one object)\n"
+    "  --sort KEY           recvq, sendq (largest first), port (local), pid\n"
+    "  --watch SECONDS      redraw every SECONDS (0.1-86400); new sockets are\n"
+    "                       marked +, vanished ones - (in colour on a terminal)\n"
+    "  --count N, --frames N  with --watch, stop after N frames\n"
+    "\n"
+    "Sources:\n"
+    "  --netns NAME         query inside the network namespace /run/netns/NAME\n"
+    "  --proc               read /proc/net instead of netlink (the fallback used\n"
+    "                       automatically, with a note on stderr, when sock_diag\n"
+    "                       is unavailable; no TCP info, no UNIX peers/queues)\n"
+    "  --record-dump FILE   also write every raw netlink reply (all kinds, all\n"
+    "                       states) and the owners of those sockets to FILE\n"
+    "  --from-dump FILE     read sockets and owners from such a FILE instead of\n"
+    "                       the kernel; filters and output apply as usual\n"
+    "\n"
+    "Exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage.\n";
 
 enum {
-	OPT_STATE = 256, OPT_SPORT, OPT_DPORT, OPT_PORT, OPT_PID, OPT_JSON, OPT_SORT,
-	OPT_WATCH, OPT_COUNT, OPT_NETNS, OPT_FROM_DUMP, OPT_RECORD_DUMP, OPT_PROC,
+	OPT_STATE = 256,
+	OPT_SPORT,
+	OPT_DPORT,
+	OPT_PORT,
+	OPT_PID,
+	OPT_JSON,
+	OPT_SORT,
+	OPT_WATCH,
+	OPT_COUNT,
+	OPT_NETNS,
+	OPT_FROM_DUMP,
+	OPT_RECORD_DUMP,
+	OPT_PROC,
 };
 
 static const struct option long_opts[] = {
-	{ "tcp", no_argument, NULL, 't' }, { "udp", no_argument, NULL, 'u' },
-	{ "unix", no_argument, NULL, 'x' }, { "ipv4", no_argument, NULL, '4' },
-	{ "ipv6", no_argument, NULL, '6' }, { "listening", no_argument, NULL, 'l' },
-	{ "all", no_argument, NULL, 'a' }, { "process", no_argument, NULL, 'p' },
-	{ "extended", no_argument, NULL, 'e' }, { "summary", no_argument, NULL, 's' },
-	{ "numeric", no_argument, NULL, 'n' }, { "no-header", no_argument, NULL, 'H' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "sport", required_argument, NULL, OPT_SPORT },
-	{ "dport", required_argument, NULL, OPT_DPORT },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "pid", required_argument, NULL, OPT_PID },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "sort", required_argument, NULL, OPT_SORT },
-	{ "watch", required_argument, NULL, OPT_WATCH },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "frames", required_argument, NULL, OPT_COUNT },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "from-dump", required_argument, NULL, OPT_FROM_DUMP },
-	{ "record-dump", required_argument, NULL, OPT_RECORD_DUMP },
-	{ "proc", no_argument, NULL, OPT_PROC },
-	{ NULL, 0, NULL, 0 },
+    {"tcp", no_argument, NULL, 't'},
+    {"udp", no_argument, NULL, 'u'},
+    {"unix", no_argument, NULL, 'x'},
+    {"ipv4", no_argument, NULL, '4'},
+    {"ipv6", no_argument, NULL, '6'},
+    {"listening", no_argument, NULL, 'l'},
+    {"all", no_argument, NULL, 'a'},
+    {"process", no_argument, NULL, 'p'},
+    {"extended", no_argument, NULL, 'e'},
+    {"summary", no_argument, NULL, 's'},
+    {"numeric", no_argument, NULL, 'n'},
+    {"no-header", no_argument, NULL, 'H'},
+    {"help", no_argument, NULL, 'h'},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"sport", required_argument, NULL, OPT_SPORT},
+    {"dport", required_argument, NULL, OPT_DPORT},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"pid", required_argument, NULL, OPT_PID},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"sort", required_argument, NULL, OPT_SORT},
+    {"watch", required_argument, NULL, OPT_WATCH},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"frames", required_argument, NULL, OPT_COUNT},
+    {"netns", required_argument, NULL, OPT_NETNS},
+    {"from-dump", required_argument, NULL, OPT_FROM_DUMP},
+    {"record-dump", required_argument, NULL, OPT_RECORD_DUMP},
+    {"proc", no_argument, NULL, OPT_PROC},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_number(const char *text, long long min, long long max, const char *what,
@@ -136,7 +153,10 @@ static int parse_watch(struct sockets_cmd *c, const char *text)
 	errno = 0;
 	v = strtod(text, &end);
 	if (errno || end == text || *end || !(v >= 0.1 && v <= 86400))
-		return die(EXIT_USAGE, "sockets: --watch '%s': not a number of seconds 0.1-86400", text), -1;
+		return die(EXIT_USAGE,
+		           "sockets: --watch '%s': not a number of seconds 0.1-86400",
+		           text),
+		       -1;
 	c->watch = v;
 	return 0;
 }
@@ -151,11 +171,15 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 	case OPT_STATE:
 		if (filter_parse_states(arg, &c->sel.states, &bad) < 0)
 			return die(EXIT_USAGE, "sockets: --state: unknown state '%.*s'",
-			           (int)strcspn(bad, ","), bad), -1;
+			           (int)strcspn(bad, ","), bad),
+			       -1;
 		return 0;
-	case OPT_SPORT: return set_port(&c->sel.sport, arg, "--sport");
-	case OPT_DPORT: return set_port(&c->sel.dport, arg, "--dport");
-	case OPT_PORT:  return set_port(&c->sel.port, arg, "--port");
+	case OPT_SPORT:
+		return set_port(&c->sel.sport, arg, "--sport");
+	case OPT_DPORT:
+		return set_port(&c->sel.dport, arg, "--dport");
+	case OPT_PORT:
+		return set_port(&c->sel.port, arg, "--port");
 	case OPT_PID:
 		if (parse_number(arg, 1, 4194304, "--pid", &v) < 0)
 			return -1;
@@ -163,40 +187,80 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 		return 0;
 	case OPT_SORT:
 		if (sort_parse(arg, &c->sort) < 0)
-			return die(EXIT_USAGE, "sockets: --sort '%s': expected recvq, sendq, port or pid", arg), -1;
+			return die(EXIT_USAGE,
+			           "sockets: --sort '%s': expected recvq, sendq, port or "
+			           "pid",
+			           arg),
+			       -1;
 		return 0;
-	case OPT_WATCH: return parse_watch(c, arg);
+	case OPT_WATCH:
+		return parse_watch(c, arg);
 	case OPT_COUNT:
 		if (parse_number(arg, 1, 1000000, "--count", &v) < 0)
 			return -1;
 		c->frames = (long)v;
 		return 0;
-	case OPT_NETNS:       c->netns = arg; return 0;
-	case OPT_FROM_DUMP:   c->from_dump = arg; return 0;
-	case OPT_RECORD_DUMP: c->record_dump = arg; return 0;
+	case OPT_NETNS:
+		c->netns = arg;
+		return 0;
+	case OPT_FROM_DUMP:
+		c->from_dump = arg;
+		return 0;
+	case OPT_RECORD_DUMP:
+		c->record_dump = arg;
+		return 0;
 	}
-	return die(EXIT_USAGE, "sockets: unknown option (try 'sockit sockets --help')"), -1;
+	return die(EXIT_USAGE, "sockets: unknown option (try 'sockit sockets --help')"),
+	       -1;
 }
 
 /* The flags; returns 1 when the option was one of them. */
 static int flag_option(struct sockets_cmd *c, int opt)
 {
 	switch (opt) {
-	case 't': c->sel.tcp = true; break;
-	case 'u': c->sel.udp = true; break;
-	case 'x': c->sel.unix_ = true; break;
-	case '4': c->sel.v4 = true; break;
-	case '6': c->sel.v6 = true; break;
-	case 'l': c->sel.listening = true; break;
-	case 'a': c->sel.all = true; break;
-	case 'p': c->out.process = true; break;
-	case 'e': c->out.extended = true; break;
-	case 's': c->summary = true; break;
-	case 'H': c->out.header = false; break;
-	case 'n': break;
-	case OPT_JSON: c->json = true; break;
-	case OPT_PROC: c->force_proc = true; break;
-	default: return 0;
+	case 't':
+		c->sel.tcp = true;
+		break;
+	case 'u':
+		c->sel.udp = true;
+		break;
+	case 'x':
+		c->sel.unix_ = true;
+		break;
+	case '4':
+		c->sel.v4 = true;
+		break;
+	case '6':
+		c->sel.v6 = true;
+		break;
+	case 'l':
+		c->sel.listening = true;
+		break;
+	case 'a':
+		c->sel.all = true;
+		break;
+	case 'p':
+		c->out.process = true;
+		break;
+	case 'e':
+		c->out.extended = true;
+		break;
+	case 's':
+		c->summary = true;
+		break;
+	case 'H':
+		c->out.header = false;
+		break;
+	case 'n':
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	case OPT_PROC:
+		c->force_proc = true;
+		break;
+	default:
+		return 0;
 	}
 	return 1;
 }
@@ -204,11 +268,15 @@ static int flag_option(struct sockets_cmd *c, int opt)
 static int check_combination(const struct sockets_cmd *c)
 {
 	if (c->watch && (c->json || c->summary))
-		return die(EXIT_USAGE, "sockets: --watch draws the table; not with --json or --summary"), -1;
+		return die(EXIT_USAGE, "sockets: --watch draws the table; not with "
+		                       "--json or --summary"),
+		       -1;
 	if (c->frames && !c->watch)
 		return die(EXIT_USAGE, "sockets: --count needs --watch"), -1;
 	if (c->from_dump && (c->record_dump || c->netns || c->force_proc))
-		return die(EXIT_USAGE, "sockets: --from-dump reads no kernel; not with --record-dump, --netns or --proc"), -1;
+		return die(EXIT_USAGE, "sockets: --from-dump reads no kernel; not with "
+		                       "--record-dump, --netns or --proc"),
+		       -1;
 	return 0;
 }
 
@@ -226,13 +294,17 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 		if (opt == 'h')
 			return 1;
 		if (opt == '?' || opt == ':')
-			return die(EXIT_USAGE, "sockets: bad option '%s' (try 'sockit sockets --help')",
-			           argv[optind - 1]), -1;
+			return die(EXIT_USAGE,
+			           "sockets: bad option '%s' (try 'sockit sockets "
+			           "--help')",
+			           argv[optind - 1]),
+			       -1;
 		if (!flag_option(c, opt) && long_option(c, opt, optarg) < 0)
 			return -1;
 	}
 	if (optind < argc)
-		return die(EXIT_USAGE, "sockets: unexpected argument '%s'", argv[optind]), -1;
+		return die(EXIT_USAGE, "sockets: unexpected argument '%s'", argv[optind]),
+		       -1;
 	filter_setup(&c->filter, &c->sel);
 	return check_combination(c);
 }
@@ -264,7 +336,8 @@ static int open_record(const struct sockets_cmd *c, FILE **rec, char *err, size_
 	return 0;
 }
 
-static int close_record(const struct sockets_cmd *c, FILE *rec, int rc, char *err, size_t errlen)
+static int close_record(const struct sockets_cmd *c, FILE *rec, int rc, char *err,
+                        size_t errlen)
 {
 	if (!rec)
 		return rc;
@@ -279,7 +352,7 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
                         struct procmap *pm, char *err, size_t errlen)
 {
 	struct sock_filter all;
-	struct collect_opts o = { &c->filter, c->out.extended, c->force_proc, NULL };
+	struct collect_opts o = {&c->filter, c->out.extended, c->force_proc, NULL};
 	struct procscan *scan = NULL;
 	int rc;
 
@@ -293,7 +366,8 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 	/* The /proc walk runs in threads while the kernel answers the dump.
 	 * --pid alone needs only that process's fds: just /proc/PID/fd. */
 	if (need_owners(c) &&
-	    !(scan = procmap_scan_start(c->record_dump || c->out.process ? 0 : c->sel.pid, err, errlen)))
+	    !(scan = procmap_scan_start(c->record_dump || c->out.process ? 0 : c->sel.pid,
+	                                err, errlen)))
 		return close_record(c, o.record, -1, err, errlen);
 	rc = collect_sockets(&o, out, err, errlen);
 	if (scan && procmap_scan_finish(scan, pm, rc ? NULL : err, rc ? 0 : errlen) < 0)
@@ -307,7 +381,7 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 {
 	const struct sockets_cmd *c = ctx;
-	struct procmap pm = { NULL, 0, 0 };
+	struct procmap pm = {NULL, 0, 0};
 	int rc;
 
 	if (c->from_dump)
@@ -328,9 +402,10 @@ static int enter_netns(const char *name)
 	char path[300];
 	int fd;
 
-	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strlen(name) > 255)
-		return die(EXIT_USAGE, "sockets: --netns '%s': not a namespace name", name);
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strlen(name) > 255)
+		return die(EXIT_USAGE, "sockets: --netns '%s': not a namespace name",
+		           name);
 	snprintf(path, sizeof path, "/run/netns/%s", name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return die(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
@@ -338,7 +413,8 @@ static int enter_netns(const char *name)
 		int e = errno;
 
 		close(fd);
-		return die(EXIT_NETWORK, "sockets: netns %s: setns: %s", name, strerror(e));
+		return die(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
+		           strerror(e));
 	}
 	close(fd);
 	return EXIT_OK;
@@ -356,7 +432,7 @@ static int finish_output(void)
 
 static int run_once(const struct sockets_cmd *c)
 {
-	struct sock_list l = { NULL, 0, 0 };
+	struct sock_list l = {NULL, 0, 0};
 	char err[512];
 
 	if (gather((void *)c, &l, err, sizeof err) < 0) {
@@ -375,7 +451,8 @@ static int run_once(const struct sockets_cmd *c)
 
 static int run_watch(struct sockets_cmd *c)
 {
-	struct watch_opts w = { c->watch, c->frames, isatty(STDOUT_FILENO) == 1, "sockit sockets" };
+	struct watch_opts w = {c->watch, c->frames, isatty(STDOUT_FILENO) == 1,
+	                       "sockit sockets"};
 	int rc = watch_run(stdout, &w, &c->out, gather, c);
 
 	return rc == EXIT_OK ? finish_output() : rc;

@@ -8,7 +8,7 @@
 
 #include "sockets/collect.h"
 
-static const char *const kind_label[DIAG_KINDS] = { "tcp", "udp", "unix" };
+static const char *const kind_label[DIAG_KINDS] = {"tcp", "udp", "unix"};
 
 static bool kind_wanted(enum diag_kind kind, const struct sock_filter *f)
 {
@@ -30,16 +30,19 @@ static int fallback(enum diag_kind kind, const struct collect_opts *o,
                     struct sock_list *out, int why, char *err, size_t errlen)
 {
 	if (!o->force_proc)
-		fprintf(stderr, "sockit: sockets: netlink sock_diag for %s unavailable (%s); "
-		        "reading /proc/net instead\n", kind_label[kind], strerror(why));
+		fprintf(stderr,
+		        "sockit: sockets: netlink sock_diag for %s unavailable (%s); "
+		        "reading /proc/net instead\n",
+		        kind_label[kind], strerror(why));
 	if (collect_proc_kind(kind, o, out) == 0)
 		return 0;
-	snprintf(err, errlen, "sockets: /proc/net/%s: %s", kind_label[kind], strerror(errno));
+	snprintf(err, errlen, "sockets: /proc/net/%s: %s", kind_label[kind],
+	         strerror(errno));
 	return -1;
 }
 
-int collect_sockets(const struct collect_opts *o, struct sock_list *out,
-                    char *err, size_t errlen)
+int collect_sockets(const struct collect_opts *o, struct sock_list *out, char *err,
+                    size_t errlen)
 {
 	struct mnl_socket *nl = o->force_proc ? NULL : mnl_socket_open(NETLINK_SOCK_DIAG);
 	int why = o->force_proc ? 0 : errno;
@@ -60,7 +63,8 @@ int collect_sockets(const struct collect_opts *o, struct sock_list *out,
 		else if (unavailable(errno))
 			rc = fallback((enum diag_kind)k, o, out, errno, err, errlen);
 		else {
-			snprintf(err, errlen, "sockets: netlink %s dump: %s", kind_label[k], strerror(errno));
+			snprintf(err, errlen, "sockets: netlink %s dump: %s",
+			         kind_label[k], strerror(errno));
 			rc = -1;
 		}
 	}

@@ -15,18 +15,18 @@ struct nlmsghdr;
 enum diag_kind { DIAG_TCP, DIAG_UDP, DIAG_UNIX, DIAG_KINDS };
 
 struct collect_opts {
-	const struct sock_filter *filter;  /* states and ports go in the request */
-	bool tcpinfo;                      /* -e: ask for struct tcp_info too */
-	bool force_proc;                   /* --proc: skip netlink */
-	FILE *record;                      /* --record-dump: copy every reply here */
+	const struct sock_filter *filter; /* states and ports go in the request */
+	bool tcpinfo;                     /* -e: ask for struct tcp_info too */
+	bool force_proc;                  /* --proc: skip netlink */
+	FILE *record;                     /* --record-dump: copy every reply here */
 };
 
 /* Collect every socket f selects (its states and ports narrow the kernel
  * request; the caller still applies f, which also has what the kernel
  * cannot filter).  Falls back to /proc/net per kind when sock_diag is
  * unavailable, saying so once on stderr.  Returns 0, or -1 with err. */
-int collect_sockets(const struct collect_opts *o, struct sock_list *out,
-                    char *err, size_t errlen);
+int collect_sockets(const struct collect_opts *o, struct sock_list *out, char *err,
+                    size_t errlen);
 
 /* Netlink: dump one kind into out.  Returns 0; -1 with errno (ENOENT,
  * EPROTONOSUPPORT when the kernel lacks that diag module). */

@@ -46,33 +46,38 @@ static void put_cond(unsigned char *at, int code, int port, unsigned yes, unsign
 size_t diag_port_bytecode(const struct sock_filter *f, void *bc, size_t cap)
 {
 	const unsigned cs = sizeof(struct port_cond), js = sizeof(struct inet_diag_bc_op);
-	size_t total = (f->sport >= 0) * cs + (f->dport >= 0) * cs + (f->port >= 0) * (2 * cs + js);
+	size_t total =
+	    (f->sport >= 0) * cs + (f->dport >= 0) * cs + (f->port >= 0) * (2 * cs + js);
 	unsigned char *p = bc;
 	size_t off = 0;
 
 	if (total == 0 || total > cap)
 		return 0;
 	if (f->sport >= 0) {
-		put_cond(p + off, INET_DIAG_BC_S_COND, f->sport, cs, (unsigned)(total - off + 4));
+		put_cond(p + off, INET_DIAG_BC_S_COND, f->sport, cs,
+		         (unsigned)(total - off + 4));
 		off += cs;
 	}
 	if (f->dport >= 0) {
-		put_cond(p + off, INET_DIAG_BC_D_COND, f->dport, cs, (unsigned)(total - off + 4));
+		put_cond(p + off, INET_DIAG_BC_D_COND, f->dport, cs,
+		         (unsigned)(total - off + 4));
 		off += cs;
 	}
 	if (f->port >= 0) {
-		struct inet_diag_bc_op jmp = { INET_DIAG_BC_JMP, (unsigned char)js, (unsigned short)(js + cs) };
+		struct inet_diag_bc_op jmp = {INET_DIAG_BC_JMP, (unsigned char)js,
+		                              (unsigned short)(js + cs)};
 
 		put_cond(p + off, INET_DIAG_BC_S_COND, f->port, cs, cs + js);
 		memcpy(p + off + cs, &jmp, js);
 		off += cs + js;
-		put_cond(p + off, INET_DIAG_BC_D_COND, f->port, cs, (unsigned)(total - off + 4));
+		put_cond(p + off, INET_DIAG_BC_D_COND, f->port, cs,
+		         (unsigned)(total - off + 4));
 	}
 	return total;
 }
 
-static void put_inet_request(struct nlmsghdr *nlh, int family, int proto,
-                             uint32_t states, const struct collect_opts *o)
+static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32_t states,
+                             const struct collect_opts *o)
 {
 	struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	unsigned char bc[128];
@@ -93,7 +98,8 @@ static void put_unix_request(struct nlmsghdr *nlh, uint32_t states)
 
 	r->sdiag_family = AF_UNIX;
 	r->udiag_states = states;
-	r->udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	r->udiag_show =
+	    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 }
 
 struct recv_ctx {
@@ -161,7 +167,7 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	char req[512];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	unsigned netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
-	struct recv_ctx c = { kind, out, o->record, false };
+	struct recv_ctx c = {kind, out, o->record, false};
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -176,7 +182,7 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
 	const struct sock_filter *f = o->filter;
 	char req[256];
 	struct nlmsghdr *nlh;
-	struct recv_ctx c = { kind, out, o->record, false };
+	struct recv_ctx c = {kind, out, o->record, false};
 
 	if (kind != DIAG_UNIX) {
 		if (f->v4 && dump_inet(nl, AF_INET, kind, o, out) < 0)

@@ -28,18 +28,22 @@ static int parse_addr(const char *hex, size_t words, uint8_t out[16])
 	return 0;
 }
 
-static int parse_inet_line(const char *line, int family, unsigned netid, struct sock_entry *e)
+static int parse_inet_line(const char *line, int family, unsigned netid,
+                           struct sock_entry *e)
 {
 	char local[40], remote[40];
 	unsigned lport, rport, state, tx, rx, uid;
 	unsigned long inode;
 	size_t words = family == AF_INET ? 1 : 4;
 
-	if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %x:%x %*x:%*x %*x %u %*d %lu",
+	if (sscanf(line,
+	           " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %x:%x %*x:%*x %*x %u "
+	           "%*d %lu",
 	           local, &lport, remote, &rport, &state, &tx, &rx, &uid, &inode) != 9)
 		return -1;
 	if (strlen(local) != 8 * words || strlen(remote) != 8 * words ||
-	    parse_addr(local, words, e->laddr) < 0 || parse_addr(remote, words, e->raddr) < 0)
+	    parse_addr(local, words, e->laddr) < 0 ||
+	    parse_addr(remote, words, e->raddr) < 0)
 		return -1;
 	e->family = (uint8_t)family;
 	e->netid = (uint8_t)netid;
@@ -62,7 +66,7 @@ static int read_inet(const char *path, int family, unsigned netid, struct sock_l
 
 	if (!f)
 		return -1;
-	if (!fgets(line, sizeof line, f))   /* the column titles */
+	if (!fgets(line, sizeof line, f)) /* the column titles */
 		line[0] = '\0';
 	while (fgets(line, sizeof line, f)) {
 		struct sock_entry *slot;
@@ -83,22 +87,33 @@ static int read_inet(const char *path, int family, unsigned netid, struct sock_l
 
 /* /proc/net/unix: socket states (SS_*), not TCP states; a listener has
  * __SO_ACCEPTCON (1 << 16) in Flags. */
-static int parse_unix_line(const char *line, struct sock_entry *e, char *path, size_t pathlen)
+static int parse_unix_line(const char *line, struct sock_entry *e, char *path,
+                           size_t pathlen)
 {
 	unsigned long flags, inode;
 	unsigned type, st;
 	int used = 0;
 
-	if (sscanf(line, "%*x: %*x %*x %lx %x %x %lu%n", &flags, &type, &st, &inode, &used) != 4)
+	if (sscanf(line, "%*x: %*x %*x %lx %x %x %lu%n", &flags, &type, &st, &inode,
+	           &used) != 4)
 		return -1;
 	switch (type) {
-	case SOCK_STREAM: e->netid = NETID_U_STR; break;
-	case SOCK_DGRAM: e->netid = NETID_U_DGR; break;
-	case SOCK_SEQPACKET: e->netid = NETID_U_SEQ; break;
-	default: return -1;
+	case SOCK_STREAM:
+		e->netid = NETID_U_STR;
+		break;
+	case SOCK_DGRAM:
+		e->netid = NETID_U_DGR;
+		break;
+	case SOCK_SEQPACKET:
+		e->netid = NETID_U_SEQ;
+		break;
+	default:
+		return -1;
 	}
 	e->family = AF_UNIX;
-	e->state = (flags & (1ul << 16)) ? ST_LISTEN : st == 3 ? ST_ESTABLISHED : ST_CLOSE;
+	e->state = (flags & (1ul << 16)) ? ST_LISTEN
+	           : st == 3             ? ST_ESTABLISHED
+	                                 : ST_CLOSE;
 	e->inode = (uint32_t)inode;
 	snprintf(path, pathlen, "%s", line + used + strspn(line + used, " "));
 	path[strcspn(path, "\n")] = '\0';
@@ -119,7 +134,8 @@ static int read_unix(struct sock_list *out)
 		memset(&e, 0, sizeof e);
 		if (parse_unix_line(line, &e, path, sizeof path) < 0)
 			continue;
-		if (!(slot = sock_list_add(out)) || (path[0] && !(e.path = strdup(path)))) {
+		if (!(slot = sock_list_add(out)) ||
+		    (path[0] && !(e.path = strdup(path)))) {
 			fclose(f);
 			errno = ENOMEM;
 			return -1;

@@ -34,12 +34,14 @@ static void take_tcpinfo(struct sock_entry *e, const struct nlattr *a)
 
 static int inet_attr_cb(const struct nlattr *a, void *data)
 {
-	if (mnl_attr_type_valid(a, INET_DIAG_MAX) > 0 && mnl_attr_get_type(a) == INET_DIAG_INFO)
+	if (mnl_attr_type_valid(a, INET_DIAG_MAX) > 0 &&
+	    mnl_attr_get_type(a) == INET_DIAG_INFO)
 		take_tcpinfo(data, a);
 	return MNL_CB_OK;
 }
 
-static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list *out)
+static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind,
+                      struct sock_list *out)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct sock_entry *e;
@@ -121,9 +123,12 @@ static int unix_attr_cb(const struct nlattr *a, void *data)
 static int unix_netid(unsigned type)
 {
 	switch (type) {
-	case SOCK_STREAM:    return NETID_U_STR;
-	case SOCK_DGRAM:     return NETID_U_DGR;
-	case SOCK_SEQPACKET: return NETID_U_SEQ;
+	case SOCK_STREAM:
+		return NETID_U_STR;
+	case SOCK_DGRAM:
+		return NETID_U_DGR;
+	case SOCK_SEQPACKET:
+		return NETID_U_SEQ;
 	}
 	return -1;
 }

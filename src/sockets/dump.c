@@ -7,7 +7,7 @@
 
 #include "sockets/dump.h"
 
-static const char *const kind_names[DIAG_KINDS] = { "tcp", "udp", "unix" };
+static const char *const kind_names[DIAG_KINDS] = {"tcp", "udp", "unix"};
 
 /* The longest line: "nl unix " + two hex digits per message byte. */
 #define LINE_MAX_LEN (16 + 2 * DUMP_MSG_MAX)
@@ -25,7 +25,8 @@ static void put_hex(FILE *f, const void *data, size_t len)
 
 void dump_write_header(FILE *f)
 {
-	fprintf(f, "# sockit sockets dump 1: raw sock_diag replies, then socket owners\n");
+	fprintf(f,
+	        "# sockit sockets dump 1: raw sock_diag replies, then socket owners\n");
 }
 
 void dump_write_msg(FILE *f, enum diag_kind kind, const struct nlmsghdr *nlh)
@@ -95,9 +96,11 @@ static int read_msg(char *rest, struct sock_list *out)
 	if (!hex)
 		return -1;
 	*hex++ = '\0';
-	if ((kind = kind_of(rest)) < 0 || (len = unhex(hex, (unsigned char *)msg, sizeof msg)) < 0)
+	if ((kind = kind_of(rest)) < 0 ||
+	    (len = unhex(hex, (unsigned char *)msg, sizeof msg)) < 0)
 		return -1;
-	if ((size_t)len < sizeof(struct nlmsghdr) || ((struct nlmsghdr *)msg)->nlmsg_len != (size_t)len)
+	if ((size_t)len < sizeof(struct nlmsghdr) ||
+	    ((struct nlmsghdr *)msg)->nlmsg_len != (size_t)len)
 		return -1;
 	return diag_parse((struct nlmsghdr *)msg, (enum diag_kind)kind, out) < 0 ? -2 : 0;
 }
@@ -129,8 +132,8 @@ static int read_line(char *line, struct sock_list *out, struct procmap *m)
 	return -1;
 }
 
-int dump_read(const char *path, struct sock_list *out, struct procmap *m,
-              char *err, size_t errlen)
+int dump_read(const char *path, struct sock_list *out, struct procmap *m, char *err,
+              size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *line;

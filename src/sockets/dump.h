@@ -24,7 +24,7 @@ void dump_write_owners(FILE *f, const struct procmap *m, const struct sock_list 
 
 /* Read a dump: sockets into out, owners into m.  Returns 0, or -1 with err
  * naming the file and line ("sockets: dump x:3: bad hex"). */
-int dump_read(const char *path, struct sock_list *out, struct procmap *m,
-              char *err, size_t errlen);
+int dump_read(const char *path, struct sock_list *out, struct procmap *m, char *err,
+              size_t errlen);
 
 #endif

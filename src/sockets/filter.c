@@ -6,10 +6,11 @@
 
 #include "sockets/filter.h"
 
-#define SS_CONN (STATES_ALL & ~(STATE_BIT(ST_LISTEN) | STATE_BIT(ST_CLOSE) | \
-                 STATE_BIT(ST_TIME_WAIT) | STATE_BIT(ST_SYN_RECV)))
+#define SS_CONN                                                                          \
+	(STATES_ALL & ~(STATE_BIT(ST_LISTEN) | STATE_BIT(ST_CLOSE) |                     \
+	                STATE_BIT(ST_TIME_WAIT) | STATE_BIT(ST_SYN_RECV)))
 #define CONNECTED (STATES_ALL & ~(STATE_BIT(ST_LISTEN) | STATE_BIT(ST_CLOSE)))
-#define BUCKET (STATE_BIT(ST_SYN_RECV) | STATE_BIT(ST_TIME_WAIT))
+#define BUCKET    (STATE_BIT(ST_SYN_RECV) | STATE_BIT(ST_TIME_WAIT))
 
 void select_init(struct select_opts *o)
 {
@@ -66,16 +67,25 @@ struct state_word {
 };
 
 static const struct state_word state_words[] = {
-	{ "all", STATES_ALL }, { "connected", CONNECTED },
-	{ "synchronized", CONNECTED & ~STATE_BIT(ST_SYN_SENT) },
-	{ "bucket", BUCKET }, { "big", STATES_ALL & ~BUCKET },
-	{ "established", STATE_BIT(ST_ESTABLISHED) }, { "estab", STATE_BIT(ST_ESTABLISHED) },
-	{ "syn-sent", STATE_BIT(ST_SYN_SENT) }, { "syn-recv", STATE_BIT(ST_SYN_RECV) },
-	{ "fin-wait-1", STATE_BIT(ST_FIN_WAIT1) }, { "fin-wait-2", STATE_BIT(ST_FIN_WAIT2) },
-	{ "time-wait", STATE_BIT(ST_TIME_WAIT) }, { "closed", STATE_BIT(ST_CLOSE) },
-	{ "unconn", STATE_BIT(ST_CLOSE) }, { "close-wait", STATE_BIT(ST_CLOSE_WAIT) },
-	{ "last-ack", STATE_BIT(ST_LAST_ACK) }, { "listening", STATE_BIT(ST_LISTEN) },
-	{ "listen", STATE_BIT(ST_LISTEN) }, { "closing", STATE_BIT(ST_CLOSING) },
+    {"all", STATES_ALL},
+    {"connected", CONNECTED},
+    {"synchronized", CONNECTED & ~STATE_BIT(ST_SYN_SENT)},
+    {"bucket", BUCKET},
+    {"big", STATES_ALL & ~BUCKET},
+    {"established", STATE_BIT(ST_ESTABLISHED)},
+    {"estab", STATE_BIT(ST_ESTABLISHED)},
+    {"syn-sent", STATE_BIT(ST_SYN_SENT)},
+    {"syn-recv", STATE_BIT(ST_SYN_RECV)},
+    {"fin-wait-1", STATE_BIT(ST_FIN_WAIT1)},
+    {"fin-wait-2", STATE_BIT(ST_FIN_WAIT2)},
+    {"time-wait", STATE_BIT(ST_TIME_WAIT)},
+    {"closed", STATE_BIT(ST_CLOSE)},
+    {"unconn", STATE_BIT(ST_CLOSE)},
+    {"close-wait", STATE_BIT(ST_CLOSE_WAIT)},
+    {"last-ack", STATE_BIT(ST_LAST_ACK)},
+    {"listening", STATE_BIT(ST_LISTEN)},
+    {"listen", STATE_BIT(ST_LISTEN)},
+    {"closing", STATE_BIT(ST_CLOSING)},
 };
 
 static int state_word(const char *word, size_t len, uint32_t *mask)
@@ -159,7 +169,7 @@ void filter_apply(const struct sock_filter *f, struct sock_list *l)
 
 int sort_parse(const char *name, enum sort_key *key)
 {
-	static const char *const names[] = { "recvq", "sendq", "port", "pid" };
+	static const char *const names[] = {"recvq", "sendq", "port", "pid"};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (strcmp(name, names[i]) == 0) {
@@ -186,12 +196,21 @@ static int compare_entries(const void *pa, const void *pb)
 	int c = 0;
 
 	switch (current_key) {
-	case SORT_RECVQ: c = cmp_u(a->rq, b->rq, true); break;
-	case SORT_SENDQ: c = cmp_u(a->wq, b->wq, true); break;
-	case SORT_PORT:  c = cmp_u(a->lport, b->lport, false); break;
+	case SORT_RECVQ:
+		c = cmp_u(a->rq, b->rq, true);
+		break;
+	case SORT_SENDQ:
+		c = cmp_u(a->wq, b->wq, true);
+		break;
+	case SORT_PORT:
+		c = cmp_u(a->lport, b->lport, false);
+		break;
 	/* Unknown owners (pid 0) go last. */
-	case SORT_PID:   c = cmp_u((uint32_t)a->pid - 1u, (uint32_t)b->pid - 1u, false); break;
-	case SORT_NONE:  break;
+	case SORT_PID:
+		c = cmp_u((uint32_t)a->pid - 1u, (uint32_t)b->pid - 1u, false);
+		break;
+	case SORT_NONE:
+		break;
 	}
 	return c ? c : cmp_u(a->seq, b->seq, false);
 }

@@ -20,11 +20,11 @@ struct select_opts {
 
 /* The resolved filter: what the kernel is asked for and what is kept. */
 struct sock_filter {
-	unsigned netids;                 /* NETID_BIT()s */
+	unsigned netids; /* NETID_BIT()s */
 	bool v4, v6;
-	uint32_t states[NETID_COUNT];    /* per netid, STATE_BIT()s */
-	int sport, dport, port;          /* -1: any */
-	int pid;                         /* -1: any */
+	uint32_t states[NETID_COUNT]; /* per netid, STATE_BIT()s */
+	int sport, dport, port;       /* -1: any */
+	int pid;                      /* -1: any */
 };
 
 enum sort_key { SORT_NONE, SORT_RECVQ, SORT_SENDQ, SORT_PORT, SORT_PID };

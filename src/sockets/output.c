@@ -15,7 +15,8 @@ static void escape_path(const char *path, char *buf, size_t len)
 {
 	size_t o = 0;
 
-	for (const unsigned char *p = (const unsigned char *)path; *p && o + 5 < len; p++) {
+	for (const unsigned char *p = (const unsigned char *)path; *p && o + 5 < len;
+	     p++) {
 		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
 			buf[o++] = (char)*p;
 		else
@@ -26,7 +27,8 @@ static void escape_path(const char *path, char *buf, size_t len)
 
 /* Build the sockaddr and let the library format it; port 0 means "any"
  * (a listener's peer), which ss and netstat print as *. */
-static char *format_endpoint(const struct sock_entry *e, bool local, char *buf, size_t len)
+static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
+                             size_t len)
 {
 	const uint8_t *addr = local ? e->laddr : e->raddr;
 	uint16_t port = local ? e->lport : e->rport;
@@ -149,8 +151,9 @@ static void put_extended(struct line *l, const struct sock_entry *e)
 		w += snprintf(l->buf + l->n + w, room - (size_t)w,
 		              " rtt:%.3f/%.3f cwnd:%u retrans:%u/%u bytes_sent:%" PRIu64
 		              " bytes_acked:%" PRIu64 " bytes_received:%" PRIu64,
-		              t->rtt_us / 1000.0, t->rttvar_us / 1000.0, t->snd_cwnd, t->retransmits,
-		              t->total_retrans, t->bytes_sent, t->bytes_acked, t->bytes_received);
+		              t->rtt_us / 1000.0, t->rttvar_us / 1000.0, t->snd_cwnd,
+		              t->retransmits, t->total_retrans, t->bytes_sent,
+		              t->bytes_acked, t->bytes_received);
 	l->n += (size_t)w < room ? (size_t)w : room - 1;
 }
 
@@ -167,7 +170,7 @@ static void write_row(FILE *out, const struct sock_entry *e, const struct out_op
 	put_num(&l, e->wq, 6);
 	put_pad(&l, local, lw);
 	put_pad(&l, peer, pw);
-	l.n--;                                   /* no space after the last column */
+	l.n--; /* no space after the last column */
 	if (o->process) {
 		clean_comm(e->comm, comm);
 		if (e->pid > 0)
@@ -272,7 +275,8 @@ void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
 		if (o->header)
 			output_text_header(out, o, lw, pw);
 		for (size_t i = 0; i < l->n; i++)
-			write_row(out, &l->v[i], o, t.text + t.off[2 * i], t.text + t.off[2 * i + 1], lw, pw);
+			write_row(out, &l->v[i], o, t.text + t.off[2 * i],
+			          t.text + t.off[2 * i + 1], lw, pw);
 	}
 	free(t.text);
 	free(t.off);
@@ -307,7 +311,8 @@ static void json_addr(FILE *out, const char *key, const struct sock_entry *e, bo
 
 static void json_tcpinfo(FILE *out, const struct sock_tcpinfo *t)
 {
-	fprintf(out, ",\"tcp_info\":{\"rtt_us\":%u,\"rttvar_us\":%u,\"cwnd\":%u,"
+	fprintf(out,
+	        ",\"tcp_info\":{\"rtt_us\":%u,\"rttvar_us\":%u,\"cwnd\":%u,"
 	        "\"retransmits\":%u,\"total_retrans\":%u,\"bytes_sent\":%" PRIu64
 	        ",\"bytes_acked\":%" PRIu64 ",\"bytes_received\":%" PRIu64 "}",
 	        t->rtt_us, t->rttvar_us, t->snd_cwnd, t->retransmits, t->total_retrans,
@@ -318,8 +323,10 @@ static void json_entry(FILE *out, const struct sock_entry *e, const struct out_o
 {
 	char buf[SK_ADDRSTRLEN * 3];
 
-	fprintf(out, "{\"netid\":\"%s\",\"state\":\"%s\",\"recv_q\":%u,\"send_q\":%u,\"local\":",
-	        netid_name(e->netid), state_name(e->state, e->netid), e->rq, e->wq);
+	fprintf(
+	    out,
+	    "{\"netid\":\"%s\",\"state\":\"%s\",\"recv_q\":%u,\"send_q\":%u,\"local\":",
+	    netid_name(e->netid), state_name(e->state, e->netid), e->rq, e->wq);
 	json_string(out, format_local(e, buf, sizeof buf));
 	fputs(",\"peer\":", out);
 	json_string(out, format_peer(e, buf, sizeof buf));
@@ -331,7 +338,8 @@ static void json_entry(FILE *out, const struct sock_entry *e, const struct out_o
 			fputs("null", out);
 		fprintf(out, ",\"peer_inode\":%u", e->peer_inode);
 	} else {
-		fprintf(out, ",\"family\":\"%s\"", e->family == AF_INET ? "inet" : "inet6");
+		fprintf(out, ",\"family\":\"%s\"",
+		        e->family == AF_INET ? "inet" : "inet6");
 		json_addr(out, "local", e, true);
 		json_addr(out, "peer", e, false);
 	}
@@ -363,7 +371,8 @@ static void count_states(const struct sock_list *l, size_t counts[NETID_COUNT][S
 {
 	memset(counts, 0, sizeof(size_t) * NETID_COUNT * ST_MAX);
 	for (size_t i = 0; i < l->n; i++) {
-		unsigned st = l->v[i].state == ST_NEW_SYN_RECV ? ST_SYN_RECV : l->v[i].state;
+		unsigned st =
+		    l->v[i].state == ST_NEW_SYN_RECV ? ST_SYN_RECV : l->v[i].state;
 
 		if (l->v[i].netid < NETID_COUNT && st < ST_MAX)
 			counts[l->v[i].netid][st]++;
@@ -384,14 +393,16 @@ static void summary_row(FILE *out, unsigned id, const size_t row[ST_MAX], bool j
 	bool first = true;
 
 	if (json)
-		fprintf(out, "\"%s\":{\"total\":%zu,\"states\":{", netid_name(id), row_total(row));
+		fprintf(out, "\"%s\":{\"total\":%zu,\"states\":{", netid_name(id),
+		        row_total(row));
 	else
 		fprintf(out, "%-6s %6zu ", netid_name(id), row_total(row));
 	for (unsigned s = 0; s < ST_MAX; s++) {
 		if (!row[s])
 			continue;
 		if (json)
-			fprintf(out, "%s\"%s\":%zu", first ? "" : ",", state_name(s, id), row[s]);
+			fprintf(out, "%s\"%s\":%zu", first ? "" : ",", state_name(s, id),
+			        row[s]);
 		else
 			fprintf(out, " %s %zu", state_name(s, id), row[s]);
 		first = false;
@@ -408,7 +419,8 @@ void output_summary(FILE *out, const struct sock_list *l, bool json)
 	if (json)
 		fprintf(out, "{\"total\":%zu,\"netids\":{", l->n);
 	else
-		fprintf(out, "Total: %zu\n%-6s %6s  %s\n", l->n, "Netid", "Total", "By state");
+		fprintf(out, "Total: %zu\n%-6s %6s  %s\n", l->n, "Netid", "Total",
+		        "By state");
 	for (unsigned id = 0; id < NETID_COUNT; id++) {
 		if (!row_total(counts[id]))
 			continue;

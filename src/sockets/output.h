@@ -8,9 +8,9 @@
 #include "sockets/sockets.h"
 
 struct out_opts {
-	bool process;    /* -p: owner column / fields */
-	bool extended;   /* -e: uid, inode, TCP info */
-	bool header;     /* column titles (off with -H) */
+	bool process;  /* -p: owner column / fields */
+	bool extended; /* -e: uid, inode, TCP info */
+	bool header;   /* column titles (off with -H) */
 };
 
 /* "127.0.0.1:80", "[::1]:80", "0.0.0.0:*" (port 0 shows as *), or for UNIX

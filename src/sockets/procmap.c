@@ -74,7 +74,8 @@ const struct proc_owner *procmap_find(const struct procmap *m, uint32_t inode)
 {
 	if (!m->cap || inode == 0)
 		return NULL;
-	for (size_t s = slot_of(inode, m->cap); m->slots[s].inode; s = (s + 1) & (m->cap - 1))
+	for (size_t s = slot_of(inode, m->cap); m->slots[s].inode;
+	     s = (s + 1) & (m->cap - 1))
 		if (m->slots[s].inode == inode)
 			return &m->slots[s];
 	return NULL;
@@ -286,7 +287,7 @@ struct procscan *procmap_scan_start(int only_pid, char *err, size_t errlen)
 	atomic_init(&ps->next, 0);
 	want = worker_count(ps->npids);
 	for (int i = 0; i < want; i++) {
-		ps->args[i] = (struct worker_arg){ ps, i };
+		ps->args[i] = (struct worker_arg){ps, i};
 		if (pthread_create(&ps->threads[i], NULL, scan_worker, &ps->args[i]) != 0)
 			break;
 		ps->started++;
@@ -300,7 +301,7 @@ int procmap_scan_finish(struct procscan *ps, struct procmap *m, char *err, size_
 
 	/* Take the remaining processes here too (all of them if no thread
 	 * could start). */
-	ps->args[MAX_WORKERS] = (struct worker_arg){ ps, MAX_WORKERS };
+	ps->args[MAX_WORKERS] = (struct worker_arg){ps, MAX_WORKERS};
 	scan_worker(&ps->args[MAX_WORKERS]);
 	for (int i = 0; i < ps->started; i++)
 		pthread_join(ps->threads[i], NULL);

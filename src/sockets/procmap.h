@@ -10,19 +10,19 @@
 #include "sockets/sockets.h"
 
 struct proc_owner {
-	uint32_t inode;          /* 0: empty slot */
+	uint32_t inode; /* 0: empty slot */
 	int pid;
 	char comm[16];
 };
 
 struct procmap {
 	struct proc_owner *slots;
-	size_t cap, n;           /* cap is a power of two, n <= cap / 2 */
+	size_t cap, n; /* cap is a power of two, n <= cap / 2 */
 };
 
 /* Scan /proc/PID/fd of every process (only of only_pid when > 0) and map
- * each socket inode to its owner (the lowest pid, when several share it).  Processes that vanish or refuse
- * are skipped.  Returns 0, or -1 with err. */
+ * each socket inode to its owner (the lowest pid, when several share it).  Processes that
+ * vanish or refuse are skipped.  Returns 0, or -1 with err. */
 int procmap_build(struct procmap *m, int only_pid, char *err, size_t errlen);
 
 /* The same in two halves, so the caller can do other work (the netlink

@@ -28,7 +28,8 @@ void sock_list_free(struct sock_list *l)
 	l->n = l->cap = 0;
 }
 
-void sock_list_retain(struct sock_list *l, bool (*keep)(const struct sock_entry *, const void *),
+void sock_list_retain(struct sock_list *l,
+                      bool (*keep)(const struct sock_entry *, const void *),
                       const void *arg)
 {
 	size_t out = 0;
@@ -45,8 +46,8 @@ void sock_list_retain(struct sock_list *l, bool (*keep)(const struct sock_entry 
 const char *netid_name(unsigned netid)
 {
 	static const char *const names[NETID_COUNT] = {
-		[NETID_TCP] = "tcp", [NETID_UDP] = "udp", [NETID_U_STR] = "u_str",
-		[NETID_U_DGR] = "u_dgr", [NETID_U_SEQ] = "u_seq",
+	    [NETID_TCP] = "tcp",     [NETID_UDP] = "udp",     [NETID_U_STR] = "u_str",
+	    [NETID_U_DGR] = "u_dgr", [NETID_U_SEQ] = "u_seq",
 	};
 	return netid < NETID_COUNT ? names[netid] : "?";
 }
@@ -54,13 +55,20 @@ const char *netid_name(unsigned netid)
 const char *state_name(unsigned state, unsigned netid)
 {
 	static const char *const names[ST_MAX] = {
-		[0] = "UNKNOWN", [ST_ESTABLISHED] = "ESTAB", [ST_SYN_SENT] = "SYN-SENT",
-		[ST_SYN_RECV] = "SYN-RECV", [ST_FIN_WAIT1] = "FIN-WAIT-1",
-		[ST_FIN_WAIT2] = "FIN-WAIT-2", [ST_TIME_WAIT] = "TIME-WAIT",
-		[ST_CLOSE] = "UNCONN", [ST_CLOSE_WAIT] = "CLOSE-WAIT",
-		[ST_LAST_ACK] = "LAST-ACK", [ST_LISTEN] = "LISTEN", [ST_CLOSING] = "CLOSING",
-		[ST_NEW_SYN_RECV] = "SYN-RECV",
+	    [0] = "UNKNOWN",
+	    [ST_ESTABLISHED] = "ESTAB",
+	    [ST_SYN_SENT] = "SYN-SENT",
+	    [ST_SYN_RECV] = "SYN-RECV",
+	    [ST_FIN_WAIT1] = "FIN-WAIT-1",
+	    [ST_FIN_WAIT2] = "FIN-WAIT-2",
+	    [ST_TIME_WAIT] = "TIME-WAIT",
+	    [ST_CLOSE] = "UNCONN",
+	    [ST_CLOSE_WAIT] = "CLOSE-WAIT",
+	    [ST_LAST_ACK] = "LAST-ACK",
+	    [ST_LISTEN] = "LISTEN",
+	    [ST_CLOSING] = "CLOSING",
+	    [ST_NEW_SYN_RECV] = "SYN-RECV",
 	};
-	(void)netid;   /* ss prints UNCONN for every socket in CLOSE; so do we */
+	(void)netid; /* ss prints UNCONN for every socket in CLOSE; so do we */
 	return state < ST_MAX ? names[state] : "UNKNOWN";
 }

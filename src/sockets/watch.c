@@ -8,10 +8,10 @@
 #include "commands.h"
 #include "sockets/watch.h"
 
-#define CLEAR  "\033[H\033[2J"
-#define GREEN  "\033[1;32m"
-#define RED    "\033[1;31m"
-#define PLAIN  "\033[0m"
+#define CLEAR "\033[H\033[2J"
+#define GREEN "\033[1;32m"
+#define RED   "\033[1;31m"
+#define PLAIN "\033[0m"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -46,7 +46,8 @@ unsigned long long watch_key(const struct sock_entry *e)
 
 static int cmp_key(const void *a, const void *b)
 {
-	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+	unsigned long long x = *(const unsigned long long *)a,
+	                   y = *(const unsigned long long *)b;
 
 	return (x > y) - (x < y);
 }
@@ -108,7 +109,8 @@ static void draw(FILE *out, const struct watch_opts *w, const struct out_opts *o
 	fputs("  ", out);
 	output_text_header(out, o, lw, pw);
 	for (size_t i = 0; i < cur->list.n; i++) {
-		bool fresh = prev->keys && !has_key(prev->keys, prev->list.n, watch_key(&cur->list.v[i]));
+		bool fresh = prev->keys && !has_key(prev->keys, prev->list.n,
+		                                    watch_key(&cur->list.v[i]));
 
 		print_marked(out, w, o, &cur->list.v[i], fresh ? '+' : ' ', lw, pw);
 	}
@@ -123,7 +125,7 @@ static void draw(FILE *out, const struct watch_opts *w, const struct out_opts *o
 /* Sleep the interval, cut short by SIGINT/SIGTERM. */
 static void pause_for(double seconds)
 {
-	struct timespec ts = { (time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9) };
+	struct timespec ts = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
 
 	while (!stop_requested && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -132,7 +134,7 @@ static void pause_for(double seconds)
 int watch_run(FILE *out, const struct watch_opts *w, const struct out_opts *o,
               watch_gather_fn *gather, void *ctx)
 {
-	struct frame prev = { { NULL, 0, 0 }, NULL }, cur;
+	struct frame prev = {{NULL, 0, 0}, NULL}, cur;
 	char err[256];
 	int status = EXIT_OK;
 
@@ -140,7 +142,8 @@ int watch_run(FILE *out, const struct watch_opts *w, const struct out_opts *o,
 	signal(SIGTERM, on_stop);
 	for (long n = 1; !stop_requested && (w->frames == 0 || n <= w->frames); n++) {
 		memset(&cur, 0, sizeof cur);
-		if (gather(ctx, &cur.list, err, sizeof err) == 0 && !(cur.keys = frame_keys(&cur.list)))
+		if (gather(ctx, &cur.list, err, sizeof err) == 0 &&
+		    !(cur.keys = frame_keys(&cur.list)))
 			snprintf(err, sizeof err, "sockets: %s", strerror(ENOMEM));
 		if (!cur.keys) {
 			frame_free(&cur);

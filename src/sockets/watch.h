@@ -14,10 +14,10 @@
 typedef int watch_gather_fn(void *ctx, struct sock_list *out, char *err, size_t errlen);
 
 struct watch_opts {
-	double interval;     /* seconds between frames */
-	long frames;         /* stop after this many; 0: until SIGINT/SIGTERM */
-	bool tty;            /* clear the screen and colour the marks */
-	const char *title;   /* shown on each frame's first line */
+	double interval;   /* seconds between frames */
+	long frames;       /* stop after this many; 0: until SIGINT/SIGTERM */
+	bool tty;          /* clear the screen and colour the marks */
+	const char *title; /* shown on each frame's first line */
 };
 
 /* Run the loop; returns an exit status (1 when gathering failed). */

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint32_t msg[8192 / 4];
-	struct sock_list l = { NULL, 0, 0 };
+	struct sock_list l = {NULL, 0, 0};
 	struct nlmsghdr *nlh = (struct nlmsghdr *)msg;
 
 	if (size < 1 + sizeof *nlh || size - 1 > sizeof msg)

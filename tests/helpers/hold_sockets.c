@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_CHILDREN 64
+#define MAX_CHILDREN  64
 #define FDS_PER_CHILD 15000
 
 static int listener(struct sockaddr_in *sin)
@@ -31,8 +31,8 @@ static int listener(struct sockaddr_in *sin)
 	memset(sin, 0, sizeof *sin);
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)sin, sizeof *sin) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)sin, &len) < 0)
+	if (fd < 0 || bind(fd, (struct sockaddr *)sin, sizeof *sin) < 0 ||
+	    listen(fd, 128) < 0 || getsockname(fd, (struct sockaddr *)sin, &len) < 0)
 		return -1;
 	return fd;
 }
@@ -40,7 +40,7 @@ static int listener(struct sockaddr_in *sin)
 /* One connection: connect (completes at once on loopback), then accept. */
 static int one_pair(int lfd, const struct sockaddr_in *sin)
 {
-	struct linger lg = { 1, 0 };
+	struct linger lg = {1, 0};
 	int c = socket(AF_INET, SOCK_STREAM, 0), a;
 
 	if (c < 0)
@@ -88,13 +88,16 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	long sockets = argc > 1 ? strtol(argv[1], NULL, 10) : 60000;
-	int procs = argc > 2 ? atoi(argv[2]) : (int)((sockets + FDS_PER_CHILD - 1) / FDS_PER_CHILD);
+	int procs = argc > 2 ? atoi(argv[2])
+	                     : (int)((sockets + FDS_PER_CHILD - 1) / FDS_PER_CHILD);
 	pid_t pids[MAX_CHILDREN];
 	int fds[2], total = 0, made;
 	char c;
 
 	if (sockets < 2 || sockets > 2000000 || procs < 1 || procs > MAX_CHILDREN) {
-		fprintf(stderr, "usage: hold_sockets SOCKETS(2-2000000) [PROCESSES(1-%d)]\n", MAX_CHILDREN);
+		fprintf(stderr,
+		        "usage: hold_sockets SOCKETS(2-2000000) [PROCESSES(1-%d)]\n",
+		        MAX_CHILDREN);
 		return 2;
 	}
 	if (pipe(fds) < 0)

@@ -14,8 +14,9 @@
 #include "sockets/collect.h"
 #include "sockets/filter.h"
 
-#define SS_CONN (STATES_ALL & ~(STATE_BIT(ST_LISTEN) | STATE_BIT(ST_CLOSE) | \
-                 STATE_BIT(ST_TIME_WAIT) | STATE_BIT(ST_SYN_RECV)))
+#define SS_CONN                                                                          \
+	(STATES_ALL & ~(STATE_BIT(ST_LISTEN) | STATE_BIT(ST_CLOSE) |                     \
+	                STATE_BIT(ST_TIME_WAIT) | STATE_BIT(ST_SYN_RECV)))
 
 static struct sock_filter setup(void (*tweak)(struct select_opts *))
 {
@@ -43,9 +44,21 @@ static void test_defaults_like_ss(void **state)
 	assert_int_equal(f.pid, -1);
 }
 
-static void only_v4(struct select_opts *o) { o->v4 = true; }
-static void listening_tcp(struct select_opts *o) { o->listening = true; o->tcp = true; }
-static void all_unix(struct select_opts *o) { o->all = true; o->unix_ = true; o->v6 = true; }
+static void only_v4(struct select_opts *o)
+{
+	o->v4 = true;
+}
+static void listening_tcp(struct select_opts *o)
+{
+	o->listening = true;
+	o->tcp = true;
+}
+static void all_unix(struct select_opts *o)
+{
+	o->all = true;
+	o->unix_ = true;
+	o->v6 = true;
+}
 
 static void test_flags(void **state)
 {
@@ -105,10 +118,10 @@ static void test_match(void **state)
 	(void)state;
 	assert_true(filter_match(&f, &e));
 	e.state = ST_LISTEN;
-	assert_false(filter_match(&f, &e));               /* default hides listeners */
+	assert_false(filter_match(&f, &e)); /* default hides listeners */
 	e.state = ST_NEW_SYN_RECV;
 	f.states[NETID_TCP] = STATE_BIT(ST_SYN_RECV);
-	assert_true(filter_match(&f, &e));                /* request sockets are SYN-RECV */
+	assert_true(filter_match(&f, &e)); /* request sockets are SYN-RECV */
 	f = setup(NULL);
 	e.state = ST_ESTABLISHED;
 	f.port = 5000;
@@ -125,7 +138,7 @@ static void test_match(void **state)
 	u.family = AF_UNIX;
 	u.netid = NETID_U_STR;
 	u.state = ST_ESTABLISHED;
-	assert_false(filter_match(&f, &u));                /* port filters skip UNIX */
+	assert_false(filter_match(&f, &u)); /* port filters skip UNIX */
 	f = setup(only_v4);
 	e.family = AF_INET6;
 	assert_false(filter_match(&f, &e));
@@ -137,7 +150,8 @@ static void test_match(void **state)
 	assert_true(filter_match(&f, &e));
 }
 
-static void fill(struct sock_list *l, const unsigned rq[], const unsigned port[], const int pid[], size_t n)
+static void fill(struct sock_list *l, const unsigned rq[], const unsigned port[],
+                 const int pid[], size_t n)
 {
 	memset(l, 0, sizeof *l);
 	for (size_t i = 0; i < n; i++) {
@@ -153,8 +167,8 @@ static void fill(struct sock_list *l, const unsigned rq[], const unsigned port[]
 
 static void test_sort(void **state)
 {
-	const unsigned rq[] = { 5, 100, 5, 0, 7 }, port[] = { 443, 22, 80, 22, 8080 };
-	const int pid[] = { 0, 30, 10, 20, 0 };
+	const unsigned rq[] = {5, 100, 5, 0, 7}, port[] = {443, 22, 80, 22, 8080};
+	const int pid[] = {0, 30, 10, 20, 0};
 	struct sock_list l;
 
 	(void)state;
@@ -172,7 +186,7 @@ static void test_sort(void **state)
 	sort_sockets(&l, SORT_PID);
 	assert_int_equal(l.v[0].pid, 10);
 	assert_int_equal(l.v[2].pid, 30);
-	assert_int_equal(l.v[3].pid, 0);                  /* unknown owners last */
+	assert_int_equal(l.v[3].pid, 0); /* unknown owners last */
 	sort_sockets(&l, SORT_SENDQ);
 	assert_int_equal(l.v[0].wq, 4);
 	sock_list_free(&l);
@@ -198,7 +212,7 @@ static bool has_path(const struct sock_entry *e, const void *arg)
 
 static void test_retain_frees_dropped(void **state)
 {
-	struct sock_list l = { NULL, 0, 0 };
+	struct sock_list l = {NULL, 0, 0};
 
 	(void)state;
 	for (int i = 0; i < 600; i++) {
@@ -300,20 +314,20 @@ static void test_port_bytecode(void **state)
 	assert_true(run_bc(bc, (int)len, 22, 443));
 	assert_false(run_bc(bc, (int)len, 22, 444));
 	assert_false(run_bc(bc, (int)len, 23, 443));
-	assert_int_equal(diag_port_bytecode(&f, bc, 40), 0);     /* too small: none */
+	assert_int_equal(diag_port_bytecode(&f, bc, 40), 0); /* too small: none */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_like_ss),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_parse_states),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_sort),
-		cmocka_unit_test(test_sort_parse),
-		cmocka_unit_test(test_retain_frees_dropped),
-		cmocka_unit_test(test_port_bytecode),
+	    cmocka_unit_test(test_defaults_like_ss),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_parse_states),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_sort_parse),
+	    cmocka_unit_test(test_retain_frees_dropped),
+	    cmocka_unit_test(test_port_bytecode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,11 +17,12 @@
 
 static void test_add_find_grow(void **state)
 {
-	struct procmap m = { NULL, 0, 0 };
+	struct procmap m = {NULL, 0, 0};
 
 	(void)state;
 	for (uint32_t ino = 1; ino <= 20000; ino++)
-		assert_int_equal(procmap_add(&m, ino * 7, (int)(ino % 50) + 2, "proc"), 0);
+		assert_int_equal(procmap_add(&m, ino * 7, (int)(ino % 50) + 2, "proc"),
+		                 0);
 	assert_int_equal(m.n, 20000);
 	assert_true(m.n * 2 <= m.cap);
 	for (uint32_t ino = 1; ino <= 20000; ino++) {
@@ -37,7 +38,7 @@ static void test_add_find_grow(void **state)
 
 static void test_lowest_pid_owns(void **state)
 {
-	struct procmap m = { NULL, 0, 0 };
+	struct procmap m = {NULL, 0, 0};
 
 	(void)state;
 	procmap_add(&m, 99, 300, "later");
@@ -53,7 +54,7 @@ static void test_lowest_pid_owns(void **state)
 
 static void test_build_finds_own_socket(void **state)
 {
-	struct procmap m = { NULL, 0, 0 };
+	struct procmap m = {NULL, 0, 0};
 	struct stat st;
 	char err[256];
 	int fds[2];
@@ -65,7 +66,7 @@ static void test_build_finds_own_socket(void **state)
 	assert_non_null(procmap_find(&m, (uint32_t)st.st_ino));
 	assert_int_equal(procmap_find(&m, (uint32_t)st.st_ino)->pid, getpid());
 	procmap_free(&m);
-	assert_int_equal(procmap_build(&m, 0, err, sizeof err), 0);   /* every process */
+	assert_int_equal(procmap_build(&m, 0, err, sizeof err), 0); /* every process */
 	assert_int_equal(procmap_find(&m, (uint32_t)st.st_ino)->pid, getpid());
 	procmap_free(&m);
 	close(fds[0]);
@@ -88,17 +89,19 @@ static const char *write_temp(const char *text)
 /* One unix_diag reply: a listening stream socket named "/s" (inode 7,
  * rqlen 0/5), and its owner. */
 static const char unix_dump[] =
-	"# test\n"
-	"nl unix 34000000140002000000000000000000"          /* nlmsghdr, len 52 */
-	"01010a00070000000000000000000000"                /* family, type, state, ino 7, cookie */
-	"06000000" "2f730000"                               /* UNIX_DIAG_NAME (type 0) "/s" */
-	"0c000400" "0000000005000000\n"                     /* UNIX_DIAG_RQLEN 0, 5 */
-	"fd 4242 7 6e6f6465\n";                             /* pid 4242 "node" */
+    "# test\n"
+    "nl unix 34000000140002000000000000000000" /* nlmsghdr, len 52 */
+    "01010a00070000000000000000000000"         /* family, type, state, ino 7, cookie */
+    "06000000"
+    "2f730000" /* UNIX_DIAG_NAME (type 0) "/s" */
+    "0c000400"
+    "0000000005000000\n"    /* UNIX_DIAG_RQLEN 0, 5 */
+    "fd 4242 7 6e6f6465\n"; /* pid 4242 "node" */
 
 static void test_dump_replay(void **state)
 {
-	struct sock_list l = { NULL, 0, 0 };
-	struct procmap m = { NULL, 0, 0 };
+	struct sock_list l = {NULL, 0, 0};
+	struct procmap m = {NULL, 0, 0};
 	const char *path = write_temp(unix_dump);
 	char err[256];
 
@@ -122,16 +125,20 @@ static void test_dump_replay(void **state)
 static void test_dump_rejects_garbage(void **state)
 {
 	static const char *const bad[] = {
-		"nl tcp 1\n", "nl tcp zz\n", "nl sctp 10000000140002000000000000000000\n",
-		"nl tcp 20000000140002000000000000000000\n",      /* length says 32, 16 given */
-		"fd x 7 00\n", "fd 1 7 0g\n", "what\n",
+	    "nl tcp 1\n",
+	    "nl tcp zz\n",
+	    "nl sctp 10000000140002000000000000000000\n",
+	    "nl tcp 20000000140002000000000000000000\n", /* length says 32, 16 given */
+	    "fd x 7 00\n",
+	    "fd 1 7 0g\n",
+	    "what\n",
 	};
 	char err[256];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct sock_list l = { NULL, 0, 0 };
-		struct procmap m = { NULL, 0, 0 };
+		struct sock_list l = {NULL, 0, 0};
+		struct procmap m = {NULL, 0, 0};
 		const char *path = write_temp(bad[i]);
 
 		assert_int_equal(dump_read(path, &l, &m, err, sizeof err), -1);
@@ -145,11 +152,11 @@ static void test_dump_rejects_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_find_grow),
-		cmocka_unit_test(test_lowest_pid_owns),
-		cmocka_unit_test(test_build_finds_own_socket),
-		cmocka_unit_test(test_dump_replay),
-		cmocka_unit_test(test_dump_rejects_garbage),
+	    cmocka_unit_test(test_add_find_grow),
+	    cmocka_unit_test(test_lowest_pid_owns),
+	    cmocka_unit_test(test_build_finds_own_socket),
+	    cmocka_unit_test(test_dump_replay),
+	    cmocka_unit_test(test_dump_rejects_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
