@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{ "serve",   cmd_serve,   "run the echo, greet, caesar, ... servers" },
 	{ "echo",    cmd_echo,    "send a message, print the echo (tcp/udp/unix)" },
+	{ "scan",    cmd_scan,    "concurrent TCP port scan: open/closed/filtered" },
 };
 
 static void usage(FILE *out)
