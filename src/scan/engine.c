@@ -477,7 +477,12 @@ static int launch(struct probe *p)
 	}
 	p->phase = P_CONNECT;
 	sc->inflight++;
-	sk_timer_start(sc->loop, &p->timer, timeout_now(sc), on_timeout, p);
+	/* Before the first answer the timeout is TCP's cautious 1 s; look
+	 * again sooner, as answers may shrink it (on_timeout re-arms). */
+	uint32_t ms = timeout_now(sc);
+	if (sc->rtt.samples == 0 && ms > sc->rtt.min_ms)
+		ms = sc->rtt.min_ms;
+	sk_timer_start(sc->loop, &p->timer, ms, on_timeout, p);
 	return 0;
 }
 
