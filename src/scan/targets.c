@@ -58,13 +58,13 @@ static bool unbracket(const char *text, char *buf, size_t len)
 	if (text[0] == '[') {
 		if (n < 2 || text[n - 1] != ']' || n - 2 >= len)
 			return false;
-		memcpy(buf, text + 1, n - 2);
+		memmove(buf, text + 1, n - 2);
 		buf[n - 2] = '\0';
 		return true;
 	}
 	if (n >= len)
 		return false;
-	memcpy(buf, text, n + 1);
+	memmove(buf, text, n + 1);
 	return true;
 }
 

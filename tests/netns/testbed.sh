@@ -112,10 +112,11 @@ up() {
 	firewall "$drop" "$icmp" "$reset"
 	ip netns exec "$NS_M" "$build/tests/helpers/relay" --delay "$delay" \
 		--loss "$loss" --seed "$$" --ttl 900 --pidfile "$STATE/relay.pid" \
-		"ma$id" "mb$id" 2>"$STATE/relay.log"
+		"ma$id" "mb$id" </dev/null >"$STATE/relay.log" 2>&1
 	if [ -n "$open" ]; then
 		ip netns exec "$NS_H" "$build/tests/helpers/portsink" --ttl 900 \
-			--pidfile "$STATE/portsink.pid" "$HOST_ADDR" ${open//,/ } >"$STATE/listening"
+			--pidfile "$STATE/portsink.pid" "$HOST_ADDR" ${open//,/ } \
+			</dev/null >"$STATE/listening" 2>"$STATE/portsink.log"
 	fi
 	trap - ERR INT TERM
 	echo "testbed $id up: scan $HOST_ADDR from namespace $NS_S"
