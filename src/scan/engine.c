@@ -86,6 +86,9 @@ struct scan {
 	bool pumping, failed;
 	char err[SK_ERRLEN];
 	pthread_t thread;
+	size_t outlen;                 /* result lines not yet written */
+	bool out_open;                 /* ... among them an open port */
+	char out[1 << 16];
 };
 
 static void pump(struct scan *sc);
@@ -183,6 +186,32 @@ static void count(struct scan *sc, enum port_state st)
 		__atomic_fetch_add(&sc->sh->open, 1, __ATOMIC_RELAXED);
 }
 
+/* Hand this worker's buffered lines to the shared output. */
+static void flush_out(struct scan *sc)
+{
+	if (sc->outlen == 0)
+		return;
+	pthread_mutex_lock(&sc->sh->out_lock);
+	report_write(sc->o->report, sc->out, sc->outlen, sc->out_open);
+	pthread_mutex_unlock(&sc->sh->out_lock);
+	sc->outlen = 0;
+	sc->out_open = false;
+}
+
+/* Buffer one result line; open ports go out at once. */
+static void emit(struct scan *sc, const struct scan_result *res)
+{
+	if (sizeof sc->out - sc->outlen < REPORT_LINE_MAX)
+		flush_out(sc);
+	size_t n = report_line(sc->o->report, res, sc->out + sc->outlen,
+	                       sizeof sc->out - sc->outlen);
+	sc->outlen += n;
+	if (res->state == PORT_OPEN) {
+		sc->out_open = true;
+		flush_out(sc);
+	}
+}
+
 static void finish(struct probe *p, enum port_state st, const char *reason,
                    const unsigned char *banner, size_t blen)
 {
@@ -190,11 +219,8 @@ static void finish(struct probe *p, enum port_state st, const char *reason,
 	park(p);
 	struct scan_result res = { item_host(sc, p->item), item_port(sc, p->item),
 	                           st, p->rtt_us, reason, banner, blen };
-	if (st == PORT_OPEN || sc->o->report->all) {
-		pthread_mutex_lock(&sc->sh->out_lock);
-		report_result(sc->o->report, &res);
-		pthread_mutex_unlock(&sc->sh->out_lock);
-	}
+	if (st == PORT_OPEN || sc->o->report->all)
+		emit(sc, &res);
 	__atomic_fetch_sub(&sc->sh->unfinished[res.port], 1, __ATOMIC_RELAXED);
 	count(sc, st);
 	p->phase = P_FREE;
@@ -606,6 +632,7 @@ static void *worker_main(void *arg)
 		sk_seterrno(sc->err, sizeof sc->err, "scan: event loop");
 		sc->failed = true;
 	}
+	flush_out(sc);
 	/* The last worker out (or any that failed) wakes the main thread. */
 	if (__atomic_sub_fetch(&sc->sh->running, 1, __ATOMIC_ACQ_REL) == 0 || sc->failed)
 		sk_loop_stop(sc->sh->main_loop);

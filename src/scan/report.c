@@ -1,5 +1,6 @@
 /* report.c — scan results as text or JSON lines, the summary, progress. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,55 +62,89 @@ void escape_json(char *out, size_t outlen, const unsigned char *in, size_t len)
 	}
 }
 
-static void result_json(struct report *r, const struct scan_result *res,
-                        const char *host, const char *svc)
+/* snprintf into buf at *pos, never past len (a cut line is dropped by the
+ * caller's check). */
+static void add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
-	char esc[BANNER_MAX * 6 + 1];
-	fprintf(r->out, "{\"type\":\"port\",\"host\":\"%s\",\"port\":%u,"
-	        "\"proto\":\"tcp\",\"state\":\"%s\",\"reason\":\"%s\"",
-	        host, res->port, port_state_name(res->state), res->reason);
-	if (svc)
-		fprintf(r->out, ",\"service\":\"%s\"", svc);
-	if (res->rtt_us)
-		fprintf(r->out, ",\"rtt_ms\":%.3f", (double)res->rtt_us / 1000.0);
-	if (res->banner) {
-		escape_json(esc, sizeof esc, res->banner, res->banner_len);
-		fprintf(r->out, ",\"banner\":\"%s\"", esc);
-	}
-	fputs("}\n", r->out);
+	va_list ap;
+	if (*pos >= len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+	va_end(ap);
+	*pos += n > 0 ? (size_t)n : 0;
 }
 
-static void result_text(struct report *r, const struct scan_result *res,
-                        const char *host, const char *svc)
+static void line_json(char *buf, size_t len, size_t *pos,
+                      const struct scan_result *res, const char *host,
+                      const char *svc)
+{
+	char esc[BANNER_MAX * 6 + 1];
+	add(buf, len, pos, "{\"type\":\"port\",\"host\":\"%s\",\"port\":%u,"
+	    "\"proto\":\"tcp\",\"state\":\"%s\",\"reason\":\"%s\"",
+	    host, res->port, port_state_name(res->state), res->reason);
+	if (svc)
+		add(buf, len, pos, ",\"service\":\"%s\"", svc);
+	if (res->rtt_us)
+		add(buf, len, pos, ",\"rtt_ms\":%.3f", (double)res->rtt_us / 1000.0);
+	if (res->banner) {
+		escape_json(esc, sizeof esc, res->banner, res->banner_len);
+		add(buf, len, pos, ",\"banner\":\"%s\"", esc);
+	}
+	add(buf, len, pos, "}\n");
+}
+
+static void line_text(const struct report *r, char *buf, size_t len,
+                      size_t *pos, const struct scan_result *res,
+                      const char *host, const char *svc)
 {
 	char esc[BANNER_MAX * 4 + 1];
 	if (r->host_column)
-		fprintf(r->out, "%s ", host);
-	fprintf(r->out, "%u/tcp %s %s", res->port, port_state_name(res->state),
-	        svc ? svc : "unknown");
+		add(buf, len, pos, "%s ", host);
+	add(buf, len, pos, "%u/tcp %s %s", res->port, port_state_name(res->state),
+	    svc ? svc : "unknown");
 	if (res->banner) {
 		escape_text(esc, sizeof esc, res->banner, res->banner_len);
-		fprintf(r->out, " \"%s\"", esc);
+		add(buf, len, pos, " \"%s\"", esc);
 	}
-	fputc('\n', r->out);
+	add(buf, len, pos, "\n");
+}
+
+size_t report_line(const struct report *r, const struct scan_result *res,
+                   char *buf, size_t len)
+{
+	char host[128];
+	size_t pos = 0;
+	if (res->state != PORT_OPEN && !r->all)
+		return 0;
+	host_format(res->host, host, sizeof host);
+	const char *svc = svc_name(r->svc, res->port);
+	if (r->json)
+		line_json(buf, len, &pos, res, host, svc);
+	else
+		line_text(r, buf, len, &pos, res, host, svc);
+	return pos < len ? pos : 0;
+}
+
+void report_write(struct report *r, const char *lines, size_t len, bool flush)
+{
+	if (len == 0)
+		return;
+	if (r->progress_tty && r->last_progress_ms)
+		fputs("\r\033[K", stderr);   /* keep the progress line off results */
+	fwrite(lines, 1, len, r->out);
+	/* Open ports are news: show them now even when stdout is a pipe. */
+	if (flush)
+		fflush(r->out);
 }
 
 void report_result(struct report *r, const struct scan_result *res)
 {
-	char host[128];
-	if (res->state != PORT_OPEN && !r->all)
-		return;
-	if (r->progress_tty && r->last_progress_ms)
-		fputs("\r\033[K", stderr);   /* keep the progress line off results */
-	host_format(res->host, host, sizeof host);
-	const char *svc = svc_name(r->svc, res->port);
-	if (r->json)
-		result_json(r, res, host, svc);
-	else
-		result_text(r, res, host, svc);
-	/* Open ports are news: show them now even when stdout is a pipe. */
-	if (res->state == PORT_OPEN)
-		fflush(r->out);
+	char line[REPORT_LINE_MAX];
+	report_write(r, line, report_line(r, res, line, sizeof line),
+	             res->state == PORT_OPEN);
 }
 
 void report_summary(struct report *r, const struct scan_summary *s)

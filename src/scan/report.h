@@ -47,7 +47,18 @@ struct scan_summary {
 
 const char *port_state_name(enum port_state s);
 
-/* One result: open ports always, closed and filtered only with --all. */
+/* Longest result line (a JSON line with an escaped banner). */
+#define REPORT_LINE_MAX (BANNER_MAX * 6 + 512)
+
+/* Format one result line into buf: open ports always, closed and filtered
+ * only with --all.  Returns its length, 0 when nothing is to be printed. */
+size_t report_line(const struct report *r, const struct scan_result *res,
+                   char *buf, size_t len);
+
+/* Write formatted lines to the output (flush: now, not when buffered). */
+void report_write(struct report *r, const char *lines, size_t len, bool flush);
+
+/* report_line + report_write for one result. */
 void report_result(struct report *r, const struct scan_result *res);
 
 void report_summary(struct report *r, const struct scan_summary *s);
