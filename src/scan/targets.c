@@ -36,18 +36,22 @@ static int grow(struct target_list *tl, size_t more, const char *text,
 static int add_sockaddr(struct target_list *tl, const struct sockaddr *sa,
                         const char *text, char *err, size_t errlen)
 {
-	if (grow(tl, 1, text, err, errlen) < 0)
-		return TARGET_BAD;
-	struct scan_host *h = &tl->hosts[tl->count++];
-	memset(h, 0, sizeof *h);
-	h->family = sa->sa_family;
+	struct scan_host h = { .family = sa->sa_family };
 	if (sa->sa_family == AF_INET) {
-		memcpy(h->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(h.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 	} else {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-		memcpy(h->addr, &s6->sin6_addr, 16);
-		h->scope = s6->sin6_scope_id;
+		memcpy(h.addr, &s6->sin6_addr, 16);
+		h.scope = s6->sin6_scope_id;
 	}
+	/* "127.0.0.1 localhost" names one host: scan it once. */
+	for (size_t i = 0; i < tl->count; i++)
+		if (tl->hosts[i].family == h.family && tl->hosts[i].scope == h.scope &&
+		    memcmp(tl->hosts[i].addr, h.addr, sizeof h.addr) == 0)
+			return TARGET_OK;
+	if (grow(tl, 1, text, err, errlen) < 0)
+		return TARGET_BAD;
+	tl->hosts[tl->count++] = h;
 	return TARGET_OK;
 }
 
