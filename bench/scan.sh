@@ -68,7 +68,7 @@ median=$(echo "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
 row "$LB" "sockit" "$median" "$wrong_total"
 echo "    sockit, $RUNS runs: min $(echo "$sorted" | head -1) median $median max $(echo "$sorted" | tail -1); wrong summed over all runs"
 for mode in -sT -sS; do
-	t=$(timed "$TMP/n.txt" ip netns exec "$NS" nmap $mode -n -Pn -p- -T4 -oG - 127.0.0.1)
+	t=$(timed "$TMP/n.txt" ip netns exec "$NS" nmap $mode -n -Pn -p- -T4 -oX - 127.0.0.1)
 	w=$($CHECK nmap "$TMP/n.txt" --ports 1-65535 --open "$OPEN" | cut -d' ' -f1)
 	row "" "nmap $mode" "$t" "$w"
 	eval "lb_nmap${mode#-}=$t"
@@ -90,7 +90,7 @@ row "$BED" "sockit" "$t" "${w%% *}"
 bed_sockit=$t
 if [ "${SCAN_BENCH_NMAP:-1}" != 0 ]; then
 	for mode in -sT -sS; do
-		t=$(timed "$TMP/n.txt" tests/netns/testbed.sh exec "$ID" nmap $mode -n -Pn -p1-10000 -oG - 198.18.0.2)
+		t=$(timed "$TMP/n.txt" tests/netns/testbed.sh exec "$ID" nmap $mode -n -Pn -p1-10000 -oX - 198.18.0.2)
 		w=$($CHECK nmap "$TMP/n.txt" --ports 1-10000 --open "$BED_OPEN" --filtered 5001-6100)
 		row "" "nmap $mode" "$t" "${w%% *}"
 		eval "bed_nmap${mode#-}=$t"

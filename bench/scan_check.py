@@ -4,7 +4,7 @@
   scan_check.py sockit|nmap OUTPUT --ports LO-HI --open P,P,...
                 [--filtered A-B,...] [--closed-also A-B,...]
 
-OUTPUT is `sockit scan --json [--all]` output, or nmap's `-oG -` output.
+OUTPUT is `sockit scan --json [--all]` output, or nmap's `-oX -` output.
 Every port in LO-HI should be open if listed in --open (and not inside a
 filtered range), filtered if inside a --filtered range, closed otherwise.
 Prints the number of wrong ports, then up to five examples.
@@ -12,6 +12,7 @@ Prints the number of wrong ports, then up to five examples.
 import argparse
 import json
 import sys
+import xml.etree.ElementTree as ET
 
 
 def ranges(text):
@@ -42,16 +43,17 @@ def sockit_states(text):
 
 
 def nmap_states(text):
-    got, ignored = {}, None
-    for line in text.splitlines():
-        if "Ports:" not in line:
-            continue
-        for item in line.split("Ports:", 1)[1].split("\t")[0].split(","):
-            f = item.strip().split("/")
-            got[int(f[0])] = f[1]
-        if "Ignored State:" in line:
-            ignored = line.split("Ignored State:", 1)[1].split()[0]
-    return got, ignored
+    """nmap -oX: listed <port>s, plus the port ranges that <extrareasons>
+    gives for the states nmap summarised."""
+    root = ET.fromstring(text)
+    got = {}
+    for ex in root.iter("extraports"):
+        for reason in ex.iter("extrareasons"):
+            for port in ranges(reason.get("ports", "")):
+                got[port] = ex.get("state")
+    for port in root.iter("port"):
+        got[int(port.get("portid"))] = port.find("state").get("state")
+    return got, None
 
 
 def main():

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import xml.etree.ElementTree as ET
 
 from conftest import HELPERS, ROOT, SOCKIT, run
 
@@ -107,19 +108,19 @@ def portsink_cmd(addr, *ports, banner=None):
 
 
 def nmap_states(ns_cmd, target, ports, extra=()):
-    """Run nmap -sT in the namespace: ({port: state} of the listed ports,
-    {state: count} of the ports nmap summarised as "Ignored State")."""
-    r = run(ns_cmd("nmap", "-sT", "-n", "-Pn", "--reason", "-p", ports,
-                   *extra, "-oG", "-", target), timeout=120)
+    """Run nmap -sT in the namespace; {port: state} for every port, from
+    its XML (listed ports, and the ranges of the summarised states)."""
+    r = run(ns_cmd("nmap", "-sT", "-n", "-Pn", "-p", ports, *extra,
+                   "-oX", "-", target), timeout=120)
     assert r.returncode == 0, r.stderr
-    found, ignored = {}, {}
-    for line in r.stdout.decode().splitlines():
-        if "Ports:" not in line:
-            continue
-        for item in line.split("Ports:", 1)[1].split("\t")[0].split(","):
-            fields = item.strip().split("/")
-            found[int(fields[0])] = fields[1]
-        if "Ignored State:" in line:
-            state, n = line.split("Ignored State:", 1)[1].split()[:2]
-            ignored[state] = int(n.strip("()"))
-    return found, ignored
+    root = ET.fromstring(r.stdout.decode())
+    got = {}
+    for ex in root.iter("extraports"):
+        for reason in ex.iter("extrareasons"):
+            for part in filter(None, reason.get("ports", "").split(",")):
+                lo, _, hi = part.partition("-")
+                for port in range(int(lo), int(hi or lo) + 1):
+                    got[port] = ex.get("state")
+    for port in root.iter("port"):
+        got[int(port.get("portid"))] = port.find("state").get("state")
+    return got
