@@ -470,9 +470,7 @@ static int open_connect(struct scan *sc, struct probe *p)
 		if (connect(p->fd, (struct sockaddr *)&ss, len) == 0 ||
 		    errno == EINPROGRESS)
 			return 0;
-		int e = errno;
-		close_fd(p);
-		return e;
+		/* Whatever went wrong with the old socket, a new one decides. */
 	}
 	close_fd(p);
 	p->fd = sk_connect_start((struct sockaddr *)&ss, len, SOCK_STREAM);
