@@ -188,3 +188,31 @@ def test_help_describes_default_ports():
     text = r.stdout.decode()
     assert "1-1024 plus every TCP port named in" in text
     assert "/etc/services" in text and "--shard I/N" in text
+
+
+def test_interrupt_prints_summary_and_exits_1(ns):
+    import select
+    import signal
+    import subprocess
+    import time
+    proc = subprocess.Popen(ns.cmd(SOCKIT, "scan", "127.0.0.1", "-p", "1-5000",
+                                   "--rate", "500", "--progress", "--json"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        seen = b""
+        while b"scan:" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stderr], [], [], 1)
+            if ready:
+                seen += os.read(proc.stderr.fileno(), 4096)
+        assert b"scan:" in seen, "no progress line"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, err
+    _, summary = json_lines(out)
+    assert summary["interrupted"] is True
+    assert 0 < summary["scanned"] < 5000
