@@ -1,0 +1,110 @@
+/* udp_echo_server.c — the tutorial's "Echo Server UDP", in plain C.
+ *
+ * usage: udp_echo_server [-n COUNT] [HOST [PORT]]    (default 127.0.0.1 5555)
+ *
+ * Each datagram that arrives goes straight back to the address it came
+ * from.  There are no connections in UDP: one socket talks to everyone,
+ * and recvfrom() tells us who sent each datagram.  PORT 0 lets the kernel
+ * choose; the first line on stdout names it ("listening
+ * udp://127.0.0.1:40123 echo").  -n COUNT stops after COUNT datagrams;
+ * SIGINT or SIGTERM stop the server at any time.
+ *
+ * Where the tutorial's Python goes wrong: recvfrom(1024) silently cuts
+ * any longer datagram to 1024 bytes, and the rest is gone for good (UDP
+ * keeps message boundaries, unlike TCP, so there is no "next read" that
+ * would return it).  We use a buffer as large as the largest possible
+ * datagram and ask the kernel, with MSG_TRUNC, whether anything was cut. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+static void fail(const char *call)
+{
+	fprintf(stderr, "udp_echo_server: %s: %s\n", call, strerror(errno));
+}
+
+/* Receive one datagram and send it back.  Returns 1 when one was echoed,
+ * 0 when a signal interrupted the wait, -1 on a fatal error. */
+static int echo_one(int fd)
+{
+	static char buf[65536];             /* the largest UDP payload fits */
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof peer;
+	char ip[INET_ADDRSTRLEN];
+	/* With MSG_TRUNC, Linux returns the datagram's real length even if
+	 * the buffer was smaller. */
+	ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		fail("recvfrom");
+		return -1;
+	}
+	if ((size_t)n > sizeof buf)
+		n = sizeof buf;
+	inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
+	printf("%zd bytes from %s:%u\n", n, ip, ntohs(peer.sin_port));
+	fflush(stdout);
+	/* A datagram goes out whole or not at all: no short writes in UDP. */
+	if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&peer, plen) < 0 && errno != EINTR)
+		fail("sendto");   /* one client's trouble is not fatal */
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t alen = sizeof addr;
+	long count = 0, port = 5555;
+	char *end = "";
+	int opt, rc = 0;
+	while ((opt = getopt(argc, argv, "n:")) != -1)
+		if (opt != 'n' || (count = strtol(optarg, &end, 10)) <= 0 || *end)
+			goto usage;
+	const char *host = optind < argc ? argv[optind] : "127.0.0.1";
+	if (optind + 1 < argc)
+		port = strtol(argv[optind + 1], &end, 10);
+	if (argc - optind > 2 || *end || port < 0 || port > 65535 ||
+	    inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+		goto usage;
+	addr.sin_port = htons((unsigned short)port);
+
+	/* No SA_RESTART: a signal interrupts the blocked recvfrom() (EINTR). */
+	struct sigaction sa = { .sa_handler = on_signal };
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+		fail("sigaction");
+		return 1;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		fail("socket");
+		return 1;
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&addr, &alen) < 0) {
+		fail("bind");
+		close(fd);
+		return 1;
+	}
+	printf("listening udp://%s:%u echo\n", host, ntohs(addr.sin_port));
+	fflush(stdout);
+	for (long n = 0, r; !stopping && (count == 0 || n < count); n += r)
+		if ((r = echo_one(fd)) < 0) {
+			rc = 1;
+			break;
+		}
+	close(fd);
+	return rc;
+usage:
+	fprintf(stderr, "usage: udp_echo_server [-n COUNT] [HOST [PORT]]\n");
+	return 2;
+}
