@@ -1,0 +1,126 @@
+/* unix_server.c — the tutorial's AF_UNIX stream server, in plain C.
+ *
+ * usage: unix_server [-n COUNT] [PATH]                  (default /tmp/sock)
+ *
+ * A UNIX-domain socket is addressed by a file name instead of an IP
+ * address and port, and never leaves the machine.  Everything else is the
+ * TCP echo server again: socket, bind, listen, accept, recv/send, close.
+ * The first line on stdout is "listening unix:PATH echo".  -n COUNT stops
+ * after COUNT clients; SIGINT or SIGTERM stop the server, which then
+ * removes its socket file.
+ *
+ * Where the tutorial's Python goes wrong: bind() fails with "Address
+ * already in use" if the socket file of an earlier run is still there, and
+ * the tutorial never removes it.  We remove a stale socket file before
+ * bind() — only if it is a socket, never some other file — and remove ours
+ * on the way out. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+static int fail(const char *call)
+{
+	fprintf(stderr, "unix_server: %s: %s\n", call, strerror(errno));
+	return -1;
+}
+
+static int send_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR && !stopping)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n, len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Echo until the client closes its side. */
+static void serve_client(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = recv(fd, buf, sizeof buf, 0)) != 0) {
+		if (n < 0 && errno == EINTR && !stopping)
+			continue;
+		if (n < 0 || send_all(fd, buf, (size_t)n) < 0) {
+			fail(n < 0 ? "recv" : "send");
+			return;
+		}
+	}
+}
+
+static int listen_on(const struct sockaddr_un *addr)
+{
+	struct stat st;
+	if (lstat(addr->sun_path, &st) == 0 && S_ISSOCK(st.st_mode) && unlink(addr->sun_path) < 0)
+		return fail("unlink");
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return fail("socket");
+	if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, SOMAXCONN) < 0) {
+		fail("bind");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	long count = 0, served = 0;
+	char *end;
+	int opt, rc = 0;
+	while ((opt = getopt(argc, argv, "n:")) != -1)
+		if (opt != 'n' || (count = strtol(optarg, &end, 10)) <= 0 || *end)
+			goto usage;
+	const char *path = optind < argc ? argv[optind] : "/tmp/sock";
+	/* sun_path is a fixed array (108 bytes on Linux): longer paths do not fit. */
+	if (argc - optind > 1 || strlen(path) >= sizeof addr.sun_path)
+		goto usage;
+	strcpy(addr.sun_path, path);
+
+	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+		fail("sigaction");
+		return 1;
+	}
+	int lfd = listen_on(&addr);
+	if (lfd < 0)
+		return 1;
+	printf("listening unix:%s echo\n", path);
+	fflush(stdout);
+	while (!stopping && (count == 0 || served < count)) {
+		int conn = accept(lfd, NULL, NULL);   /* UNIX peers have no address worth printing */
+		if (conn < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (conn < 0) {
+			fail("accept");
+			rc = 1;
+			break;
+		}
+		serve_client(conn);
+		close(conn);
+		served++;
+	}
+	close(lfd);
+	if (unlink(path) < 0)
+		fail("unlink");
+	return rc;
+usage:
+	fprintf(stderr, "usage: unix_server [-n COUNT] [PATH]\n");
+	return 2;
+}
