@@ -8,9 +8,9 @@ s = socket.socket()
 host = sys.argv[1] if len(sys.argv) > 1 else socket.gethostname()
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 12345
 s.bind((host, port))
-print('listening tcp://%s:%d greet' % s.getsockname(), flush=True)
 
 s.listen(5)
+print('listening tcp://%s:%d greet' % s.getsockname(), flush=True)
 c, addr = s.accept()
 print('Got connection from', addr, flush=True)
 c.send(b'Thank you for connecting')
