@@ -11,15 +11,18 @@
  *
  * PORT 0 lets the kernel choose; the first line on stdout names it
  * ("listening tcp://127.0.0.1:40123 caesar").  -n COUNT stops after COUNT
- * clients; SIGINT or SIGTERM stop the server.
+ * clients; SIGINT or SIGTERM stop the server once the current client is
+ * done.
  *
  * Where the tutorial's Python goes wrong: a request like "eXYabc." makes
  * int(msg[1:3]) raise ValueError, which kills the whole server, not just
  * that client; and it reads requests one byte per system call with no
  * size limit (see frame.c). */
+#define _GNU_SOURCE      /* for ppoll() */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,14 +34,48 @@
 
 #define MAX_REQUEST 4096
 
-static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
-
-static void on_signal(int sig) { (void)sig; stopping = 1; }
-
 static int fail(const char *call)
 {
 	fprintf(stderr, "caesar_server: %s: %s\n", call, strerror(errno));
 	return -1;
+}
+
+static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
+static sigset_t wait_mask;               /* the signal mask while we wait */
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* Catch SIGINT and SIGTERM but keep them blocked, except while we wait
+ * in ppoll().  Checking `stopping` and then calling accept() would leave
+ * a window in which a signal lands after the check and the server sleeps
+ * on; ppoll() unblocks the signals and waits in one atomic step. */
+static int catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -1;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	return 0;
+}
+
+/* Wait until fd is readable.  Returns 1 then, 0 once a signal has asked
+ * us to stop, -1 on an error. */
+static int wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (!stopping) {
+		if (ppoll(&p, 1, NULL, &wait_mask) >= 0)
+			return 1;
+		if (errno != EINTR)
+			return fail("ppoll");
+	}
+	return 0;
 }
 
 /* Shift ASCII letters by shift places (0..25), in place. */
@@ -78,7 +115,7 @@ static void serve_client(int fd)
 		ssize_t n = recv_until(&r, '.', req, sizeof req);
 		const char *why = n < 0 && errno == EMSGSIZE ? "request too long" : NULL;
 		if (n == 0 || (n < 0 && why == NULL)) {
-			if (n < 0 && !stopping)
+			if (n < 0)
 				fail("recv");
 			return;
 		}
@@ -127,8 +164,7 @@ int main(int argc, char **argv)
 		goto usage;
 	addr.sin_port = htons((unsigned short)port);
 
-	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+	if (catch_signals() < 0) {
 		fail("sigaction");
 		return 1;
 	}
@@ -137,15 +173,15 @@ int main(int argc, char **argv)
 		return 1;
 	printf("listening tcp://%s:%u caesar\n", host, ntohs(addr.sin_port));
 	fflush(stdout);
-	while (!stopping && (count == 0 || served < count)) {
+	/* Sleep in ppoll() until a client is waiting or a signal says stop. */
+	while ((count == 0 || served < count) && (rc = wait_readable(lfd)) > 0) {
 		struct sockaddr_in peer;
 		socklen_t plen = sizeof peer;
 		int conn = accept(lfd, (struct sockaddr *)&peer, &plen);
 		if (conn < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
 		if (conn < 0) {
-			rc = 1;
-			fail("accept");
+			rc = fail("accept");
 			break;
 		}
 		inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
@@ -156,7 +192,7 @@ int main(int argc, char **argv)
 		served++;
 	}
 	close(lfd);
-	return rc;
+	return rc < 0 ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: caesar_server [-n COUNT] [HOST [PORT]]\n");
 	return 2;

@@ -6,7 +6,8 @@
  * until the client closes its side; then we close ours and accept the next.
  * PORT 0 lets the kernel choose; the first line on stdout names the address
  * really bound ("listening tcp://127.0.0.1:40123 echo").  -n COUNT stops
- * after COUNT clients; SIGINT or SIGTERM stop the server at any time.
+ * after COUNT clients; SIGINT or SIGTERM stop the server once the current
+ * client is done.
  *
  * Where the tutorial's Python goes wrong:
  *  - it never calls conn.close().  The socket lives on until the garbage
@@ -16,8 +17,10 @@
  *    "the message".  An echo server gets away with it because it sends back
  *    whatever it got; a program that parses messages must frame them (see
  *    caesar_server.c). */
+#define _GNU_SOURCE      /* for ppoll() */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +28,48 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
-
-static void on_signal(int sig) { (void)sig; stopping = 1; }
-
 static int fail(const char *call)
 {
 	fprintf(stderr, "echo_server: %s: %s\n", call, strerror(errno));
 	return -1;
+}
+
+static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
+static sigset_t wait_mask;               /* the signal mask while we wait */
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* Catch SIGINT and SIGTERM but keep them blocked, except while we wait
+ * in ppoll().  Checking `stopping` and then calling accept() would leave
+ * a window in which a signal lands after the check and the server sleeps
+ * on; ppoll() unblocks the signals and waits in one atomic step. */
+static int catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -1;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	return 0;
+}
+
+/* Wait until fd is readable.  Returns 1 then, 0 once a signal has asked
+ * us to stop, -1 on an error. */
+static int wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (!stopping) {
+		if (ppoll(&p, 1, NULL, &wait_mask) >= 0)
+			return 1;
+		if (errno != EINTR)
+			return fail("ppoll");
+	}
+	return 0;
 }
 
 /* send() may take fewer bytes than asked (a short write): loop.
@@ -42,7 +79,7 @@ static int send_all(int fd, const char *p, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR && !stopping)
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
@@ -57,7 +94,7 @@ static void serve_client(int fd)
 	char buf[4096];
 	ssize_t n;
 	while ((n = recv(fd, buf, sizeof buf, 0)) != 0) {
-		if (n < 0 && errno == EINTR && !stopping)
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || send_all(fd, buf, (size_t)n) < 0) {
 			fail(n < 0 ? "recv" : "send");
@@ -103,10 +140,7 @@ int main(int argc, char **argv)
 		goto usage;
 	addr.sin_port = htons((unsigned short)port);   /* network byte order */
 
-	/* No SA_RESTART: a signal makes a blocked accept() or recv() fail with
-	 * EINTR, so the loops notice `stopping` and close everything. */
-	struct sigaction sa = { .sa_handler = on_signal };
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+	if (catch_signals() < 0) {
 		fail("sigaction");
 		return 1;
 	}
@@ -116,15 +150,15 @@ int main(int argc, char **argv)
 	printf("listening tcp://%s:%u echo\n", host, ntohs(addr.sin_port));
 	fflush(stdout);   /* stdout may be a pipe: push the line out now */
 
-	while (!stopping && (count == 0 || served < count)) {
+	/* Sleep in ppoll() until a client is waiting or a signal says stop. */
+	while ((count == 0 || served < count) && (rc = wait_readable(lfd)) > 0) {
 		struct sockaddr_in peer;
 		socklen_t plen = sizeof peer;
 		int conn = accept(lfd, (struct sockaddr *)&peer, &plen);
 		if (conn < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
 		if (conn < 0) {
-			fail("accept");
-			rc = 1;
+			rc = fail("accept");
 			break;
 		}
 		inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
@@ -135,7 +169,7 @@ int main(int argc, char **argv)
 		served++;
 	}
 	close(lfd);
-	return rc;
+	return rc < 0 ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: echo_server [-n COUNT] [HOST [PORT]]\n");
 	return 2;

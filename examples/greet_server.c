@@ -6,7 +6,8 @@
  * connecting", print what the client answers, close.  --once serves one
  * client and exits (serverku2.py); -n COUNT serves COUNT.  PORT 0 lets the
  * kernel choose; the first line on stdout names it ("listening
- * tcp://127.0.0.1:40123 greet").  SIGINT or SIGTERM stop the server.
+ * tcp://127.0.0.1:40123 greet").  SIGINT or SIGTERM stop the server once
+ * the current client is done.
  *
  * Where the tutorial's Python goes wrong:
  *  - it binds socket.gethostname(), an address that depends on the
@@ -16,8 +17,10 @@
  *  - the banner has no end marker, so a client cannot know it has all of
  *    it.  We half-close after the banner — shutdown(SHUT_WR) sends a FIN,
  *    the client reads to end of file, and we can still read its answer. */
+#define _GNU_SOURCE      /* for ppoll() */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,14 +31,48 @@
 
 #define BANNER "Thank you for connecting"
 
-static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
-
-static void on_signal(int sig) { (void)sig; stopping = 1; }
-
 static int fail(const char *call)
 {
 	fprintf(stderr, "greet_server: %s: %s\n", call, strerror(errno));
 	return -1;
+}
+
+static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
+static sigset_t wait_mask;               /* the signal mask while we wait */
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* Catch SIGINT and SIGTERM but keep them blocked, except while we wait
+ * in ppoll().  Checking `stopping` and then calling accept() would leave
+ * a window in which a signal lands after the check and the server sleeps
+ * on; ppoll() unblocks the signals and waits in one atomic step. */
+static int catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -1;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	return 0;
+}
+
+/* Wait until fd is readable.  Returns 1 then, 0 once a signal has asked
+ * us to stop, -1 on an error. */
+static int wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (!stopping) {
+		if (ppoll(&p, 1, NULL, &wait_mask) >= 0)
+			return 1;
+		if (errno != EINTR)
+			return fail("ppoll");
+	}
+	return 0;
 }
 
 /* Loops for short writes and EINTR; returns 0 or -1 with errno set. */
@@ -43,7 +80,7 @@ static int send_all(int fd, const char *p, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR && !stopping)
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
@@ -67,7 +104,7 @@ static void greet(int fd)
 		return;
 	}
 	while (got < sizeof reply && (n = recv(fd, reply + got, sizeof reply - got, 0)) != 0) {
-		if (n < 0 && (errno != EINTR || stopping))
+		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0)
 			got += (size_t)n;
@@ -93,10 +130,11 @@ static int listen_on(struct sockaddr_in *addr)
 	return fd;
 }
 
-/* Returns 0 when done (count reached or a signal), -1 if accept() failed. */
+/* Returns 0 when done (count reached or a signal), -1 on an error. */
 static int serve(int lfd, long count)
 {
-	for (long served = 0; !stopping && (count == 0 || served < count);) {
+	int r = 1;
+	for (long served = 0; (count == 0 || served < count) && (r = wait_readable(lfd)) > 0;) {
 		struct sockaddr_in peer;
 		socklen_t plen = sizeof peer;
 		char ip[INET_ADDRSTRLEN];
@@ -112,7 +150,7 @@ static int serve(int lfd, long count)
 		close(conn);
 		served++;
 	}
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -136,8 +174,7 @@ int main(int argc, char **argv)
 		goto usage;
 	addr.sin_port = htons((unsigned short)port);
 
-	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+	if (catch_signals() < 0) {
 		fail("sigaction");
 		return 1;
 	}

@@ -6,15 +6,17 @@
  * address and port, and never leaves the machine.  Everything else is the
  * TCP echo server again: socket, bind, listen, accept, recv/send, close.
  * The first line on stdout is "listening unix:PATH echo".  -n COUNT stops
- * after COUNT clients; SIGINT or SIGTERM stop the server, which then
- * removes its socket file.
+ * after COUNT clients; SIGINT or SIGTERM stop the server once the current
+ * client is done; it then removes its socket file.
  *
  * Where the tutorial's Python goes wrong: bind() fails with "Address
  * already in use" if the socket file of an earlier run is still there, and
  * the tutorial never removes it.  We remove a stale socket file before
  * bind() — only if it is a socket, never some other file — and remove ours
  * on the way out. */
+#define _GNU_SOURCE      /* for ppoll() */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +26,55 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
-
-static void on_signal(int sig) { (void)sig; stopping = 1; }
-
 static int fail(const char *call)
 {
 	fprintf(stderr, "unix_server: %s: %s\n", call, strerror(errno));
 	return -1;
 }
 
+static volatile sig_atomic_t stopping;   /* set by SIGINT/SIGTERM */
+static sigset_t wait_mask;               /* the signal mask while we wait */
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* Catch SIGINT and SIGTERM but keep them blocked, except while we wait
+ * in ppoll().  Checking `stopping` and then calling accept() would leave
+ * a window in which a signal lands after the check and the server sleeps
+ * on; ppoll() unblocks the signals and waits in one atomic step. */
+static int catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -1;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	return 0;
+}
+
+/* Wait until fd is readable.  Returns 1 then, 0 once a signal has asked
+ * us to stop, -1 on an error. */
+static int wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	while (!stopping) {
+		if (ppoll(&p, 1, NULL, &wait_mask) >= 0)
+			return 1;
+		if (errno != EINTR)
+			return fail("ppoll");
+	}
+	return 0;
+}
+
 static int send_all(int fd, const char *p, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR && !stopping)
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
@@ -53,7 +89,7 @@ static void serve_client(int fd)
 	char buf[4096];
 	ssize_t n;
 	while ((n = recv(fd, buf, sizeof buf, 0)) != 0) {
-		if (n < 0 && errno == EINTR && !stopping)
+		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || send_all(fd, buf, (size_t)n) < 0) {
 			fail(n < 0 ? "recv" : "send");
@@ -93,8 +129,7 @@ int main(int argc, char **argv)
 		goto usage;
 	strcpy(addr.sun_path, path);
 
-	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+	if (catch_signals() < 0) {
 		fail("sigaction");
 		return 1;
 	}
@@ -103,13 +138,13 @@ int main(int argc, char **argv)
 		return 1;
 	printf("listening unix:%s echo\n", path);
 	fflush(stdout);
-	while (!stopping && (count == 0 || served < count)) {
+	/* Sleep in ppoll() until a client is waiting or a signal says stop. */
+	while ((count == 0 || served < count) && (rc = wait_readable(lfd)) > 0) {
 		int conn = accept(lfd, NULL, NULL);   /* UNIX peers have no address worth printing */
 		if (conn < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
 		if (conn < 0) {
-			fail("accept");
-			rc = 1;
+			rc = fail("accept");
 			break;
 		}
 		serve_client(conn);
@@ -118,8 +153,8 @@ int main(int argc, char **argv)
 	}
 	close(lfd);
 	if (unlink(path) < 0)
-		fail("unlink");
-	return rc;
+		rc = fail("unlink");
+	return rc < 0 ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: unix_server [-n COUNT] [PATH]\n");
 	return 2;
