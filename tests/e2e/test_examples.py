@@ -575,3 +575,14 @@ def test_valgrind_small_programs(vg, cmd):
     r = subprocess.run(vg(ex(*cmd)), stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=60)
     assert r.returncode == 0, r.stderr
+
+
+# --- every server stops cleanly on SIGINT and SIGTERM ---------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("name", ["echo_server", "udp_echo_server", "greet_server",
+                                  "caesar_server", "unix_server"])
+def test_server_stops_cleanly_on_signal(server, tmp_path, name, sig):
+    where = [str(tmp_path / "s.sock")] if name == "unix_server" else ["127.0.0.1", 0]
+    srv = server(*ex(name, *where))
+    clean_exit(srv, sig)
