@@ -370,7 +370,7 @@ def test_unix_with_sockit(server, tmp_path):
     path = str(tmp_path / "sk.sock")
     srv = server(SOCKIT, "serve", "echo", f"unix:{path}")
     assert ok(ex("unix_client", path, "halo unix")) == "Received 'halo unix'\n"
-    srv.stop()
+    finish(srv, signal.SIGTERM)
     path2 = str(tmp_path / "ex.sock")
     srv = server(*ex("unix_server", "-n", 1, path2))
     assert ok([SOCKIT, "echo", f"unix:{path2}", "halo"]).strip() == "halo"
