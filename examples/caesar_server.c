@@ -113,21 +113,25 @@ static void serve_client(int fd)
 	reader_init(&r, fd);
 	for (;;) {
 		ssize_t n = recv_until(&r, '.', req, sizeof req);
-		const char *why = n < 0 && errno == EMSGSIZE ? "request too long" : NULL;
-		if (n == 0 || (n < 0 && why == NULL)) {
-			if (n < 0)
-				fail("recv");
+		if (n == 0)
+			return;                 /* the client closed between requests */
+		if (n < 0 && errno != EMSGSIZE) {
+			fail("recv");           /* EPROTO: it closed mid-request */
 			return;
 		}
-		if (why == NULL && (why = answer(req, (size_t)n)) == NULL) {
-			if (send_all(fd, req + 3, (size_t)n - 3) < 0)   /* "<result>." */
+		const char *why = n < 0 ? "request too long" : answer(req, (size_t)n);
+		if (why != NULL) {
+			/* One error line, then hang up: after a malformed request we
+			 * cannot tell where the next one would start. */
+			snprintf(err, sizeof err, "error: %s.", why);
+			if (send_all(fd, err, strlen(err)) < 0)
 				fail("send");
-			continue;
+			return;
 		}
-		snprintf(err, sizeof err, "error: %s.", why);
-		if (send_all(fd, err, strlen(err)) < 0)
+		if (send_all(fd, req + 3, (size_t)n - 3) < 0) {   /* "<result>." */
 			fail("send");
-		return;
+			return;
+		}
 	}
 }
 
@@ -135,16 +139,24 @@ static int listen_on(struct sockaddr_in *addr)
 {
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 	socklen_t len = sizeof *addr;
+	const char *call = NULL;
 	if (fd < 0)
 		return fail("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, SOMAXCONN) < 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) < 0) {
-		fail("socket setup");
-		close(fd);
-		return -1;
-	}
-	return fd;
+	/* SO_REUSEADDR: a restarted server may bind while old connections to
+	 * this port still sit in TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		call = "setsockopt";
+	else if (bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0)
+		call = "bind";
+	else if (listen(fd, SOMAXCONN) < 0)
+		call = "listen";
+	else if (getsockname(fd, (struct sockaddr *)addr, &len) < 0)   /* which port? */
+		call = "getsockname";
+	if (call == NULL)
+		return fd;
+	fail(call);
+	close(fd);
+	return -1;
 }
 
 int main(int argc, char **argv)

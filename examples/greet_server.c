@@ -20,8 +20,8 @@
 #define _GNU_SOURCE      /* for ppoll() */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,16 +118,24 @@ static int listen_on(struct sockaddr_in *addr)
 {
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 	socklen_t len = sizeof *addr;
+	const char *call = NULL;
 	if (fd < 0)
 		return fail("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, 5) < 0 ||
-	    getsockname(fd, (struct sockaddr *)addr, &len) < 0) {
-		fail("socket setup");
-		close(fd);
-		return -1;
-	}
-	return fd;
+	/* SO_REUSEADDR: a restarted server may bind while old connections to
+	 * this port still sit in TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		call = "setsockopt";
+	else if (bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0)
+		call = "bind";
+	else if (listen(fd, SOMAXCONN) < 0)
+		call = "listen";
+	else if (getsockname(fd, (struct sockaddr *)addr, &len) < 0)   /* which port? */
+		call = "getsockname";
+	if (call == NULL)
+		return fd;
+	fail(call);
+	close(fd);
+	return -1;
 }
 
 /* Returns 0 when done (count reached or a signal), -1 on an error. */

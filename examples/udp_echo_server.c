@@ -119,9 +119,13 @@ int main(int argc, char **argv)
 		fail("socket");
 		return 1;
 	}
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&addr, &alen) < 0) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
 		fail("bind");
+		close(fd);
+		return 1;
+	}
+	if (getsockname(fd, (struct sockaddr *)&addr, &alen) < 0) {   /* which port? */
+		fail("getsockname");
 		close(fd);
 		return 1;
 	}

@@ -104,14 +104,18 @@ static int listen_on(const struct sockaddr_un *addr)
 	if (lstat(addr->sun_path, &st) == 0 && S_ISSOCK(st.st_mode) && unlink(addr->sun_path) < 0)
 		return fail("unlink");
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	const char *call = NULL;
 	if (fd < 0)
 		return fail("socket");
-	if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, SOMAXCONN) < 0) {
-		fail("bind");
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) < 0)
+		call = "bind";          /* creates the socket file */
+	else if (listen(fd, SOMAXCONN) < 0)
+		call = "listen";
+	if (call == NULL)
+		return fd;
+	fail(call);
+	close(fd);
+	return -1;
 }
 
 int main(int argc, char **argv)
