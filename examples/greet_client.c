@@ -23,7 +23,10 @@
 
 static int fail(const char *call)
 {
-	fprintf(stderr, "greet_client: %s: %s\n", call, strerror(errno));
+	if (errno == EAGAIN || errno == EWOULDBLOCK)   /* SO_RCVTIMEO ran out */
+		fprintf(stderr, "greet_client: %s: no greeting before the timeout\n", call);
+	else
+		fprintf(stderr, "greet_client: %s: %s\n", call, strerror(errno));
 	return 1;
 }
 

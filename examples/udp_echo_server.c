@@ -13,7 +13,7 @@
  * any longer datagram to 1024 bytes, and the rest is gone for good (UDP
  * keeps message boundaries, unlike TCP, so there is no "next read" that
  * would return it).  We use a buffer as large as the largest possible
- * datagram and ask the kernel, with MSG_TRUNC, whether anything was cut. */
+ * datagram (65,507 bytes of payload over IPv4). */
 #define _GNU_SOURCE      /* for ppoll() */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,13 +76,10 @@ static int echo_one(int fd)
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof peer;
 	char ip[INET_ADDRSTRLEN];
-	/* With MSG_TRUNC, Linux returns the datagram's real length even if
-	 * the buffer was smaller. */
-	ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&peer, &plen);
+	/* One recvfrom() returns exactly one datagram, and who sent it. */
+	ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &plen);
 	if (n < 0)
 		return fail("recvfrom");
-	if ((size_t)n > sizeof buf)
-		n = sizeof buf;
 	inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
 	printf("%zd bytes from %s:%u\n", n, ip, ntohs(peer.sin_port));
 	fflush(stdout);
@@ -98,7 +95,7 @@ int main(int argc, char **argv)
 	socklen_t alen = sizeof addr;
 	long count = 0, port = 5555;
 	char *end = "";
-	int opt, rc;
+	int opt, rc = 0;
 	while ((opt = getopt(argc, argv, "n:")) != -1)
 		if (opt != 'n' || (count = strtol(optarg, &end, 10)) <= 0 || *end)
 			goto usage;
