@@ -80,9 +80,11 @@ ssize_t recv_until(struct reader *r, char delim, char *out, size_t cap)
 			ssize_t n = fill(r);
 			if (n < 0)
 				return -1;
+			if (n == 0 && got == 0)
+				return 0;           /* closed between messages */
 			if (n == 0) {
 				errno = EPROTO;     /* closed mid-message */
-				return got == 0 ? 0 : -1;
+				return -1;
 			}
 		}
 		/* Scan only the new bytes: memchr on what is buffered. */

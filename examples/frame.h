@@ -35,7 +35,8 @@ ssize_t recv_all(struct reader *r, void *buf, size_t len);
  * delimiter included) and return its length.  Returns 0 if the peer
  * closed cleanly between messages, or -1 with errno set: EMSGSIZE if no
  * delimiter came within cap bytes, EPROTO if the peer closed in the
- * middle of a message, or the error of the failing recv(). */
+ * middle of a message, or the error of the failing recv().  After an
+ * error the reader is in the middle of a message: close the connection. */
 ssize_t recv_until(struct reader *r, char delim, char *out, size_t cap);
 
 #endif

@@ -99,8 +99,10 @@ int main(int argc, char **argv)
 		int r = probe(&target, (unsigned)port, (int)ms);
 		if (r < 0)
 			return 1;
-		if (r > 0 && ++found)
+		if (r > 0) {
+			found++;
 			printf("Port %ld is open\n", port);
+		}
 	}
 	fprintf(stderr, "portscan: %s ports %ld-%ld: %d open\n", host, first, last, found);
 	return 0;
