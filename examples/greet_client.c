@@ -10,9 +10,10 @@
  * whatever the first recv() returns as the whole greeting; on a slow or
  * busy network that can be half of it.  The greeting protocol has no end
  * marker, so we read until the server half-closes (greet_server.c does)
- * or closes, or until it has been silent for MS milliseconds — the best a
- * client can do when the protocol itself does not say where a message
- * ends.  (It also connects to socket.gethostname(); we use an address.) */
+ * or closes, or ends a line (sockit's greet server does), or until it has
+ * been silent for MS milliseconds — the best a client can do when the
+ * protocol itself does not say where a message ends.  (It also connects
+ * to socket.gethostname(); we use an address.) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -30,12 +31,13 @@ static int fail(const char *call)
 	return 1;
 }
 
-/* Read the greeting until EOF, a full buffer, or silence (SO_RCVTIMEO
- * makes recv() fail with EAGAIN).  Returns its length or -1. */
+/* Read the greeting until EOF, the end of a line, a full buffer, or
+ * silence (SO_RCVTIMEO makes recv() fail with EAGAIN).  Returns its
+ * length without a final newline, or -1. */
 static ssize_t read_greeting(int fd, char *buf, size_t cap)
 {
 	size_t got = 0;
-	while (got < cap) {
+	while (got < cap && memchr(buf, '\n', got) == NULL) {
 		ssize_t n = recv(fd, buf + got, cap - got, 0);
 		if (n == 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && got > 0))
 			break;
@@ -45,6 +47,8 @@ static ssize_t read_greeting(int fd, char *buf, size_t cap)
 			return -1;
 		got += (size_t)n;
 	}
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		got--;
 	return (ssize_t)got;
 }
 

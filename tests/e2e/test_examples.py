@@ -263,7 +263,7 @@ def test_greet_c_client_with_sockit_server(server):
     need_sockit("serve")
     srv = server(SOCKIT, "serve", "greet", "tcp://127.0.0.1:0")
     host, port = srv.hostport()
-    assert ok(ex("greet_client", "-t", 500, host, port, "halo")) == \
+    assert ok(ex("greet_client", host, port, "halo")) == \
         "Thank you for connecting\n"
 
 
