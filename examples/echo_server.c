@@ -11,8 +11,8 @@
  *
  * Where the tutorial's Python goes wrong:
  *  - it never calls conn.close().  The socket lives on until the garbage
- *    collector frees it (when `conn` is rebound at the next accept), so the
- *    client never sees the server finish.
+ *    collector frees it (when `conn` is rebound at the next accept), so a
+ *    client waiting for the server to close waits for the next client.
  *  - conn.recv(1024) returns whatever has arrived, 1 byte or 1024, never
  *    "the message".  An echo server gets away with it because it sends back
  *    whatever it got; a program that parses messages must frame them (see
