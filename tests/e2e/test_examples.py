@@ -58,7 +58,7 @@ def finish(srv, sig=None, timeout=15):
         srv.proc.wait()
         raise AssertionError(f"{srv.proc.args} did not exit")
     out = srv.extra + srv.proc.stdout.read()
-    err = srv.proc.stderr.read()
+    err = srv.log().encode()
     return srv.proc.returncode, out.decode(), err.decode()
 
 
