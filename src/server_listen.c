@@ -88,6 +88,18 @@ int listener_watch(struct listener *l)
 	return sk_loop_add(l->w->loop, l->fd, SK_READ, fn, l);
 }
 
+/* A datagram server sees bursts from many clients between two wakeups;
+ * the kernel's default receive buffer (~208 KiB) drops them sooner than a
+ * few MiB.  Best effort: FORCE works for root, the plain option up to
+ * net.core.rmem_max for others. */
+static void grow_receive_buffer(int fd)
+{
+	int size = 4 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 static struct listener *listener_open(struct server *srv, int w,
                                       const struct serve_entry *e, void *instance,
                                       const struct sk_endpoint *ep, const char *key,
@@ -108,6 +120,8 @@ static struct listener *listener_open(struct server *srv, int w,
 		free(l);
 		return NULL;
 	}
+	if (sk_endpoint_is_dgram(&l->ep))
+		grow_receive_buffer(l->fd);
 	learn_bound(l);
 	return l;
 }
