@@ -70,7 +70,8 @@ static int add_listen(struct block *b, char *value, char *why, size_t whylen)
 	for (char *tok = strtok_r(value, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save)) {
 		if (b->neps == PLAN_MAX_ENDPOINTS) {
-			sk_seterr(why, whylen, "more than %d endpoints", PLAN_MAX_ENDPOINTS);
+			sk_seterr(why, whylen, "more than %d endpoints",
+			          PLAN_MAX_ENDPOINTS);
 			return -1;
 		}
 		if (sk_endpoint_parse(&ep, tok, why, whylen) < 0)
@@ -86,8 +87,8 @@ static int add_listen(struct block *b, char *value, char *why, size_t whylen)
 
 static bool is_global(const char *key)
 {
-	static const char *const globals[] = { "threads", "max-conn", "per-ip",
-		"idle-timeout", "max-queue", "user", NULL };
+	static const char *const globals[] = {
+	    "threads", "max-conn", "per-ip", "idle-timeout", "max-queue", "user", NULL};
 
 	for (size_t i = 0; globals[i]; i++)
 		if (strcmp(key, globals[i]) == 0)
@@ -97,8 +98,8 @@ static bool is_global(const char *key)
 
 static bool is_block_key(const char *key)
 {
-	static const char *const keys[] = { "listen", "banner", "quotes",
-		"max-request", "read-timeout", "udp", NULL };
+	static const char *const keys[] = {
+	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp", NULL};
 
 	for (size_t i = 0; keys[i]; i++)
 		if (strcmp(key, keys[i]) == 0)
@@ -110,13 +111,17 @@ static bool is_block_key(const char *key)
 static int misplaced(const struct block *b, const char *key, char *why, size_t whylen)
 {
 	if (b->svc && is_global(key)) {
-		sk_seterr(why, whylen, "'%s' is a global setting: put it before the "
-		          "first service block", key);
+		sk_seterr(why, whylen,
+		          "'%s' is a global setting: put it before the "
+		          "first service block",
+		          key);
 		return -1;
 	}
 	if (!b->svc && is_block_key(key)) {
-		sk_seterr(why, whylen, "'%s' outside a service block (start one with "
-		          "'service NAME')", key);
+		sk_seterr(why, whylen,
+		          "'%s' outside a service block (start one with "
+		          "'service NAME')",
+		          key);
 		return -1;
 	}
 	return 0;
@@ -137,8 +142,8 @@ static int set_user(struct serve_plan *p, const char *value, char *why, size_t w
 
 /* A service option; `quotes` must name a readable file now, so that a
  * typo is a config error with its line rather than a failure at start. */
-static int set_option(struct cfg *c, const char *key, const char *value,
-                      char *why, size_t whylen)
+static int set_option(struct cfg *c, const char *key, const char *value, char *why,
+                      size_t whylen)
 {
 	if (strcmp(key, "quotes") == 0 && access(value, R_OK) < 0) {
 		sk_seterrno(why, whylen, "quotes '%s'", value);
@@ -148,8 +153,8 @@ static int set_option(struct cfg *c, const char *key, const char *value,
 }
 
 /* One "key value" line; returns 0, or -1 with why. */
-static int apply_line(struct cfg *c, const char *key, char *value,
-                      char *why, size_t whylen)
+static int apply_line(struct cfg *c, const char *key, char *value, char *why,
+                      size_t whylen)
 {
 	struct block *b = &c->b;
 
@@ -251,7 +256,7 @@ bad:
 
 int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t errlen)
 {
-	struct cfg c = { .p = p, .path = path };
+	struct cfg c = {.p = p, .path = path};
 
 	if (!(c.f = fopen(path, "r"))) {
 		sk_seterrno(err, errlen, "%s", path);

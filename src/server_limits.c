@@ -3,9 +3,9 @@
 #include "server.h"
 
 const struct serve_limits serve_default_limits = {
-	.max_conn = 0,
-	.per_ip = 0,
-	.idle_ms = 0,
-	.threads = 1,
-	.max_queue = 0,
+    .max_conn = 0,
+    .per_ip = 0,
+    .idle_ms = 0,
+    .threads = 1,
+    .max_queue = 0,
 };

@@ -46,11 +46,11 @@ static void learn_bound(struct listener *l)
 		return;
 	}
 	getsockname(l->fd, (struct sockaddr *)&ss, &len);
-	sk_addr_format_endpoint(l->ep.transport, (struct sockaddr *)&ss, len,
-	                        l->name, sizeof l->name);
-	uint16_t port = ss.ss_family == AF_INET ?
-		ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	sk_addr_format_endpoint(l->ep.transport, (struct sockaddr *)&ss, len, l->name,
+	                        sizeof l->name);
+	uint16_t port = ss.ss_family == AF_INET
+	                    ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+	                    : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	snprintf(l->ep.port, sizeof l->ep.port, "%u", port);
 }
 
@@ -83,8 +83,8 @@ void listener_discard(struct listener *l)
 
 int listener_watch(struct listener *l)
 {
-	sk_io_fn *fn = sk_endpoint_is_dgram(&l->ep) ? dgram_on_readable
-	                                            : stream_on_accept;
+	sk_io_fn *fn =
+	    sk_endpoint_is_dgram(&l->ep) ? dgram_on_readable : stream_on_accept;
 	return sk_loop_add(l->w->loop, l->fd, SK_READ, fn, l);
 }
 
@@ -112,8 +112,8 @@ static struct listener *listener_open(struct server *srv, int w,
 		sk_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
-	*l = (struct listener){ .w = &srv->workers[w], .entry = e,
-	                        .instance = instance, .ep = *ep, .fd = -1 };
+	*l = (struct listener){
+	    .w = &srv->workers[w], .entry = e, .instance = instance, .ep = *ep, .fd = -1};
 	snprintf(l->key, sizeof l->key, "%s", key);
 	l->fd = sk_listen(&l->ep, 4096, flags, err, errlen);
 	if (l->fd < 0) {
@@ -126,9 +126,9 @@ static struct listener *listener_open(struct server *srv, int w,
 	return l;
 }
 
-int open_endpoint(struct server *srv, const struct serve_entry *e,
-                  void *instance, const struct sk_endpoint *conf,
-                  struct listener **out, char *err, size_t errlen)
+int open_endpoint(struct server *srv, const struct serve_entry *e, void *instance,
+                  const struct sk_endpoint *conf, struct listener **out, char *err,
+                  size_t errlen)
 {
 	struct sk_endpoint ep = *conf;
 	char text[SK_ADDRSTRLEN], key[SK_ADDRSTRLEN + 32];
@@ -143,7 +143,7 @@ int open_endpoint(struct server *srv, const struct serve_entry *e,
 		if (!out[w])
 			goto fail;
 		if (w == 0)
-			ep = out[0]->ep;    /* the port worker 0 got, for the others */
+			ep = out[0]->ep; /* the port worker 0 got, for the others */
 		else
 			memcpy(out[w]->name, out[0]->name, sizeof out[w]->name);
 	}

@@ -27,7 +27,7 @@
 
 /* What a reload adds: per worker, the listeners opened for it. */
 struct staged {
-	struct lvec *per_worker;      /* nworkers vectors */
+	struct lvec *per_worker; /* nworkers vectors */
 	int nworkers;
 };
 
@@ -44,8 +44,8 @@ static void staged_drop(struct staged *st)
 
 /* Mark the listener with this key on each worker as kept, with its new
  * entry; returns whether worker 0 had one. */
-static bool claim(struct server *srv, const char *key,
-                  const struct serve_entry *e, void *instance)
+static bool claim(struct server *srv, const char *key, const struct serve_entry *e,
+                  void *instance)
 {
 	bool found = false;
 
@@ -97,8 +97,8 @@ static int plan_endpoint(struct server *srv, struct staged *st,
 	return 0;
 }
 
-static int plan_all(struct server *srv, struct staged *st,
-                    const struct generation *g, char *err, size_t errlen)
+static int plan_all(struct server *srv, struct staged *st, const struct generation *g,
+                    char *err, size_t errlen)
 {
 	st->nworkers = srv->nworkers;
 	st->per_worker = calloc((size_t)srv->nworkers, sizeof *st->per_worker);
@@ -198,7 +198,7 @@ static void announce_added(const struct lvec *added0)
 static void apply(struct server *srv, struct generation *g, struct staged *st,
                   const struct serve_limits *lim)
 {
-	size_t n[3] = { 0, 0, 0 };
+	size_t n[3] = {0, 0, 0};
 	struct lvec added0 = st->per_worker[0];
 
 	added0.v = malloc((added0.n ? added0.n : 1) * sizeof *added0.v);
@@ -217,15 +217,17 @@ static void apply(struct server *srv, struct generation *g, struct staged *st,
 	if (added0.v)
 		announce_added(&added0);
 	free(added0.v);
-	sk_log(SK_LOG_INFO, "SIGHUP: reloaded: %zu endpoints kept, %zu added, "
-	       "%zu closed", n[0], n[1], n[2]);
+	sk_log(SK_LOG_INFO,
+	       "SIGHUP: reloaded: %zu endpoints kept, %zu added, "
+	       "%zu closed",
+	       n[0], n[1], n[2]);
 }
 
 void server_reload(struct server *srv)
 {
 	const struct serve_entry *e;
 	struct serve_limits lim;
-	struct staged st = { 0 };
+	struct staged st = {0};
 	struct generation *g = NULL;
 	char err[SK_ERRLEN] = "";
 	size_t n;

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 4096)
 		return 0;
-	char *text = malloc(size + 1);   /* exact size: over-reads trap */
+	char *text = malloc(size + 1); /* exact size: over-reads trap */
 	memcpy(text, data, size);
 	text[size] = '\0';
 	err[0] = '\0';
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strnlen(ep.port, sizeof ep.port) == sizeof ep.port)
 			abort();
 		sk_endpoint_format(&ep, canon, sizeof canon);
-		if (strlen(canon) < sizeof canon - 1) {   /* not cut short */
+		if (strlen(canon) < sizeof canon - 1) { /* not cut short */
 			if (sk_endpoint_parse(&again, canon, err, sizeof err) != 0)
 				abort();
 			same(&ep, &again);

@@ -23,7 +23,7 @@ struct run {
 	const char *delim;
 	size_t dlen, max;
 	const uint8_t *payload;
-	size_t len, off;        /* bytes of payload returned as records */
+	size_t len, off; /* bytes of payload returned as records */
 	struct sk_reader r;
 };
 
@@ -44,8 +44,8 @@ static ssize_t drain(struct run *t, int timeout_ms)
 	const char *rec;
 	ssize_t n;
 
-	while ((n = sk_recv_until(&t->r, t->delim, t->dlen, t->max, &rec,
-	                          timeout_ms)) > 0) {
+	while ((n = sk_recv_until(&t->r, t->delim, t->dlen, t->max, &rec, timeout_ms)) >
+	       0) {
 		size_t k = (size_t)n;
 		if (k < t->dlen || t->off + k > t->len ||
 		    memcmp(rec, t->payload + t->off, k) != 0 ||
@@ -70,7 +70,8 @@ static void check_rest(struct run *t, ssize_t rc, size_t written)
 		abort();
 	if (rc == 0 && pending != 0)
 		abort();
-	if (rc < 0 && errno == EMSGSIZE && (pending < t->max || has_delim(t, rest, pending)))
+	if (rc < 0 && errno == EMSGSIZE &&
+	    (pending < t->max || has_delim(t, rest, pending)))
 		abort();
 	if (rc < 0 && errno == EPROTO && (pending == 0 || has_delim(t, rest, pending)))
 		abort();
@@ -95,13 +96,13 @@ static void feed(struct run *t, int fds[2], size_t seg)
 	shutdown(fds[1], SHUT_WR);
 	rc = drain(t, 0);
 	if (rc < 0 && errno == ETIMEDOUT)
-		abort();     /* EOF was there: the reader must see it */
+		abort(); /* EOF was there: the reader must see it */
 	check_rest(t, rc, written);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run t = { 0 };
+	struct run t = {0};
 	int fds[2];
 
 	if (size < 7 || size > 8192)

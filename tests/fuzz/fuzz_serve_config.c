@@ -3,7 +3,8 @@
  * limits, or fails with "FILE:LINE: problem" (or "FILE: why").  The input
  * goes through a memfd, so the real plan_load_file reads it.
  *
- * fuzz-sources: src/serve_config.c src/serve_plan.c src/server_limits.c lib/endpoint.c lib/error.c services/[a-z]*.c */
+ * fuzz-sources: src/serve_config.c src/serve_plan.c src/server_limits.c lib/endpoint.c
+ * lib/error.c services/[a-z]*.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0)
 		check_plan(&p);
 	else if (strncmp(err, path, strlen(path)) != 0 || err[strlen(path)] != ':')
-		abort();     /* every error names the file */
+		abort(); /* every error names the file */
 	plan_free(&p);
 	return 0;
 }

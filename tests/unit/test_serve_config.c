@@ -18,8 +18,8 @@ static char path[64];
 
 /* Write len bytes of text to a fresh temporary file, load it into p and
  * check the plan.  Returns what plan_load_file/plan_check return. */
-static int load_bytes(struct serve_plan *p, const char *text, size_t len,
-                      char *err, size_t errlen)
+static int load_bytes(struct serve_plan *p, const char *text, size_t len, char *err,
+                      size_t errlen)
 {
 	strcpy(path, "/tmp/sockit-cfg-XXXXXX");
 	int fd = mkstemp(path);
@@ -47,12 +47,14 @@ static void test_good_file(void **state)
 	(void)state;
 
 	assert_int_equal(load(&p,
-		"# comment\n\n  threads 3\t\nmax-conn 100\nper-ip 7\r\n"
-		"idle-timeout 1.5\nmax-queue 65536\nuser nobody\n"
-		"service echo\n  listen tcp://127.0.0.1:0  udp://[::1]:0\n"
-		"listen unix:@x\n"
-		"service greet\nbanner  Hello there  \nread-timeout 0.25\n"
-		"service caesar\nmax-request 10\n", err, sizeof err), 0);
+	                      "# comment\n\n  threads 3\t\nmax-conn 100\nper-ip 7\r\n"
+	                      "idle-timeout 1.5\nmax-queue 65536\nuser nobody\n"
+	                      "service echo\n  listen tcp://127.0.0.1:0  udp://[::1]:0\n"
+	                      "listen unix:@x\n"
+	                      "service greet\nbanner  Hello there  \nread-timeout 0.25\n"
+	                      "service caesar\nmax-request 10\n",
+	                      err, sizeof err),
+	                 0);
 	assert_int_equal(p.n, 3);
 	assert_int_equal(p.lim.threads, 3);
 	assert_int_equal(p.lim.max_conn, 100);
@@ -66,7 +68,7 @@ static void test_good_file(void **state)
 	                    "udp://[::1]:0");
 	assert_string_equal(p.entries[1].opt.banner, "Hello there");
 	assert_int_equal(p.entries[1].opt.read_timeout_ms, 250);
-	assert_int_equal(p.entries[1].neps, 1);     /* greet's default */
+	assert_int_equal(p.entries[1].neps, 1); /* greet's default */
 	assert_int_equal(p.line[1], 12);
 	assert_int_equal(p.entries[2].opt.max_request, 10);
 	plan_free(&p);
@@ -88,8 +90,11 @@ static void test_chargen_udp(void **state)
 	assert_int_equal(load(&p, "service chargen\nudp no\n", err, sizeof err), 0);
 	assert_int_equal(p.entries[0].neps, 1);
 	plan_free(&p);
-	assert_int_equal(load(&p, "service chargen\nlisten udp://127.0.0.1:0\n"
-	                     "udp yes\n", err, sizeof err), 0);
+	assert_int_equal(load(&p,
+	                      "service chargen\nlisten udp://127.0.0.1:0\n"
+	                      "udp yes\n",
+	                      err, sizeof err),
+	                 0);
 	assert_int_equal(p.entries[0].neps, 1);
 	plan_free(&p);
 }
@@ -97,43 +102,43 @@ static void test_chargen_udp(void **state)
 struct bad {
 	const char *text;
 	int line;
-	const char *names;     /* the problem must mention this */
+	const char *names; /* the problem must mention this */
 };
 
 static const struct bad bads[] = {
-	{ "service echo\nlisten tcp://127.0.0.1:0\nbannr hi\n", 3, "unknown setting 'bannr'" },
-	{ "threads 2\nfrobnicate 1\nservice echo\n", 2, "unknown setting 'frobnicate'" },
-	{ "\n\nservice ecko\n", 3, "unknown service 'ecko'" },
-	{ "service\n", 1, "'service' needs a value" },
-	{ "service echo\nlisten tcp://127.0.0.1:99999\n", 2, "99999" },
-	{ "service echo\nlisten tcp://127.0.0.1:0 nonsense\n", 2, "nonsense" },
-	{ "service echo\nlisten\n", 2, "'listen' needs a value" },
-	{ "max-conn lots\nservice echo\n", 1, "max-conn 'lots'" },
-	{ "threads 0\nservice echo\n", 1, "threads" },
-	{ "threads 257\nservice echo\n", 1, "threads" },
-	{ "per-ip -1\nservice echo\n", 1, "per-ip" },
-	{ "max-queue 1\nservice echo\n", 1, "max-queue" },
-	{ "idle-timeout nan\nservice echo\n", 1, "idle-timeout 'nan'" },
-	{ "idle-timeout 1e3\nservice echo\n", 1, "idle-timeout" },
-	{ "idle-timeout 0x10\nservice echo\n", 1, "idle-timeout" },
-	{ "idle-timeout 1.2345\nservice echo\n", 1, "idle-timeout" },
-	{ "idle-timeout 99999999999999999999\nservice echo\n", 1, "idle-timeout" },
-	{ "service greet\nread-timeout 3601\n", 2, "read-timeout" },
-	{ "service greet\nread-timeout .5\n", 2, "read-timeout" },
-	{ "service caesar\nmax-request 0\n", 2, "max-request" },
-	{ "service chargen\nudp maybe\n", 2, "expected yes or no" },
-	{ "service echo\nmax-conn 5\n", 2, "'max-conn' is a global setting" },
-	{ "service echo\nuser nobody\n", 2, "'user' is a global setting" },
-	{ "listen tcp://127.0.0.1:0\nservice echo\n", 1, "'listen' outside a service block" },
-	{ "banner hi\n", 1, "'banner' outside a service block" },
-	{ "user\nservice echo\n", 1, "'user' needs a value" },
-	{ "\nuser no-such-user-xq\nservice echo\n", 2, "user 'no-such-user-xq': no such user" },
-	{ "service qotd\nquotes /nonexistent/quotes.txt\n", 2, "No such file" },
-	{ "# only comments\n\nthreads 2\n", 3, "no service blocks" },
-	{ "", 0, "no service blocks" },
-	{ "service echo\n\nservice chargen\nlisten udp://127.0.0.1:0\n", 3, "add 'udp yes'" },
-	{ "service caesar\nlisten udp://127.0.0.1:0\n", 1, "no datagram side" },
-	{ "service greet\nlisten unixgram:/tmp/x\n", 1, "no datagram side" },
+    {"service echo\nlisten tcp://127.0.0.1:0\nbannr hi\n", 3, "unknown setting 'bannr'"},
+    {"threads 2\nfrobnicate 1\nservice echo\n", 2, "unknown setting 'frobnicate'"},
+    {"\n\nservice ecko\n", 3, "unknown service 'ecko'"},
+    {"service\n", 1, "'service' needs a value"},
+    {"service echo\nlisten tcp://127.0.0.1:99999\n", 2, "99999"},
+    {"service echo\nlisten tcp://127.0.0.1:0 nonsense\n", 2, "nonsense"},
+    {"service echo\nlisten\n", 2, "'listen' needs a value"},
+    {"max-conn lots\nservice echo\n", 1, "max-conn 'lots'"},
+    {"threads 0\nservice echo\n", 1, "threads"},
+    {"threads 257\nservice echo\n", 1, "threads"},
+    {"per-ip -1\nservice echo\n", 1, "per-ip"},
+    {"max-queue 1\nservice echo\n", 1, "max-queue"},
+    {"idle-timeout nan\nservice echo\n", 1, "idle-timeout 'nan'"},
+    {"idle-timeout 1e3\nservice echo\n", 1, "idle-timeout"},
+    {"idle-timeout 0x10\nservice echo\n", 1, "idle-timeout"},
+    {"idle-timeout 1.2345\nservice echo\n", 1, "idle-timeout"},
+    {"idle-timeout 99999999999999999999\nservice echo\n", 1, "idle-timeout"},
+    {"service greet\nread-timeout 3601\n", 2, "read-timeout"},
+    {"service greet\nread-timeout .5\n", 2, "read-timeout"},
+    {"service caesar\nmax-request 0\n", 2, "max-request"},
+    {"service chargen\nudp maybe\n", 2, "expected yes or no"},
+    {"service echo\nmax-conn 5\n", 2, "'max-conn' is a global setting"},
+    {"service echo\nuser nobody\n", 2, "'user' is a global setting"},
+    {"listen tcp://127.0.0.1:0\nservice echo\n", 1, "'listen' outside a service block"},
+    {"banner hi\n", 1, "'banner' outside a service block"},
+    {"user\nservice echo\n", 1, "'user' needs a value"},
+    {"\nuser no-such-user-xq\nservice echo\n", 2, "user 'no-such-user-xq': no such user"},
+    {"service qotd\nquotes /nonexistent/quotes.txt\n", 2, "No such file"},
+    {"# only comments\n\nthreads 2\n", 3, "no service blocks"},
+    {"", 0, "no service blocks"},
+    {"service echo\n\nservice chargen\nlisten udp://127.0.0.1:0\n", 3, "add 'udp yes'"},
+    {"service caesar\nlisten udp://127.0.0.1:0\n", 1, "no datagram side"},
+    {"service greet\nlisten unixgram:/tmp/x\n", 1, "no datagram side"},
 };
 
 static void expect_error(const char *text, size_t len, int line, const char *names)
@@ -144,7 +149,8 @@ static void expect_error(const char *text, size_t len, int line, const char *nam
 	assert_int_equal(load_bytes(&p, text, len, err, sizeof err), -1);
 	snprintf(want, sizeof want, "%s:%d: ", path, line);
 	if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, names))
-		fail_msg("file %.40s...: got \"%s\", want \"%s...%s\"", text, err, want, names);
+		fail_msg("file %.40s...: got \"%s\", want \"%s...%s\"", text, err, want,
+		         names);
 	plan_free(&p);
 }
 
@@ -152,7 +158,8 @@ static void test_bad_files_name_file_and_line(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++)
-		expect_error(bads[i].text, strlen(bads[i].text), bads[i].line, bads[i].names);
+		expect_error(bads[i].text, strlen(bads[i].text), bads[i].line,
+		             bads[i].names);
 }
 
 /* A line of 4097 bytes is refused, not split; 4096 is fine.  A NUL byte
@@ -195,7 +202,8 @@ static void test_missing_file(void **state)
 	(void)state;
 
 	plan_init(&p);
-	assert_int_equal(plan_load_file(&p, "/nonexistent/sockit.conf", err, sizeof err), -1);
+	assert_int_equal(plan_load_file(&p, "/nonexistent/sockit.conf", err, sizeof err),
+	                 -1);
 	assert_string_equal(err, "/nonexistent/sockit.conf: No such file or directory");
 	plan_free(&p);
 }
@@ -218,13 +226,13 @@ static void test_example_config_loads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_file),
-		cmocka_unit_test(test_chargen_udp),
-		cmocka_unit_test(test_bad_files_name_file_and_line),
-		cmocka_unit_test(test_line_limits),
-		cmocka_unit_test(test_last_line_without_newline),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_example_config_loads),
+	    cmocka_unit_test(test_good_file),
+	    cmocka_unit_test(test_chargen_udp),
+	    cmocka_unit_test(test_bad_files_name_file_and_line),
+	    cmocka_unit_test(test_line_limits),
+	    cmocka_unit_test(test_last_line_without_newline),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_example_config_loads),
 	};
 	return cmocka_run_group_tests_name("serve_config", tests, NULL, NULL);
 }
