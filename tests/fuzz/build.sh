@@ -18,13 +18,20 @@ if ! command -v "$CC" >/dev/null; then
 	exit 1
 fi
 
-# The sources a target lists, globs expanded, one per line.
+# The sources a target lists, globs expanded, one per line: the words
+# after "fuzz-sources:" up to the end of its comment (it may wrap onto
+# lines starting with " *").  A target without the line links everything
+# but src/main.c — slower to build, never wrong.
 sources_of() {
-	local line
-	line=$(sed -n 's/.*fuzz-sources:\(.*\)/\1/p' "$1" | sed 's#\*/##')
-	[ -n "$line" ] || { echo "fuzz: $1: no fuzz-sources: line" >&2; exit 1; }
+	local words
+	words=$(awk '/fuzz-sources:/ { on = 1; sub(/.*fuzz-sources:/, "") }
+		on { line = $0; done = sub(/\*\/.*/, "", line); sub(/^ *\* ?/, "", line)
+		     printf "%s ", line; if (done) exit }' "$1")
+	if [ -z "${words// }" ]; then
+		words="lib/*.c services/*.c $(ls src/*.c src/*/*.c | grep -v '^src/main.c$' | tr '\n' ' ')"
+	fi
 	# shellcheck disable=SC2086  # the globs are meant to expand
-	printf '%s\n' $line
+	printf '%s\n' $words
 }
 
 obj_of() { echo "$out/obj/${1%.c}.o"; }

@@ -4,7 +4,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iinclude -Isrc tests/fuzz/fuzz_scan_ports.c src/scan/ports.c \
- *     lib/error.c -o fuzz_scan_ports */
+ *     lib/error.c -o fuzz_scan_ports
+ *
+ * fuzz-sources: src/scan/ports.c lib/error.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

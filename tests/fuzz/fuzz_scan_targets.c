@@ -5,7 +5,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -Iinclude -Isrc tests/fuzz/fuzz_scan_targets.c src/scan/targets.c \
- *     lib/error.c -o fuzz_scan_targets */
+ *     lib/error.c -o fuzz_scan_targets
+ *
+ * fuzz-sources: src/scan/targets.c lib/error.c */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,8 @@
 /* fuzz_sockets_diag.c — libFuzzer target for the sock_diag reply decoder
  * that --from-dump feeds with file contents: the first byte picks the kind
- * (tcp, udp, unix), the rest is one netlink message. */
+ * (tcp, udp, unix), the rest is one netlink message.
+ *
+ * fuzz-sources: src/sockets/diag_parse.c src/sockets/sockets.c lib/error.c */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

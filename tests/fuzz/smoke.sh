@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # smoke.sh — for `make check`: build every libFuzzer target once and run
-# each for a few thousand inputs (FUZZ_RUNS, default 2000) from its seeds,
+# each for a few thousand inputs (FUZZ_RUNS, default 2000; at most
+# FUZZ_SMOKE_SECONDS, default 2, for a target with slow inputs) from its seeds,
 # so a target that no longer builds, or a crash the seeds reach at once,
 # fails the check.  Long fuzzing is `make fuzz` (scripts/fuzz.sh).  Prints
 # one "fuzz smoke: N passed, N failed" line; exit 0 only if all passed.
@@ -8,6 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${FUZZ_BUILD:-build-fuzz}
 runs=${FUZZ_RUNS:-2000}
+secs=${FUZZ_SMOKE_SECONDS:-2}
 
 if ! tests/fuzz/build.sh "$out"; then
 	echo "fuzz smoke: build failed"
@@ -25,7 +27,8 @@ for t in tests/fuzz/fuzz_*.c; do
 	# seeds in git must stay as they are.
 	mkdir -p "$work/$name"
 	[ -d "tests/fuzz/seeds/$name" ] && cp "tests/fuzz/seeds/$name"/* "$work/$name"/ 2>/dev/null
-	if timeout 60 "$out/$name" -runs="$runs" -timeout=10 -rss_limit_mb=2048 \
+	if timeout 60 "$out/$name" -runs="$runs" -max_total_time="$secs" \
+	     -timeout=10 -rss_limit_mb=2048 \
 	     -seed=1 -artifact_prefix="$work/$name-" "$work/$name" \
 	     >"$work/$name.log" 2>&1; then
 		passed=$((passed + 1))
