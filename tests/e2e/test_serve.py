@@ -418,6 +418,7 @@ def test_help_names_every_config_key():
                 "max-request", "read-timeout", "udp", "SIGHUP",
                 "docs/serve-config.md"):
         assert key in text, key
+    assert "%%" not in text           # printed with fputs, not printf
 
 
 # ---------------------------------------------------------------- SIGHUP reload
