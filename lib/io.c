@@ -164,6 +164,10 @@ ssize_t sk_recv_until(struct sk_reader *r, const void *delim, size_t dlen,
 {
 	for (;;) {
 		size_t n = r->buf ? scan_for(r, delim, dlen) : 0;
+		if (n > max) {
+			errno = EMSGSIZE;   /* the delimiter came, but too late */
+			return -1;
+		}
 		if (n > 0) {
 			*rec = r->buf + r->start;
 			r->start += n;

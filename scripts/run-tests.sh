@@ -21,6 +21,17 @@ for t in "$build"/tests/test_*; do
 	fi
 done
 
+# The fuzz targets build their own sanitized binaries: smoke-run them once,
+# with the normal build's pass.
+if [ -z "${SOCKIT_SAN:-}" ]; then
+	echo "== fuzz smoke (every target, a few thousand inputs)"
+	if tests/fuzz/smoke.sh; then
+		passed=$((passed + 1))
+	else
+		echo "FAILED: tests/fuzz/smoke.sh"; failed=$((failed + 1))
+	fi
+fi
+
 echo "== end-to-end tests ($build)"
 log=$(mktemp)
 timeout 1200 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e 2>&1 | tee "$log"

@@ -44,7 +44,7 @@ void sk_reader_free(struct sk_reader *r);
  * it inside r's buffer, valid until the next call, and its length
  * including the delimiter is returned.  0 at a clean EOF (no bytes
  * pending); -1 with errno: EMSGSIZE when max bytes arrive without a
- * delimiter, EPROTO at EOF with a partial record (still available via
+ * delimiter (no record longer than max is ever returned), EPROTO at EOF with a partial record (still available via
  * sk_reader_pending), ETIMEDOUT, or the recv error. */
 ssize_t sk_recv_until(struct sk_reader *r, const void *delim, size_t dlen,
                       size_t max, const char **rec, int timeout_ms);
