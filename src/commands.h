@@ -13,6 +13,7 @@ typedef int cmd_fn(int argc, char **argv);
 
 int cmd_serve(int argc, char **argv);
 int cmd_echo(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Print "sockit: " + message + "\n" on stderr; returns status, so
  * `return die(EXIT_USAGE, ...)` reads as what it does. */

@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{ "serve",   cmd_serve,   "run the echo, greet, caesar, ... servers" },
 	{ "echo",    cmd_echo,    "send a message, print the echo (tcp/udp/unix)" },
+	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 };
 
 static void usage(FILE *out)
