@@ -27,8 +27,13 @@ static size_t echo_datagram(void *instance, const char *in, size_t len,
 	return n;
 }
 
+static const char *const echo_defaults[] = {
+	"tcp://127.0.0.1:65432", "udp://127.0.0.1:65432", NULL,
+};
+
 const struct service svc_echo = {
 	.name = "echo",
+	.defaults = echo_defaults,
 	.bytes = echo_bytes,
 	.eof = echo_eof,
 	.datagram = echo_datagram,

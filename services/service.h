@@ -52,6 +52,8 @@ struct svc_conn {
 struct service {
 	const char *name;
 	size_t state_size;                /* per-connection state */
+	/* Default endpoints (DESIGN.md), NULL-terminated. */
+	const char *const *defaults;
 
 	/* Create the service instance (shared by its connections; NULL is
 	 * fine).  Returns 0, or -1 with err filled. */

@@ -63,7 +63,7 @@ struct sk_conn {
 	bool want_shutdown;     /* FIN once the queue is empty */
 	bool closing;           /* close once the queue is empty */
 	bool wr_shut;
-	bool in_callback;       /* close deferred until the callback returns */
+	int in_callback;        /* depth: a close waits until callbacks return */
 	bool dead;
 	const char *close_reason;
 };

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -58,8 +59,9 @@ int sk_endpoint_resolve(const struct sk_endpoint *ep, bool passive,
 socklen_t sk_endpoint_unix_addr(const struct sk_endpoint *ep,
                                 struct sockaddr_un *sun);
 
-/* Format a socket address as "127.0.0.1:80", "[::1]:80", "unix:PATH",
- * "unix:@NAME" or "unix:(unnamed)" — no scheme for inet.  Returns buf. */
+/* Format a socket address without a scheme: "127.0.0.1:80", "[::1]:80",
+ * "[fe80::1%2]:80", a UNIX path, "@NAME" (abstract) or "(unnamed)".
+ * Returns buf. */
 char *sk_addr_format(const struct sockaddr *sa, socklen_t salen,
                      char *buf, size_t len);
 

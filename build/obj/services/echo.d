@@ -1,0 +1,2 @@
+build/obj/services/echo.o: services/echo.c services/service.h
+services/service.h:

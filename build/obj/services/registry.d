@@ -1,0 +1,2 @@
+build/obj/services/registry.o: services/registry.c services/service.h
+services/service.h:

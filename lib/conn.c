@@ -1,0 +1,248 @@
+/* conn.c — a stream connection on the loop: output queue, watermarks,
+ * half-close, idle timeout, and a close that is safe inside callbacks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockit/conn.h"
+
+const struct sk_conn_limits sk_conn_default_limits = {
+	.high_water = 256 * 1024,
+	.low_water = 64 * 1024,
+	.read_size = 64 * 1024,
+	.idle_ms = 0,
+};
+
+/* One read buffer per thread, shared by its connections: memory per idle
+ * client stays at the struct, whatever the read size. */
+#define READ_MAX (256 * 1024)
+static __thread char read_buf[READ_MAX];
+
+static void conn_io(struct sk_loop *loop, int fd, int events, void *data);
+
+static void update_mask(struct sk_conn *c)
+{
+	int mask = 0;
+
+	if (!c->read_paused && !c->backpressured && !c->peer_eof && !c->closing)
+		mask |= SK_READ;
+	if (sk_buf_len(&c->out) > 0 && !c->wr_shut)
+		mask |= SK_WRITE;
+	sk_loop_mod(c->loop, c->fd, mask);
+}
+
+static void destroy(struct sk_conn *c)
+{
+	sk_timer_stop(c->loop, &c->idle);
+	sk_loop_del(c->loop, c->fd);
+	close(c->fd);
+	sk_buf_free(&c->out);
+	if (c->ops->on_close)
+		c->ops->on_close(c, c->close_reason ? c->close_reason : "closed");
+	free(c);
+}
+
+static void on_idle(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct sk_conn *c = t->data;
+	uint64_t quiet = sk_loop_now(loop) - c->last_active_ms;
+
+	if (quiet >= c->lim.idle_ms)
+		sk_conn_close(c, "idle timeout");
+	else
+		sk_timer_start(loop, &c->idle, c->lim.idle_ms - quiet, on_idle, c);
+}
+
+struct sk_conn *sk_conn_new(struct sk_loop *loop, int fd,
+                            const struct sk_conn_ops *ops, void *data,
+                            const struct sk_conn_limits *lim)
+{
+	struct sk_conn *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->loop = loop;
+	c->fd = fd;
+	c->ops = ops;
+	c->data = data;
+	c->lim = lim ? *lim : sk_conn_default_limits;
+	if (c->lim.read_size == 0 || c->lim.read_size > READ_MAX)
+		c->lim.read_size = READ_MAX;
+	c->opened_ms = c->last_active_ms = sk_loop_now(loop);
+	c->peerlen = sizeof c->peer;
+	if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peerlen) < 0)
+		c->peerlen = 0;
+	if (sk_loop_add(loop, fd, SK_READ, conn_io, c) < 0) {
+		free(c);
+		return NULL;
+	}
+	if (c->lim.idle_ms)
+		sk_timer_start(loop, &c->idle, c->lim.idle_ms, on_idle, c);
+	return c;
+}
+
+/* Close now, or as soon as the callbacks on the stack return. */
+void sk_conn_close(struct sk_conn *c, const char *reason)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (!c->close_reason)
+		c->close_reason = reason;
+	if (c->in_callback == 0)
+		destroy(c);
+}
+
+/* The queue is empty: finish a pending half-close or graceful close. */
+static void queue_empty(struct sk_conn *c)
+{
+	if (c->want_shutdown && !c->wr_shut) {
+		shutdown(c->fd, SHUT_WR);
+		c->wr_shut = true;
+	}
+	if (c->closing)
+		sk_conn_close(c, c->close_reason);
+}
+
+/* Send what the kernel takes; 0, or -1 after closing on a write error. */
+static int flush(struct sk_conn *c)
+{
+	while (sk_buf_len(&c->out) > 0) {
+		ssize_t n = send(c->fd, sk_buf_head(&c->out), sk_buf_len(&c->out),
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			sk_buf_consume(&c->out, (size_t)n);
+			c->bytes_out += (size_t)n;
+			c->last_active_ms = sk_loop_now(c->loop);
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return 0;
+		} else {
+			sk_conn_close(c, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Call the owner back, holding off a close until it returns. */
+#define CALLBACK(c, call) do { (c)->in_callback++; call; (c)->in_callback--; } while (0)
+
+static void after_flush(struct sk_conn *c)
+{
+	size_t queued = sk_buf_len(&c->out);
+
+	if (queued == 0)
+		queue_empty(c);
+	if (c->dead)
+		return;
+	if (c->backpressured && queued <= c->lim.low_water) {
+		c->backpressured = false;
+		if (c->ops->on_drain)
+			CALLBACK(c, c->ops->on_drain(c));
+	} else if (queued == 0 && c->ops->on_drain) {
+		CALLBACK(c, c->ops->on_drain(c));
+	}
+	if (!c->dead)
+		update_mask(c);
+}
+
+int sk_conn_write(struct sk_conn *c, const void *data, size_t len)
+{
+	if (c->dead || c->closing || c->want_shutdown) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (sk_buf_append(&c->out, data, len) < 0) {
+		sk_conn_close(c, "out of memory");
+		return -1;
+	}
+	/* Sending straight away keeps the common case at one send(). */
+	if (sk_buf_len(&c->out) == len && flush(c) < 0)
+		return -1;
+	if (sk_buf_len(&c->out) > c->lim.high_water)
+		c->backpressured = true;
+	update_mask(c);
+	return 0;
+}
+
+static void on_readable(struct sk_conn *c)
+{
+	ssize_t n;
+
+	do
+		n = recv(c->fd, read_buf, c->lim.read_size, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			sk_conn_close(c, strerror(errno));
+		return;
+	}
+	c->last_active_ms = sk_loop_now(c->loop);
+	if (n == 0) {
+		c->peer_eof = true;
+		if (c->ops->on_eof)
+			CALLBACK(c, c->ops->on_eof(c));
+		else
+			sk_conn_end(c, "peer closed");
+		if (!c->dead)
+			update_mask(c);
+		return;
+	}
+	c->bytes_in += (size_t)n;
+	CALLBACK(c, c->ops->on_data(c, read_buf, (size_t)n));
+}
+
+static void conn_io(struct sk_loop *loop, int fd, int events, void *data)
+{
+	struct sk_conn *c = data;
+	(void)loop, (void)fd;
+
+	c->in_callback++;
+	if ((events & SK_WRITE) && flush(c) == 0)
+		after_flush(c);
+	if ((events & SK_READ) && !c->dead)
+		on_readable(c);
+	c->in_callback--;
+	if (c->dead)
+		destroy(c);
+}
+
+void sk_conn_pause(struct sk_conn *c)
+{
+	c->read_paused = true;
+	if (!c->dead)
+		update_mask(c);
+}
+
+void sk_conn_resume(struct sk_conn *c)
+{
+	c->read_paused = false;
+	if (!c->dead)
+		update_mask(c);
+}
+
+void sk_conn_shutdown(struct sk_conn *c)
+{
+	if (c->dead)
+		return;
+	c->want_shutdown = true;
+	if (sk_buf_len(&c->out) == 0)
+		queue_empty(c);
+}
+
+void sk_conn_end(struct sk_conn *c, const char *reason)
+{
+	if (c->dead)
+		return;
+	c->closing = true;
+	if (!c->close_reason)
+		c->close_reason = reason;
+	if (sk_buf_len(&c->out) == 0)
+		sk_conn_close(c, reason);
+	else
+		update_mask(c);
+}

@@ -1,0 +1,385 @@
+/* loop.c — the event loop: epoll, an fd-indexed table, a timer heap,
+ * signals through signalfd, and an eventfd to stop it from other threads. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockit/loop.h"
+
+struct fd_entry {
+	sk_io_fn *fn;
+	void *data;
+	int mask;            /* SK_READ|SK_WRITE wanted */
+	bool in_epoll;       /* registered with the kernel */
+	uint32_t gen;        /* bumped on del: stale events are dropped */
+};
+
+struct sk_loop {
+	int epfd;
+	struct fd_entry *fds;
+	int nfds;
+	struct sk_timer **heap;
+	size_t nheap, heapcap;
+	uint64_t now;
+	bool stop;
+	int wakefd;
+	int sigfd;
+	sigset_t sigs;
+	sk_signal_fn *sigfn[NSIG];
+	void *sigdata[NSIG];
+	struct epoll_event events[SK_LOOP_MAX_EVENTS];
+};
+
+uint64_t sk_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t sk_now_ms(void)
+{
+	return sk_now_ns() / 1000000u;
+}
+
+uint64_t sk_loop_now(const struct sk_loop *loop)
+{
+	return loop->now;
+}
+
+static void drain_wakefd(struct sk_loop *loop, int fd, int events, void *data)
+{
+	uint64_t v;
+	(void)events, (void)data;
+	while (read(fd, &v, sizeof v) > 0)
+		;
+	(void)loop;
+}
+
+struct sk_loop *sk_loop_new(int setsize)
+{
+	struct sk_loop *loop = calloc(1, sizeof *loop);
+
+	if (!loop)
+		return NULL;
+	loop->nfds = setsize > 64 ? setsize : 64;
+	loop->fds = calloc((size_t)loop->nfds, sizeof *loop->fds);
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	loop->sigfd = -1;
+	sigemptyset(&loop->sigs);
+	loop->now = sk_now_ms();
+	if (!loop->fds || loop->epfd < 0 || loop->wakefd < 0 ||
+	    sk_loop_add(loop, loop->wakefd, SK_READ, drain_wakefd, NULL) < 0) {
+		int saved = errno;
+		sk_loop_free(loop);
+		errno = saved;
+		return NULL;
+	}
+	return loop;
+}
+
+void sk_loop_free(struct sk_loop *loop)
+{
+	if (!loop)
+		return;
+	if (loop->epfd >= 0)
+		close(loop->epfd);
+	if (loop->wakefd >= 0)
+		close(loop->wakefd);
+	if (loop->sigfd >= 0)
+		close(loop->sigfd);
+	free(loop->fds);
+	free(loop->heap);
+	free(loop);
+}
+
+static int grow_table(struct sk_loop *loop, int fd)
+{
+	int n = loop->nfds;
+
+	while (n <= fd)
+		n *= 2;
+	struct fd_entry *t = realloc(loop->fds, (size_t)n * sizeof *t);
+	if (!t)
+		return -1;
+	memset(t + loop->nfds, 0, (size_t)(n - loop->nfds) * sizeof *t);
+	loop->fds = t;
+	loop->nfds = n;
+	return 0;
+}
+
+/* Tell the kernel about fd's mask.  A mask of 0 leaves epoll entirely, so
+ * a parked fd whose peer hung up cannot wake the loop over and over. */
+static int apply_mask(struct sk_loop *loop, int fd, struct fd_entry *e, int mask)
+{
+	struct epoll_event ev = { 0 };
+
+	ev.events = (mask & SK_READ ? EPOLLIN : 0) | (mask & SK_WRITE ? EPOLLOUT : 0);
+	ev.data.u64 = (uint64_t)(uint32_t)fd | (uint64_t)e->gen << 32;
+	int rc = 0;
+	if (mask == 0 && e->in_epoll)
+		rc = epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	else if (mask != 0)
+		rc = epoll_ctl(loop->epfd, e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		               fd, &ev);
+	if (rc < 0)
+		return -1;
+	e->in_epoll = mask != 0;
+	e->mask = mask;
+	return 0;
+}
+
+int sk_loop_add(struct sk_loop *loop, int fd, int events, sk_io_fn *fn, void *data)
+{
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (fd >= loop->nfds && grow_table(loop, fd) < 0)
+		return -1;
+	struct fd_entry *e = &loop->fds[fd];
+	e->fn = fn;
+	e->data = data;
+	return apply_mask(loop, fd, e, events);
+}
+
+int sk_loop_mod(struct sk_loop *loop, int fd, int events)
+{
+	if (fd < 0 || fd >= loop->nfds || !loop->fds[fd].fn) {
+		errno = EBADF;
+		return -1;
+	}
+	struct fd_entry *e = &loop->fds[fd];
+	if (e->mask == events)
+		return 0;
+	return apply_mask(loop, fd, e, events);
+}
+
+int sk_loop_events(const struct sk_loop *loop, int fd)
+{
+	return fd >= 0 && fd < loop->nfds ? loop->fds[fd].mask : 0;
+}
+
+void sk_loop_del(struct sk_loop *loop, int fd)
+{
+	if (fd < 0 || fd >= loop->nfds || !loop->fds[fd].fn)
+		return;
+	struct fd_entry *e = &loop->fds[fd];
+	if (e->in_epoll)
+		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	uint32_t gen = e->gen + 1;
+	memset(e, 0, sizeof *e);
+	e->gen = gen;
+}
+
+/* ---- timers: a binary min-heap of pointers; t->slot is index + 1. ---- */
+
+static bool timer_before(const struct sk_timer *a, const struct sk_timer *b)
+{
+	return a->due < b->due;
+}
+
+static void heap_set(struct sk_loop *loop, size_t i, struct sk_timer *t)
+{
+	loop->heap[i] = t;
+	t->slot = i + 1;
+}
+
+static void heap_up(struct sk_loop *loop, size_t i)
+{
+	struct sk_timer *t = loop->heap[i];
+
+	while (i > 0 && timer_before(t, loop->heap[(i - 1) / 2])) {
+		heap_set(loop, i, loop->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(loop, i, t);
+}
+
+static void heap_down(struct sk_loop *loop, size_t i)
+{
+	struct sk_timer *t = loop->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= loop->nheap)
+			break;
+		if (c + 1 < loop->nheap && timer_before(loop->heap[c + 1], loop->heap[c]))
+			c++;
+		if (!timer_before(loop->heap[c], t))
+			break;
+		heap_set(loop, i, loop->heap[c]);
+		i = c;
+	}
+	heap_set(loop, i, t);
+}
+
+static int heap_push(struct sk_loop *loop, struct sk_timer *t)
+{
+	if (loop->nheap == loop->heapcap) {
+		size_t cap = loop->heapcap ? loop->heapcap * 2 : 64;
+		struct sk_timer **h = realloc(loop->heap, cap * sizeof *h);
+		if (!h)
+			return -1;
+		loop->heap = h;
+		loop->heapcap = cap;
+	}
+	heap_set(loop, loop->nheap++, t);
+	heap_up(loop, loop->nheap - 1);
+	return 0;
+}
+
+void sk_timer_stop(struct sk_loop *loop, struct sk_timer *t)
+{
+	if (!t->slot)
+		return;
+	size_t i = t->slot - 1;
+	struct sk_timer *last = loop->heap[--loop->nheap];
+	t->slot = 0;
+	if (i == loop->nheap)
+		return;
+	heap_set(loop, i, last);
+	heap_down(loop, i);
+	heap_up(loop, last->slot - 1);
+}
+
+void sk_timer_start(struct sk_loop *loop, struct sk_timer *t, uint64_t ms,
+                    sk_timer_fn *fn, void *data)
+{
+	sk_timer_stop(loop, t);
+	t->due = sk_now_ms() + ms;
+	t->fn = fn;
+	t->data = data;
+	/* Out of memory for the heap leaves the timer disarmed: callers that
+	 * depend on it see !sk_timer_armed(t). */
+	heap_push(loop, t);
+}
+
+/* Run the timers due now.  A timer re-armed for 0 ms from its own
+ * callback runs on the next iteration, not in a loop here. */
+static int run_timers(struct sk_loop *loop)
+{
+	size_t budget = loop->nheap;
+	int ran = 0;
+
+	while (budget-- > 0 && loop->nheap > 0 && loop->heap[0]->due <= loop->now) {
+		struct sk_timer *t = loop->heap[0];
+		sk_timer_stop(loop, t);
+		t->fn(loop, t);
+		ran++;
+	}
+	return ran;
+}
+
+static int next_timeout(const struct sk_loop *loop, int timeout_ms)
+{
+	if (loop->nheap == 0)
+		return timeout_ms;
+	uint64_t now = sk_now_ms();
+	uint64_t due = loop->heap[0]->due;
+	int wait = due <= now ? 0 : due - now > 3600000 ? 3600000 : (int)(due - now);
+	return timeout_ms >= 0 && timeout_ms < wait ? timeout_ms : wait;
+}
+
+/* ---- signals ---- */
+
+static void on_signalfd(struct sk_loop *loop, int fd, int events, void *data)
+{
+	struct signalfd_siginfo si;
+	(void)events, (void)data;
+
+	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si)
+		if (si.ssi_signo < NSIG && loop->sigfn[si.ssi_signo])
+			loop->sigfn[si.ssi_signo](loop, (int)si.ssi_signo,
+			                          loop->sigdata[si.ssi_signo]);
+}
+
+int sk_loop_on_signal(struct sk_loop *loop, int signo, sk_signal_fn *fn, void *data)
+{
+	if (signo <= 0 || signo >= NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
+	sigaddset(&loop->sigs, signo);
+	if (pthread_sigmask(SIG_BLOCK, &loop->sigs, NULL) != 0)
+		return -1;
+	int fd = signalfd(loop->sigfd, &loop->sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (loop->sigfd < 0 && sk_loop_add(loop, fd, SK_READ, on_signalfd, NULL) < 0) {
+		close(fd);
+		return -1;
+	}
+	loop->sigfd = fd;
+	loop->sigfn[signo] = fn;
+	loop->sigdata[signo] = data;
+	return 0;
+}
+
+/* ---- running ---- */
+
+static int to_mask(uint32_t ev, int wanted)
+{
+	int m = (ev & EPOLLIN ? SK_READ : 0) | (ev & EPOLLOUT ? SK_WRITE : 0);
+
+	/* Errors and hangups go to whichever side is watching, so its read or
+	 * write meets them and closes. */
+	if (ev & (EPOLLERR | EPOLLHUP))
+		m |= wanted;
+	return m & wanted;
+}
+
+static void dispatch(struct sk_loop *loop, const struct epoll_event *ev)
+{
+	int fd = (int)(uint32_t)ev->data.u64;
+	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
+
+	if (fd >= loop->nfds)
+		return;
+	struct fd_entry *e = &loop->fds[fd];
+	if (!e->fn || e->gen != gen)
+		return;    /* deleted (and maybe reused) earlier in this wakeup */
+	int m = to_mask(ev->events, e->mask);
+	if (m)
+		e->fn(loop, fd, m, e->data);
+}
+
+int sk_loop_once(struct sk_loop *loop, int timeout_ms)
+{
+	int n = epoll_wait(loop->epfd, loop->events, SK_LOOP_MAX_EVENTS,
+	                   next_timeout(loop, timeout_ms));
+	if (n < 0 && errno != EINTR)
+		return -1;
+	loop->now = sk_now_ms();
+	for (int i = 0; i < n; i++)
+		dispatch(loop, &loop->events[i]);
+	return (n > 0 ? n : 0) + run_timers(loop);
+}
+
+int sk_loop_run(struct sk_loop *loop)
+{
+	int rc = 0;
+
+	while (rc == 0 && !__atomic_load_n(&loop->stop, __ATOMIC_ACQUIRE))
+		rc = sk_loop_once(loop, -1) < 0 ? -1 : 0;
+	__atomic_store_n(&loop->stop, false, __ATOMIC_RELEASE);
+	return rc;
+}
+
+void sk_loop_stop(struct sk_loop *loop)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&loop->stop, true, __ATOMIC_RELEASE);
+	ssize_t w = write(loop->wakefd, &one, sizeof one);
+	(void)w;
+}
