@@ -245,9 +245,7 @@ static int pick_address(struct bench_config *cfg, const struct sk_endpoint *ep)
 		e = probe((struct sockaddr *)&cfg->addr, cfg->addrlen, (int)cfg->timeout_ms);
 		return e ? die(EXIT_NETWORK, "connect %s: %s", cfg->target, strerror(e)) : 0;
 	}
-	struct sk_endpoint lookup = *ep;
-	lookup.transport = cfg->socktype == SOCK_DGRAM ? SK_UDP : SK_TCP;
-	if (sk_endpoint_resolve(&lookup, false, &res, err, sizeof err) < 0)
+	if (sk_endpoint_resolve(ep, false, &res, err, sizeof err) < 0)
 		return die(EXIT_NETWORK, "%s", err);
 	for (ai = res; ai; ai = ai->ai_next) {
 		if (cfg->socktype == SOCK_STREAM &&
@@ -414,11 +412,10 @@ int cmd_bench(int argc, char **argv)
 		return die(EXIT_USAGE, "%s", err);
 	if ((rc = check_config(&a, &ep)) != 0)
 		return rc;
-	sk_endpoint_format(&ep, a.cfg.target, sizeof a.cfg.target);
+	/* udp mode on a HOST:PORT endpoint talks UDP to that address. */
 	if (a.cfg.mode == MODE_UDP && ep.transport == SK_TCP)
-		snprintf(a.cfg.target, sizeof a.cfg.target, "udp://%s%s%s:%s",
-		         strchr(ep.host, ':') ? "[" : "", ep.host,
-		         strchr(ep.host, ':') ? "]" : "", ep.port);
+		ep.transport = SK_UDP;
+	sk_endpoint_format(&ep, a.cfg.target, sizeof a.cfg.target);
 	if ((rc = pick_address(&a.cfg, &ep)) != 0 ||
 	    (rc = raise_fd_limit(a.cfg.connections)) != 0)
 		return rc;

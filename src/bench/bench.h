@@ -46,7 +46,7 @@ struct bench_config {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int socktype;                /* SOCK_STREAM or SOCK_DGRAM */
-	char target[160];            /* the endpoint as printed */
+	char target[256];            /* the endpoint as printed */
 };
 
 /* The bytes of every request and expected reply: request seq of a
