@@ -128,6 +128,19 @@ static int flush(struct sk_conn *c)
 	return 0;
 }
 
+void sk_conn_hold(struct sk_conn *c)
+{
+	c->in_callback++;
+}
+
+bool sk_conn_release(struct sk_conn *c)
+{
+	if (--c->in_callback > 0 || !c->dead)
+		return true;
+	destroy(c);
+	return false;
+}
+
 /* Call the owner back, holding off a close until it returns. */
 #define CALLBACK(c, call) do { (c)->in_callback++; call; (c)->in_callback--; } while (0)
 
@@ -201,14 +214,12 @@ static void conn_io(struct sk_loop *loop, int fd, int events, void *data)
 	struct sk_conn *c = data;
 	(void)loop, (void)fd;
 
-	c->in_callback++;
+	sk_conn_hold(c);
 	if ((events & SK_WRITE) && flush(c) == 0)
 		after_flush(c);
 	if ((events & SK_READ) && !c->dead)
 		on_readable(c);
-	c->in_callback--;
-	if (c->dead)
-		destroy(c);
+	sk_conn_release(c);
 }
 
 void sk_conn_pause(struct sk_conn *c)

@@ -19,6 +19,11 @@ int cmd_bench(int argc, char **argv);
  * `return die(EXIT_USAGE, ...)` reads as what it does. */
 int die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Report a getopt failure ('?' unknown option, ':' missing value) as one
+ * line naming the option; returns EXIT_USAGE.  Use with opterr = 0 and an
+ * optstring starting with ':'. */
+int bad_option(const char *cmd, int c, char **argv);
+
 /* Whether argv[i] asks for help (-h, --help). */
 int is_help(const char *arg);
 

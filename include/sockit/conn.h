@@ -91,7 +91,15 @@ void sk_conn_shutdown(struct sk_conn *c);
 /* Close once the queue has drained (graceful), for reason. */
 void sk_conn_end(struct sk_conn *c, const char *reason);
 
-/* Close now, dropping anything queued (RST-free close). */
+/* Close now, dropping anything queued (RST-free close).  Inside a
+ * callback of c (or between hold and release) the close waits until the
+ * callback returns, so c stays valid until then. */
 void sk_conn_close(struct sk_conn *c, const char *reason);
+
+/* Keep c alive across code that may close it (an owner calling into a
+ * service outside c's own callbacks, e.g. from a timer); release frees it
+ * if it was closed meanwhile.  Returns false after freeing c. */
+void sk_conn_hold(struct sk_conn *c);
+bool sk_conn_release(struct sk_conn *c);
 
 #endif

@@ -1,0 +1,2 @@
+build/obj/src/main.o: src/main.c src/commands.h
+src/commands.h:

@@ -1,0 +1,15 @@
+build/obj/src/server.o: src/server.c src/peer_table.h src/server_int.h \
+ src/server.h services/service.h include/sockit/endpoint.h \
+ include/sockit/conn.h include/sockit/buf.h include/sockit/loop.h \
+ include/sockit/error.h include/sockit/log.h include/sockit/net.h
+src/peer_table.h:
+src/server_int.h:
+src/server.h:
+services/service.h:
+include/sockit/endpoint.h:
+include/sockit/conn.h:
+include/sockit/buf.h:
+include/sockit/loop.h:
+include/sockit/error.h:
+include/sockit/log.h:
+include/sockit/net.h:

@@ -1,0 +1,49 @@
+/* serve_plan.h — what `sockit serve` will run: services, endpoints,
+ * settings; built from the command line or a config file. */
+#ifndef SOCKIT_SERVE_PLAN_H
+#define SOCKIT_SERVE_PLAN_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+#define PLAN_MAX_ENTRIES 64
+#define PLAN_MAX_ENDPOINTS 64
+
+struct serve_plan {
+	struct serve_entry entries[PLAN_MAX_ENTRIES];
+	size_t n;
+	struct serve_limits lim;
+	char *user;                /* --user / `user`, owned */
+	char *strings[256];        /* banners and paths the plan owns */
+	size_t nstrings;
+};
+
+/* An empty plan with the default limits. */
+void plan_init(struct serve_plan *p);
+void plan_free(struct serve_plan *p);
+
+/* Add svc with its endpoints (texts); none means the service's defaults.
+ * Returns 0, or -1 with err naming the bad endpoint. */
+int plan_add(struct serve_plan *p, const struct service *svc,
+             char *const *endpoints, size_t n, char *err, size_t errlen);
+
+/* Keep a copy of s for the plan's lifetime; NULL on ENOMEM or when full. */
+const char *plan_keep(struct serve_plan *p, const char *s);
+
+/* Read a config file into p (format: docs/serve-config.md).  Returns 0,
+ * or -1 with err "FILE:LINE: problem"; nothing starts on a bad file. */
+int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t errlen);
+
+/* Parse one limit setting by its option name ("max-conn", "per-ip",
+ * "idle-timeout", "threads", "max-queue") into p->lim.  0, or -1 with err;
+ * 1 when name is not a limit. */
+int plan_set_limit(struct serve_plan *p, const char *name, const char *value,
+                   char *err, size_t errlen);
+
+/* Parse one service option ("banner", "quotes", "max-request",
+ * "read-timeout", "udp") into opt.  0, -1 with err, or 1 when unknown. */
+int plan_set_option(struct serve_plan *p, struct svc_options *opt,
+                    const char *name, const char *value, char *err, size_t errlen);
+
+#endif

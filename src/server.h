@@ -1,0 +1,39 @@
+/* server.h — the host that runs services on endpoints: listeners, accept,
+ * limits, UDP batches, worker threads, clean shutdown. */
+#ifndef SOCKIT_SERVER_H
+#define SOCKIT_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service.h"
+#include "sockit/endpoint.h"
+
+/* One service on its endpoints, with its settings. */
+struct serve_entry {
+	const struct service *svc;
+	struct svc_options opt;
+	struct sk_endpoint *eps;
+	size_t neps;
+};
+
+/* Limits shared by every listener. */
+struct serve_limits {
+	int max_conn;          /* concurrent connections in all; 0 = no limit */
+	int per_ip;            /* concurrent connections per client address */
+	uint64_t idle_ms;      /* close a silent connection; 0 = never */
+	int threads;           /* worker threads (SO_REUSEPORT), >= 1 */
+	size_t max_queue;      /* per-connection output queue high watermark */
+};
+
+extern const struct serve_limits serve_default_limits;
+
+/* Bind every endpoint, print one readiness line per endpoint on stdout
+ * ("listening tcp://127.0.0.1:40123 echo"), then drop privileges to user
+ * (if not NULL) and serve until SIGINT or SIGTERM.  Returns the exit
+ * status: 0 after a clean shutdown, 1 when an endpoint cannot be bound. */
+int server_run(const struct serve_entry *entries, size_t n,
+               const struct serve_limits *lim, const char *user);
+
+#endif
