@@ -371,6 +371,7 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 		total->bytes_in += th[i].st.bytes_in;
 		total->bytes_out += th[i].st.bytes_out;
 		total->connects += th[i].st.connects;
+		total->replies_total += atomic_load(&th[i].progress_ok);
 		for (int k = 0; k < ERR_KINDS; k++)
 			total->errors[k] += th[i].st.errors[k];
 		if (!total->first_error[0])

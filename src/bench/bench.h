@@ -79,6 +79,7 @@ struct bench_stats {
 	uint64_t bytes_out, bytes_in;
 	uint64_t last_ns;            /* when the last measured reply came */
 	uint64_t connects;           /* connections opened */
+	uint64_t replies_total;      /* verified replies, warmup included */
 	char first_error[160];       /* the first error, for the report */
 };
 

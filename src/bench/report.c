@@ -85,8 +85,10 @@ static void report_json(const struct bench_config *cfg,
 	       hist_mean(&st->hist) / 1e3, (unsigned long long)total_errors(st));
 	for (int k = 0; k < ERR_KINDS; k++)
 		printf(",\"%s\":%llu", err_names[k], (unsigned long long)st->errors[k]);
-	printf("},\"late\":%llu,\"connects\":%llu,\"first_error\":",
-	       (unsigned long long)st->late, (unsigned long long)st->connects);
+	printf("},\"late\":%llu,\"connects\":%llu,\"replies_total\":%llu,"
+	       "\"first_error\":", (unsigned long long)st->late,
+	       (unsigned long long)st->connects,
+	       (unsigned long long)st->replies_total);
 	json_string(st->first_error);
 	printf("}\n");
 }
