@@ -124,7 +124,8 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 	case 'w': rc = parse_seconds(arg, 3600, &cfg->warmup_s, "warmup"); break;
 	case 'j': cfg->json = true; break;
 	case 'h': fputs(usage_text, stdout); return -1;
-	default:  return die(EXIT_USAGE, "bench: try 'sockit bench --help'");
+	default:  return die(EXIT_USAGE, "bench: unknown option '%s' (try 'sockit "
+	                     "bench --help')", arg);
 	}
 	return rc;
 }
@@ -173,9 +174,14 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 	a->cfg.depth = 1;
 	a->cfg.timeout_ms = 2000;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:s:d:n:t:w:h", long_opts, NULL)) != -1)
-		if ((rc = parse_option(a, opt, optarg)) != 0)
+	opterr = 0;          /* errors in our own "sockit: ..." form */
+	while ((opt = getopt_long(argc, argv, ":c:s:d:n:t:w:h", long_opts, NULL)) != -1) {
+		if (opt == ':')
+			return die(EXIT_USAGE, "bench: option '%s' needs a value",
+			           argv[optind - 1]);
+		if ((rc = parse_option(a, opt, opt == '?' ? argv[optind - 1] : optarg)) != 0)
 			return rc;
+	}
 	char **pos = argv + optind;
 	int n = argc - optind;
 	for (int i = 0; i < n; i++)

@@ -46,13 +46,14 @@ void bench_error(struct bench_thread *t, enum bench_err kind, uint64_t n,
 	atomic_fetch_add_explicit(&t->progress_err, 1, memory_order_relaxed);
 }
 
-/* Count a verified reply; only those completed inside the measured
- * window (after warmup, before the end) enter the statistics. */
+/* Count a verified reply; only requests started after the warmup and
+ * completed before the end enter the statistics (and the quota counts
+ * exactly those). */
 void bench_complete(struct bench_thread *t, uint64_t start_ns, size_t in,
                     size_t out)
 {
 	atomic_fetch_add_explicit(&t->progress_ok, 1, memory_order_relaxed);
-	if (t->now < t->measure_ns || (t->end_ns && t->now >= t->end_ns))
+	if (start_ns < t->measure_ns || (t->end_ns && t->now >= t->end_ns))
 		return;
 	hist_record(&t->st.hist, t->now - start_ns);
 	t->st.ok++;
