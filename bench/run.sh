@@ -9,7 +9,13 @@
 # readiness is waited on, never slept for, and every process started here
 # is stopped by PID on exit.  All traffic is on 127.0.0.1.
 #
-# Environment: BENCH_DURATION (s, default 2), BENCH_WARMUP (s, default 0.5),
+# The machine may be shared and two cores are few: numbers are noisy.  So
+# the pairs the goals compare (sockit and its bare-epoll or libuv
+# reference) run $BENCH_ROUNDS times, alternating which goes first, and
+# table.py reports each one's median run; every other peer runs once.
+#
+# Environment: BENCH_DURATION (s, default 1.5), BENCH_WARMUP (s, default
+# 0.3), BENCH_ROUNDS (default 3),
 # BENCH_ONLY (space-separated scenario ids to run), BENCH_DOC (output
 # markdown, default docs/benchmarks.md; "-" for none).
 set -uo pipefail
@@ -20,8 +26,9 @@ root=$PWD
 case "$build" in /*) ;; *) build=$root/$build ;; esac
 SOCKIT=$build/sockit
 OUT=$build/bench
-DUR=${BENCH_DURATION:-2}
-WARM=${BENCH_WARMUP:-0.5}
+DUR=${BENCH_DURATION:-1.5}
+WARM=${BENCH_WARMUP:-0.3}
+ROUNDS=${BENCH_ROUNDS:-3}
 SCPU=${BENCH_SERVER_CPU:-0}
 CCPU=${BENCH_CLIENT_CPU:-1}
 DOC=${BENCH_DOC:-docs/benchmarks.md}
@@ -111,11 +118,11 @@ ticks() {
 	awk '{print $14+$15+$16+$17}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# measure SCENARIO PEER ENDPOINT BENCH-ARGS...: one sockit bench run,
-# appended to the results as a JSON line.
+# measure ROUND SCENARIO PEER ENDPOINT BENCH-ARGS...: one sockit bench
+# run, appended to the results as a JSON line.
 measure() {
-	local scen=$1 peer=$2 ep=$3 pid t0 t1 rc json
-	shift 3
+	local round=$1 scen=$2 peer=$3 ep=$4 pid t0 t1 rc json
+	shift 4
 	[ -n "$ep" ] || return 0
 	pid=${pid_of[${peer%%:*}]}
 	t0=$(ticks "$pid")
@@ -125,9 +132,9 @@ measure() {
 	sleep 0.1
 	t1=$(ticks "$pid")
 	[ -n "$json" ] || json='{}'
-	printf '{"scenario":"%s","peer":"%s","rc":%d,"ticks":%d,"hz":%d,"args":"%s","r":%s}\n' \
-	       "$scen" "$peer" "$rc" $((t1 - t0)) "$(getconf CLK_TCK)" "$*" "$json" >>"$results"
-	printf '  %-10s %-16s %s\n' "$scen" "$peer" \
+	printf '{"round":%d,"scenario":"%s","peer":"%s","rc":%d,"ticks":%d,"hz":%d,"args":"%s","r":%s}\n' \
+	       "$round" "$scen" "$peer" "$rc" $((t1 - t0)) "$(getconf CLK_TCK)" "$*" "$json" >>"$results"
+	printf '  %d %-11s %-18s %s\n' "$round" "$scen" "$peer" \
 	       "$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys
 r=json.load(sys.stdin)
 print("%10.0f req/s  p99 %8.1f us  errors %d" % (r["rps"], r["latency_us"]["p99"], r["errors"]["total"]) if r else "failed")' 2>/dev/null) rc=$rc" >&2
@@ -171,25 +178,61 @@ SCENARIOS=(
 	"connect50|connect rate x 50|-c 50 connect"
 )
 
+# The first round runs every peer; the later ones only the goal pairs
+# ("scenario|peer peer ..."), in alternating order.
+GOAL_PAIRS=(
+	"tcp64x50|sockit-1 epoll"
+	"tcp64x1000|sockit-1 epoll libuv"
+	"tcp16kx1|sockit-1 epoll"
+	"tcp16kx50|sockit-1 epoll"
+	"udp64x50|sockit-1 udp-epoll"
+	"caesar64x50|sockit-caesar sockit-1:echo"
+)
+
+# run_one ROUND SCENARIO PEER: the scenario's bench arguments on PEER.
+run_one() {
+	local round=$1 id=$2 p=$3 s sid args
+	case "$id" in
+	udp64x50)
+		measure "$round" "$id" "$p" "${udp_ep[$p]:-}" -c 50 ;;
+	caesar64x50)
+		# Caesar against echo of the same request size (e07 + 64 + ".").
+		if [ "$p" = sockit-caesar ]; then
+			measure "$round" "$id" "$p" "${tcp_ep[$p]:-}" -c 50 caesar
+		else
+			measure "$round" "$id" "sockit-1:echo 68 B" "${tcp_ep[sockit-1]:-}" -c 50 -s 68
+		fi ;;
+	*)
+		for s in "${SCENARIOS[@]}"; do
+			IFS='|' read -r sid _ args <<<"$s"
+			[ "$sid" = "$id" ] && measure "$round" "$id" "$p" "${tcp_ep[$p]:-}" $args
+		done ;;
+	esac
+}
+
 run_all() {
-	local s id args p
+	local s id p peers round
 	for s in "${SCENARIOS[@]}"; do
-		IFS='|' read -r id _ args <<<"$s"
+		IFS='|' read -r id _ _ <<<"$s"
 		want "$id" || continue
-		for p in $TCP_PEERS; do
-			[ -n "${tcp_ep[$p]:-}" ] && measure "$id" "$p" "${tcp_ep[$p]}" $args
-		done
+		for p in $TCP_PEERS; do run_one 1 "$id" "$p"; done
 	done
 	if want udp64x50; then
-		for p in $UDP_PEERS; do
-			[ -n "${udp_ep[$p]:-}" ] && measure udp64x50 "$p" "${udp_ep[$p]}" -c 50
-		done
+		for p in $UDP_PEERS; do run_one 1 udp64x50 "$p"; done
 	fi
-	# Caesar against echo of the same request size (e07 + 64 + "." = 68).
 	if want caesar64x50 && [ -n "${tcp_ep[sockit-caesar]:-}" ]; then
-		measure caesar64x50 sockit-caesar "${tcp_ep[sockit-caesar]}" -c 50 caesar
-		measure caesar64x50 "sockit-1:echo 68 B" "${tcp_ep[sockit-1]}" -c 50 -s 68
+		run_one 1 caesar64x50 sockit-caesar
+		run_one 1 caesar64x50 sockit-1:echo
 	fi
+	for round in $(seq 2 "$ROUNDS"); do
+		for s in "${GOAL_PAIRS[@]}"; do
+			IFS='|' read -r id peers <<<"$s"
+			want "$id" || continue
+			[ "$id" = caesar64x50 ] && [ -z "${tcp_ep[sockit-caesar]:-}" ] && continue
+			[ $((round % 2)) -eq 0 ] && peers=$(printf '%s\n' $peers | tac)
+			for p in $peers; do run_one "$round" "$id" "$p"; done
+		done
+	done
 }
 
 command -v taskset >/dev/null || { say "taskset missing (util-linux)"; exit 1; }
@@ -204,7 +247,7 @@ run_all
 say "done in $(( $(date +%s) - t_start ))s"
 
 /usr/bin/python3 bench/table.py "$results" --date "$started" \
-	--duration "$DUR" --warmup "$WARM" --server-cpu "$SCPU" --client-cpu "$CCPU" \
+	--duration "$DUR" --warmup "$WARM" --rounds "$ROUNDS" --server-cpu "$SCPU" --client-cpu "$CCPU" \
 	--doc "$DOC"
 
 for extra in bench/scan.sh bench/sockets.sh; do
