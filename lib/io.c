@@ -19,13 +19,20 @@ static int wait_ready(int fd, short events, int timeout_ms)
 	return n > 0 ? 0 : -1;
 }
 
+/* With a timeout, never block inside the call: EAGAIN leads to a bounded
+ * poll, even on a blocking socket. */
+static int dontwait(int timeout_ms)
+{
+	return timeout_ms >= 0 ? MSG_DONTWAIT : 0;
+}
+
 ssize_t sk_send_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
 	const char *p = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = send(fd, p + done, len - done, MSG_NOSIGNAL);
+		ssize_t n = send(fd, p + done, len - done, MSG_NOSIGNAL | dontwait(timeout_ms));
 		if (n > 0) {
 			done += (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
@@ -53,7 +60,7 @@ ssize_t sk_send_all(int fd, const void *buf, size_t len, int timeout_ms)
 static ssize_t read_some(int fd, void *buf, size_t len, int timeout_ms)
 {
 	for (;;) {
-		ssize_t n = recv(fd, buf, len, 0);
+		ssize_t n = recv(fd, buf, len, dontwait(timeout_ms));
 		if (n < 0 && errno == ENOTSOCK)
 			n = read(fd, buf, len);
 		if (n >= 0)

@@ -4,10 +4,18 @@
 
 #include "service.h"
 
-extern const struct service svc_echo;
+extern const struct service svc_echo, svc_greet, svc_caesar, svc_discard,
+	svc_daytime, svc_qotd, svc_chargen, svc_time;
 
 const struct service *const svc_all[] = {
 	&svc_echo,
+	&svc_greet,
+	&svc_caesar,
+	&svc_discard,
+	&svc_daytime,
+	&svc_qotd,
+	&svc_chargen,
+	&svc_time,
 	NULL,
 };
 

@@ -13,6 +13,11 @@ typedef int cmd_fn(int argc, char **argv);
 
 int cmd_serve(int argc, char **argv);
 int cmd_echo(int argc, char **argv);
+int cmd_greet(int argc, char **argv);
+int cmd_caesar(int argc, char **argv);
+int cmd_daytime(int argc, char **argv);
+int cmd_time(int argc, char **argv);
+int cmd_qotd(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Print "sockit: " + message + "\n" on stderr; returns status, so

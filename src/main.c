@@ -16,6 +16,11 @@ struct command {
 static const struct command commands[] = {
 	{ "serve",   cmd_serve,   "run the echo, greet, caesar, ... servers" },
 	{ "echo",    cmd_echo,    "send a message, print the echo (tcp/udp/unix)" },
+	{ "greet",   cmd_greet,   "print a server's greeting, send a reply" },
+	{ "caesar",  cmd_caesar,  "encrypt or decrypt with a Caesar server" },
+	{ "daytime", cmd_daytime, "ask a daytime server (RFC 867)" },
+	{ "time",    cmd_time,    "ask a time server (RFC 868), print the date" },
+	{ "qotd",    cmd_qotd,    "ask a quote-of-the-day server (RFC 865)" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 };
 

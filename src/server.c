@@ -54,6 +54,18 @@ static void learn_bound(struct listener *l)
 	snprintf(l->ep.port, sizeof l->ep.port, "%u", port);
 }
 
+/* A datagram server sees bursts from many clients between two wakeups;
+ * the kernel's default receive buffer (~208 KiB) drops them sooner than a
+ * few MiB.  Best effort: FORCE works for root, the plain option up to
+ * net.core.rmem_max for others. */
+static void grow_receive_buffer(int fd)
+{
+	int size = 4 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 static int open_listener(struct server *srv, struct listener *l, int widx)
 {
 	char err[SK_ERRLEN];
@@ -64,6 +76,8 @@ static int open_listener(struct server *srv, struct listener *l, int widx)
 		fprintf(stderr, "sockit: %s\n", err);
 		return -1;
 	}
+	if (sk_endpoint_is_dgram(&l->ep))
+		grow_receive_buffer(l->fd);
 	if (widx == 0)
 		learn_bound(l);
 	return 0;

@@ -1,6 +1,8 @@
 /* io.h — framing on blocking-style sockets: send_all, recv_exact,
- * recv_until.  Each works on non-blocking fds too: on EAGAIN it polls,
- * bounded by a timeout, and never spins. */
+ * recv_until.  Blocking or non-blocking fds alike: with a timeout (>= 0)
+ * each call tries the socket without blocking and, on EAGAIN, polls for
+ * at most timeout_ms per wait; it never spins.  Pipes and files work too
+ * (without timeouts when they are blocking). */
 #ifndef SOCKIT_IO_H
 #define SOCKIT_IO_H
 

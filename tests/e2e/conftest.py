@@ -10,6 +10,7 @@ import re
 import select
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -38,9 +39,13 @@ class Server:
     """A server process and the endpoints it announced."""
 
     def __init__(self, args, count, timeout=10, env=None, stderr=None):
+        # stderr goes to a file, never a pipe: a server logging one line per
+        # connection would block once an unread pipe filled up.
+        self.errfile = tempfile.TemporaryFile()
+        self.stopped = None
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE,
-            stderr=stderr if stderr is not None else subprocess.PIPE,
+            stderr=stderr if stderr is not None else self.errfile,
             stdin=subprocess.DEVNULL, env=env)
         self.endpoints = []      # [(endpoint, service)]
         self.extra = b""
@@ -79,8 +84,15 @@ class Server:
         host, port = rest.rsplit(":", 1)
         return host.strip("[]"), int(port)
 
+    def log(self):
+        """What the server has written to stderr so far."""
+        self.errfile.seek(0)
+        return self.errfile.read().decode(errors="replace")
+
     def stop(self, sig=signal.SIGTERM, timeout=10):
-        """Stop the process by PID; returns its stderr text."""
+        """Stop the process by PID (once); returns its stderr text."""
+        if self.stopped is not None:
+            return self.stopped
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -88,12 +100,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        err = b""
-        if self.proc.stderr:
-            err = self.proc.stderr.read()
-            self.proc.stderr.close()
+        self.stopped = self.log()
+        self.errfile.close()
         self.proc.stdout.close()
-        return err.decode(errors="replace")
+        return self.stopped
 
 
 @pytest.fixture

@@ -1,2 +1,0 @@
-build/obj/lib/error.o: lib/error.c include/sockit/error.h
-include/sockit/error.h:

@@ -1,0 +1,143 @@
+/* greet.c — the greeting service (the tutorial's serverku.py): send the
+ * banner, log the peer, log what the client sends back until it closes
+ * or a short timeout passes, then close. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "greet.h"
+#include "service.h"
+
+struct greet_state {
+	size_t kept;              /* bytes in reply */
+	size_t total;             /* bytes received, kept or not */
+	bool done;
+	char reply[GREET_KEEP];
+};
+
+size_t greet_escape(char *out, size_t cap, const char *in, size_t n)
+{
+	size_t o = 0;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		char esc[5];
+		int k;
+		switch (ch) {
+		case '\n': k = snprintf(esc, sizeof esc, "\\n"); break;
+		case '\r': k = snprintf(esc, sizeof esc, "\\r"); break;
+		case '\t': k = snprintf(esc, sizeof esc, "\\t"); break;
+		case '\\': k = snprintf(esc, sizeof esc, "\\\\"); break;
+		case '"':  k = snprintf(esc, sizeof esc, "\\\""); break;
+		default:
+			if (ch >= 0x20 && ch < 0x7f)
+				k = snprintf(esc, sizeof esc, "%c", ch);
+			else
+				k = snprintf(esc, sizeof esc, "\\x%02x", ch);
+		}
+		if (o + (size_t)k >= cap)
+			break;
+		memcpy(out + o, esc, (size_t)k);
+		o += (size_t)k;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* The banner ends with a newline so that line-reading clients (and people
+ * at nc) see it as a line; the tutorial's recv(1024) client prints it the
+ * same either way. */
+static void greet_open(struct svc_conn *c)
+{
+	const char *banner = c->opt && c->opt->banner ? c->opt->banner
+	                                              : GREET_BANNER_DEFAULT;
+	uint64_t ms = c->opt && c->opt->read_timeout_ms ? c->opt->read_timeout_ms
+	                                                : GREET_TIMEOUT_DEFAULT_MS;
+
+	char line[1024];
+	size_t n = strlen(banner);
+
+	/* One send, so the greeting arrives in one segment for clients that
+	 * read it with a single recv (the tutorial's). */
+	if (n < sizeof line) {
+		memcpy(line, banner, n);
+		line[n] = '\n';
+		svc_send(c, line, n + 1);
+	} else {
+		svc_send(c, banner, n);
+		svc_send(c, "\n", 1);
+	}
+	svc_log(c, "greet: greeted %s", c->peer ? c->peer : "?");
+	/* The timer runs from the greeting, not from the last byte, so a
+	 * client trickling bytes cannot hold the connection open longer. */
+	svc_set_timer(c, ms);
+}
+
+/* Keep the first GREET_KEEP bytes; count the rest so the log says how
+ * much was dropped. */
+static void greet_bytes(struct svc_conn *c, const char *data, size_t len)
+{
+	struct greet_state *s = c->state;
+	size_t room = sizeof s->reply - s->kept;
+	size_t n = len < room ? len : room;
+
+	memcpy(s->reply + s->kept, data, n);
+	s->kept += n;
+	s->total += len;
+}
+
+/* Log the reply once, however the connection ends. */
+static void greet_log_reply(struct svc_conn *c, const char *why)
+{
+	struct greet_state *s = c->state;
+	char esc[GREET_KEEP * 4 + 1];
+
+	if (s->done)
+		return;
+	s->done = true;
+	greet_escape(esc, sizeof esc, s->reply, s->kept);
+	if (s->total > s->kept)
+		svc_log(c, "greet: %s replied \"%s\" (%zu more bytes dropped, %s)",
+		        c->peer ? c->peer : "?", esc, s->total - s->kept, why);
+	else
+		svc_log(c, "greet: %s replied \"%s\" (%s)",
+		        c->peer ? c->peer : "?", esc, why);
+}
+
+static void greet_finish(struct svc_conn *c, const char *why)
+{
+	svc_set_timer(c, 0);
+	greet_log_reply(c, why);
+	svc_end(c, why);
+}
+
+static void greet_eof(struct svc_conn *c)
+{
+	greet_finish(c, "client closed");
+}
+
+static void greet_timer(struct svc_conn *c)
+{
+	greet_finish(c, "timeout");
+}
+
+/* Reset or host shutdown before EOF: still log what came. */
+static void greet_close(struct svc_conn *c)
+{
+	greet_log_reply(c, "connection closed");
+}
+
+static const char *const greet_defaults[] = { "tcp://127.0.0.1:12345", NULL };
+
+const struct service svc_greet = {
+	.name = "greet",
+	.state_size = sizeof(struct greet_state),
+	.defaults = greet_defaults,
+	.open = greet_open,
+	.bytes = greet_bytes,
+	.eof = greet_eof,
+	.timer = greet_timer,
+	.close = greet_close,
+};

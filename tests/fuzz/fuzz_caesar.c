@@ -1,0 +1,62 @@
+/* fuzz_caesar.c — libFuzzer target for the Caesar request parser and
+ * service: any input, fed whole and then split at a point the input
+ * chooses, must give the same replies (up to the streamed part before an
+ * over-long error), never read out of bounds, and end on malformed input.
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+ *     -Iinclude -Iservices -Itests/unit tests/fuzz/fuzz_caesar.c \
+ *     services/[a-z]*.c -o fuzz_caesar */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caesar.h"
+#include "fake_host.h"
+
+extern const struct service svc_caesar;
+
+static void feed(struct fake *f, const char *d, size_t n, size_t cut)
+{
+	struct svc_options opt = { .max_request = 64 };
+
+	fake_init(f, &svc_caesar, &opt);
+	fake_open(f);
+	if (cut > n)
+		cut = n;
+	/* Copies of exactly the pieces' sizes, so ASan catches an over-read. */
+	char *a = malloc(cut ? cut : 1), *b = malloc(n - cut ? n - cut : 1);
+	memcpy(a, d, cut);
+	memcpy(b, d + cut, n - cut);
+	if (cut)
+		svc_caesar.bytes(&f->conn, a, cut);
+	if (!f->ended && n > cut)
+		svc_caesar.bytes(&f->conn, b, n - cut);
+	free(a);
+	free(b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fake whole, split;
+
+	if (size == 0)
+		return 0;
+	size_t cut = data[0] % (size + 1);
+	feed(&whole, (const char *)data + 1, size - 1, size);
+	feed(&split, (const char *)data + 1, size - 1, cut);
+	if (whole.ended != split.ended)
+		abort();
+	const char *e = whole.out ? memmem(whole.out, whole.outlen,
+	                                   "error: message longer", 21) : NULL;
+	if (!e && (whole.outlen != split.outlen ||
+	           (whole.outlen && memcmp(whole.out, split.out, whole.outlen))))
+		abort();
+	/* Never more reply bytes than request bytes, plus one error line. */
+	if (whole.outlen > size + 64)
+		abort();
+	fake_free(&whole);
+	fake_free(&split);
+	return 0;
+}

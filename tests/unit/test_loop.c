@@ -1,0 +1,223 @@
+/* test_loop.c — the event loop: timer order, cancel and re-arm, I/O
+ * events, deletion inside a wakeup, signals, and connection backpressure. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sockit/conn.h"
+#include "sockit/loop.h"
+#include "sockit/net.h"
+
+struct record {
+	int order[64];
+	int n;
+};
+
+struct tagged {
+	struct sk_timer t;
+	struct record *rec;
+	int tag;
+};
+
+static void note_timer(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct tagged *x = t->data;
+	(void)loop;
+	x->rec->order[x->rec->n++] = x->tag;
+}
+
+static void run_until(struct sk_loop *loop, const int *n, int want)
+{
+	for (int i = 0; i < 200 && *n < want; i++)
+		sk_loop_once(loop, 50);
+}
+
+static void test_timers_fire_in_deadline_order(void **state)
+{
+	struct sk_loop *loop = sk_loop_new(64);
+	struct record rec = { 0 };
+	struct tagged x[6];
+	static const int delays[6] = { 30, 10, 20, 0, 25, 5 };
+	(void)state;
+
+	memset(x, 0, sizeof x);
+	for (int i = 0; i < 6; i++) {
+		x[i].rec = &rec;
+		x[i].tag = delays[i];
+		sk_timer_start(loop, &x[i].t, (uint64_t)delays[i], note_timer, &x[i]);
+	}
+	sk_timer_stop(loop, &x[2].t);           /* cancel 20 */
+	sk_timer_start(loop, &x[0].t, 1, note_timer, &x[0]);  /* 30 moves to 1 */
+	x[0].tag = 1;
+	run_until(loop, &rec.n, 5);
+	assert_int_equal(rec.n, 5);
+	static const int want[5] = { 0, 1, 5, 10, 25 };
+	assert_memory_equal(rec.order, want, sizeof want);
+	assert_false(sk_timer_armed(&x[2].t));
+	sk_loop_free(loop);
+}
+
+static int fired_total;
+
+static void count_timer(struct sk_loop *loop, struct sk_timer *t)
+{
+	(void)loop, (void)t;
+	fired_total++;
+}
+
+static void test_many_timers_heap(void **state)
+{
+	enum { N = 2000 };
+	static struct tagged x[N];
+	struct sk_loop *loop = sk_loop_new(64);
+	int fired = 0;
+	(void)state;
+
+	memset(x, 0, sizeof x);
+	for (int i = 0; i < N; i++) {
+		sk_timer_start(loop, &x[i].t, (uint64_t)((i * 7919) % 20), count_timer, &x[i]);
+	}
+	for (int i = 0; i < N; i += 2)
+		sk_timer_stop(loop, &x[i].t);
+	/* Every odd timer fires once, every cancelled even one never. */
+	for (int i = 0; i < 100 && fired < N / 2; i++) {
+		sk_loop_once(loop, 50);
+		fired = 0;
+		for (int j = 1; j < N; j += 2)
+			fired += !sk_timer_armed(&x[j].t);
+	}
+	assert_int_equal(fired, N / 2);
+	assert_int_equal(fired_total, N / 2);
+	sk_loop_free(loop);
+}
+
+struct io_state {
+	int reads;
+	int other_fd;
+	bool delete_other;
+};
+
+static void on_read(struct sk_loop *loop, int fd, int events, void *data)
+{
+	struct io_state *s = data;
+	char buf[16];
+
+	assert_true(events & SK_READ);
+	assert_true(read(fd, buf, sizeof buf) > 0);
+	s->reads++;
+	if (s->delete_other)
+		sk_loop_del(loop, s->other_fd);
+}
+
+static void test_io_events_and_delete_in_wakeup(void **state)
+{
+	struct sk_loop *loop = sk_loop_new(4);
+	int a[2], b[2];
+	struct io_state sa = { 0 }, sb = { 0 };
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	sa.other_fd = b[0];
+	sb.other_fd = a[0];
+	sa.delete_other = sb.delete_other = true;
+	assert_int_equal(sk_loop_add(loop, a[0], SK_READ, on_read, &sa), 0);
+	assert_int_equal(sk_loop_add(loop, b[0], SK_READ, on_read, &sb), 0);
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(write(b[1], "y", 1), 1);
+	sk_loop_once(loop, 100);
+	/* Whichever ran first deleted the other: exactly one callback. */
+	assert_int_equal(sa.reads + sb.reads, 1);
+	assert_int_equal(sk_loop_events(loop, a[0]) | sk_loop_events(loop, b[0]), SK_READ);
+	for (int i = 0; i < 2; i++)
+		close(a[i]), close(b[i]);
+	sk_loop_free(loop);
+}
+
+static void on_sig(struct sk_loop *loop, int signo, void *data)
+{
+	*(int *)data = signo;
+	sk_loop_stop(loop);
+}
+
+static void test_signal_stops_loop(void **state)
+{
+	struct sk_loop *loop = sk_loop_new(16);
+	int got = 0;
+	(void)state;
+
+	assert_int_equal(sk_loop_on_signal(loop, SIGUSR1, on_sig, &got), 0);
+	kill(getpid(), SIGUSR1);
+	assert_int_equal(sk_loop_run(loop), 0);
+	assert_int_equal(got, SIGUSR1);
+	sk_loop_free(loop);
+}
+
+struct sink { size_t got; bool closed; };
+
+static void sink_data(struct sk_conn *c, const char *d, size_t n)
+{
+	(void)d;
+	((struct sink *)c->data)->got += n;
+}
+
+static void sink_close(struct sk_conn *c, const char *reason)
+{
+	(void)reason;
+	((struct sink *)c->data)->closed = true;
+}
+
+static const struct sk_conn_ops sink_ops = { .on_data = sink_data, .on_close = sink_close };
+
+static void test_conn_backpressure_stops_reading(void **state)
+{
+	struct sk_loop *loop = sk_loop_new(16);
+	struct sink s = { 0 };
+	struct sk_conn_limits lim = sk_conn_default_limits;
+	char chunk[4096] = { 0 };
+	int sv[2];
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	sk_set_bufsizes(sv[0], 4096, 4096);
+	lim.high_water = 32 * 1024;
+	lim.low_water = 8 * 1024;
+	struct sk_conn *c = sk_conn_new(loop, sv[0], &sink_ops, &s, &lim);
+	assert_non_null(c);
+	/* The peer never reads: the queue passes the high watermark. */
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(sk_conn_write(c, chunk, sizeof chunk), 0);
+	assert_true(c->backpressured);
+	assert_false(sk_loop_events(loop, sv[0]) & SK_READ);
+	/* The peer drains: reading resumes below the low watermark. */
+	char sink[65536];
+	for (int i = 0; i < 200 && c->backpressured; i++) {
+		while (read(sv[1], sink, sizeof sink) > 0)
+			;
+		sk_loop_once(loop, 10);
+	}
+	assert_false(c->backpressured);
+	assert_true(sk_loop_events(loop, sv[0]) & SK_READ);
+	sk_conn_close(c, "test");
+	assert_true(s.closed);
+	close(sv[1]);
+	sk_loop_free(loop);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timers_fire_in_deadline_order),
+		cmocka_unit_test(test_many_timers_heap),
+		cmocka_unit_test(test_io_events_and_delete_in_wakeup),
+		cmocka_unit_test(test_signal_stops_loop),
+		cmocka_unit_test(test_conn_backpressure_stops_reading),
+	};
+	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
+}
