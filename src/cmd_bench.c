@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,8 @@ static const char usage_text[] =
 "\n"
 "Output: requests/s, MB/s of replies, latency p50/p90/p99/p99.9/max and\n"
 "errors by kind; a progress line per second on stderr.\n"
+"Ctrl-C (SIGINT) or SIGTERM ends the run early; what was measured is\n"
+"still reported.\n"
 "Exit status: 0 every reply verified, 1 any error (mismatch, early close,\n"
 "timeout/loss, refused), 2 bad usage.\n";
 
@@ -330,6 +333,23 @@ static void progress(struct bench_thread *th, unsigned n, uint64_t t0)
 	}
 }
 
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	atomic_store(&bench_interrupted, true);
+}
+
+/* Ctrl-C ends the run early and still reports what was measured; the
+ * load threads block the signals so only this thread takes them. */
+static void catch_interrupts(void)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Run the threads, each with its share of connections and requests. */
 static int run_threads(const struct bench_config *cfg, const struct pattern *pat,
                        struct bench_stats *total, double *secs)
@@ -357,6 +377,11 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 		t->end_ns = t->limited ? 0 : t->measure_ns + (uint64_t)(cfg->duration_s * 1e9);
 		hist_init(&t->st.hist);
 	}
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (unsigned i = 0; i < n; i++)
 		if ((errno = pthread_create(&tid[i], NULL, bench_thread_run, &th[i])) != 0) {
 			rc = die(EXIT_NETWORK, "bench: pthread_create: %s", strerror(errno));
@@ -365,6 +390,7 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 			n = i;
 			break;
 		}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	progress(th, n, t0);
 	for (unsigned i = 0; i < n; i++) {
 		pthread_join(tid[i], NULL);
@@ -385,9 +411,12 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 		if (th[i].st.last_ns > last)
 			last = th[i].st.last_ns;
 	}
-	if (n)
-		*secs = cfg->requests ? (last > th[0].measure_ns ? (double)(last - th[0].measure_ns) / 1e9 : 0)
-		                      : cfg->duration_s;
+	uint64_t now = bench_now();
+	if (n && cfg->requests)
+		*secs = last > th[0].measure_ns ? (double)(last - th[0].measure_ns) / 1e9 : 0;
+	else if (n)         /* the whole duration, or up to an interrupt */
+		*secs = now > th[0].measure_ns ?
+		        fmin(cfg->duration_s, (double)(now - th[0].measure_ns) / 1e9) : 0;
 	free(th);
 	free(tid);
 	return rc;
@@ -436,6 +465,7 @@ int cmd_bench(int argc, char **argv)
 		return die(EXIT_NETWORK, "bench: out of memory");
 	}
 	hist_init(&total->hist);
+	catch_interrupts();
 	rc = run_threads(&a.cfg, &pat, total, &secs);
 	if (!rc) {
 		bench_report(&a.cfg, total, secs);

@@ -109,6 +109,10 @@ struct bench_thread {
 /* Run one thread's share to the end (pthread entry point). */
 void *bench_thread_run(void *arg);
 
+/* Set (from a signal handler) to end every thread early; the results so
+ * far are still reported. */
+extern atomic_bool bench_interrupted;
+
 /* Shared by the stream and datagram halves of the engine. */
 uint64_t bench_now(void);
 void bench_error(struct bench_thread *t, enum bench_err kind, uint64_t n,

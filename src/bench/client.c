@@ -23,6 +23,8 @@
 #define RECONNECT_NS  (100 * 1000000ull)  /* after a failed connect */
 #define IOV_REQUESTS  64                  /* requests per writev at most */
 
+atomic_bool bench_interrupted;
+
 uint64_t bench_now(void)
 {
 	struct timespec ts;
@@ -468,7 +470,8 @@ static void thread_loop(struct bench_thread *t)
 				stream_event(t, c, evs[i].events);
 		}
 		if (t->now >= next_scan) {
-			if (thread_scan(t))
+			if (thread_scan(t) ||
+			    atomic_load_explicit(&bench_interrupted, memory_order_relaxed))
 				return;
 			next_scan = t->now + SCAN_NS;
 		}

@@ -6,7 +6,9 @@ Runs are short (--requests), so nothing here depends on timing."""
 import json
 import os
 import re
+import signal
 import socket
+import subprocess
 
 import pytest
 
@@ -63,6 +65,25 @@ def test_text_report_and_progress(echo):
     for word in ("req/s", "MB/s", "p50", "p90", "p99", "p99.9", "max", "errors       0"):
         assert word in out, out
     assert re.search(rb"^bench: +1s +\d+ req/s", r.stderr, re.M), r.stderr
+
+
+def test_interrupt_still_reports(echo):
+    p = subprocess.Popen([SOCKIT, "bench", echo.endpoint("tcp://"), "-c", "2",
+                          "--duration", "60", "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stderr.readline()          # the first progress line: running
+        assert line.startswith(b"bench:"), line
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    res = json.loads(out)
+    assert res["requests"] > 0 and res["errors"]["total"] == 0
+    assert 0 < res["seconds"] < 30
 
 
 def test_pipeline_large_messages(echo):
