@@ -242,14 +242,17 @@ command -v taskset >/dev/null || { say "taskset missing (util-linux)"; exit 1; }
 make -s -k -C bench OUT="$OUT" || say "some peers did not build (scripts/install-deps.sh bench installs their libraries)"
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$(date +%s)
 say "servers on CPU $SCPU, sockit bench on CPU $CCPU, ${DUR}s + ${WARM}s warmup per run"
 start_servers
 run_all
-say "done in $(( $(date +%s) - t_start ))s"
+elapsed=$(( $(date +%s) - t_start ))
+say "done in ${elapsed}s"
 
 /usr/bin/python3 bench/table.py "$results" --date "$started" \
-	--duration "$DUR" --warmup "$WARM" --rounds "$ROUNDS" --server-cpu "$SCPU" --client-cpu "$CCPU" \
+	--duration "$DUR" --warmup "$WARM" --rounds "$ROUNDS" --elapsed "$elapsed" \
+	--load "$load_before -> $(cut -d' ' -f1-3 /proc/loadavg)" --server-cpu "$SCPU" --client-cpu "$CCPU" \
 	--doc "$DOC"
 
 for extra in bench/scan.sh bench/sockets.sh; do

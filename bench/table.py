@@ -195,6 +195,8 @@ def main():
     ap.add_argument("--duration", default="2")
     ap.add_argument("--warmup", default="0.5")
     ap.add_argument("--rounds", default="1")
+    ap.add_argument("--elapsed", default="?")
+    ap.add_argument("--load", default="?")
     ap.add_argument("--server-cpu", default="0")
     ap.add_argument("--client-cpu", default="1")
     ap.add_argument("--doc", default="-")
@@ -218,7 +220,10 @@ def main():
         "",
         f"- date: {a.date}",
         f"- machine: {machine()} (nproc {os.cpu_count()}, uname -r {platform.release()})",
-        f"- commit: {rev}",
+        f"- commit: {rev}; whole run {a.elapsed} s",
+        f"- load average (1/5/15 min) before -> after the run: {a.load}; anything",
+        "  above ~2 means other work shared the two CPUs and the req/s columns",
+        "  moved with it (server CPU per request moves much less)",
         f"- each run: {a.duration} s measured after {a.warmup} s warmup; servers pinned "
         f"to CPU {a.server_cpu}, the load generator to CPU {a.client_cpu}",
         f"- the pairs the goals compare ran {a.rounds} times, alternating which went",
