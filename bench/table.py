@@ -21,19 +21,22 @@ LABELS = {
     "caesar64x50": "Caesar 'e07'+64 B+'.', 50 conns (vs echo of 68 B)",
 }
 PEERS = {
-    "sockit-1": "sockit serve echo --threads 1",
-    "sockit-2": "sockit serve echo --threads 2 (CPUs 0-1, shares CPU 1 with the client)",
-    "sockit-caesar": "sockit serve caesar --threads 1",
-    "sockit-1:echo 68 B": "sockit serve echo --threads 1, 68 B requests",
-    "epoll": "bench/peers/epoll_echo.c (bare epoll reference)",
-    "udp-epoll": "bench/peers/udp_epoll_echo.c (bare UDP reference)",
-    "libuv": "bench/peers/uv_echo.c (libuv)",
-    "libevent": "bench/peers/ev_echo.c (libevent bufferevent)",
-    "py-thread": "bench/peers/py_threaded_echo.py (thread per connection)",
-    "py-asyncio": "bench/peers/py_asyncio_echo.py (asyncio streams)",
-    "socat": "socat TCP-LISTEN:P,fork PIPE",
-    "ncat": "ncat -l -k --exec /bin/cat",
-    "xinetd": "xinetd internal echo (bench/xinetd.conf)",
+    "sockit-1": "sockit serve -q --threads 1 echo tcp://127.0.0.1:0 udp://127.0.0.1:0",
+    "sockit-2": "sockit serve -q --threads 2 echo tcp://127.0.0.1:0 udp://127.0.0.1:0 "
+                "(pinned to CPUs 0-1: shares CPU 1 with the load generator)",
+    "sockit-caesar": "sockit serve -q --threads 1 caesar tcp://127.0.0.1:0",
+    "sockit-1:echo 68 B": "the sockit-1 server, with 68-byte requests (the size of "
+                          "a Caesar request 'e07' + 64 + '.')",
+    "epoll": "build/bench/epoll_echo (bench/peers/epoll_echo.c: bare epoll reference)",
+    "udp-epoll": "build/bench/udp_epoll_echo (bench/peers/udp_epoll_echo.c)",
+    "libuv": "build/bench/uv_echo (bench/peers/uv_echo.c, libuv)",
+    "libevent": "build/bench/ev_echo (bench/peers/ev_echo.c, libevent bufferevent)",
+    "py-thread": "python3 bench/peers/py_threaded_echo.py (thread per connection)",
+    "py-asyncio": "python3 bench/peers/py_asyncio_echo.py (asyncio streams)",
+    "socat": "socat TCP-LISTEN:PORT,bind=127.0.0.1,reuseaddr,fork,backlog=4096 PIPE",
+    "ncat": "ncat -l 127.0.0.1 PORT -k --max-conns 5000 --exec /bin/cat",
+    "xinetd": "xinetd -dontfork -f CONF -pidfile FILE (CONF: bench/xinetd.conf, "
+              "internal echo, PORT filled in)",
 }
 
 
@@ -181,11 +184,15 @@ def machine():
 
 
 def commands(rows, a):
-    cmds = sorted({f"sockit bench EP --json -d {a.duration} -w {a.warmup} {r['args']}"
-                   for r in rows})
-    return ["```", f"make bench            # = bench/run.sh build",
-            f"taskset -c {a.server_cpu} SERVER ...   # every server",
-            f"taskset -c {a.client_cpu} " + cmds[0] if cmds else "", *cmds[1:], "```"]
+    cmds = sorted({f"taskset -c {a.client_cpu} sockit bench EP --json -d {a.duration} "
+                   f"-w {a.warmup} {r['args']}" for r in rows})
+    return ["```", "make bench            # = scripts/install-deps.sh bench; make all; "
+            "bench/run.sh build",
+            f"taskset -c {a.server_cpu} SERVER   # each server of the list above",
+            *cmds, "```",
+            "",
+            "EP is the endpoint the server announced (`listening tcp://127.0.0.1:PORT "
+            "echo`), or the free port given to socat, ncat and xinetd."]
 
 
 def main():
