@@ -195,6 +195,17 @@ def commands(rows, a):
             "echo`), or the free port given to socat, ncat and xinetd."]
 
 
+def analysis():
+    """The hand-written notes (bench/analysis.md): how to read the table
+    and where the server's time goes; they describe code, not one run."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
+    try:
+        with open(path) as f:
+            return f.read().rstrip("\n").split("\n") + [""]
+    except OSError:
+        return []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("results")
@@ -259,6 +270,7 @@ def main():
         "",
         *commands(rows, a),
         "",
+        *analysis(),
     ]
     os.makedirs(os.path.dirname(a.doc) or ".", exist_ok=True)
     with open(a.doc, "w") as f:
