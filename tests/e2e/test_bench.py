@@ -173,6 +173,28 @@ def test_caesar_mode_against_sockit_caesar(server):
     assert_clean(r, res, 2000)
 
 
+def test_descriptor_limit_raised_or_reported(echo):
+    import resource
+
+    def low_soft():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 4096))
+
+    def low_hard():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 128))
+
+    ep = echo.endpoint("tcp://")
+    # Soft limit 64, hard 4096: raised to the hard limit, the run works.
+    r = subprocess.run([SOCKIT, "bench", ep, "-c", "300", "-n", "900", "--json"],
+                       capture_output=True, timeout=60, preexec_fn=low_soft)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["requests"] == 900
+    # Hard limit 128: it says so instead of failing connections.
+    r = subprocess.run([SOCKIT, "bench", ep, "-c", "300", "-n", "900"],
+                       capture_output=True, timeout=60, preexec_fn=low_hard)
+    assert r.returncode == 1
+    assert b"300 connections need" in r.stderr and b"hard limit is 128" in r.stderr
+
+
 def test_refused_is_a_network_error():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
