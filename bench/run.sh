@@ -235,6 +235,10 @@ run_all() {
 	done
 }
 
+# 1000 connections need more than the usual soft limit of 1024 descriptors
+# in every server (and the forking ones' parents): raise it for all.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || say "cannot raise the descriptor limit ($(ulimit -n))"
+
 command -v taskset >/dev/null || { say "taskset missing (util-linux)"; exit 1; }
 [ -x "$SOCKIT" ] || { say "$SOCKIT missing: build first (make all)"; exit 1; }
 # A peer that does not build (libuv-dev or libevent-dev missing) is

@@ -107,10 +107,12 @@ def test_connect_mode_opens_a_connection_per_request(echo):
 
 
 def test_threads_and_a_thousand_connections(echo):
-    r, res = bench_json(echo.endpoint("tcp://"), "-c", "1200", "-t", "2",
-                        "-n", "6000", timeout=120)
-    assert_clean(r, res, 6000)
-    assert res["connects"] >= 1200
+    # 1000, not more: the server under test keeps the usual soft limit of
+    # 1024 descriptors (the load generator raises its own).
+    r, res = bench_json(echo.endpoint("tcp://"), "-c", "1000", "-t", "2",
+                        "-n", "5000", timeout=120)
+    assert_clean(r, res, 5000)
+    assert res["connects"] >= 1000
 
 
 def test_warmup_requests_are_not_measured(echo):
