@@ -21,7 +21,7 @@
 #define MAX_CONNECTIONS 1000000
 #define MAX_THREADS     64
 #define MAX_UDP_SIZE    65507
-#define FD_SLACK        32      /* stdio, epoll fds, the resolver */
+#define FD_SLACK        16      /* stdio, the resolver; plus one epoll fd a thread */
 
 static const char usage_text[] =
 "usage: sockit bench [OPTIONS] [ENDPOINT] [MODE [K]]\n"
@@ -272,10 +272,10 @@ static int pick_address(struct bench_config *cfg, const struct sk_endpoint *ep)
 
 /* Thousands of connections need thousands of descriptors: raise the soft
  * limit to the hard one, and say so when even that is too few. */
-static int raise_fd_limit(unsigned connections)
+static int raise_fd_limit(unsigned connections, unsigned threads)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)connections + FD_SLACK;
+	rlim_t need = (rlim_t)connections + threads + FD_SLACK;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return die(EXIT_NETWORK, "bench: getrlimit: %s", strerror(errno));
@@ -453,7 +453,7 @@ int cmd_bench(int argc, char **argv)
 		ep.transport = SK_UDP;
 	sk_endpoint_format(&ep, a.cfg.target, sizeof a.cfg.target);
 	if ((rc = pick_address(&a.cfg, &ep)) != 0 ||
-	    (rc = raise_fd_limit(a.cfg.connections)) != 0)
+	    (rc = raise_fd_limit(a.cfg.connections, a.cfg.threads)) != 0)
 		return rc;
 	if (pattern_init(&pat, a.cfg.mode, a.cfg.size) < 0)
 		return die(EXIT_NETWORK, "bench: out of memory");
