@@ -350,21 +350,11 @@ static void catch_interrupts(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Run the threads, each with its share of connections and requests. */
-static int run_threads(const struct bench_config *cfg, const struct pattern *pat,
-                       struct bench_stats *total, double *secs)
+/* Give each thread its share of the connections and requests. */
+static void init_threads(struct bench_thread *th, unsigned n,
+                         const struct bench_config *cfg,
+                         const struct pattern *pat, uint64_t t0)
 {
-	unsigned n = cfg->threads;
-	struct bench_thread *th = calloc(n, sizeof *th);
-	pthread_t *tid = calloc(n, sizeof *tid);
-	uint64_t t0 = bench_now(), last = 0;
-	int rc = 0;
-
-	if (!th || !tid) {
-		free(th);
-		free(tid);
-		return die(EXIT_NETWORK, "bench: out of memory");
-	}
 	for (unsigned i = 0; i < n; i++) {
 		struct bench_thread *t = &th[i];
 		t->cfg = cfg;
@@ -377,46 +367,92 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 		t->end_ns = t->limited ? 0 : t->measure_ns + (uint64_t)(cfg->duration_s * 1e9);
 		hist_init(&t->st.hist);
 	}
+}
+
+/* Start the threads with SIGINT/SIGTERM blocked, so only the main thread
+ * takes them.  Returns how many started; the rest are marked finished. */
+static unsigned start_threads(struct bench_thread *th, pthread_t *tid, unsigned n)
+{
 	sigset_t block, old;
+	unsigned i;
+
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	for (unsigned i = 0; i < n; i++)
-		if ((errno = pthread_create(&tid[i], NULL, bench_thread_run, &th[i])) != 0) {
-			rc = die(EXIT_NETWORK, "bench: pthread_create: %s", strerror(errno));
-			for (unsigned j = i; j < n; j++)
-				atomic_store(&th[j].finished, true);
-			n = i;
+	for (i = 0; i < n; i++) {
+		int e = pthread_create(&tid[i], NULL, bench_thread_run, &th[i]);
+		if (e != 0) {
+			die(EXIT_NETWORK, "bench: pthread_create: %s", strerror(e));
+			atomic_store(&bench_interrupted, true);
 			break;
 		}
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	progress(th, n, t0);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned j = i; j < n; j++)
+		atomic_store(&th[j].finished, true);
+	return i;
+}
+
+static void merge_stats(struct bench_stats *total, const struct bench_thread *t)
+{
+	const struct bench_stats *st = &t->st;
+
+	hist_merge(&total->hist, &st->hist);
+	total->ok += st->ok;
+	total->failed += st->failed;
+	total->late += st->late;
+	total->bytes_in += st->bytes_in;
+	total->bytes_out += st->bytes_out;
+	total->connects += st->connects;
+	total->replies_total += atomic_load(&t->progress_ok);
+	for (int k = 0; k < ERR_KINDS; k++)
+		total->errors[k] += st->errors[k];
+	if (!total->first_error[0])
+		memcpy(total->first_error, st->first_error, sizeof total->first_error);
+	if (st->last_ns > total->last_ns)
+		total->last_ns = st->last_ns;
+}
+
+/* The measured time: up to the last reply for --requests, else the
+ * duration, or up to an interrupt. */
+static double measured_seconds(const struct bench_config *cfg,
+                               const struct bench_stats *total, uint64_t start)
+{
+	uint64_t now = bench_now();
+
+	if (cfg->requests)
+		return total->last_ns > start ? (double)(total->last_ns - start) / 1e9 : 0;
+	return now > start ? fmin(cfg->duration_s, (double)(now - start) / 1e9) : 0;
+}
+
+/* Run the threads, each with its share of connections and requests. */
+static int run_threads(const struct bench_config *cfg, const struct pattern *pat,
+                       struct bench_stats *total, double *secs)
+{
+	unsigned n = cfg->threads;
+	struct bench_thread *th = calloc(n, sizeof *th);
+	pthread_t *tid = calloc(n, sizeof *tid);
+	uint64_t t0 = bench_now();
+	int rc = 0;
+
+	if (!th || !tid) {
+		free(th);
+		free(tid);
+		return die(EXIT_NETWORK, "bench: out of memory");
+	}
+	init_threads(th, n, cfg, pat, t0);
+	unsigned started = start_threads(th, tid, n);
+	if (started < n)
+		rc = EXIT_NETWORK;
+	progress(th, started, t0);
+	for (unsigned i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
 		if (th[i].setup_errno && !rc)
 			rc = die(EXIT_NETWORK, "bench: thread setup: %s", strerror(th[i].setup_errno));
-		hist_merge(&total->hist, &th[i].st.hist);
-		total->ok += th[i].st.ok;
-		total->failed += th[i].st.failed;
-		total->late += th[i].st.late;
-		total->bytes_in += th[i].st.bytes_in;
-		total->bytes_out += th[i].st.bytes_out;
-		total->connects += th[i].st.connects;
-		total->replies_total += atomic_load(&th[i].progress_ok);
-		for (int k = 0; k < ERR_KINDS; k++)
-			total->errors[k] += th[i].st.errors[k];
-		if (!total->first_error[0])
-			memcpy(total->first_error, th[i].st.first_error, sizeof total->first_error);
-		if (th[i].st.last_ns > last)
-			last = th[i].st.last_ns;
+		merge_stats(total, &th[i]);
 	}
-	uint64_t now = bench_now();
-	if (n && cfg->requests)
-		*secs = last > th[0].measure_ns ? (double)(last - th[0].measure_ns) / 1e9 : 0;
-	else if (n)         /* the whole duration, or up to an interrupt */
-		*secs = now > th[0].measure_ns ?
-		        fmin(cfg->duration_s, (double)(now - th[0].measure_ns) / 1e9) : 0;
+	*secs = measured_seconds(cfg, total, th[0].measure_ns);
 	free(th);
 	free(tid);
 	return rc;
