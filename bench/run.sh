@@ -151,6 +151,7 @@ start_servers() {
 		say "no caesar service in this build: the Caesar scenario is skipped"
 	start epoll "$SCPU" 1 "$OUT/epoll_echo"
 	start udp-epoll "$SCPU" 1 "$OUT/udp_epoll_echo"
+	start io_uring "$SCPU" 1 "$OUT/uring_echo"
 	start libuv "$SCPU" 1 "$OUT/uv_echo"
 	start libevent "$SCPU" 1 "$OUT/ev_echo"
 	start py-thread "$SCPU" 1 /usr/bin/python3 bench/peers/py_threaded_echo.py
@@ -164,7 +165,7 @@ start_servers() {
 	start_port xinetd "$p" xinetd -dontfork -f "$work/xinetd.conf" -pidfile "$work/xinetd.pid"
 }
 
-TCP_PEERS="sockit-1 sockit-2 epoll libuv libevent py-thread py-asyncio socat ncat xinetd"
+TCP_PEERS="sockit-1 sockit-2 epoll io_uring libuv libevent py-thread py-asyncio socat ncat xinetd"
 UDP_PEERS="sockit-1 sockit-2 udp-epoll"
 
 # id|label|bench arguments
@@ -182,7 +183,7 @@ SCENARIOS=(
 # ("scenario|peer peer ..."), in alternating order.
 GOAL_PAIRS=(
 	"tcp64x50|sockit-1 epoll"
-	"tcp64x1000|sockit-1 epoll libuv"
+	"tcp64x1000|sockit-1 epoll libuv io_uring"
 	"tcp16kx1|sockit-1 epoll"
 	"tcp16kx50|sockit-1 epoll"
 	"udp64x50|sockit-1 udp-epoll"

@@ -29,6 +29,8 @@ PEERS = {
                           "a Caesar request 'e07' + 64 + '.')",
     "epoll": "build/bench/epoll_echo (bench/peers/epoll_echo.c: bare epoll reference)",
     "udp-epoll": "build/bench/udp_epoll_echo (bench/peers/udp_epoll_echo.c)",
+    "io_uring": "build/bench/uring_echo (bench/peers/uring_echo.c: multishot accept and "
+                "recv, provided buffers, one io_uring_enter per loop turn)",
     "libuv": "build/bench/uv_echo (bench/peers/uv_echo.c, libuv)",
     "libevent": "build/bench/ev_echo (bench/peers/ev_echo.c, libevent bufferevent)",
     "py-thread": "python3 bench/peers/py_threaded_echo.py (thread per connection)",
