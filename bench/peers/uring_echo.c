@@ -32,7 +32,7 @@ struct conn {
 	unsigned qlen[QLEN];
 	unsigned head, count;
 	unsigned sent;                     /* bytes of q[head] already sent */
-	int sending;
+	int sending, receiving, dead;      /* a send / the multishot recv in flight */
 };
 
 static struct io_uring ring;
@@ -68,6 +68,7 @@ static void arm_recv(int fd)
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID;
 	io_uring_sqe_set_data64(sqe, ud(OP_RECV, fd));
+	conns[fd].receiving = 1;
 }
 
 static void send_head(int fd)
@@ -82,15 +83,26 @@ static void send_head(int fd)
 	c->sending = 1;
 }
 
+/* End a connection: buffers back, shutdown so the multishot recv ends;
+ * the fd is closed once nothing is in flight on it (close_if_idle). */
 static void drop(int fd)
 {
 	struct conn *c = &conns[fd];
 
+	if (c->dead)
+		return;
+	c->dead = 1;
 	for (; c->count; c->count--, c->head = (c->head + 1) % QLEN)
 		buf_return(c->q[c->head]);
 	c->sent = 0;
-	shutdown(fd, SHUT_RDWR);           /* ends the multishot recv */
-	if (!c->sending)
+	shutdown(fd, SHUT_RDWR);
+}
+
+static void close_if_idle(int fd)
+{
+	struct conn *c = &conns[fd];
+
+	if (c->dead && !c->sending && !c->receiving)
 		close(fd);
 }
 
@@ -98,16 +110,19 @@ static void on_recv(int fd, struct io_uring_cqe *cqe)
 {
 	struct conn *c = &conns[fd];
 
-	if (cqe->res <= 0) {
-		if (cqe->res == -ENOBUFS) {    /* all buffers busy: re-arm */
-			arm_recv(fd);
-			return;
-		}
-		drop(fd);
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		c->receiving = 0;
+	if (cqe->res <= 0 || c->dead) {
+		if (cqe->res > 0)
+			buf_return((unsigned short)(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+		if (cqe->res == -ENOBUFS && !c->dead)
+			arm_recv(fd);              /* all buffers busy: re-arm */
+		else
+			drop(fd);
 		return;
 	}
 	unsigned short bid = (unsigned short)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-	if (c->count == QLEN) {            /* cannot happen in ping-pong */
+	if (c->count == QLEN) {            /* a client pipelining very deep */
 		buf_return(bid);
 		drop(fd);
 		return;
@@ -118,7 +133,7 @@ static void on_recv(int fd, struct io_uring_cqe *cqe)
 	c->count++;
 	if (!c->sending)
 		send_head(fd);
-	if (!(cqe->flags & IORING_CQE_F_MORE))
+	if (!c->receiving)
 		arm_recv(fd);
 }
 
@@ -127,10 +142,8 @@ static void on_send(int fd, struct io_uring_cqe *cqe)
 	struct conn *c = &conns[fd];
 
 	c->sending = 0;
-	if (c->count == 0) {               /* dropped while the send ran */
-		close(fd);
+	if (c->dead)
 		return;
-	}
 	if (cqe->res < 0) {
 		drop(fd);
 		return;
@@ -240,6 +253,8 @@ int main(int argc, char **argv)
 				on_recv(fd, cqe);
 			else
 				on_send(fd, cqe);
+			if (op != OP_ACCEPT)
+				close_if_idle(fd);
 			n++;
 		}
 		io_uring_cq_advance(&ring, n);
