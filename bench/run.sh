@@ -45,7 +45,7 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 cleanup() {
 	local p c
 	for p in "${pids[@]}"; do
-		for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
 			kill -TERM "$c" 2>/dev/null
 		done
 		kill -TERM "$p" 2>/dev/null
