@@ -203,7 +203,7 @@ static void caesar_bytes(struct svc_conn *c, const char *data, size_t len)
 				put(c, &out, ".", 1, 0);
 			break;
 		case CAESAR_ERROR:
-			svc_log(c, "caesar: %s", ev.why);
+			svc_log(c, "%s", ev.why);
 			put(c, &out, ev.why, strlen(ev.why), 0);
 			flush(c, &out);
 			svc_end(c, "bad request");

@@ -69,7 +69,7 @@ static void greet_open(struct svc_conn *c)
 		svc_send(c, banner, n);
 		svc_send(c, "\n", 1);
 	}
-	svc_log(c, "greet: greeted %s", c->peer ? c->peer : "?");
+	svc_log(c, "greeted");
 	/* The timer runs from the greeting, not from the last byte, so a
 	 * client trickling bytes cannot hold the connection open longer. */
 	svc_set_timer(c, ms);
@@ -99,11 +99,10 @@ static void greet_log_reply(struct svc_conn *c, const char *why)
 	s->done = true;
 	greet_escape(esc, sizeof esc, s->reply, s->kept);
 	if (s->total > s->kept)
-		svc_log(c, "greet: %s replied \"%s\" (%zu more bytes dropped, %s)",
-		        c->peer ? c->peer : "?", esc, s->total - s->kept, why);
+		svc_log(c, "replied \"%s\" (%zu more bytes dropped, %s)",
+		        esc, s->total - s->kept, why);
 	else
-		svc_log(c, "greet: %s replied \"%s\" (%s)",
-		        c->peer ? c->peer : "?", esc, why);
+		svc_log(c, "replied \"%s\" (%s)", esc, why);
 }
 
 static void greet_finish(struct svc_conn *c, const char *why)

@@ -18,6 +18,9 @@ int cmd_caesar(int argc, char **argv);
 int cmd_daytime(int argc, char **argv);
 int cmd_time(int argc, char **argv);
 int cmd_qotd(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_sockets(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Print "sockit: " + message + "\n" on stderr; returns status, so

@@ -21,6 +21,9 @@ static const struct command commands[] = {
 	{ "daytime", cmd_daytime, "ask a daytime server (RFC 867)" },
 	{ "time",    cmd_time,    "ask a time server (RFC 868), print the date" },
 	{ "qotd",    cmd_qotd,    "ask a quote-of-the-day server (RFC 865)" },
+	{ "scan",    cmd_scan,    "concurrent TCP port scan: open/closed/filtered" },
+	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
+	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 };
 

@@ -19,7 +19,8 @@ static void test_banner_and_reply(void **st)
 	fake_open(&f);
 	assert_string_equal(f.out, "Thank you for connecting\n");
 	assert_int_equal(f.timer_ms, 2000);
-	assert_non_null(strstr(f.log, "127.0.0.1:40000"));
+	/* The host prefixes every service log line with the peer address. */
+	assert_non_null(strstr(f.log, "greeted"));
 	svc_greet.bytes(&f.conn, "Thanks", 6);
 	svc_greet.bytes(&f.conn, " a lot!\n", 8);
 	assert_false(f.ended);

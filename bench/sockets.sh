@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench/sockets.sh [BUILD_DIR] — time `sockit sockets` against ss and netstat
+# in the same run, with ~60k loopback TCP sockets held open by
+# tests/helpers/hold_sockets (spread over child processes, 15000 fds each).
+#
+# Environment: SOCKETS (default 60000), RUNS per command (default 7).
+# Prints min / median / max wall time per command and the two goals:
+# `sockit sockets -tan` <= `ss -tan`, `sockit sockets -tanp` <= 0.25 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+sockets=${SOCKETS:-60000}
+runs=${RUNS:-7}
+
+make -s BUILD="$build" "$build/sockit" "$build/tests/helpers/hold_sockets" >/dev/null
+sockit="$build/sockit"
+
+coproc HOLD { exec "$build/tests/helpers/hold_sockets" "$sockets"; }
+hold_pid=$HOLD_PID
+stop_holder() { exec {HOLD[1]}>&- 2>/dev/null || true; wait "$hold_pid" 2>/dev/null || true; }
+trap stop_holder EXIT
+read -r -t 120 word held <&"${HOLD[0]}"
+[ "$word" = ready ] || { echo "bench/sockets.sh: holder not ready" >&2; exit 1; }
+
+# Wall time of one run in milliseconds.
+one_run() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	echo $(( (t1 - t0) / 1000000 ))
+}
+
+# "min median max" in ms over $runs runs.
+measure() {
+	local i times=()
+	for ((i = 0; i < runs; i++)); do times+=("$(one_run "$@")"); done
+	printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[1], a[int((NR+1)/2)], a[NR]}'
+}
+
+declare -A med
+row() {
+	local label=$1 mn md mx; shift
+	read -r mn md mx < <(measure "$@")
+	med[$label]=$md
+	awk -v l="$label" -v a="$mn" -v b="$md" -v c="$mx" \
+		'BEGIN { printf "%-26s %8.3f %8.3f %8.3f\n", l, a / 1000, b / 1000, c / 1000 }'
+}
+
+total=$("$sockit" sockets -tan -H | wc -l)
+echo "== sockit sockets vs ss and netstat: $held loopback TCP sockets held" \
+     "($total TCP sockets on the machine), $runs runs each, $(nproc) cores"
+printf '%-26s %8s %8s %8s\n' "command" "min s" "median s" "max s"
+row "ss -tan" ss -tan
+row "sockit sockets -tan" "$sockit" sockets -tan
+row "ss -tanp" ss -tanp
+row "sockit sockets -tanp" "$sockit" sockets -tanp
+if command -v netstat >/dev/null; then row "netstat -tanp" netstat -tanp; fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+echo "sockit -tan / ss -tan (median):   $(ratio "${med[sockit sockets -tan]}" "${med[ss -tan]}")  (goal <= 1.00)"
+echo "sockit -tanp median:              $(ratio "${med[sockit sockets -tanp]}" 1000) s  (goal <= 0.25 s)"
+echo "ss -tanp / sockit -tanp (median): $(ratio "${med[ss -tanp]}" "${med[sockit sockets -tanp]}")x faster"

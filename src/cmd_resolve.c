@@ -1,0 +1,447 @@
+/* cmd_resolve.c — `sockit resolve`: every getaddrinfo result with its
+ * family, type, protocol, canonical name and address (the tutorial's
+ * detailsocket program, complete); reverse look-ups with getnameinfo;
+ * /etc/services both ways, with the port in host and network byte order. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "commands.h"
+#include "sockit/endpoint.h"
+#include "sockit/error.h"
+
+struct resolve_cmd {
+	int family;   /* AF_UNSPEC, AF_INET, AF_INET6 */
+	int socktype; /* 0 or SOCK_* */
+	int flags;    /* AI_* beyond AI_CANONNAME */
+	bool json;
+	const char *reverse; /* -r ADDRESS */
+	const char *service; /* --service NAME|PORT */
+	const char *host, *port;
+};
+
+static const char usage_text[] =
+    "usage: sockit resolve [OPTIONS] HOST [SERVICE]\n"
+    "       sockit resolve -r ADDRESS [PORT]\n"
+    "       sockit resolve --service NAME|PORT\n"
+    "\n"
+    "Print every getaddrinfo(3) result for HOST (and SERVICE, a name or number):\n"
+    "family, socket type, protocol (as symbolic names: AF_INET6, SOCK_DGRAM,\n"
+    "IPPROTO_UDP), the canonical name (AI_CANONNAME; glibc gives it on the\n"
+    "first result only) and the socket address.\n"
+    "\n"
+    "Hints:\n"
+    "  -4, -6               only IPv4 / only IPv6 (ai_family)\n"
+    "  --type T             stream, dgram or raw (ai_socktype)\n"
+    "  --passive            AI_PASSIVE: addresses to bind; HOST may be '*'\n"
+    "  --numeric-host       AI_NUMERICHOST: HOST must be an address, no look-up\n"
+    "  --numeric-service    AI_NUMERICSERV: SERVICE must be a number\n"
+    "  --all                AI_ALL|AI_V4MAPPED: with -6, IPv4 results as ::ffff:a.b.c.d\n"
+    "\n"
+    "Other look-ups:\n"
+    "  -r, --reverse ADDRESS  the host name of a numeric address (getnameinfo,\n"
+    "                       NI_NAMEREQD); with PORT also its service name\n"
+    "  --service NAME|PORT  /etc/services both ways (http <-> 80/tcp), for tcp\n"
+    "                       and udp (or the --type given), with the port in host\n"
+    "                       and network byte order\n"
+    "  --json               print a JSON array instead of a table\n"
+    "\n"
+    "Errors are getaddrinfo's own text: 'sockit: resolve nosuch.invalid: Name or\n"
+    "service not known'.  Exit status: 0 found, 1 look-up failed, 2 bad usage.\n";
+
+enum {
+	OPT_TYPE = 256,
+	OPT_PASSIVE,
+	OPT_NUMHOST,
+	OPT_NUMSERV,
+	OPT_ALL,
+	OPT_JSON,
+	OPT_SERVICE
+};
+
+static const struct option long_opts[] = {
+    {"ipv4", no_argument, NULL, '4'},
+    {"ipv6", no_argument, NULL, '6'},
+    {"reverse", required_argument, NULL, 'r'},
+    {"help", no_argument, NULL, 'h'},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"passive", no_argument, NULL, OPT_PASSIVE},
+    {"numeric-host", no_argument, NULL, OPT_NUMHOST},
+    {"numeric-service", no_argument, NULL, OPT_NUMSERV},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"service", required_argument, NULL, OPT_SERVICE},
+    {NULL, 0, NULL, 0},
+};
+
+struct name {
+	int value;
+	const char *text;
+};
+
+static const struct name families[] = {
+    {AF_UNSPEC, "AF_UNSPEC"}, {AF_INET, "AF_INET"}, {AF_INET6, "AF_INET6"},
+    {AF_UNIX, "AF_UNIX"},     {-1, NULL},
+};
+static const struct name types[] = {
+    {SOCK_STREAM, "SOCK_STREAM"}, {SOCK_DGRAM, "SOCK_DGRAM"},
+    {SOCK_RAW, "SOCK_RAW"},       {SOCK_SEQPACKET, "SOCK_SEQPACKET"},
+    {SOCK_RDM, "SOCK_RDM"},       {-1, NULL},
+};
+static const struct name protocols[] = {
+    {IPPROTO_IP, "IPPROTO_IP"},
+    {IPPROTO_TCP, "IPPROTO_TCP"},
+    {IPPROTO_UDP, "IPPROTO_UDP"},
+    {IPPROTO_ICMP, "IPPROTO_ICMP"},
+    {IPPROTO_ICMPV6, "IPPROTO_ICMPV6"},
+    {IPPROTO_SCTP, "IPPROTO_SCTP"},
+    {IPPROTO_UDPLITE, "IPPROTO_UDPLITE"},
+    {IPPROTO_RAW, "IPPROTO_RAW"},
+    {-1, NULL},
+};
+
+/* The symbolic name, or the number for anything not in the table. */
+static const char *name_of(const struct name *table, int value, char *buf, size_t len)
+{
+	for (; table->text; table++)
+		if (table->value == value)
+			return table->text;
+	snprintf(buf, len, "%d", value);
+	return buf;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* Numeric host and port of an inet address. */
+static void split_addr(const struct addrinfo *ai, char *host, size_t len, unsigned *port)
+{
+	*port = 0;
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, (socklen_t)len, NULL, 0,
+	                NI_NUMERICHOST) != 0)
+		snprintf(host, len, "?");
+	if (ai->ai_family == AF_INET)
+		*port = ntohs(((const struct sockaddr_in *)ai->ai_addr)->sin_port);
+	else if (ai->ai_family == AF_INET6)
+		*port = ntohs(((const struct sockaddr_in6 *)ai->ai_addr)->sin6_port);
+}
+
+static void print_json_result(const struct addrinfo *ai, bool first)
+{
+	char f[16], t[16], p[16], host[NI_MAXHOST], sa[SK_ADDRSTRLEN];
+	unsigned port;
+
+	split_addr(ai, host, sizeof host, &port);
+	printf("%s{\"family\":\"%s\",\"type\":\"%s\",\"protocol\":\"%s\",\"canonname\":",
+	       first ? "\n " : ",\n ", name_of(families, ai->ai_family, f, sizeof f),
+	       name_of(types, ai->ai_socktype, t, sizeof t),
+	       name_of(protocols, ai->ai_protocol, p, sizeof p));
+	if (ai->ai_canonname)
+		json_string(ai->ai_canonname);
+	else
+		fputs("null", stdout);
+	fputs(",\"address\":", stdout);
+	json_string(host);
+	printf(",\"port\":%u", port);
+	if (ai->ai_family == AF_INET6)
+		printf(",\"flowinfo\":%u,\"scope_id\":%u",
+		       ntohl(((const struct sockaddr_in6 *)ai->ai_addr)->sin6_flowinfo),
+		       ((const struct sockaddr_in6 *)ai->ai_addr)->sin6_scope_id);
+	fputs(",\"sockaddr\":", stdout);
+	json_string(sk_addr_format(ai->ai_addr, ai->ai_addrlen, sa, sizeof sa));
+	putchar('}');
+}
+
+static void print_table_result(const struct addrinfo *ai)
+{
+	char f[16], t[16], p[16], sa[SK_ADDRSTRLEN];
+
+	printf("%-9s %-14s %-14s %-20s %s\n",
+	       name_of(families, ai->ai_family, f, sizeof f),
+	       name_of(types, ai->ai_socktype, t, sizeof t),
+	       name_of(protocols, ai->ai_protocol, p, sizeof p),
+	       ai->ai_canonname ? ai->ai_canonname : "-",
+	       sk_addr_format(ai->ai_addr, ai->ai_addrlen, sa, sizeof sa));
+}
+
+static void print_results(const struct addrinfo *res, bool json)
+{
+	if (json)
+		putchar('[');
+	else
+		printf("%-9s %-14s %-14s %-20s %s\n", "FAMILY", "TYPE", "PROTOCOL",
+		       "CANONNAME", "ADDRESS");
+	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		if (json)
+			print_json_result(ai, ai == res);
+		else
+			print_table_result(ai);
+	}
+	if (json)
+		fputs(res ? "\n]\n" : "]\n", stdout);
+}
+
+static const char *gai_text(int rc, int saved_errno)
+{
+	return rc == EAI_SYSTEM ? strerror(saved_errno) : gai_strerror(rc);
+}
+
+static int forward(const struct resolve_cmd *c)
+{
+	struct addrinfo hints, *res = NULL;
+	const char *host = c->host;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = c->family;
+	hints.ai_socktype = c->socktype;
+	hints.ai_flags = c->flags | AI_CANONNAME;
+	/* With AI_PASSIVE a NULL host means the wildcard address (which has
+	 * no canonical name to ask for). */
+	if ((c->flags & AI_PASSIVE) && strcmp(host, "*") == 0) {
+		host = NULL;
+		hints.ai_flags &= ~AI_CANONNAME;
+	}
+	if ((rc = getaddrinfo(host, c->port, &hints, &res)) != 0)
+		return die(EXIT_NETWORK, "resolve %s: %s", c->host, gai_text(rc, errno));
+	print_results(res, c->json);
+	freeaddrinfo(res);
+	return EXIT_OK;
+}
+
+static void print_reverse(const char *addr, const char *host, const char *serv, bool json)
+{
+	if (!json) {
+		printf("%s %s%s%s\n", addr, host, serv ? " " : "", serv ? serv : "");
+		return;
+	}
+	fputs("{\"address\":", stdout);
+	json_string(addr);
+	fputs(",\"host\":", stdout);
+	json_string(host);
+	if (serv) {
+		fputs(",\"service\":", stdout);
+		json_string(serv);
+	}
+	fputs("}\n", stdout);
+}
+
+/* Reverse: ADDRESS must be numeric ("[::1]" brackets allowed). */
+static int reverse(const struct resolve_cmd *c)
+{
+	struct addrinfo hints, *res = NULL;
+	char addr[SK_HOSTLEN], host[NI_MAXHOST], serv[NI_MAXSERV] = "";
+	size_t len = strlen(c->reverse);
+	int rc, flags = NI_NAMEREQD | (c->socktype == SOCK_DGRAM ? NI_DGRAM : 0);
+
+	if (len >= 2 && c->reverse[0] == '[' && c->reverse[len - 1] == ']')
+		snprintf(addr, sizeof addr, "%.*s", (int)(len - 2), c->reverse + 1);
+	else
+		snprintf(addr, sizeof addr, "%s", c->reverse);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_family = c->family;
+	if ((rc = getaddrinfo(addr, c->port ? c->port : "0", &hints, &res)) != 0)
+		return die(rc == EAI_NONAME ? EXIT_USAGE : EXIT_NETWORK,
+		           "resolve -r %s: %s", c->reverse,
+		           rc == EAI_NONAME ? "not a numeric address or port"
+		                            : gai_text(rc, errno));
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host,
+	                 c->port ? serv : NULL, c->port ? sizeof serv : 0, flags);
+	freeaddrinfo(res);
+	if (rc != 0)
+		return die(EXIT_NETWORK, "resolve -r %s: %s", c->reverse,
+		           gai_text(rc, errno));
+	print_reverse(addr, host, c->port ? serv : NULL, c->json);
+	return EXIT_OK;
+}
+
+/* One /etc/services entry: the port as this host holds it, and as the
+ * 16-bit value sin_port holds (htons) — what the same two bytes read as
+ * here.  On a little-endian host 80 becomes 20480 (0x5000). */
+static void print_service(const struct servent *s, bool json, bool first)
+{
+	unsigned port = ntohs((uint16_t)s->s_port), net = (uint16_t)s->s_port;
+
+	if (!json) {
+		printf("%-16s %5u/%-4s %5u (0x%04x)  %5u (0x%04x)  %02x %02x ", s->s_name,
+		       port, s->s_proto, port, port, net, net, port >> 8, port & 0xff);
+		for (char **a = s->s_aliases; *a; a++)
+			printf("%s%s", a == s->s_aliases ? "" : ",", *a);
+		printf("%s\n", *s->s_aliases ? "" : "-");
+		return;
+	}
+	printf("%s{\"name\":", first ? "\n " : ",\n ");
+	json_string(s->s_name);
+	printf(",\"port\":%u,\"proto\":", port);
+	json_string(s->s_proto);
+	printf(",\"host_order\":%u,\"network_order\":%u,\"bytes\":\"%02x "
+	       "%02x\",\"aliases\":[",
+	       port, net, port >> 8, port & 0xff);
+	for (char **a = s->s_aliases; *a; a++) {
+		if (a != s->s_aliases)
+			putchar(',');
+		json_string(*a);
+	}
+	fputs("]}", stdout);
+}
+
+static int services(const struct resolve_cmd *c)
+{
+	const char *protos[] = {"tcp", "udp"};
+	char err[SK_ERRLEN];
+	long long port = -1;
+	int found = 0;
+
+	if (c->service[0] >= '0' && c->service[0] <= '9' &&
+	    sk_parse_num(c->service, 0, 65535, &port, "port", err, sizeof err) < 0)
+		return die(EXIT_USAGE, "resolve --service: %s", err);
+	if (c->json)
+		putchar('[');
+	else
+		printf("%-16s %10s %14s  %14s  %-5s %s\n", "SERVICE", "PORT/PROTO",
+		       "HOST-ORDER", "NETWORK-ORDER", "BYTES", "ALIASES");
+	for (int i = 0; i < 2; i++) {
+		const struct servent *s;
+
+		if ((c->socktype == SOCK_STREAM && i == 1) ||
+		    (c->socktype == SOCK_DGRAM && i == 0))
+			continue;
+		s = port >= 0 ? getservbyport(htons((uint16_t)port), protos[i])
+		              : getservbyname(c->service, protos[i]);
+		if (s)
+			print_service(s, c->json, found++ == 0);
+	}
+	endservent();
+	if (c->json)
+		fputs(found ? "\n]\n" : "]\n", stdout);
+	if (!found)
+		return die(EXIT_NETWORK, "resolve --service %s: not in /etc/services",
+		           c->service);
+	return EXIT_OK;
+}
+
+static int set_type(struct resolve_cmd *c, const char *arg)
+{
+	if (strcmp(arg, "stream") == 0)
+		c->socktype = SOCK_STREAM;
+	else if (strcmp(arg, "dgram") == 0)
+		c->socktype = SOCK_DGRAM;
+	else if (strcmp(arg, "raw") == 0)
+		c->socktype = SOCK_RAW;
+	else
+		return die(EXIT_USAGE,
+		           "resolve: --type '%s': expected stream, dgram or raw", arg),
+		       -1;
+	return 0;
+}
+
+static int option(struct resolve_cmd *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case '4':
+		c->family = AF_INET;
+		return 0;
+	case '6':
+		c->family = AF_INET6;
+		return 0;
+	case 'r':
+		c->reverse = arg;
+		return 0;
+	case OPT_TYPE:
+		return set_type(c, arg);
+	case OPT_PASSIVE:
+		c->flags |= AI_PASSIVE;
+		return 0;
+	case OPT_NUMHOST:
+		c->flags |= AI_NUMERICHOST;
+		return 0;
+	case OPT_NUMSERV:
+		c->flags |= AI_NUMERICSERV;
+		return 0;
+	case OPT_ALL:
+		c->flags |= AI_ALL | AI_V4MAPPED;
+		return 0;
+	case OPT_JSON:
+		c->json = true;
+		return 0;
+	case OPT_SERVICE:
+		c->service = arg;
+		return 0;
+	}
+	return die(EXIT_USAGE, "resolve: bad option (try 'sockit resolve --help')"), -1;
+}
+
+/* Positional arguments: HOST [SERVICE] for a forward look-up, [PORT]
+ * after -r, none with --service. */
+static int positionals(struct resolve_cmd *c, int argc, char **argv)
+{
+	int n = argc - optind, max = c->service ? 0 : c->reverse ? 1 : 2;
+
+	if (c->service && c->reverse)
+		return die(EXIT_USAGE, "resolve: -r and --service are separate look-ups"),
+		       -1;
+	if (n > max || (n == 0 && !c->service && !c->reverse))
+		return die(EXIT_USAGE,
+		           "resolve: expected %s (try 'sockit resolve --help')",
+		           c->service   ? "no arguments after --service"
+		           : c->reverse ? "at most a PORT after -r ADDRESS"
+		                        : "HOST [SERVICE]"),
+		       -1;
+	if (c->reverse) {
+		c->port = n ? argv[optind] : NULL;
+		return 0;
+	}
+	c->host = n ? argv[optind] : NULL;
+	c->port = n > 1 ? argv[optind + 1] : NULL;
+	if (c->host && strlen(c->host) >= SK_HOSTLEN)
+		return die(EXIT_USAGE, "resolve: host name longer than %d bytes",
+		           SK_HOSTLEN - 1),
+		       -1;
+	return 0;
+}
+
+int cmd_resolve(int argc, char **argv)
+{
+	struct resolve_cmd c;
+	int opt;
+
+	memset(&c, 0, sizeof c);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "46r:h", long_opts, NULL)) != -1) {
+		if (opt == 'h')
+			return fputs(usage_text, stdout), EXIT_OK;
+		if (opt == '?' || opt == ':')
+			return die(
+			    EXIT_USAGE,
+			    "resolve: bad option '%s' (try 'sockit resolve --help')",
+			    argv[optind - 1]);
+		if (option(&c, opt, optarg) < 0)
+			return EXIT_USAGE;
+	}
+	if (positionals(&c, argc, argv) < 0)
+		return EXIT_USAGE;
+	if (c.service)
+		return services(&c);
+	return c.reverse ? reverse(&c) : forward(&c);
+}

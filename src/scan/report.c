@@ -1,0 +1,186 @@
+/* report.c — scan results as text or JSON lines, the summary, progress. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan/report.h"
+
+const char *port_state_name(enum port_state s)
+{
+	return s == PORT_OPEN ? "open" : s == PORT_CLOSED ? "closed" : "filtered";
+}
+
+/* Append one escaped piece if it fits whole; false when out is full. */
+static bool put(char *out, size_t outlen, size_t *pos, const char *piece)
+{
+	size_t n = strlen(piece);
+	if (*pos + n + 1 > outlen)
+		return false;
+	memcpy(out + *pos, piece, n + 1);
+	*pos += n;
+	return true;
+}
+
+void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
+{
+	size_t pos = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		char piece[8];
+		unsigned c = in[i];
+		if (c == '\r' || c == '\n' || c == '\t')
+			snprintf(piece, sizeof piece, "\\%c", c == '\r' ? 'r' : c == '\n' ? 'n' : 't');
+		else if (c == '\\' || c == '"')
+			snprintf(piece, sizeof piece, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			snprintf(piece, sizeof piece, "\\x%02x", c);
+		else
+			snprintf(piece, sizeof piece, "%c", c);
+		if (!put(out, outlen, &pos, piece))
+			return;
+	}
+}
+
+void escape_json(char *out, size_t outlen, const unsigned char *in, size_t len)
+{
+	size_t pos = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		char piece[8];
+		unsigned c = in[i];
+		if (c == '\r' || c == '\n' || c == '\t')
+			snprintf(piece, sizeof piece, "\\%c", c == '\r' ? 'r' : c == '\n' ? 'n' : 't');
+		else if (c == '\\' || c == '"')
+			snprintf(piece, sizeof piece, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			snprintf(piece, sizeof piece, "\\u%04x", c);  /* bytes as Latin-1 */
+		else
+			snprintf(piece, sizeof piece, "%c", c);
+		if (!put(out, outlen, &pos, piece))
+			return;
+	}
+}
+
+/* snprintf into buf at *pos, never past len (a cut line is dropped by the
+ * caller's check). */
+static void add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	if (*pos >= len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+	va_end(ap);
+	*pos += n > 0 ? (size_t)n : 0;
+}
+
+static void line_json(char *buf, size_t len, size_t *pos,
+                      const struct scan_result *res, const char *host,
+                      const char *svc)
+{
+	char esc[BANNER_MAX * 6 + 1];
+	add(buf, len, pos, "{\"type\":\"port\",\"host\":\"%s\",\"port\":%u,"
+	    "\"proto\":\"tcp\",\"state\":\"%s\",\"reason\":\"%s\"",
+	    host, res->port, port_state_name(res->state), res->reason);
+	if (svc)
+		add(buf, len, pos, ",\"service\":\"%s\"", svc);
+	if (res->rtt_us)
+		add(buf, len, pos, ",\"rtt_ms\":%.3f", (double)res->rtt_us / 1000.0);
+	if (res->banner) {
+		escape_json(esc, sizeof esc, res->banner, res->banner_len);
+		add(buf, len, pos, ",\"banner\":\"%s\"", esc);
+	}
+	add(buf, len, pos, "}\n");
+}
+
+static void line_text(const struct report *r, char *buf, size_t len,
+                      size_t *pos, const struct scan_result *res,
+                      const char *host, const char *svc)
+{
+	char esc[BANNER_MAX * 4 + 1];
+	if (r->host_column)
+		add(buf, len, pos, "%s ", host);
+	add(buf, len, pos, "%u/tcp %s %s", res->port, port_state_name(res->state),
+	    svc ? svc : "unknown");
+	if (res->banner) {
+		escape_text(esc, sizeof esc, res->banner, res->banner_len);
+		add(buf, len, pos, " \"%s\"", esc);
+	}
+	add(buf, len, pos, "\n");
+}
+
+size_t report_line(const struct report *r, const struct scan_result *res,
+                   char *buf, size_t len)
+{
+	char host[128];
+	size_t pos = 0;
+	if (res->state != PORT_OPEN && !r->all)
+		return 0;
+	host_format(res->host, host, sizeof host);
+	const char *svc = svc_name(r->svc, res->port);
+	if (r->json)
+		line_json(buf, len, &pos, res, host, svc);
+	else
+		line_text(r, buf, len, &pos, res, host, svc);
+	return pos < len ? pos : 0;
+}
+
+void report_write(struct report *r, const char *lines, size_t len, bool flush)
+{
+	if (len == 0)
+		return;
+	if (r->progress_tty && r->last_progress_ms)
+		fputs("\r\033[K", stderr);   /* keep the progress line off results */
+	fwrite(lines, 1, len, r->out);
+	/* Open ports are news: show them now even when stdout is a pipe. */
+	if (flush)
+		fflush(r->out);
+}
+
+void report_result(struct report *r, const struct scan_result *res)
+{
+	char line[REPORT_LINE_MAX];
+	report_write(r, line, report_line(r, res, line, sizeof line),
+	             res->state == PORT_OPEN);
+}
+
+void report_summary(struct report *r, const struct scan_summary *s)
+{
+	if (r->json) {
+		fprintf(r->out, "{\"type\":\"summary\",\"hosts\":%" PRIu64 ",\"ports\":%"
+		        PRIu64 ",\"scanned\":%" PRIu64 ",\"open\":%" PRIu64 ",\"closed\":%"
+		        PRIu64 ",\"filtered\":%" PRIu64 ",\"probes\":%" PRIu64
+		        ",\"retries\":%" PRIu64 ",\"self_connects\":%" PRIu64
+		        ",\"timeout_ms\":%u,\"elapsed_s\":%.3f,\"shard\":\"%u/%u\","
+		        "\"interrupted\":%s}\n",
+		        s->hosts, s->ports, s->done, s->open, s->closed, s->filtered,
+		        s->probes, s->retries, s->self_connects, s->timeout_ms,
+		        s->elapsed_s, s->shard_index, s->shard_count,
+		        s->interrupted ? "true" : "false");
+	} else {
+		fprintf(r->out, "%s%" PRIu64 " host%s, %" PRIu64 " port%s scanned in "
+		        "%.2f s: %" PRIu64 " open, %" PRIu64 " closed, %" PRIu64
+		        " filtered\n", s->interrupted ? "interrupted: " : "",
+		        s->hosts, s->hosts == 1 ? "" : "s", s->done,
+		        s->done == 1 ? "" : "s", s->elapsed_s, s->open, s->closed,
+		        s->filtered);
+	}
+	fflush(r->out);
+}
+
+void report_progress(struct report *r, const struct scan_summary *s,
+                     double rate, bool final)
+{
+	if (!r->progress)
+		return;
+	double pct = s->total ? 100.0 * (double)s->done / (double)s->total : 100.0;
+	double eta = rate > 0 ? (double)(s->total - s->done) / rate : 0;
+	fprintf(stderr, "%sscan: %5.1f%% %" PRIu64 "/%" PRIu64 "  %.0f ports/s  "
+	        "ETA %.0fs  open %" PRIu64 "%s", r->progress_tty ? "\r\033[K" : "",
+	        pct, s->done, s->total, rate, eta, s->open,
+	        r->progress_tty && !final ? "" : "\n");
+	fflush(stderr);
+}

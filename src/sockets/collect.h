@@ -1,0 +1,50 @@
+/* collect.h — getting the socket list from the kernel: netlink sock_diag,
+ * or /proc/net when sock_diag is unavailable. */
+#ifndef SOCKIT_SOCKETS_COLLECT_H
+#define SOCKIT_SOCKETS_COLLECT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sockets/filter.h"
+#include "sockets/sockets.h"
+
+struct nlmsghdr;
+
+/* The three sock_diag requests we make; also the tag of a dump line. */
+enum diag_kind { DIAG_TCP, DIAG_UDP, DIAG_UNIX, DIAG_KINDS };
+
+struct collect_opts {
+	const struct sock_filter *filter; /* states and ports go in the request */
+	bool tcpinfo;                     /* -e: ask for struct tcp_info too */
+	bool force_proc;                  /* --proc: skip netlink */
+	FILE *record;                     /* --record-dump: copy every reply here */
+};
+
+/* Collect every socket f selects (its states and ports narrow the kernel
+ * request; the caller still applies f, which also has what the kernel
+ * cannot filter).  Falls back to /proc/net per kind when sock_diag is
+ * unavailable, saying so once on stderr.  Returns 0, or -1 with err. */
+int collect_sockets(const struct collect_opts *o, struct sock_list *out, char *err,
+                    size_t errlen);
+
+/* Netlink: dump one kind into out.  Returns 0; -1 with errno (ENOENT,
+ * EPROTONOSUPPORT when the kernel lacks that diag module). */
+struct mnl_socket;
+int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
+                         const struct collect_opts *o, struct sock_list *out);
+
+/* Decode one SOCK_DIAG_BY_FAMILY reply of the given kind into out; the
+ * message is checked against its own length.  Returns 0, 1 when the
+ * message was skipped as malformed, -1 when out of memory. */
+int diag_parse(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list *out);
+
+/* /proc/net fallback for one kind.  Returns 0, or -1 with errno. */
+int collect_proc_kind(enum diag_kind kind, const struct collect_opts *o,
+                      struct sock_list *out);
+
+/* Bytecode asking the kernel for the port filters of f; returns its
+ * length (0 when f has none), at most cap bytes written to bc. */
+size_t diag_port_bytecode(const struct sock_filter *f, void *bc, size_t cap);
+
+#endif

@@ -1,0 +1,161 @@
+/* diag_parse.c — decode sock_diag replies (inet_diag_msg, unix_diag_msg and
+ * their attributes) into sock_entry records.  Used for live replies and for
+ * replayed dumps, so every length is checked. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <linux/unix_diag.h>
+
+#include "sockets/collect.h"
+
+static void take_tcpinfo(struct sock_entry *e, const struct nlattr *a)
+{
+	struct tcp_info ti;
+	size_t len = mnl_attr_get_payload_len(a);
+
+	/* Older kernels send a shorter struct; missing fields stay zero. */
+	memset(&ti, 0, sizeof ti);
+	memcpy(&ti, mnl_attr_get_payload(a), len < sizeof ti ? len : sizeof ti);
+	e->has_tcpinfo = true;
+	e->ti.rtt_us = ti.tcpi_rtt;
+	e->ti.rttvar_us = ti.tcpi_rttvar;
+	e->ti.snd_cwnd = ti.tcpi_snd_cwnd;
+	e->ti.retransmits = ti.tcpi_retransmits;
+	e->ti.total_retrans = ti.tcpi_total_retrans;
+	e->ti.bytes_sent = ti.tcpi_bytes_sent;
+	e->ti.bytes_acked = ti.tcpi_bytes_acked;
+	e->ti.bytes_received = ti.tcpi_bytes_received;
+}
+
+static int inet_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_type_valid(a, INET_DIAG_MAX) > 0 &&
+	    mnl_attr_get_type(a) == INET_DIAG_INFO)
+		take_tcpinfo(data, a);
+	return MNL_CB_OK;
+}
+
+static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind,
+                      struct sock_list *out)
+{
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct sock_entry *e;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *m))
+		return 1;
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		return 1;
+	if (!(e = sock_list_add(out)))
+		return -1;
+	e->family = m->idiag_family;
+	e->netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
+	e->state = m->idiag_state;
+	e->lport = ntohs(m->id.idiag_sport);
+	e->rport = ntohs(m->id.idiag_dport);
+	memcpy(e->laddr, m->id.idiag_src, 16);
+	memcpy(e->raddr, m->id.idiag_dst, 16);
+	e->rq = m->idiag_rqueue;
+	e->wq = m->idiag_wqueue;
+	e->uid = m->idiag_uid;
+	/* TIME-WAIT and request sockets are not full sockets: no uid to show. */
+	e->has_uid = e->state != ST_TIME_WAIT && e->state != ST_NEW_SYN_RECV;
+	e->inode = m->idiag_inode;
+	mnl_attr_parse(nlh, sizeof *m, inet_attr_cb, e);
+	return 0;
+}
+
+/* A UNIX name: a path, or "@" + the abstract name (which starts with NUL
+ * and is not terminated).  The kernel bounds it by sun_path's 108 bytes. */
+static void take_unix_name(struct sock_entry *e, const struct nlattr *a)
+{
+	const char *name = mnl_attr_get_payload(a);
+	size_t len = mnl_attr_get_payload_len(a);
+	char *path;
+
+	if (len == 0 || len > 108 || e->path)
+		return;
+	if (!(path = malloc(len + 1)))
+		return;
+	memcpy(path, name, len);
+	path[len] = '\0';
+	if (path[0] == '\0')
+		path[0] = '@';
+	e->path = path;
+}
+
+static int unix_attr_cb(const struct nlattr *a, void *data)
+{
+	struct sock_entry *e = data;
+
+	if (mnl_attr_type_valid(a, UNIX_DIAG_MAX) <= 0)
+		return MNL_CB_OK;
+	switch (mnl_attr_get_type(a)) {
+	case UNIX_DIAG_NAME:
+		take_unix_name(e, a);
+		break;
+	case UNIX_DIAG_PEER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			e->peer_inode = mnl_attr_get_u32(a);
+		break;
+	case UNIX_DIAG_RQLEN:
+		if (mnl_attr_get_payload_len(a) >= sizeof(struct unix_diag_rqlen)) {
+			const struct unix_diag_rqlen *q = mnl_attr_get_payload(a);
+
+			e->rq = q->udiag_rqueue;
+			e->wq = q->udiag_wqueue;
+		}
+		break;
+	case UNIX_DIAG_UID:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			e->uid = mnl_attr_get_u32(a);
+			e->has_uid = true;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int unix_netid(unsigned type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return NETID_U_STR;
+	case SOCK_DGRAM:
+		return NETID_U_DGR;
+	case SOCK_SEQPACKET:
+		return NETID_U_SEQ;
+	}
+	return -1;
+}
+
+static int parse_unix(const struct nlmsghdr *nlh, struct sock_list *out)
+{
+	const struct unix_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct sock_entry *e;
+	int netid;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->udiag_family != AF_UNIX)
+		return 1;
+	if ((netid = unix_netid(m->udiag_type)) < 0)
+		return 1;
+	if (!(e = sock_list_add(out)))
+		return -1;
+	e->family = AF_UNIX;
+	e->netid = (uint8_t)netid;
+	e->state = m->udiag_state;
+	e->inode = m->udiag_ino;
+	mnl_attr_parse(nlh, sizeof *m, unix_attr_cb, e);
+	return 0;
+}
+
+int diag_parse(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list *out)
+{
+	if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return 1;
+	return kind == DIAG_UNIX ? parse_unix(nlh, out) : parse_inet(nlh, kind, out);
+}

@@ -1,0 +1,434 @@
+/* output.c — ss-style table, JSON and summary of a socket list. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "sockit/endpoint.h"
+#include "sockets/output.h"
+
+/* Copy a UNIX path, writing bytes outside printable ASCII as \xNN so a
+ * hostile name cannot inject escapes or newlines into the table. */
+static void escape_path(const char *path, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)path; *p && o + 5 < len;
+	     p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
+	}
+	buf[o] = '\0';
+}
+
+/* Build the sockaddr and let the library format it; port 0 means "any"
+ * (a listener's peer), which ss and netstat print as *. */
+static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
+                             size_t len)
+{
+	const uint8_t *addr = local ? e->laddr : e->raddr;
+	uint16_t port = local ? e->lport : e->rport;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t n;
+
+	memset(&ss, 0, sizeof ss);
+	if (e->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr, 4);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+		sl = sizeof *s6;
+	}
+	sk_addr_format((struct sockaddr *)&ss, sl, buf, len);
+	n = strlen(buf);
+	if (port == 0 && n >= 2 && strcmp(buf + n - 2, ":0") == 0)
+		buf[n - 1] = '*';
+	return buf;
+}
+
+char *format_local(const struct sock_entry *e, char *buf, size_t len)
+{
+	char path[4 * 108 + 1];
+
+	if (e->family != AF_UNIX)
+		return format_endpoint(e, true, buf, len);
+	if (e->path)
+		escape_path(e->path, path, sizeof path);
+	snprintf(buf, len, "%s %u", e->path ? path : "*", e->inode);
+	return buf;
+}
+
+char *format_peer(const struct sock_entry *e, char *buf, size_t len)
+{
+	if (e->family != AF_UNIX)
+		return format_endpoint(e, false, buf, len);
+	snprintf(buf, len, "* %u", e->peer_inode);
+	return buf;
+}
+
+/* A comm is 15 bytes the process chose itself: keep it printable. */
+static void clean_comm(const char *comm, char out[16])
+{
+	size_t i;
+
+	for (i = 0; i < 15 && comm[i]; i++)
+		out[i] = (comm[i] > 0x20 && comm[i] < 0x7f) ? comm[i] : '?';
+	out[i] = '\0';
+}
+
+void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
+{
+	fprintf(out, "%-5s %-10s %6s %6s %-*s %-*s", "Netid", "State", "Recv-Q", "Send-Q",
+	        lw, "Local Address:Port", pw, "Peer Address:Port");
+	if (o->process)
+		fprintf(out, " %s", "Process");
+	if (o->extended)
+		fprintf(out, " %s", "Details");
+	fputc('\n', out);
+}
+
+/* One table line is built in a buffer and written at once: at 60k
+ * sockets, printf's per-field parsing was a third of the run time. */
+#define LINE_CAP 2048
+
+struct line {
+	char buf[LINE_CAP];
+	size_t n;
+};
+
+/* s, then spaces up to width, then one separating space. */
+static void put_pad(struct line *l, const char *s, int width)
+{
+	size_t len = strlen(s);
+	size_t pad = width > (int)len ? (size_t)width - len : 0;
+
+	if (l->n + len + pad + 1 >= LINE_CAP)
+		return;
+	memcpy(l->buf + l->n, s, len);
+	memset(l->buf + l->n + len, ' ', pad + 1);
+	l->n += len + pad + 1;
+}
+
+/* v right-aligned in width, then one space. */
+static void put_num(struct line *l, unsigned v, int width)
+{
+	char digits[16];
+	int n = 0;
+
+	do
+		digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 15);
+	for (int i = n; i < width; i++)
+		l->buf[l->n++] = ' ';
+	memcpy(l->buf + l->n, digits + sizeof digits - n, (size_t)n);
+	l->n += (size_t)n;
+	l->buf[l->n++] = ' ';
+}
+
+static void put_extended(struct line *l, const struct sock_entry *e)
+{
+	const struct sock_tcpinfo *t = &e->ti;
+	size_t room = LINE_CAP - l->n;
+	int w = 0;
+
+	if (e->has_uid)
+		w = snprintf(l->buf + l->n, room, " uid:%u", e->uid);
+	w += snprintf(l->buf + l->n + w, room - (size_t)w, " ino:%u", e->inode);
+	if (e->has_tcpinfo)
+		w += snprintf(l->buf + l->n + w, room - (size_t)w,
+		              " rtt:%.3f/%.3f cwnd:%u retrans:%u/%u bytes_sent:%" PRIu64
+		              " bytes_acked:%" PRIu64 " bytes_received:%" PRIu64,
+		              t->rtt_us / 1000.0, t->rttvar_us / 1000.0, t->snd_cwnd,
+		              t->retransmits, t->total_retrans, t->bytes_sent,
+		              t->bytes_acked, t->bytes_received);
+	l->n += (size_t)w < room ? (size_t)w : room - 1;
+}
+
+static void write_row(FILE *out, const struct sock_entry *e, const struct out_opts *o,
+                      const char *local, const char *peer, int lw, int pw)
+{
+	struct line l;
+	char comm[16];
+
+	l.n = 0;
+	put_pad(&l, netid_name(e->netid), 5);
+	put_pad(&l, state_name(e->state, e->netid), 10);
+	put_num(&l, e->rq, 6);
+	put_num(&l, e->wq, 6);
+	put_pad(&l, local, lw);
+	put_pad(&l, peer, pw);
+	l.n--; /* no space after the last column */
+	if (o->process) {
+		clean_comm(e->comm, comm);
+		if (e->pid > 0)
+			l.n += (size_t)snprintf(l.buf + l.n, 40, " %d/%s", e->pid, comm);
+		else
+			l.n += (size_t)snprintf(l.buf + l.n, 40, " -");
+	}
+	if (o->extended)
+		put_extended(&l, e);
+	l.buf[l.n++] = '\n';
+	fwrite(l.buf, 1, l.n, out);
+}
+
+void output_text_line(FILE *out, const struct sock_entry *e, const struct out_opts *o,
+                      int lw, int pw)
+{
+	char local[SK_ADDRSTRLEN * 3], peer[SK_ADDRSTRLEN];
+
+	write_row(out, e, o, format_local(e, local, sizeof local),
+	          format_peer(e, peer, sizeof peer), lw, pw);
+}
+
+/* Column widths: the longest address, at least the title. */
+void output_widths(const struct sock_list *l, int *lw, int *pw)
+{
+	char buf[SK_ADDRSTRLEN * 3];
+
+	*lw = 18;
+	*pw = 17;
+	for (size_t i = 0; i < l->n; i++) {
+		int a = (int)strlen(format_local(&l->v[i], buf, sizeof buf));
+		int b = (int)strlen(format_peer(&l->v[i], buf, sizeof buf));
+
+		*lw = a > *lw ? a : *lw;
+		*pw = b > *pw ? b : *pw;
+	}
+}
+
+/* Every address formatted once, back to back; off[2i], off[2i+1] are the
+ * local and peer text of entry i. */
+struct addr_texts {
+	char *text;
+	size_t len, cap;
+	size_t *off;
+};
+
+static int add_text(struct addr_texts *t, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (t->len + n > t->cap) {
+		size_t cap = (t->cap ? t->cap * 2 : 65536) + n;
+		char *text = realloc(t->text, cap);
+
+		if (!text)
+			return -1;
+		t->text = text;
+		t->cap = cap;
+	}
+	memcpy(t->text + t->len, s, n);
+	t->len += n;
+	return (int)n - 1;
+}
+
+static int format_all(const struct sock_list *l, struct addr_texts *t, int *lw, int *pw)
+{
+	char buf[SK_ADDRSTRLEN * 3];
+
+	memset(t, 0, sizeof *t);
+	*lw = 18;
+	*pw = 17;
+	if (!(t->off = malloc((2 * l->n + 1) * sizeof *t->off)))
+		return -1;
+	for (size_t i = 0; i < l->n; i++) {
+		int a, b;
+
+		t->off[2 * i] = t->len;
+		if ((a = add_text(t, format_local(&l->v[i], buf, sizeof buf))) < 0)
+			return -1;
+		t->off[2 * i + 1] = t->len;
+		if ((b = add_text(t, format_peer(&l->v[i], buf, sizeof buf))) < 0)
+			return -1;
+		*lw = a > *lw ? a : *lw;
+		*pw = b > *pw ? b : *pw;
+	}
+	return 0;
+}
+
+void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
+{
+	struct addr_texts t;
+	int lw, pw;
+
+	if (format_all(l, &t, &lw, &pw) < 0) {
+		/* Out of memory for the texts: format each line twice instead. */
+		output_widths(l, &lw, &pw);
+		if (o->header)
+			output_text_header(out, o, lw, pw);
+		for (size_t i = 0; i < l->n; i++)
+			output_text_line(out, &l->v[i], o, lw, pw);
+	} else {
+		if (o->header)
+			output_text_header(out, o, lw, pw);
+		for (size_t i = 0; i < l->n; i++)
+			write_row(out, &l->v[i], o, t.text + t.off[2 * i],
+			          t.text + t.off[2 * i + 1], lw, pw);
+	}
+	free(t.text);
+	free(t.off);
+}
+
+/* A JSON string: quotes and backslashes escaped; control bytes and bytes
+ * >= 0x7f (paths are bytes, not always UTF-8) as \u00XX, so the document
+ * is always valid ASCII JSON. */
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void json_addr(FILE *out, const char *key, const struct sock_entry *e, bool local)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	inet_ntop(e->family, local ? e->laddr : e->raddr, host, sizeof host);
+	fprintf(out, ",\"%s_address\":", key);
+	json_string(out, host);
+	fprintf(out, ",\"%s_port\":%u", key, local ? e->lport : e->rport);
+}
+
+static void json_tcpinfo(FILE *out, const struct sock_tcpinfo *t)
+{
+	fprintf(out,
+	        ",\"tcp_info\":{\"rtt_us\":%u,\"rttvar_us\":%u,\"cwnd\":%u,"
+	        "\"retransmits\":%u,\"total_retrans\":%u,\"bytes_sent\":%" PRIu64
+	        ",\"bytes_acked\":%" PRIu64 ",\"bytes_received\":%" PRIu64 "}",
+	        t->rtt_us, t->rttvar_us, t->snd_cwnd, t->retransmits, t->total_retrans,
+	        t->bytes_sent, t->bytes_acked, t->bytes_received);
+}
+
+static void json_entry(FILE *out, const struct sock_entry *e, const struct out_opts *o)
+{
+	char buf[SK_ADDRSTRLEN * 3];
+
+	fprintf(
+	    out,
+	    "{\"netid\":\"%s\",\"state\":\"%s\",\"recv_q\":%u,\"send_q\":%u,\"local\":",
+	    netid_name(e->netid), state_name(e->state, e->netid), e->rq, e->wq);
+	json_string(out, format_local(e, buf, sizeof buf));
+	fputs(",\"peer\":", out);
+	json_string(out, format_peer(e, buf, sizeof buf));
+	if (e->family == AF_UNIX) {
+		fputs(",\"family\":\"unix\",\"path\":", out);
+		if (e->path)
+			json_string(out, e->path);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"peer_inode\":%u", e->peer_inode);
+	} else {
+		fprintf(out, ",\"family\":\"%s\"",
+		        e->family == AF_INET ? "inet" : "inet6");
+		json_addr(out, "local", e, true);
+		json_addr(out, "peer", e, false);
+	}
+	fprintf(out, ",\"inode\":%u", e->inode);
+	if (e->has_uid)
+		fprintf(out, ",\"uid\":%u", e->uid);
+	if (o->process && e->pid > 0) {
+		fprintf(out, ",\"pid\":%d,\"process\":", e->pid);
+		json_string(out, e->comm);
+	} else if (o->process) {
+		fputs(",\"pid\":null,\"process\":null", out);
+	}
+	if (o->extended && e->has_tcpinfo)
+		json_tcpinfo(out, &e->ti);
+	fputc('}', out);
+}
+
+void output_json(FILE *out, const struct sock_list *l, const struct out_opts *o)
+{
+	fputc('[', out);
+	for (size_t i = 0; i < l->n; i++) {
+		fputs(i ? ",\n " : "\n ", out);
+		json_entry(out, &l->v[i], o);
+	}
+	fputs(l->n ? "\n]\n" : "]\n", out);
+}
+
+static void count_states(const struct sock_list *l, size_t counts[NETID_COUNT][ST_MAX])
+{
+	memset(counts, 0, sizeof(size_t) * NETID_COUNT * ST_MAX);
+	for (size_t i = 0; i < l->n; i++) {
+		unsigned st =
+		    l->v[i].state == ST_NEW_SYN_RECV ? ST_SYN_RECV : l->v[i].state;
+
+		if (l->v[i].netid < NETID_COUNT && st < ST_MAX)
+			counts[l->v[i].netid][st]++;
+	}
+}
+
+static size_t row_total(const size_t row[ST_MAX])
+{
+	size_t t = 0;
+
+	for (unsigned s = 0; s < ST_MAX; s++)
+		t += row[s];
+	return t;
+}
+
+static void summary_row(FILE *out, unsigned id, const size_t row[ST_MAX], bool json)
+{
+	bool first = true;
+
+	if (json)
+		fprintf(out, "\"%s\":{\"total\":%zu,\"states\":{", netid_name(id),
+		        row_total(row));
+	else
+		fprintf(out, "%-6s %6zu ", netid_name(id), row_total(row));
+	for (unsigned s = 0; s < ST_MAX; s++) {
+		if (!row[s])
+			continue;
+		if (json)
+			fprintf(out, "%s\"%s\":%zu", first ? "" : ",", state_name(s, id),
+			        row[s]);
+		else
+			fprintf(out, " %s %zu", state_name(s, id), row[s]);
+		first = false;
+	}
+	fputs(json ? "}}" : "\n", out);
+}
+
+void output_summary(FILE *out, const struct sock_list *l, bool json)
+{
+	size_t counts[NETID_COUNT][ST_MAX];
+	bool first = true;
+
+	count_states(l, counts);
+	if (json)
+		fprintf(out, "{\"total\":%zu,\"netids\":{", l->n);
+	else
+		fprintf(out, "Total: %zu\n%-6s %6s  %s\n", l->n, "Netid", "Total",
+		        "By state");
+	for (unsigned id = 0; id < NETID_COUNT; id++) {
+		if (!row_total(counts[id]))
+			continue;
+		if (json && !first)
+			fputc(',', out);
+		summary_row(out, id, counts[id], json);
+		first = false;
+	}
+	if (json)
+		fputs("}}\n", out);
+}

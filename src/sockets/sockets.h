@@ -1,0 +1,84 @@
+/* sockets.h — the socket records `sockit sockets` collects, filters and prints. */
+#ifndef SOCKIT_SOCKETS_H
+#define SOCKIT_SOCKETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What ss calls the Netid column.  The bit of each is 1 << netid. */
+enum netid { NETID_TCP, NETID_UDP, NETID_U_STR, NETID_U_DGR, NETID_U_SEQ, NETID_COUNT };
+#define NETID_BIT(n) (1u << (n))
+#define NETIDS_UNIX                                                                      \
+	(NETID_BIT(NETID_U_STR) | NETID_BIT(NETID_U_DGR) | NETID_BIT(NETID_U_SEQ))
+#define NETIDS_INET (NETID_BIT(NETID_TCP) | NETID_BIT(NETID_UDP))
+
+/* Kernel socket states (include/net/tcp_states.h); UDP and UNIX reuse them:
+ * an unconnected datagram socket is in TCP_CLOSE, shown as UNCONN. */
+enum sock_state {
+	ST_ESTABLISHED = 1,
+	ST_SYN_SENT,
+	ST_SYN_RECV,
+	ST_FIN_WAIT1,
+	ST_FIN_WAIT2,
+	ST_TIME_WAIT,
+	ST_CLOSE,
+	ST_CLOSE_WAIT,
+	ST_LAST_ACK,
+	ST_LISTEN,
+	ST_CLOSING,
+	ST_NEW_SYN_RECV,
+	ST_MAX
+};
+#define STATE_BIT(s) (1u << (s))
+#define STATES_ALL   ((1u << ST_MAX) - 2) /* bits 1..12 */
+
+/* The part of struct tcp_info that -e shows. */
+struct sock_tcpinfo {
+	uint32_t rtt_us, rttvar_us;
+	uint32_t snd_cwnd;
+	uint32_t retransmits, total_retrans;
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+};
+
+/* One socket.  Addresses are in network byte order as the kernel gives
+ * them (4 bytes used for AF_INET); ports in host order. */
+struct sock_entry {
+	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t netid;  /* enum netid */
+	uint8_t state;  /* enum sock_state */
+	bool has_tcpinfo;
+	uint16_t lport, rport;
+	uint32_t rq, wq; /* Recv-Q, Send-Q (for listeners: backlog now, max) */
+	uint32_t uid;
+	bool has_uid;
+	uint32_t inode;
+	uint32_t peer_inode; /* UNIX: the peer's inode, 0 if none */
+	uint8_t laddr[16], raddr[16];
+	char *path; /* UNIX bound name, malloc'd, "@x" if abstract; NULL if unnamed */
+	struct sock_tcpinfo ti;
+	uint32_t seq; /* collection order, the tie-break of sorts */
+	int pid;      /* owner, from procmap; 0 when unknown */
+	char comm[16];
+};
+
+/* A growable array of sockets. */
+struct sock_list {
+	struct sock_entry *v;
+	size_t n, cap;
+};
+
+/* Append a zeroed entry; returns it, or NULL when out of memory. */
+struct sock_entry *sock_list_add(struct sock_list *l);
+/* Free every entry's path and the array; leaves an empty list. */
+void sock_list_free(struct sock_list *l);
+/* Remove every entry for which keep() is false, preserving order. */
+void sock_list_retain(struct sock_list *l,
+                      bool (*keep)(const struct sock_entry *, const void *),
+                      const void *arg);
+
+/* Names as ss prints them: "tcp", "u_str"; "ESTAB", "UNCONN". */
+const char *netid_name(unsigned netid);
+const char *state_name(unsigned state, unsigned netid);
+
+#endif
