@@ -260,9 +260,12 @@ say "done in ${elapsed}s"
 	--load "$load_before -> $(cut -d' ' -f1-3 /proc/loadavg)" --server-cpu "$SCPU" --client-cpu "$CCPU" \
 	--doc "$DOC"
 
+# The scanner's and the socket viewer's benchmarks, when present; they
+# cd to the repository and take BUILD relative to it.
+rel=$(realpath --relative-to="$root" "$build")
 for extra in bench/scan.sh bench/sockets.sh; do
 	if [ -x "$extra" ]; then
-		say "running $extra"
-		"$extra" "$build" || say "$extra failed"
+		say "running $extra $rel"
+		"$extra" "$rel" || say "$extra failed"
 	fi
 done
