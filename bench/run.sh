@@ -263,6 +263,9 @@ say "done in ${elapsed}s"
 # The scanner's and the socket viewer's benchmarks, when present; they
 # cd to the repository and take BUILD relative to it.
 rel=$(realpath --relative-to="$root" "$build")
+helpers=$(for f in tests/helpers/*.c; do printf '%s/tests/helpers/%s ' "$rel" "$(basename "$f" .c)"; done)
+# scan.sh needs the test helpers (relay, portsink), which `make all` does not build.
+[ -n "$helpers" ] && make -s BUILD="$rel" $helpers >/dev/null
 for extra in bench/scan.sh bench/sockets.sh; do
 	if [ -x "$extra" ]; then
 		say "running $extra $rel"
