@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "scan",    cmd_scan,    "concurrent TCP port scan: open/closed/filtered" },
 	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
 	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
+	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,501 @@
+/* client.c — the load generator's engine: one epoll loop per thread
+ * driving its connections through ping-pong, pipelined, connect-per-
+ * request and Caesar exchanges, verifying every reply byte.
+ *
+ * Hand-written epoll on purpose: a load generator must cost less per
+ * request than the servers it measures, so the hot path is one read and
+ * one writev per event, level-triggered, no allocation and no callback
+ * indirection. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "bench/conn.h"
+
+#define SCAN_NS       (10 * 1000000ull)   /* timeouts and reconnects */
+#define RECONNECT_NS  (100 * 1000000ull)  /* after a failed connect */
+#define IOV_REQUESTS  64                  /* requests per writev at most */
+
+atomic_bool bench_interrupted;
+
+uint64_t bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void bench_error(struct bench_thread *t, enum bench_err kind, uint64_t n,
+                 const char *fmt, ...)
+{
+	va_list ap;
+
+	t->st.errors[kind]++;
+	t->st.failed += n;
+	if (t->st.first_error[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(t->st.first_error, sizeof t->st.first_error, fmt, ap);
+		va_end(ap);
+	}
+	atomic_fetch_add_explicit(&t->progress_err, 1, memory_order_relaxed);
+}
+
+/* Count a verified reply; only requests started after the warmup and
+ * completed before the end enter the statistics (and the quota counts
+ * exactly those). */
+void bench_complete(struct bench_thread *t, uint64_t start_ns, size_t in,
+                    size_t out)
+{
+	atomic_fetch_add_explicit(&t->progress_ok, 1, memory_order_relaxed);
+	if (start_ns < t->measure_ns || (t->end_ns && t->now >= t->end_ns))
+		return;
+	hist_record(&t->st.hist, t->now - start_ns);
+	t->st.ok++;
+	t->st.bytes_in += in;
+	t->st.bytes_out += out;
+	t->st.last_ns = t->now;
+}
+
+/* Whether another request may start now; takes it from the quota. */
+bool bench_may_start(struct bench_thread *t)
+{
+	if (t->end_ns && t->now >= t->end_ns)
+		return false;
+	if (!t->limited || t->now < t->measure_ns)
+		return true;
+	if (t->quota == 0)
+		return false;
+	t->quota--;
+	return true;
+}
+
+static int add_part(struct iovec *iov, int n, const char *p, size_t len,
+                    size_t *skip)
+{
+	if (*skip >= len) {
+		*skip -= len;
+		return n;
+	}
+	iov[n].iov_base = (char *)p + *skip;
+	iov[n].iov_len = len - *skip;
+	*skip = 0;
+	return n + 1;
+}
+
+int conn_request_iov(const struct pattern *p, const struct bench_conn *c,
+                     uint64_t seq, size_t skip, struct iovec *iov)
+{
+	size_t off = pattern_offset(c->id, seq);
+	int n = add_part(iov, 0, p->prefix, p->prefix_len, &skip);
+
+	n = add_part(iov, n, p->body + off, p->size, &skip);
+	return add_part(iov, n, p->suffix, p->suffix_len, &skip);
+}
+
+static bool part_matches(const char *want, size_t wlen, size_t *from,
+                         const char **buf, size_t *n, size_t *pos)
+{
+	if (*from >= wlen) {
+		*from -= wlen;
+		*pos += wlen;
+		return true;
+	}
+	size_t k = wlen - *from < *n ? wlen - *from : *n;
+	if (memcmp(want + *from, *buf, k) != 0) {
+		for (size_t i = 0; i < k; i++)
+			if (want[*from + i] != (*buf)[i]) {
+				*pos += *from + i;
+				break;
+			}
+		return false;
+	}
+	*buf += k;
+	*n -= k;
+	*pos += wlen;
+	*from = 0;
+	return true;
+}
+
+bool conn_reply_matches(const struct pattern *p, uint32_t id, uint64_t seq,
+                        size_t from, const char *buf, size_t n, size_t *bad)
+{
+	size_t off = pattern_offset(id, seq);
+
+	*bad = 0;
+	if (!part_matches(p->reply_body + off, p->size, &from, &buf, &n, bad))
+		return false;
+	if (n == 0)
+		return true;
+	return part_matches(p->reply_suffix, p->reply_suffix_len, &from, &buf,
+	                    &n, bad);
+}
+
+int conn_watch(struct bench_thread *t, struct bench_conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	int op = c->events == UINT32_MAX ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+
+	if (c->events == events)
+		return 0;
+	if (epoll_ctl(t->epfd, op, c->fd, &ev) < 0)
+		return -1;
+	c->events = events;
+	return 0;
+}
+
+/* Close c; it is reopened by the scan at retry_ns. */
+static void conn_close(struct bench_thread *t, struct bench_conn *c,
+                       uint64_t delay)
+{
+	if (c->fd >= 0)
+		close(c->fd);          /* also leaves the epoll set */
+	c->fd = -1;
+	c->events = UINT32_MAX;
+	c->state = C_IDLE;
+	c->sent = c->done = c->queued;
+	c->send_off = c->recv_off = 0;
+	c->retry_ns = t->now + delay;
+	c->since = t->now;
+}
+
+/* Fail every outstanding request of c and close it. */
+static void conn_fail(struct bench_thread *t, struct bench_conn *c,
+                      enum bench_err kind, const char *what, int err)
+{
+	uint64_t n = c->queued - c->done;
+
+	if (err)
+		bench_error(t, kind, n, "connection %u: %s: %s", c->id, what,
+		            strerror(err));
+	else
+		bench_error(t, kind, n, "connection %u: %s", c->id, what);
+	conn_close(t, c, kind == ERR_CONNECT ? RECONNECT_NS : 0);
+}
+
+static void stream_open(struct bench_thread *t, struct bench_conn *c);
+
+/* A failed connect in a stream mode fails one request of the quota, so a
+ * --requests run against a dead server still ends. */
+static void connect_failed(struct bench_thread *t, struct bench_conn *c,
+                           int err)
+{
+	if (t->cfg->mode != MODE_CONNECT && c->queued == c->done &&
+	    bench_may_start(t))
+		c->queued++;
+	conn_fail(t, c, ERR_CONNECT, "connect", err);
+}
+
+/* Write as much of [sent, queued) as the socket takes. */
+static bool conn_write(struct bench_thread *t, struct bench_conn *c)
+{
+	const struct pattern *p = t->pat;
+	struct iovec iov[3 * IOV_REQUESTS];
+
+	while (c->sent < c->queued) {
+		int n = 0;
+		size_t skip = c->send_off;
+		for (uint64_t s = c->sent; s < c->queued && s - c->sent < IOV_REQUESTS; s++) {
+			n += conn_request_iov(p, c, s, skip, iov + n);
+			skip = 0;
+		}
+		ssize_t w = writev(c->fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w < 0) {
+			conn_fail(t, c, ERR_IO, "write", errno);
+			return false;
+		}
+		for (size_t left = (size_t)w; left > 0;) {
+			size_t rest = p->req_len - c->send_off;
+			if (left < rest) {
+				c->send_off += left;
+				break;
+			}
+			left -= rest;
+			c->send_off = 0;
+			c->sent++;
+		}
+	}
+	uint32_t want = EPOLLIN | (c->sent < c->queued ? EPOLLOUT : 0);
+	if (conn_watch(t, c, want) < 0) {
+		conn_fail(t, c, ERR_IO, "epoll_ctl", errno);
+		return false;
+	}
+	return true;
+}
+
+/* Start requests until depth are outstanding, then write them. */
+static void conn_fill(struct bench_thread *t, struct bench_conn *c)
+{
+	unsigned depth = t->cfg->depth;
+
+	if (t->cfg->mode != MODE_CONNECT)
+		while (c->queued - c->done < depth && bench_may_start(t))
+			c->start[c->queued++ % depth] = t->now;
+	if (c->sent < c->queued)
+		conn_write(t, c);
+}
+
+/* Check received bytes against the outstanding replies, in order. */
+static bool conn_verify(struct bench_thread *t, struct bench_conn *c,
+                        const char *buf, size_t len)
+{
+	const struct pattern *p = t->pat;
+	char what[96];
+
+	while (len > 0) {
+		if (c->done == c->queued) {
+			conn_fail(t, c, ERR_UNEXPECTED, "bytes with no request outstanding", 0);
+			return false;
+		}
+		size_t n = p->reply_len - c->recv_off, bad;
+		if (n > len)
+			n = len;
+		if (!conn_reply_matches(p, c->id, c->done, c->recv_off, buf, n, &bad)) {
+			snprintf(what, sizeof what, "reply %llu differs at byte %zu",
+			         (unsigned long long)c->done, bad);
+			conn_fail(t, c, ERR_MISMATCH, what, 0);
+			return false;
+		}
+		buf += n;
+		len -= n;
+		c->recv_off += n;
+		if (c->recv_off == p->reply_len) {
+			bench_complete(t, c->start[c->done % t->cfg->depth],
+			               p->reply_len, p->req_len);
+			c->done++;
+			c->recv_off = 0;
+		}
+	}
+	return true;
+}
+
+static void conn_read(struct bench_thread *t, struct bench_conn *c)
+{
+	ssize_t r = read(c->fd, t->rbuf, t->rbuf_len);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r < 0) {
+		conn_fail(t, c, ERR_IO, "read", errno);
+		return;
+	}
+	if (r == 0) {
+		conn_fail(t, c, ERR_EOF, "server closed the connection", 0);
+		return;
+	}
+	t->now = bench_now();
+	if (!conn_verify(t, c, t->rbuf, (size_t)r))
+		return;
+	if (t->cfg->mode == MODE_CONNECT && c->done == c->queued) {
+		conn_close(t, c, 0);
+		stream_open(t, c);
+		return;
+	}
+	conn_fill(t, c);
+}
+
+static void set_nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* Open a stream connection; connect mode starts its request here, so
+ * the latency includes the handshake. */
+static void stream_open(struct bench_thread *t, struct bench_conn *c)
+{
+	const struct bench_config *cfg = t->cfg;
+
+	if (cfg->mode == MODE_CONNECT) {
+		if (!bench_may_start(t))
+			return;
+		c->start[c->queued++ % cfg->depth] = t->now;
+	}
+	c->fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		connect_failed(t, c, errno);
+		return;
+	}
+	if (cfg->addr.ss_family != AF_UNIX)
+		set_nodelay(c->fd);
+	c->since = t->now;
+	t->st.connects++;
+	if (connect(c->fd, (const struct sockaddr *)&cfg->addr, cfg->addrlen) < 0 &&
+	    errno != EINPROGRESS && errno != EAGAIN) {
+		connect_failed(t, c, errno);
+		return;
+	}
+	c->state = C_CONNECTING;
+	if (conn_watch(t, c, EPOLLOUT) < 0)
+		conn_fail(t, c, ERR_IO, "epoll_ctl", errno);
+}
+
+static void on_connected(struct bench_thread *t, struct bench_conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		connect_failed(t, c, err);
+		return;
+	}
+	c->state = C_OPEN;
+	c->since = t->now;
+	if (conn_watch(t, c, EPOLLIN) < 0) {
+		conn_fail(t, c, ERR_IO, "epoll_ctl", errno);
+		return;
+	}
+	conn_fill(t, c);
+}
+
+static void stream_event(struct bench_thread *t, struct bench_conn *c,
+                         uint32_t ev)
+{
+	if (c->state == C_CONNECTING) {
+		on_connected(t, c);
+		return;
+	}
+	if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+		conn_read(t, c);
+		if (c->state != C_OPEN)
+			return;
+	}
+	if ((ev & EPOLLOUT) && c->sent < c->queued)
+		conn_write(t, c);
+}
+
+/* Timeouts and reconnects for one stream connection. */
+static void stream_scan(struct bench_thread *t, struct bench_conn *c)
+{
+	uint64_t limit = t->cfg->timeout_ms * 1000000ull;
+
+	if (c->state == C_IDLE && t->now >= c->retry_ns)
+		stream_open(t, c);
+	else if (c->state == C_CONNECTING && t->now - c->since > limit)
+		connect_failed(t, c, ETIMEDOUT);
+	else if (c->state == C_OPEN && c->queued > c->done &&
+	         t->now - c->start[c->done % t->cfg->depth] > limit)
+		conn_fail(t, c, ERR_TIMEOUT, "no reply within the timeout", 0);
+}
+
+/* Whether the thread is done: past the end, or the quota spent and no
+ * request outstanding. */
+static bool thread_scan(struct bench_thread *t)
+{
+	bool busy = false;
+
+	for (unsigned i = 0; i < t->nconns; i++) {
+		struct bench_conn *c = &t->conns[i];
+		if (t->cfg->socktype == SOCK_DGRAM)
+			dgram_scan(t, c);
+		else
+			stream_scan(t, c);
+		busy |= c->queued > c->done;
+	}
+	if (t->end_ns && t->now >= t->end_ns)
+		return true;
+	return t->limited && t->now >= t->measure_ns && t->quota == 0 && !busy;
+}
+
+static int thread_setup(struct bench_thread *t)
+{
+	const struct bench_config *cfg = t->cfg;
+	size_t need = t->pat->reply_len + 1;
+
+	t->rbuf_len = need > 65536 ? need : 65536;
+	t->rbuf = malloc(t->rbuf_len);
+	t->conns = calloc(t->nconns, sizeof *t->conns);
+	uint64_t *starts = calloc((size_t)t->nconns * cfg->depth, sizeof *starts);
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!t->rbuf || !t->conns || !starts || t->epfd < 0) {
+		free(starts);
+		return -1;
+	}
+	for (unsigned i = 0; i < t->nconns; i++) {
+		struct bench_conn *c = &t->conns[i];
+		c->fd = -1;
+		c->events = UINT32_MAX;
+		c->id = t->index + i * cfg->threads;
+		c->start = starts + (size_t)i * cfg->depth;
+	}
+	return 0;
+}
+
+static void thread_teardown(struct bench_thread *t)
+{
+	for (unsigned i = 0; t->conns && i < t->nconns; i++)
+		if (t->conns[i].fd >= 0)
+			close(t->conns[i].fd);
+	if (t->conns && t->nconns)
+		free(t->conns[0].start);
+	free(t->conns);
+	free(t->rbuf);
+	if (t->epfd >= 0)
+		close(t->epfd);
+	t->conns = NULL;
+	t->rbuf = NULL;
+}
+
+static void thread_loop(struct bench_thread *t)
+{
+	struct epoll_event evs[256];
+	uint64_t next_scan = 0;
+
+	for (;;) {
+		int n = epoll_wait(t->epfd, evs, 256, 10);
+		if (n < 0 && errno != EINTR) {
+			bench_error(t, ERR_IO, 0, "epoll_wait: %s", strerror(errno));
+			return;
+		}
+		t->now = bench_now();
+		for (int i = 0; i < n; i++) {
+			struct bench_conn *c = evs[i].data.ptr;
+			if (t->cfg->socktype == SOCK_DGRAM)
+				dgram_event(t, c, evs[i].events);
+			else
+				stream_event(t, c, evs[i].events);
+		}
+		if (t->now >= next_scan) {
+			if (thread_scan(t) ||
+			    atomic_load_explicit(&bench_interrupted, memory_order_relaxed))
+				return;
+			next_scan = t->now + SCAN_NS;
+		}
+	}
+}
+
+void *bench_thread_run(void *arg)
+{
+	struct bench_thread *t = arg;
+
+	t->epfd = -1;
+	if (thread_setup(t) < 0) {
+		t->setup_errno = errno ? errno : ENOMEM;
+	} else {
+		t->now = bench_now();
+		for (unsigned i = 0; i < t->nconns; i++) {
+			if (t->cfg->socktype == SOCK_DGRAM)
+				dgram_open(t, &t->conns[i]);
+			else
+				stream_open(t, &t->conns[i]);
+		}
+		thread_loop(t);
+	}
+	thread_teardown(t);
+	atomic_store(&t->finished, true);
+	return NULL;
+}
