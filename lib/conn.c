@@ -56,6 +56,7 @@ static void on_idle(struct sk_loop *loop, struct sk_timer *t)
 }
 
 struct sk_conn *sk_conn_new(struct sk_loop *loop, int fd,
+                            const struct sockaddr *peer, socklen_t peerlen,
                             const struct sk_conn_ops *ops, void *data,
                             const struct sk_conn_limits *lim)
 {
@@ -71,9 +72,14 @@ struct sk_conn *sk_conn_new(struct sk_loop *loop, int fd,
 	if (c->lim.read_size == 0 || c->lim.read_size > READ_MAX)
 		c->lim.read_size = READ_MAX;
 	c->opened_ms = c->last_active_ms = sk_loop_now(loop);
-	c->peerlen = sizeof c->peer;
-	if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peerlen) < 0)
-		c->peerlen = 0;
+	if (peer && peerlen <= sizeof c->peer) {
+		memcpy(&c->peer, peer, peerlen);
+		c->peerlen = peerlen;
+	} else {
+		c->peerlen = sizeof c->peer;
+		if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peerlen) < 0)
+			c->peerlen = 0;
+	}
 	if (sk_loop_add(loop, fd, SK_READ, conn_io, c) < 0) {
 		free(c);
 		return NULL;
@@ -163,19 +169,47 @@ static void after_flush(struct sk_conn *c)
 		update_mask(c);
 }
 
+/* Send from the caller's bytes while nothing is queued: the common case
+ * costs one send() and no copy; only what the kernel did not take is
+ * queued.  Returns bytes sent, or -1 after closing on a write error. */
+static ssize_t send_direct(struct sk_conn *c, const char *data, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0) {
+		c->bytes_out += (size_t)n;
+		c->last_active_ms = sk_loop_now(c->loop);
+		return n;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	sk_conn_close(c, strerror(errno));
+	return -1;
+}
+
 int sk_conn_write(struct sk_conn *c, const void *data, size_t len)
 {
+	size_t sent = 0;
+
 	if (c->dead || c->closing || c->want_shutdown) {
 		errno = EPIPE;
 		return -1;
 	}
-	if (sk_buf_append(&c->out, data, len) < 0) {
+	if (sk_buf_len(&c->out) == 0) {
+		ssize_t n = send_direct(c, data, len);
+		if (n < 0)
+			return -1;
+		sent = (size_t)n;
+		if (sent == len)
+			return 0;    /* the mask already says "no write wanted" */
+	}
+	if (sk_buf_append(&c->out, (const char *)data + sent, len - sent) < 0) {
 		sk_conn_close(c, "out of memory");
 		return -1;
 	}
-	/* Sending straight away keeps the common case at one send(). */
-	if (sk_buf_len(&c->out) == len && flush(c) < 0)
-		return -1;
 	if (sk_buf_len(&c->out) > c->lim.high_water)
 		c->backpressured = true;
 	update_mask(c);

@@ -13,6 +13,7 @@
 #include "scan/rtt.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/net.h"
 
 #define SERVICES_FILE "/etc/services"
 #define CONCURRENCY_CAP 10000u
@@ -97,20 +98,6 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* The open-file limit, soft raised to hard so thousands of connects fit. */
-static rlim_t raise_nofile(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 1024;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	return rl.rlim_cur;
-}
 
 static int num(const char *text, long long min, long long max, long long *out,
                const char *what)
@@ -216,7 +203,7 @@ static int choose_ports(struct port_list *pl, const char *spec,
  * stdio stay spare). */
 static int choose_concurrency(struct scan_opts *o)
 {
-	rlim_t nofile = raise_nofile();
+	rlim_t nofile = (rlim_t)sk_raise_fd_limit();
 	rlim_t room = nofile > FD_RESERVE * 2 ? nofile - FD_RESERVE : FD_RESERVE;
 	if (o->concurrency == 0)
 		o->concurrency = room < CONCURRENCY_CAP ? (unsigned)room : CONCURRENCY_CAP;

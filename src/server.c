@@ -253,6 +253,8 @@ int server_run(const struct serve_entry *entries, size_t n,
 	char err[SK_ERRLEN];
 	int status = 1;
 
+	/* Thousands of clients need thousands of descriptors. */
+	sk_raise_fd_limit();
 	atomic_init(&srv.nconn, 0);
 	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();

@@ -215,7 +215,8 @@ static void start_session(struct listener *l, int fd,
 	if (!admit(l, fd, ss, len, &counted))
 		return;
 	struct session *s = calloc(1, sizeof *s + svc->state_size);
-	if (!s || !(s->conn = sk_conn_new(w->loop, fd, &conn_ops, s, &lim))) {
+	if (!s || !(s->conn = sk_conn_new(w->loop, fd, (const struct sockaddr *)ss, len,
+	                                     &conn_ops, s, &lim))) {
 		if (counted)
 			peer_table_release(w->srv->peers, (const struct sockaddr *)ss);
 		free(s);

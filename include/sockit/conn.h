@@ -68,9 +68,11 @@ struct sk_conn {
 	const char *close_reason;
 };
 
-/* Wrap a connected non-blocking fd (ownership passes to the conn).  lim
- * NULL means the defaults.  Returns NULL with errno. */
+/* Wrap a connected non-blocking fd (ownership passes to the conn).  peer
+ * is the address accept() returned (NULL: ask getpeername, one more
+ * syscall).  lim NULL means the defaults.  Returns NULL with errno. */
 struct sk_conn *sk_conn_new(struct sk_loop *loop, int fd,
+                            const struct sockaddr *peer, socklen_t peerlen,
                             const struct sk_conn_ops *ops, void *data,
                             const struct sk_conn_limits *lim);
 

@@ -44,6 +44,10 @@ int sk_connect_result(int fd);
  * (EAGAIN when none is waiting). */
 int sk_accept(int lfd, struct sockaddr_storage *peer, socklen_t *peerlen);
 
+/* Raise the soft open-file limit to the hard one, so a server or scanner
+ * can hold thousands of sockets; returns the soft limit now in force. */
+long sk_raise_fd_limit(void);
+
 /* Socket options, each returning 0 or -1 with errno. */
 int sk_set_nodelay(int fd, bool on);
 int sk_set_nonblock(int fd, bool on);

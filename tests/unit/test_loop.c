@@ -188,7 +188,7 @@ static void test_conn_backpressure_stops_reading(void **state)
 	sk_set_bufsizes(sv[0], 4096, 4096);
 	lim.high_water = 32 * 1024;
 	lim.low_water = 8 * 1024;
-	struct sk_conn *c = sk_conn_new(loop, sv[0], &sink_ops, &s, &lim);
+	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &sink_ops, &s, &lim);
 	assert_non_null(c);
 	/* The peer never reads: the queue passes the high watermark. */
 	for (int i = 0; i < 64; i++)
