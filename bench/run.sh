@@ -15,7 +15,7 @@
 # table.py reports each one's median run; every other peer runs once.
 #
 # Environment: BENCH_DURATION (s, default 1.5), BENCH_WARMUP (s, default
-# 0.3), BENCH_ROUNDS (default 3),
+# 0.3), BENCH_ROUNDS (default 2),
 # BENCH_ONLY (space-separated scenario ids to run), BENCH_DOC (output
 # markdown, default docs/benchmarks.md; "-" for none).
 set -uo pipefail
@@ -28,7 +28,7 @@ SOCKIT=$build/sockit
 OUT=$build/bench
 DUR=${BENCH_DURATION:-1.5}
 WARM=${BENCH_WARMUP:-0.3}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
 CCPU=${BENCH_CLIENT_CPU:-1}
 DOC=${BENCH_DOC:-docs/benchmarks.md}
