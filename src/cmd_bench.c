@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
 #include "commands.h"
 #include "sockit/endpoint.h"
+#include "sockit/net.h"
 
 #define MAX_CONNECTIONS 1000000
 #define MAX_THREADS     64
@@ -274,22 +274,15 @@ static int pick_address(struct bench_config *cfg, const struct sk_endpoint *ep)
  * limit to the hard one, and say so when even that is too few. */
 static int raise_fd_limit(unsigned connections, unsigned threads)
 {
-	struct rlimit rl;
-	rlim_t need = (rlim_t)connections + threads + FD_SLACK;
+	long need = (long)connections + threads + FD_SLACK;
+	long have = sk_raise_fd_limit();
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	if (have < 0)
 		return die(EXIT_NETWORK, "bench: getrlimit: %s", strerror(errno));
-	if (rl.rlim_cur >= need)
-		return 0;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
-		return die(EXIT_NETWORK, "bench: %u connections need %llu descriptors, "
-		           "the hard limit is %llu (raise it with ulimit -Hn as root, "
-		           "or use fewer connections)", connections,
-		           (unsigned long long)need, (unsigned long long)rl.rlim_max);
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return die(EXIT_NETWORK, "bench: cannot raise the descriptor limit to "
-		           "%llu: %s", (unsigned long long)need, strerror(errno));
+	if (have < need)
+		return die(EXIT_NETWORK, "bench: %u connections need %ld descriptors, "
+		           "the hard limit is %ld (raise it with ulimit -Hn as root, "
+		           "or use fewer connections)", connections, need, have);
 	return 0;
 }
 

@@ -53,14 +53,5 @@ int cmd_qotd(int argc, char **argv)
 	if (n < 0)
 		return status;
 	size_t len = unix_lines(buf, (size_t)n);
-	if (o.json) {
-		printf("{\"endpoint\": ");
-		json_string(stdout, o.endpoint, strlen(o.endpoint));
-		printf(", \"quote\": ");
-		json_string(stdout, buf, len);
-		printf("}\n");
-	} else {
-		printf("%.*s\n", (int)len, buf);
-	}
-	return EXIT_OK;
+	return client_print_answer(&o, "quote", buf, len);
 }

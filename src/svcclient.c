@@ -190,3 +190,18 @@ int client_parse_int(const char *cmd, const char *what, const char *text,
 	*out = (int)v;
 	return 0;
 }
+
+int client_print_answer(const struct client_opts *o, const char *key,
+                        const char *text, size_t len)
+{
+	if (!o->json) {
+		printf("%.*s\n", (int)len, text);
+		return EXIT_OK;
+	}
+	printf("{\"endpoint\": ");
+	json_string(stdout, o->endpoint, strlen(o->endpoint));
+	printf(", \"%s\": ", key);
+	json_string(stdout, text, len);
+	printf("}\n");
+	return EXIT_OK;
+}

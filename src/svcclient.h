@@ -41,6 +41,11 @@ void json_string(FILE *out, const char *s, size_t n);
 
 /* Parse "-t MS" style numbers for the clients: 0 or -1 after printing
  * "sockit: CMD: ..." (exit 2 is the caller's). */
+/* Print a one-text answer: the text and a newline, or with --json
+ * {"endpoint": ..., "<key>": ...}.  Returns EXIT_OK. */
+int client_print_answer(const struct client_opts *o, const char *key,
+                        const char *text, size_t len);
+
 int client_parse_int(const char *cmd, const char *what, const char *text,
                      long long min, long long max, int *out);
 
