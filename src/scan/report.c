@@ -22,7 +22,10 @@ static bool put(char *out, size_t outlen, size_t *pos, const char *piece)
 	return true;
 }
 
-void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
+/* Escape in[] into out: \r \n \t \\ \" by name, other control and
+ * non-ASCII bytes with byte_fmt (one unsigned argument). */
+static void escape(char *out, size_t outlen, const unsigned char *in, size_t len,
+                   const char *byte_fmt)
 {
 	size_t pos = 0;
 	out[0] = '\0';
@@ -34,7 +37,7 @@ void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
 		else if (c == '\\' || c == '"')
 			snprintf(piece, sizeof piece, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			snprintf(piece, sizeof piece, "\\x%02x", c);
+			snprintf(piece, sizeof piece, byte_fmt, c);
 		else
 			snprintf(piece, sizeof piece, "%c", c);
 		if (!put(out, outlen, &pos, piece))
@@ -42,24 +45,15 @@ void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
 	}
 }
 
+void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
+{
+	escape(out, outlen, in, len, "\\x%02x");
+}
+
+/* JSON has no \x: bytes become \u00XX (read as Latin-1). */
 void escape_json(char *out, size_t outlen, const unsigned char *in, size_t len)
 {
-	size_t pos = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < len; i++) {
-		char piece[8];
-		unsigned c = in[i];
-		if (c == '\r' || c == '\n' || c == '\t')
-			snprintf(piece, sizeof piece, "\\%c", c == '\r' ? 'r' : c == '\n' ? 'n' : 't');
-		else if (c == '\\' || c == '"')
-			snprintf(piece, sizeof piece, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			snprintf(piece, sizeof piece, "\\u%04x", c);  /* bytes as Latin-1 */
-		else
-			snprintf(piece, sizeof piece, "%c", c);
-		if (!put(out, outlen, &pos, piece))
-			return;
-	}
+	escape(out, outlen, in, len, "\\u%04x");
 }
 
 /* snprintf into buf at *pos, never past len (a cut line is dropped by the
