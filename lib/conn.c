@@ -147,9 +147,9 @@ bool sk_conn_release(struct sk_conn *c)
 	return false;
 }
 
-/* Call the owner back, holding off a close until it returns. */
-#define CALLBACK(c, call) do { (c)->in_callback++; call; (c)->in_callback--; } while (0)
 
+/* after_flush and on_readable run only inside conn_io, which holds c:
+ * a close the owner asks for in a callback waits until conn_io returns. */
 static void after_flush(struct sk_conn *c)
 {
 	size_t queued = sk_buf_len(&c->out);
@@ -161,9 +161,9 @@ static void after_flush(struct sk_conn *c)
 	if (c->backpressured && queued <= c->lim.low_water) {
 		c->backpressured = false;
 		if (c->ops->on_drain)
-			CALLBACK(c, c->ops->on_drain(c));
+			c->ops->on_drain(c);
 	} else if (queued == 0 && c->ops->on_drain) {
-		CALLBACK(c, c->ops->on_drain(c));
+		c->ops->on_drain(c);
 	}
 	if (!c->dead)
 		update_mask(c);
@@ -232,7 +232,7 @@ static void on_readable(struct sk_conn *c)
 	if (n == 0) {
 		c->peer_eof = true;
 		if (c->ops->on_eof)
-			CALLBACK(c, c->ops->on_eof(c));
+			c->ops->on_eof(c);
 		else
 			sk_conn_end(c, "peer closed");
 		if (!c->dead)
@@ -240,7 +240,7 @@ static void on_readable(struct sk_conn *c)
 		return;
 	}
 	c->bytes_in += (size_t)n;
-	CALLBACK(c, c->ops->on_data(c, read_buf, (size_t)n));
+	c->ops->on_data(c, read_buf, (size_t)n);
 }
 
 static void conn_io(struct sk_loop *loop, int fd, int events, void *data)
