@@ -1,6 +1,6 @@
 /* server.c — the server's life: make the services, bind every endpoint
- * (server_listen.c), announce readiness, run the workers, reload on SIGHUP
- * (server_reload.c), stop cleanly on SIGINT/SIGTERM. */
+ * (listen.c), announce readiness, run the workers, reload on SIGHUP
+ * (reload.c), stop cleanly on SIGINT/SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "peer_table.h"
-#include "server_int.h"
+#include "serve/peer_table.h"
+#include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 #include "sockit/net.h"
@@ -70,7 +70,7 @@ static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 		sk_loop_stop(srv->workers[i].loop);
 }
 
-/* SIGHUP: reload the config when there is one (server_reload.c). */
+/* SIGHUP: reload the config when there is one (reload.c). */
 static void on_hangup(struct sk_loop *loop, int signo, void *data)
 {
 	struct server *srv = data;

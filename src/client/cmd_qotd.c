@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 static void qotd_help(FILE *out)
 {

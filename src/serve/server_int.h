@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "server.h"
+#include "serve/server.h"
 #include "sockit/conn.h"
 #include "sockit/loop.h"
 

@@ -7,7 +7,7 @@
 
 #include "commands.h"
 #include "rfc868.h"
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 static void time_help(FILE *out)
 {
