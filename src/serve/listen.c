@@ -1,6 +1,7 @@
 /* serve/listen.c — the server's listeners: open one endpoint on every
- * worker that serves it (SO_REUSEPORT), learn the port it really got,
- * watch it on the worker's loop, close it. */
+ * worker that serves it (worker 0 alone first, the others joining it with
+ * SO_REUSEPORT), learn the port it really got, watch it on the worker's
+ * loop, close it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,13 +101,42 @@ static void grow_receive_buffer(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
-static struct listener *listener_open(struct server *srv, int w,
+/* How worker w binds an endpoint.  One worker: a plain exclusive bind.
+ * Several: worker 0 binds first and alone (SK_LISTEN_GROUP_FIRST), so an
+ * address that anyone else holds fails right there, even when the holder
+ * set SO_REUSEPORT; the others join worker 0's socket.  Worker 0 joins too
+ * when one of our own listeners already holds the address (a reload that
+ * moves a fixed port to another service). */
+static int listen_flags(const struct server *srv, int w, bool ours)
+{
+	if (srv->nworkers == 1)
+		return 0;
+	return w == 0 && !ours ? SK_LISTEN_GROUP_FIRST : SK_LISTEN_REUSEPORT;
+}
+
+/* Whether a listener of worker 0 is bound to the address ep names (a
+ * fixed port: port 0 always gets a new one). */
+static bool held_by_us(const struct server *srv, const struct sk_endpoint *ep)
+{
+	const struct lvec *ls = &srv->workers[0].ls;
+	char want[SK_ADDRSTRLEN], have[SK_ADDRSTRLEN];
+
+	if (sk_endpoint_is_unix(ep) || strcmp(ep->port, "0") == 0)
+		return false;
+	sk_endpoint_format(ep, want, sizeof want);
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->v[i]->fd >= 0 &&
+		    strcmp(sk_endpoint_format(&ls->v[i]->ep, have, sizeof have), want) == 0)
+			return true;
+	return false;
+}
+
+static struct listener *listener_open(struct server *srv, int w, int flags,
                                       const struct serve_entry *e, void *instance,
                                       const struct sk_endpoint *ep, const char *key,
                                       char *err, size_t errlen)
 {
 	struct listener *l = calloc(1, sizeof *l);
-	int flags = srv->nworkers > 1 ? SK_LISTEN_REUSEPORT : 0;
 
 	if (!l) {
 		sk_seterr(err, errlen, "out of memory");
@@ -132,6 +162,7 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 {
 	struct sk_endpoint ep = *conf;
 	char text[SK_ADDRSTRLEN], key[SK_ADDRSTRLEN + 32];
+	bool ours = held_by_us(srv, conf);
 
 	snprintf(key, sizeof key, "%s %s", e->svc->name,
 	         sk_endpoint_format(conf, text, sizeof text));
@@ -139,7 +170,8 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 	for (int w = 0; w < srv->nworkers; w++) {
 		if (!worker_serves(w, e, &ep))
 			continue;
-		out[w] = listener_open(srv, w, e, instance, &ep, key, err, errlen);
+		out[w] = listener_open(srv, w, listen_flags(srv, w, ours), e, instance,
+		                       &ep, key, err, errlen);
 		if (!out[w])
 			goto fail;
 		if (w == 0)
