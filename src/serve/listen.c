@@ -104,31 +104,14 @@ static void grow_receive_buffer(int fd)
 /* How worker w binds an endpoint.  One worker: a plain exclusive bind.
  * Several: worker 0 binds first and alone (SK_LISTEN_GROUP_FIRST), so an
  * address that anyone else holds fails right there, even when the holder
- * set SO_REUSEPORT; the others join worker 0's socket.  Worker 0 joins too
- * when one of our own listeners already holds the address (a reload that
- * moves a fixed port to another service). */
-static int listen_flags(const struct server *srv, int w, bool ours)
+ * set SO_REUSEPORT; the others join worker 0's socket.  Our own listeners
+ * count as holders too: a reload that moves a port to another service
+ * fails as "in use" (docs/serve-config.md), with any number of workers. */
+static int listen_flags(const struct server *srv, int w)
 {
 	if (srv->nworkers == 1)
 		return 0;
-	return w == 0 && !ours ? SK_LISTEN_GROUP_FIRST : SK_LISTEN_REUSEPORT;
-}
-
-/* Whether a listener of worker 0 is bound to the address ep names (a
- * fixed port: port 0 always gets a new one). */
-static bool held_by_us(const struct server *srv, const struct sk_endpoint *ep)
-{
-	const struct lvec *ls = &srv->workers[0].ls;
-	char want[SK_ADDRSTRLEN], have[SK_ADDRSTRLEN];
-
-	if (sk_endpoint_is_unix(ep) || strcmp(ep->port, "0") == 0)
-		return false;
-	sk_endpoint_format(ep, want, sizeof want);
-	for (size_t i = 0; i < ls->n; i++)
-		if (ls->v[i]->fd >= 0 &&
-		    strcmp(sk_endpoint_format(&ls->v[i]->ep, have, sizeof have), want) == 0)
-			return true;
-	return false;
+	return w == 0 ? SK_LISTEN_GROUP_FIRST : SK_LISTEN_REUSEPORT;
 }
 
 static struct listener *listener_open(struct server *srv, int w, int flags,
@@ -162,7 +145,6 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 {
 	struct sk_endpoint ep = *conf;
 	char text[SK_ADDRSTRLEN], key[SK_ADDRSTRLEN + 32];
-	bool ours = held_by_us(srv, conf);
 
 	snprintf(key, sizeof key, "%s %s", e->svc->name,
 	         sk_endpoint_format(conf, text, sizeof text));
@@ -170,7 +152,7 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 	for (int w = 0; w < srv->nworkers; w++) {
 		if (!worker_serves(w, e, &ep))
 			continue;
-		out[w] = listener_open(srv, w, listen_flags(srv, w, ours), e, instance,
+		out[w] = listener_open(srv, w, listen_flags(srv, w), e, instance,
 		                       &ep, key, err, errlen);
 		if (!out[w])
 			goto fail;
