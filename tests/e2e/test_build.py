@@ -70,3 +70,11 @@ def test_sockit_links_no_liburing(tmp_path):
     assert rc == 0, out
     (link,) = [l for l in out.splitlines() if f"-o {build}/sockit " in l + " "]
     assert "-lmnl" in link and "-luring" not in link, link
+
+
+def test_readme_says_where_make_puts_sockit(tmp_path):
+    """README: "`make` puts the command at `build/sockit`" — and it does."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    assert "`make` puts the command at `build/sockit`" in readme
+    rc, out = make("-n", "-B", "build/sockit")
+    assert rc == 0 and any("-o build/sockit " in l + " " for l in out.splitlines()), out
