@@ -133,17 +133,17 @@ static int parse_positionals(int argc, char **argv, struct caesar_run *r)
 	int shift;
 
 	if (i >= argc || parse_mode(argv[i], &r->mode) < 0)
-		return die(EXIT_USAGE, "caesar: expected encrypt or decrypt%s%s%s "
+		return cli_error("caesar: expected encrypt or decrypt%s%s%s "
 		           "(try --help)", i < argc ? ", not '" : "",
-		           i < argc ? argv[i] : "", i < argc ? "'" : ""), -1;
+		           i < argc ? argv[i] : "", i < argc ? "'" : "");
 	if (++i >= argc)
-		return die(EXIT_USAGE, "caesar: missing SHIFT (try --help)"), -1;
+		return cli_error("caesar: missing SHIFT (try --help)");
 	if (client_parse_int("caesar", "shift", argv[i], -1000000000LL,
 	                     1000000000LL, &shift) < 0)
 		return -1;
 	r->nn = (unsigned)(((shift % 26) + 26) % 26);
 	if (++i >= argc)
-		return die(EXIT_USAGE, "caesar: missing MESSAGE (try --help)"), -1;
+		return cli_error("caesar: missing MESSAGE (try --help)");
 	return i;
 }
 
@@ -154,14 +154,14 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 
 	if (len > 0 && memchr(msg, '.', len)) {
 		r->status = EXIT_USAGE;
-		return die(EXIT_USAGE, "caesar: the message contains '.', which "
+		return cli_error("caesar: the message contains '.', which "
 		           "ends a request in the Caesar protocol; it cannot be "
-		           "sent"), -1;
+		           "sent");
 	}
 	struct pending *p = &r->q[(r->qhead + r->qcount) % WINDOW_REQS];
 	p->msg = malloc(len ? len : 1);
 	if (!p->msg)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
+		return cli_error("caesar: out of memory");
 	if (len > 0)
 		memcpy(p->msg, msg, len);
 	p->len = len;
@@ -171,7 +171,7 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 	if (sk_pump_send(&r->pump, head, 3) < 0 ||
 	    (len > 0 && sk_pump_send(&r->pump, msg, len) < 0) ||
 	    sk_pump_send(&r->pump, ".", 1) < 0)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
+		return cli_error("caesar: out of memory");
 	return 0;
 }
 
@@ -187,8 +187,8 @@ static int take_lines(struct caesar_run *r)
 			if (avail <= LINE_MAX_BYTES)
 				return 0;
 			r->status = EXIT_USAGE;
-			return die(EXIT_USAGE, "caesar: stdin line %zu longer than "
-			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES), -1;
+			return cli_error("caesar: stdin line %zu longer than "
+			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES);
 		}
 		size_t used = nl ? (size_t)(nl - s) + 1 : avail;
 		size_t len = nl ? (size_t)(nl - s) : avail;
@@ -273,10 +273,10 @@ static int reply_error(struct caesar_run *r, const char *rec, size_t len)
 	const char *e = memmem(rec, len, "error:", 6);
 
 	if (e)
-		return die(EXIT_NETWORK, "caesar: server replied: %.*s",
-		           (int)(len - (size_t)(e - rec)), e), -1;
-	return die(EXIT_NETWORK, "caesar %s: unexpected reply of %zu bytes to "
-	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len), -1;
+		return cli_error("caesar: server replied: %.*s",
+		           (int)(len - (size_t)(e - rec)), e);
+	return cli_error("caesar %s: unexpected reply of %zu bytes to "
+	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len);
 }
 
 /* Match every complete reply buffered to its request, in order. */
@@ -390,7 +390,7 @@ static int add_words(struct caesar_run *r, int argc, char **argv, int first)
 		    (argv[i][0] && sk_buf_append(&msg, argv[i], strlen(argv[i])) < 0))
 			rc = -1;
 	if (rc < 0)
-		die(EXIT_NETWORK, "caesar: out of memory");
+		cli_fail(EXIT_NETWORK, "caesar: out of memory");
 	else
 		rc = add_request(r, sk_buf_len(&msg) ? sk_buf_head(&msg) : "",
 		                 sk_buf_len(&msg));

@@ -20,14 +20,14 @@ int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
 
 	*status = EXIT_USAGE;
 	if (sk_endpoint_parse(ep, text, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "%s: %s", cmd, err), -1;
+		return cli_error("%s: %s", cmd, err);
 	if (stream_only && sk_endpoint_is_dgram(ep))
-		return die(EXIT_USAGE, "%s: endpoint '%s': this protocol needs a "
-		           "stream (tcp:// or unix:)", cmd, text), -1;
+		return cli_error("%s: endpoint '%s': this protocol needs a "
+		           "stream (tcp:// or unix:)", cmd, text);
 	int fd = sk_connect(ep, timeout_ms, err, sizeof err);
 	if (fd < 0) {
 		*status = EXIT_NETWORK;
-		return die(EXIT_NETWORK, "%s", err), -1;
+		return cli_error("%s", err);
 	}
 	return fd;
 }
@@ -90,7 +90,7 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 	if (n < 0) {
 		*status = EXIT_NETWORK;
 		errno = saved;
-		die(EXIT_NETWORK, "%s %s: %s%s", cmd, o->endpoint,
+		cli_fail(EXIT_NETWORK, "%s %s: %s%s", cmd, o->endpoint,
 		    dgram && saved == ETIMEDOUT ? "no reply: " : "",
 		    saved == EMSGSIZE ? "reply too long" : strerror(saved));
 		return -1;
@@ -132,8 +132,8 @@ int client_parse_opts(int argc, char **argv, const char *defep,
 		}
 	}
 	if (argc - optind > 1)
-		return die(EXIT_USAGE, "%s: too many arguments (try --help)",
-		           argv[0]), -1;
+		return cli_error("%s: too many arguments (try --help)",
+		           argv[0]);
 	if (optind < argc)
 		o->endpoint = argv[optind];
 	return 0;
@@ -146,7 +146,7 @@ int client_parse_int(const char *cmd, const char *what, const char *text,
 	long long v;
 
 	if (sk_parse_num(text, min, max, &v, what, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "%s: %s", cmd, err), -1;
+		return cli_error("%s: %s", cmd, err);
 	*out = (int)v;
 	return 0;
 }
