@@ -16,7 +16,7 @@ from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
 from scan_util import Netns
 
-SUBCOMMANDS = ["echo"]
+SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd"]
 
 
 @pytest.fixture
@@ -199,3 +199,22 @@ def test_echo_deadline_against_a_trickling_server(hostile):
     assert time.monotonic() - t0 < 20
     r = sockit("echo", "-t", "2", "-w", "1", s.endpoint, input=b"y" * 200, timeout=30)
     assert r.returncode == 1 and b"deadline" in r.stderr, r
+
+
+@pytest.mark.parametrize("args", [
+    ["greet"], ["caesar", "e", "3", "x" * 200], ["daytime"], ["qotd"],
+])
+def test_client_deadline_against_a_trickling_server(hostile, args):
+    """A server sending one byte every 0.3 s resets any idle timer; -w
+    bounds the whole run (issue 14 item 3)."""
+    s = hostile(trickle=0.3, drip=b"Hello, this greeting never ends... " * 40)
+    t0 = time.monotonic()
+    r = sockit(args[0], "-t", "2s", "-w", "1s", s.endpoint, *args[1:], timeout=30)
+    assert r.returncode == 1 and b"deadline" in r.stderr, r
+    assert r.stderr.count(b"\n") == 1
+    assert time.monotonic() - t0 < 20
+
+
+def test_greet_and_caesar_have_a_default_deadline():
+    for sub in ("greet", "caesar", "daytime"):
+        assert b"default 30s" in sockit(sub, "--help").stdout
