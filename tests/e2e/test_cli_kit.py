@@ -16,7 +16,7 @@ from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
 from scan_util import Netns
 
-SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd"]
+SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd", "resolve"]
 
 
 @pytest.fixture
@@ -218,3 +218,17 @@ def test_client_deadline_against_a_trickling_server(hostile, args):
 def test_greet_and_caesar_have_a_default_deadline():
     for sub in ("greet", "caesar", "daytime"):
         assert b"default 30s" in sockit(sub, "--help").stdout
+
+
+# --------------------------------------------- bounded numbers (14.4)
+
+@pytest.mark.parametrize("args,part", [
+    (["localhost", "99999"], "SERVICE"), (["localhost", "65536"], "SERVICE"),
+    (["localhost", "4294967297"], "SERVICE"), (["--", "localhost", "-1"], "SERVICE"),
+    (["-r", "127.0.0.1", "99999"], "PORT"), (["-r", "127.0.0.1", "65536"], "PORT"),
+])
+def test_resolve_out_of_range_port_is_exit_2(args, part):
+    r = sockit("resolve", *args)
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert r.stderr.decode() == (f"sockit resolve: bad value for '{part}': "
+                                 f"'{args[-1]}' (out of range 0-65535)\n")
