@@ -16,7 +16,7 @@ from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
 from scan_util import Netns
 
-SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd", "resolve"]
+SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan"]
 
 
 @pytest.fixture
@@ -62,6 +62,11 @@ def test_unknown_short_option_one_style(sub):
 
 
 @pytest.mark.parametrize("args,msg", [
+    (["scan", "-sT", "127.0.0.1"], "sockit scan: unknown option '-s' (see 'sockit scan --help')"),
+    (["scan", "127.0.0.1", "-p"], "sockit scan: option '-p' needs a value"),
+    (["scan", "--timeout", "1x", "127.0.0.1"], "sockit scan: bad value for '--timeout': '1x' "
+                                                "(is not a duration (a number of seconds, or "
+                                                "with a unit: 250ms, 1.5s, 2m, 1h))"),
     (["echo", "-zq"], "sockit echo: unknown option '-z' (see 'sockit echo --help')"),
     (["echo", "-qz"], "sockit echo: unknown option '-z' (see 'sockit echo --help')"),
     (["echo", "x", "--count"], "sockit echo: option '--count' needs a value"),
