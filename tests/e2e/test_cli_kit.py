@@ -16,7 +16,7 @@ from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
 from scan_util import Netns
 
-SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan", "sockets", "bench"]
+SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan", "sockets", "bench"]
 
 
 @pytest.fixture
