@@ -2,6 +2,7 @@
  * echo requests out, replies and ICMP errors matched back to probes. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -123,6 +124,9 @@ static int icmp_open(struct ping_session *s, char *err, size_t errlen)
 		if (ping_socket_open(ps, v6 ? AF_INET6 : AF_INET, s->o->ttl, s->o->iface,
 		                     err, errlen) < 0)
 			return -1;
+		if (s->o->verbose)
+			fprintf(stderr, "sockit ping: IPv%c %s socket, id %u\n", v6 ? '6' : '4',
+			        ps->raw ? "raw" : "ping", ps->ident);
 		if (sk_loop_add(s->loop, ps->fd, SK_READ, on_readable, s) < 0) {
 			snprintf(err, errlen, "event loop: %s", strerror(errno));
 			return -1;

@@ -75,6 +75,7 @@ struct ping_target {
 	struct ping_session *s;
 	char name[256];             /* as given */
 	char addr[INET6_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN]; /* the source address the route picks */
 	bool by_name;               /* name is not the address text */
 	struct sockaddr_storage sa;
 	socklen_t salen;

@@ -83,7 +83,7 @@ void pout_header(struct ping_session *s, struct ping_target *t)
 		fprintf(s->out, v6 ? "PING %s(%s) " : "PING %s (%s) ", t->name, t->addr);
 		if (o->iface) {
 			bool addr = strchr(o->iface, '.') || strchr(o->iface, ':');
-			fprintf(s->out, "from %s %s: ", addr ? o->iface : "", addr ? "" : o->iface);
+			fprintf(s->out, "from %s %s: ", addr ? o->iface : t->src, addr ? "" : o->iface);
 		}
 		if (v6)
 			fprintf(s->out, "%ld data bytes\n", o->size);

@@ -120,18 +120,28 @@ static int resolve_targets(struct ping_session *s)
 	return 0;
 }
 
-/* As iputils does before it sends: a UDP connect finds whether a route
- * exists, with no packet sent.  0, or -1 with the reason printed. */
+/* As iputils does before it sends: a UDP connect (through -I's device)
+ * finds whether a route exists and the source address it would use, with
+ * no packet sent.  0, or -1 with the reason printed. */
 static int check_route(struct ping_target *t)
 {
-	struct sockaddr_storage ss = t->sa;
+	struct sockaddr_storage ss = t->sa, src;
+	socklen_t slen = sizeof src;
+	const char *dev = t->s->o->iface;
 	int fd = socket(t->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return 0;
+	if (dev && !strchr(dev, '.') && !strchr(dev, ':'))
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1);
 	((struct sockaddr_in *)&ss)->sin_port = htons(1025);
 	int rc = connect(fd, (struct sockaddr *)&ss, t->salen);
 	int e = errno;
+	if (rc == 0 && getsockname(fd, (struct sockaddr *)&src, &slen) == 0) {
+		const void *a = t->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&src)->sin6_addr
+		                                      : (const void *)&((struct sockaddr_in *)&src)->sin_addr;
+		inet_ntop(t->family, a, t->src, sizeof t->src);
+	}
 	close(fd);
 	if (rc == 0)
 		return 0;
