@@ -1,19 +1,18 @@
 /* options.c — `sockit ping`'s command line: iputils' letters, the long
  * options, durations, the usage text.  The only option-parsing file of
- * src/ping/, so adopting the shared CLI kit stays local. */
+ * src/ping/, on the shared CLI kit (src/cli/cli.h). */
 #include <ctype.h>
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "ping/icmp.h"
 #include "ping/ping.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/parse.h"
 
 /* The least interval a user who is not root may ask for (the brief's
  * rule: iputils once had 200 ms), and flood needs root. */
@@ -66,85 +65,41 @@ static const char usage_text[] =
 "Exit status: 0 some reply came, 1 no reply (or fewer than -c by -w's\n"
 "deadline), 2 bad usage or another error.\n";
 
-enum { OPT_TCP = 256, OPT_UDP, OPT_JSON, OPT_ALIVE };
+/* Long-only options. */
+enum { OPT_TCP = CLI_LONG(0), OPT_UDP = CLI_LONG(1), OPT_JSON = CLI_LONG(2),
+       OPT_ALIVE = CLI_LONG(3), OPT_UDP_PORT = CLI_LONG(4) };
 
-static const struct option long_opts[] = {
-	{ "count", required_argument, NULL, 'c' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "timeout", required_argument, NULL, 'W' },
-	{ "deadline", required_argument, NULL, 'w' },
-	{ "size", required_argument, NULL, 's' },
-	{ "ttl", required_argument, NULL, 't' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "numeric", no_argument, NULL, 'n' },
-	{ "tcp", required_argument, NULL, OPT_TCP },
-	{ "udp", optional_argument, NULL, OPT_UDP },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "alive", no_argument, NULL, OPT_ALIVE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* What the kit fills before the options are checked and converted:
+ * durations arrive in nanoseconds, UINT64_MAX meaning "not given". */
+struct raw_opts {
+	struct ping_opts *o;
+	uint64_t interval_ns, timeout_ns, deadline_ns;
+	long long size, ttl;
 };
 
-static int usage_error(const char *fmt, const char *a, const char *b)
+static int port_of(const char *arg, const char *proto, uint16_t *port, char *why, size_t len)
 {
-	fputs("sockit ping: ", stderr);
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
-	return 2;
-}
-
-/* Parse a duration: a decimal number with an optional unit (us, ms, s,
- * m, h); a bare number is seconds.  Into *us, at most max_us.  0 or -1. */
-static int parse_duration(const char *text, uint64_t max_us, uint64_t *us)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)text[0]) && text[0] != '.')
+	int p = sk_parse_port(arg, proto);
+	if (p <= 0) {
+		snprintf(why, len, "a port 1-65535 or a service name");
 		return -1;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (errno || !isfinite(v) || v < 0)
-		return -1;
-	double scale = 1e6;
-	if (strcmp(end, "us") == 0) scale = 1;
-	else if (strcmp(end, "ms") == 0) scale = 1e3;
-	else if (strcmp(end, "s") == 0 || *end == '\0') scale = 1e6;
-	else if (strcmp(end, "m") == 0) scale = 60e6;
-	else if (strcmp(end, "h") == 0) scale = 3600e6;
-	else return -1;
-	v *= scale;
-	if (v > (double)max_us)
-		return -1;
-	*us = (uint64_t)llround(v);
+	}
+	*port = (uint16_t)p;
 	return 0;
 }
 
-static int duration_opt(const char *what, const char *arg, uint64_t *us)
+/* The options that are more than a value: mode, family, --udp's port. */
+static int set_option(void *ctx, int key, const char *arg, char *why, size_t len)
 {
-	/* A day is far past any sensible ping timing, and keeps the
-	 * microsecond arithmetic far from overflow. */
-	if (parse_duration(arg, 86400ull * 1000000u, us) == 0)
-		return 0;
-	return usage_error("bad %s '%s' (a duration: 0.2, 250ms, 1.5s, 2m; at most 1 day)",
-	                   what, arg);
-}
+	struct ping_opts *o = ((struct raw_opts *)ctx)->o;
 
-static int number_opt(const char *what, const char *arg, long long min,
-                      long long max, long long *out)
-{
-	char err[SK_ERRLEN];
-	if (sk_parse_num(arg, min, max, out, what, err, sizeof err) == 0)
-		return 0;
-	return usage_error("%s%s", err, "");
-}
-
-static int port_opt(const char *arg, const char *proto, uint16_t *port)
-{
-	int p = sk_parse_port(arg, proto);
-	if (p <= 0)
-		return usage_error("bad port '%s' for --%s (1-65535)", arg, proto);
-	*port = (uint16_t)p;
+	switch (key) {
+	case '4': o->family = AF_INET; return 0;
+	case '6': o->family = AF_INET6; return 0;
+	case OPT_TCP: o->mode = PING_TCP; return port_of(arg, "tcp", &o->port, why, len);
+	case OPT_UDP: o->mode = PING_UDP; return 0;
+	case OPT_UDP_PORT: o->mode = PING_UDP; return port_of(arg, "udp", &o->port, why, len);
+	}
 	return 0;
 }
 
@@ -158,62 +113,33 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* --udp takes an optional port: `--udp=7`, or a bare number after it
- * (a bare number is never a host here: hosts are names or addresses). */
-static int udp_opt(int argc, char **argv, struct ping_opts *o)
+/* --udp takes an optional port, which getopt has no form for: `--udp=7`
+ * becomes the hidden `--udp-port 7` here, and so does a bare number right
+ * after `--udp` (a number alone is never a host here).  out has room for
+ * 2 * argc + 1 pointers; returns the new argc. */
+static int udp_argv(int argc, char **argv, char **out)
 {
-	o->mode = PING_UDP;
-	o->port = DEFAULT_UDP_PORT;
-	if (optarg)
-		return port_opt(optarg, "udp", &o->port);
-	if (optind < argc && all_digits(argv[optind]))
-		return port_opt(argv[optind++], "udp", &o->port);
-	return 0;
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--udp=", 6) == 0) {
+			out[n++] = (char *)"--udp-port";
+			out[n++] = argv[i] + 6;
+		} else if (i > 0 && strcmp(argv[i], "--udp") == 0 && i + 1 < argc &&
+		           all_digits(argv[i + 1])) {
+			out[n++] = (char *)"--udp-port";
+			out[n++] = argv[++i];
+		} else {
+			out[n++] = argv[i];
+		}
+	}
+	out[n] = NULL;
+	return n;
 }
 
-static int one_option(int c, int argc, char **argv, struct ping_opts *o)
+static uint64_t us_of(uint64_t ns, uint64_t dflt)
 {
-	long long n;
-	int rc = 0;
-
-	switch (c) {
-	case 'c': rc = number_opt("count", optarg, 1, 1ll << 40, &o->count); break;
-	case 'i': rc = duration_opt("interval", optarg, &o->interval_us);
-	          o->interval_set = true; break;
-	case 'W': rc = duration_opt("timeout", optarg, &o->timeout_us); break;
-	case 'w': rc = duration_opt("deadline", optarg, &o->deadline_us); break;
-	case 's': rc = number_opt("size", optarg, 0, ICMP_MAX_DATA, &n); o->size = (long)n; break;
-	case 't': rc = number_opt("ttl", optarg, 1, 255, &n); o->ttl = (int)n; break;
-	case 'q': o->quiet = true; break;
-	case 'n': o->numeric = true; break;
-	case 'D': o->timestamps = true; break;
-	case 'O': o->outstanding = true; break;
-	case 'f': o->flood = true; break;
-	case 'a': o->audible = true; break;
-	case 'v': o->verbose = true; break;
-	case 'I': o->iface = optarg; break;
-	case '4': o->family = AF_INET; break;
-	case '6': o->family = AF_INET6; break;
-	case OPT_TCP: o->mode = PING_TCP; rc = port_opt(optarg, "tcp", &o->port); break;
-	case OPT_UDP: rc = udp_opt(argc, argv, o); break;
-	case OPT_JSON: o->json = true; break;
-	case OPT_ALIVE: o->alive = true; break;
-	default: return 2;
-	}
-	return rc ? 2 : 0;
-}
-
-static int bad_option(int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return usage_error("option '%s' needs a value%s", arg, "");
-	if (optopt && arg[0] == '-' && arg[1] != '-') {
-		char opt[3] = { '-', (char)optopt, 0 };
-		return usage_error("unknown option '%s' (see '%s')", opt, "sockit ping --help");
-	}
-	return usage_error("unknown option '%s' (see '%s')", arg, "sockit ping --help");
+	return ns == UINT64_MAX ? dflt : (ns + 999) / 1000;
 }
 
 /* The rules between options, after all are read. */
@@ -222,42 +148,84 @@ static int check(struct ping_opts *o)
 	bool root = geteuid() == 0;
 
 	if (o->nhosts == 0)
-		return usage_error("no HOST given (see '%s')%s", "sockit ping --help", "");
+		return cli_usage("ping", "no HOST given");
 	if (o->flood && o->mode != PING_ICMP)
-		return usage_error("-f is for ICMP echo only%s%s", "", "");
+		return cli_usage("ping", "-f is for ICMP echo only");
 	if (o->flood && !o->interval_set)
 		o->interval_us = 0;
 	if (!root && (o->flood || o->interval_us < USER_MIN_INTERVAL_US))
-		return usage_error("cannot flood; minimal interval allowed for user is %s%s",
-		                   "200ms", "");
+		return cli_sub_fail(EXIT_USAGE, "ping",
+		                    "cannot flood; minimal interval allowed for user is 200ms");
 	if (o->json && o->alive)
-		return usage_error("--json and --alive do not go together%s%s", "", "");
+		return cli_usage("ping", "--json and --alive do not go together");
 	return -1;
+}
+
+/* The kit's table: iputils' letters, long names for the rest. */
+static int parse(int argc, char **argv, struct raw_opts *r, int *first)
+{
+	/* A day is far past any sensible ping timing, and keeps the
+	 * microsecond arithmetic far from overflow. */
+	const long long day_ms = 86400000;
+	struct ping_opts *o = r->o;
+	const struct cli_option opts[] = {
+		CLI_NUM('c', "count", &o->count, 1, 1ll << 40),
+		CLI_DUR_NS('i', "interval", &r->interval_ns, 0, day_ms),
+		CLI_DUR_NS('W', "timeout", &r->timeout_ns, 0, day_ms),
+		CLI_DUR_NS('w', "deadline", &r->deadline_ns, 0, day_ms),
+		CLI_NUM('s', "size", &r->size, 0, ICMP_MAX_DATA),
+		CLI_NUM('t', "ttl", &r->ttl, 1, 255),
+		CLI_FLAG('q', "quiet", &o->quiet),
+		CLI_FLAG('n', "numeric", &o->numeric),
+		CLI_FLAG('D', "timestamp", &o->timestamps),
+		CLI_FLAG('O', "outstanding", &o->outstanding),
+		CLI_FLAG('f', "flood", &o->flood),
+		CLI_FLAG('a', "audible", &o->audible),
+		CLI_FLAG('v', "verbose", &o->verbose),
+		CLI_STR('I', "interface", &o->iface),
+		CLI_CALL_FLAG('4', NULL, set_option),
+		CLI_CALL_FLAG('6', NULL, set_option),
+		CLI_CALL(OPT_TCP, "tcp", set_option),
+		CLI_CALL_FLAG(OPT_UDP, "udp", set_option),
+		CLI_CALL(OPT_UDP_PORT, "udp-port", set_option),
+		CLI_FLAG(OPT_JSON, "json", &o->json),
+		CLI_FLAG(OPT_ALIVE, "alive", &o->alive),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "ping", usage_text, opts, 0 };
+
+	return cli_parse(&cmd, argc, argv, r, first);
 }
 
 int ping_parse_options(int argc, char **argv, struct ping_opts *o)
 {
-	int c;
+	struct raw_opts r = { .o = o, .interval_ns = UINT64_MAX, .timeout_ns = UINT64_MAX,
+	                      .deadline_ns = UINT64_MAX, .size = 56, .ttl = -1 };
+	char **args = calloc((size_t)argc * 2 + 1, sizeof *args);
+	int first;
 
 	memset(o, 0, sizeof *o);
-	o->interval_us = 1000000;
-	o->timeout_us = 10000000;
-	o->size = 56;
-	o->ttl = -1;
 	o->family = AF_UNSPEC;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:i:W:w:s:t:qnDOfavI:46h", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (c == '?' || c == ':')
-			return bad_option(c, argv);
-		if (one_option(c, argc, argv, o))
-			return 2;
+	o->port = DEFAULT_UDP_PORT;
+	if (!args)
+		return cli_sub_fail(EXIT_USAGE, "ping", "out of memory");
+	int n = udp_argv(argc, argv, args);
+	int rc = parse(n, args, &r, &first);
+	if (rc == CLI_RUN) {
+		/* The hosts are argv's own strings: keep them in argv. */
+		o->nhosts = n - first;
+		for (int i = 0; i < o->nhosts; i++)
+			argv[i] = args[first + i];
+		o->hosts = argv;
 	}
-	o->hosts = argv + optind;
-	o->nhosts = argc - optind;
+	free(args);
+	if (rc != CLI_RUN)
+		return rc;
+	o->interval_set = r.interval_ns != UINT64_MAX;
+	o->interval_us = us_of(r.interval_ns, 1000000);
+	o->timeout_us = us_of(r.timeout_ns, 10000000);
+	o->deadline_us = us_of(r.deadline_ns, 0);
+	o->size = (long)r.size;
+	o->ttl = (int)r.ttl;
 	return check(o);
 }
