@@ -46,7 +46,8 @@ static const char usage_text[] =
 "  -4, -6          IPv4 / IPv6 only\n"
 "      --tcp PORT  TCP connect ping: time to SYN-ACK (open) or RST (closed)\n"
 "      --udp [PORT]  UDP echo ping against an RFC 862 echo service\n"
-"                  (default port 65432, sockit serve's echo)\n"
+"                  (default port 65432, sockit serve's echo; also\n"
+"                  --udp=PORT or --udp-port PORT)\n"
 "      --alive     print only the hosts that answered, one per line\n"
 "      --json      one JSON object per line: reply, timeout, error, then a\n"
 "                  summary per host\n"
@@ -114,7 +115,7 @@ static bool all_digits(const char *s)
 }
 
 /* --udp takes an optional port, which getopt has no form for: `--udp=7`
- * becomes the hidden `--udp-port 7` here, and so does a bare number right
+ * becomes `--udp-port 7` here, and so does a bare number right
  * after `--udp` (a number alone is never a host here).  out has room for
  * 2 * argc + 1 pointers; returns the new argc. */
 static int udp_argv(int argc, char **argv, char **out)
@@ -171,7 +172,7 @@ static int parse(int argc, char **argv, struct raw_opts *r, int *first)
 	const struct cli_option opts[] = {
 		CLI_NUM('c', "count", &o->count, 1, 1ll << 40),
 		CLI_DUR_NS('i', "interval", &r->interval_ns, 0, day_ms),
-		CLI_DUR_NS('W', "timeout", &r->timeout_ns, 0, day_ms),
+		CLI_DUR_NS('W', "timeout", &r->timeout_ns, 1, day_ms),
 		CLI_DUR_NS('w', "deadline", &r->deadline_ns, 0, day_ms),
 		CLI_NUM('s', "size", &r->size, 0, ICMP_MAX_DATA),
 		CLI_NUM('t', "ttl", &r->ttl, 1, 255),

@@ -101,6 +101,23 @@ def test_timestamps_and_outstanding(ns):
     assert "no answer yet for icmp_seq=2" in r.stdout.decode()
 
 
+@pytest.mark.parametrize("ping_socket", [False, True])
+def test_duplicates_like_iputils(ns, ping_socket):
+    # nft duplicates every echo reply leaving loopback: each comes twice.
+    if ping_socket:
+        ns.open_ping_sockets()
+    ns.sh("nft add table ip pt; nft add chain ip pt out '{ type filter hook output priority 0; }';"
+          " nft add rule ip pt out icmp type echo-reply dup to 127.0.0.1")
+    for r in (ns.ping("-c", 3, "-i", "0.2", "127.0.0.1"), ns.iputils("-c", 3, "-i", "0.2", "127.0.0.1")):
+        assert r.returncode == 0
+        _, replies, stats, _, _ = parse_single(r)
+        seqs = [(m.group(3), bool(m.group(6))) for m in replies]
+        # The last reply's twin may come after the run ended: only the
+        # first two are sure to show theirs.
+        assert seqs[:4] == [("1", False), ("1", True), ("2", False), ("2", True)], seqs
+        assert stats.group(1, 2) == ("3", "3") and int(stats.group(3)) >= 2
+
+
 def test_flood_like_iputils(ns):
     ours = ns.ping("-f", "-c", 500, "127.0.0.1")
     theirs = ns.iputils("-f", "-c", 500, "127.0.0.1")
