@@ -45,8 +45,25 @@ static void target_init(struct ping_session *s, struct ping_target *t, const cha
 		t->ring[i].fd = -1, t->ring[i].t = t;
 }
 
+/* A target found, before the targets (50 KiB each, with their rings) are
+ * allocated for exactly as many. */
+struct pending {
+	char name[256];
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
+static void pending_add(struct pending *p, size_t *n, const char *name,
+                        const struct sockaddr *sa, socklen_t salen)
+{
+	struct pending *e = &p[(*n)++];
+	snprintf(e->name, sizeof e->name, "%s", name);
+	memcpy(&e->sa, sa, salen);
+	e->salen = salen;
+}
+
 /* A CIDR block: every address in it, through the scanner's parser. */
-static int add_block(struct ping_session *s, const char *text, int family, size_t *n)
+static int add_block(struct pending *pend, const char *text, int family, size_t *n)
 {
 	struct target_list tl = { 0 };
 	char err[SK_ERRLEN];
@@ -66,14 +83,14 @@ static int add_block(struct ping_session *s, const char *text, int family, size_
 		char name[INET6_ADDRSTRLEN + 16];
 		socklen_t len = host_sockaddr(&tl.hosts[i], 0, &ss);
 		host_format(&tl.hosts[i], name, sizeof name);
-		target_init(s, &s->targets[(*n)++], name, (struct sockaddr *)&ss, len);
+		pending_add(pend, n, name, (struct sockaddr *)&ss, len);
 	}
 	targets_free(&tl);
 	return 0;
 }
 
 /* A name or an address: its first address of the wanted family. */
-static int add_host(struct ping_session *s, const char *text, int family, size_t *n)
+static int add_host(struct pending *pend, const char *text, int family, size_t *n)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM }, *res;
 	char host[SK_HOSTLEN];
@@ -94,30 +111,39 @@ static int add_host(struct ping_session *s, const char *text, int family, size_t
 		fprintf(stderr, "sockit ping: more than %d targets\n", PING_MAX_TARGETS);
 		return -1;
 	}
-	target_init(s, &s->targets[(*n)++], host, res->ai_addr, res->ai_addrlen);
+	pending_add(pend, n, host, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	return 0;
 }
 
 static int resolve_targets(struct ping_session *s)
 {
+	struct pending *pend = calloc(PING_MAX_TARGETS, sizeof *pend);
 	size_t n = 0;
+	int rc = 0;
 
-	s->targets = calloc(PING_MAX_TARGETS, sizeof *s->targets);
-	if (!s->targets) {
+	if (!pend) {
 		fprintf(stderr, "sockit ping: out of memory\n");
 		return -1;
 	}
-	for (int i = 0; i < s->o->nhosts; i++) {
+	for (int i = 0; i < s->o->nhosts && rc == 0; i++) {
 		const char *h = s->o->hosts[i];
-		int rc = strchr(h, '/') ? add_block(s, h, s->o->family, &n)
-		                        : add_host(s, h, s->o->family, &n);
-		if (rc < 0)
-			return -1;
+		rc = strchr(h, '/') ? add_block(pend, h, s->o->family, &n)
+		                    : add_host(pend, h, s->o->family, &n);
 	}
-	s->ntargets = n;
-	s->multi = n > 1;
-	return 0;
+	if (rc == 0 && n && !(s->targets = calloc(n, sizeof *s->targets))) {
+		fprintf(stderr, "sockit ping: out of memory\n");
+		rc = -1;
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < n; i++)
+			target_init(s, &s->targets[i], pend[i].name,
+			            (struct sockaddr *)&pend[i].sa, pend[i].salen);
+		s->ntargets = n;
+		s->multi = n > 1;
+	}
+	free(pend);
+	return rc;
 }
 
 /* As iputils does before it sends: a UDP connect (through -I's device)

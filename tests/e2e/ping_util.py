@@ -23,7 +23,7 @@ HEADER6 = re.compile(r"^PING (\S+)\((\S+)\) (\d+) data bytes$")
 STATS = re.compile(r"^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?"
                    r"(?:, \+(\d+) errors)?, ([\d.]+)% packet loss, time (\d+)ms$")
 RTT = re.compile(r"^rtt min/avg/max/mdev = ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms"
-                 r"(, ipg/ewma [\d.]+/[\d.]+ ms)?$")
+                 r"(?:, pipe \d+)?(, ipg/ewma [\d.]+/[\d.]+ ms)?$")
 ERROR = re.compile(r"^From (\S+) (icmp|udp|tcp)_seq=(\d+) (.+)$")
 MULTI = re.compile(r"^(\S+) : xmt/rcv/%loss = (\d+)/(\d+)/(\d+)%"
                    r"(?:, min/avg/max = ([\d.]+)/([\d.]+)/([\d.]+))?$")

@@ -38,6 +38,7 @@ def untimed(line):
     """A line with its times blanked out."""
     line = re.sub(r"time=[\d.]+ ms", "time=T ms", line)
     line = re.sub(r"time \d+ms", "time Tms", line)
+    line = re.sub(r", pipe \d+", "", line)      # a slow reply on a busy machine
     return re.sub(r"= [\d./]+ ms", "= T ms", line)
 
 
@@ -124,7 +125,8 @@ def test_flood_like_iputils(ns):
     for r in (ours, theirs):
         out = r.stdout.decode()
         assert r.returncode == 0
-        assert out.count(".") - out.count("\b \b") <= 0 or out.count("\b \b") == 500
+        # A flood with nothing in flight after 10 ms sends again (a busy
+        # machine), so "pipe 2" may show; the shape is the same either way.
         assert out.count("\b \b") == 500
         assert "500 packets transmitted, 500 received, 0% packet loss" in out
         assert RTT.match(out.splitlines()[-1]).group(5), out.splitlines()[-1]
