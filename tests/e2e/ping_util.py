@@ -73,6 +73,9 @@ class Netns:
 class RouterBed:
     """client (198.18.1.1) --veth-- router (198.18.1.2, 198.18.2.1) --veth-- host (198.18.2.2)
 
+    and the same in IPv6: fd00:1::1, fd00:1::2 / fd00:2::1, fd00:2::2, with
+    fd00:9::/64 rejected (no route).
+
     The host drops echo requests (a silent host: no answer, no error);
     the router rejects 198.18.9.0/24 with ICMP host unreachable (an nft
     rule: an `unreachable` route's errors are rate-limited by a host-wide
@@ -82,6 +85,7 @@ class RouterBed:
     ROUTER = "198.18.1.2"
     SILENT = "198.18.2.2"
     UNREACHABLE = "198.18.9.1"
+    ROUTER6, SILENT6, UNREACHABLE6 = "fd00:1::2", "fd00:2::2", "fd00:9::1"
 
     def __init__(self):
         self.client = Netns("c")
@@ -106,7 +110,9 @@ class RouterBed:
         ca, rb = self._veth(self.client, self.router)
         ra, hb = self._veth(self.router, self.host)
         self.client.sh(f"ip link set {ca} up; ip addr add 198.18.1.1/24 dev {ca};"
-                       f" ip route add default via {self.ROUTER}")
+                       f" ip route add default via {self.ROUTER};"
+                       f" ip addr add fd00:1::1/64 dev {ca} nodad;"
+                       f" ip route add default via {self.ROUTER6}")
         self.router.sh(f"ip link set {rb} up; ip addr add {self.ROUTER}/24 dev {rb};"
                        f" ip link set {ra} up; ip addr add 198.18.2.1/24 dev {ra};"
                        " ip route add 198.18.9.0/24 via 198.18.2.2;"
@@ -115,12 +121,22 @@ class RouterBed:
                        " nft add rule inet pr fw ip daddr 198.18.9.0/24"
                        " reject with icmp type host-unreachable;"
                        " sysctl -qw net.ipv4.ip_forward=1;"
-                       " sysctl -qw net.ipv4.icmp_ratelimit=0")
+                       " sysctl -qw net.ipv4.icmp_ratelimit=0;"
+                       f" ip addr add {self.ROUTER6}/64 dev {rb} nodad;"
+                       f" ip addr add fd00:2::1/64 dev {ra} nodad;"
+                       " ip route add fd00:9::/64 via fd00:2::2;"
+                       " nft add rule inet pr fw ip6 daddr fd00:9::/64"
+                       " reject with icmpv6 type no-route;"
+                       " sysctl -qw net.ipv6.conf.all.forwarding=1;"
+                       " sysctl -qw net.ipv6.icmp.ratelimit=0")
         self.host.sh(f"ip link set {hb} up; ip addr add {self.SILENT}/24 dev {hb};"
                      " ip route add default via 198.18.2.1;"
+                     f" ip addr add {self.SILENT6}/64 dev {hb} nodad;"
+                     " ip route add default via fd00:2::1;"
                      " nft add table inet pt;"
                      " nft add chain inet pt in '{ type filter hook input priority 0; }';"
-                     " nft add rule inet pt in icmp type echo-request drop")
+                     " nft add rule inet pt in icmp type echo-request drop;"
+                     " nft add rule inet pt in icmpv6 type echo-request drop")
 
     def close(self):
         self.client.close()

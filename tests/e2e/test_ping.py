@@ -156,38 +156,47 @@ def test_deadline_bounds(ns):
     assert r.returncode == 0
 
 
-def test_host_unreachable_from_router(bed):
-    args = ("-c", 3, "-i", "0.2", "-W", "1", RouterBed.UNREACHABLE)
+@pytest.mark.parametrize("v6", [False, True])
+def test_host_unreachable_from_router(bed, v6):
+    target, router = (RouterBed.UNREACHABLE6, RouterBed.ROUTER6) if v6 else \
+        (RouterBed.UNREACHABLE, RouterBed.ROUTER)
+    text = "Destination unreachable: No route" if v6 else "Destination Host Unreachable"
+    args = ("-c", 3, "-i", "0.2", "-W", "1", target)
     ours, theirs = bed.client.ping(*args), bed.client.iputils(*args)
     assert ours.returncode == theirs.returncode == 1
     for r in (ours, theirs):
         _, replies, stats, _, errors = parse_single(r)
         assert not replies
         assert [(m.group(1), m.group(3), m.group(4)) for m in errors] == \
-            [(RouterBed.ROUTER, str(i), "Destination Host Unreachable") for i in (1, 2, 3)]
+            [(router, str(i), text) for i in (1, 2, 3)]
         assert stats.group(1, 2, 4, 5) == ("3", "0", "3", "100")
 
 
-def test_time_exceeded_with_ttl(bed):
-    args = ("-c", 2, "-i", "0.2", "-t", "1", RouterBed.SILENT)
+@pytest.mark.parametrize("v6", [False, True])
+def test_time_exceeded_with_ttl(bed, v6):
+    target, router = (RouterBed.SILENT6, RouterBed.ROUTER6) if v6 else \
+        (RouterBed.SILENT, RouterBed.ROUTER)
+    text = "Time exceeded: Hop limit" if v6 else "Time to live exceeded"
+    args = ("-c", 2, "-i", "0.2", "-t", "1", target)
     ours, theirs = bed.client.ping(*args), bed.client.iputils(*args)
     assert ours.returncode == theirs.returncode == 1
     for r in (ours, theirs):
         errs = [m.groups() for m in map(ERROR.match, lines(r)) if m]
-        assert errs == [(RouterBed.ROUTER, "icmp", str(i), "Time to live exceeded") for i in (1, 2)]
+        assert errs == [(router, "icmp", str(i), text) for i in (1, 2)]
 
 
 def test_several_hosts_each_summarised(bed):
     r = bed.client.ping("-c", 3, "-i", "0.2", "-W", "1", RouterBed.ROUTER,
-                        RouterBed.SILENT, RouterBed.UNREACHABLE)
+                        RouterBed.SILENT, RouterBed.UNREACHABLE, RouterBed.SILENT6)
     assert r.returncode == 0, r.stderr
     out = lines(r)
     summary = {m.group(1): m.groups()[1:] for m in map(MULTI.match, out) if m}
     assert summary[RouterBed.ROUTER][:3] == ("3", "3", "0") and summary[RouterBed.ROUTER][3]
     assert summary[RouterBed.SILENT] == ("3", "0", "100", None, None, None)
     assert summary[RouterBed.UNREACHABLE] == ("3", "0", "100", None, None, None)
+    assert summary[RouterBed.SILENT6] == ("3", "0", "100", None, None, None)
     assert sum(1 for line in out if "Destination Host Unreachable" in line) == 3
-    assert sum(1 for line in out if line.startswith("PING ")) == 3
+    assert sum(1 for line in out if line.startswith("PING ")) == 4
     alive = bed.client.ping("--alive", "-c", 2, "-i", "0.2", "-W", "1",
                             RouterBed.ROUTER, RouterBed.SILENT)
     assert lines(alive) == [RouterBed.ROUTER]
