@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "cli/json.h"
 #include "ping/report.h"
 
 static const char *mode_seq(const struct ping_session *s)
@@ -49,22 +50,22 @@ const char *pout_from(struct ping_session *s, struct ping_target *t,
 	return buf;
 }
 
-/* in as a JSON string body: quotes, backslashes and control bytes
- * escaped; cut (never mid-escape) to fit len. */
-static const char *jstr(const char *in, char *out, size_t len)
+/* Begin a JSON Lines record {"type": TYPE, "host": ..., "addr": ...}. */
+static void json_begin(struct json *j, struct ping_session *s, const char *type,
+                       const struct ping_target *t)
 {
-	size_t o = 0;
+	json_start(j, s->out);
+	json_object(j);
+	json_kv_str(j, "type", type);
+	json_kv_str(j, "host", t->name);
+	json_kv_str(j, "addr", t->addr);
+}
 
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 7 < len; p++) {
-		if (*p == '"' || *p == '\\')
-			out[o++] = '\\', out[o++] = (char)*p;
-		else if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(out + o, len - o, "\\u%04x", *p);
-		else
-			out[o++] = (char)*p;
-	}
-	out[o] = '\0';
-	return out;
+static void json_finish(struct json *j)
+{
+	json_end(j);
+	json_newline(j);
+	fflush(j->out);
 }
 
 void pout_header(struct ping_session *s, struct ping_target *t)
@@ -110,21 +111,22 @@ static void print_time(FILE *f, int64_t t)
 
 static void reply_json(struct ping_session *s, struct ping_target *t, const struct ping_reply *r)
 {
-	char n[1600], f[400];
+	struct json j;
 
-	fprintf(s->out, "{\"type\":\"reply\",\"host\":\"%s\",\"addr\":\"%s\",\"from\":\"%s\","
-	        "\"seq\":%u,\"bytes\":%zu", jstr(t->name, n, sizeof n), t->addr,
-	        jstr(r->from, f, sizeof f), r->seq, r->bytes);
+	json_begin(&j, s, "reply", t);
+	json_kv_str(&j, "from", r->from);
+	json_kv_uint(&j, "seq", r->seq);
+	json_kv_uint(&j, "bytes", r->bytes);
 	if (r->ttl >= 0)
-		fprintf(s->out, ",\"ttl\":%d", r->ttl);
+		json_kv_int(&j, "ttl", r->ttl);
 	if (r->rtt_us >= 0)
-		fprintf(s->out, ",\"time_ms\":%.3f", (double)r->rtt_us / 1000.0);
+		json_kv_double(&j, "time_ms", (double)r->rtt_us / 1000.0, 3);
 	if (r->state)
-		fprintf(s->out, ",\"state\":\"%s\"", r->state);
-	fprintf(s->out, ",\"dup\":%s,\"late\":%s,\"bad_checksum\":%s}\n",
-	        r->dup ? "true" : "false", r->late ? "true" : "false",
-	        r->bad_checksum ? "true" : "false");
-	fflush(s->out);
+		json_kv_str(&j, "state", r->state);
+	json_kv_bool(&j, "dup", r->dup);
+	json_kv_bool(&j, "late", r->late);
+	json_kv_bool(&j, "bad_checksum", r->bad_checksum);
+	json_finish(&j);
 }
 
 void pout_reply(struct ping_session *s, struct ping_target *t, const struct ping_reply *r)
@@ -166,13 +168,13 @@ void pout_reply(struct ping_session *s, struct ping_target *t, const struct ping
 void pout_error(struct ping_session *s, struct ping_target *t, uint16_t seq,
                   const char *from, const char *text)
 {
-	char n[1600], f[400], e[400];
-
 	if (s->o->json) {
-		fprintf(s->out, "{\"type\":\"error\",\"host\":\"%s\",\"addr\":\"%s\",\"seq\":%u,"
-		        "\"from\":\"%s\",\"error\":\"%s\"}\n", jstr(t->name, n, sizeof n), t->addr,
-		        seq, jstr(from, f, sizeof f), jstr(text, e, sizeof e));
-		fflush(s->out);
+		struct json j;
+		json_begin(&j, s, "error", t);
+		json_kv_uint(&j, "seq", seq);
+		json_kv_str(&j, "from", from);
+		json_kv_str(&j, "error", text);
+		json_finish(&j);
 		return;
 	}
 	if (!text_lines(s))
@@ -216,13 +218,13 @@ void pout_outstanding(struct ping_session *s, struct ping_target *t, uint16_t se
 
 void pout_timeout(struct ping_session *s, struct ping_target *t, uint16_t seq)
 {
-	char n[1600];
+	struct json j;
 
 	if (!s->o->json)
 		return;
-	fprintf(s->out, "{\"type\":\"timeout\",\"host\":\"%s\",\"addr\":\"%s\",\"seq\":%u}\n",
-	        jstr(t->name, n, sizeof n), t->addr, seq);
-	fflush(s->out);
+	json_begin(&j, s, "timeout", t);
+	json_kv_uint(&j, "seq", seq);
+	json_finish(&j);
 }
 
 /* ---- statistics ---- */
@@ -336,20 +338,24 @@ static void summary_line(struct ping_session *s, struct ping_target *t)
 static void summary_json(struct ping_session *s, struct ping_target *t)
 {
 	const struct ping_stats *st = &t->st;
-	char n[1600];
+	struct json j;
 
-	fprintf(s->out, "{\"type\":\"summary\",\"host\":\"%s\",\"addr\":\"%s\",\"transmitted\":%llu,"
-	        "\"received\":%llu,\"duplicates\":%llu,\"corrupted\":%llu,\"errors\":%llu,"
-	        "\"loss_pct\":%g,\"time_ms\":%llu", jstr(t->name, n, sizeof n), t->addr,
-	        (unsigned long long)st->transmitted, (unsigned long long)st->received,
-	        (unsigned long long)st->repeats, (unsigned long long)st->corrupted,
-	        (unsigned long long)st->errors, loss_pct(st), (unsigned long long)elapsed_ms(s, t));
+	json_begin(&j, s, "summary", t);
+	json_kv_uint(&j, "transmitted", st->transmitted);
+	json_kv_uint(&j, "received", st->received);
+	json_kv_uint(&j, "duplicates", st->repeats);
+	json_kv_uint(&j, "corrupted", st->corrupted);
+	json_kv_uint(&j, "errors", st->errors);
+	json_kv_double(&j, "loss_pct", loss_pct(st), 2);
+	json_kv_uint(&j, "time_ms", elapsed_ms(s, t));
 	if (st->received && st->timed) {
 		struct rtt r = rtt_of(st);
-		fprintf(s->out, ",\"rtt_min_ms\":%.3f,\"rtt_avg_ms\":%.3f,\"rtt_max_ms\":%.3f,"
-		        "\"rtt_mdev_ms\":%.3f", r.min / 1e3, r.avg / 1e3, r.max / 1e3, r.mdev / 1e3);
+		json_kv_double(&j, "rtt_min_ms", r.min / 1e3, 3);
+		json_kv_double(&j, "rtt_avg_ms", r.avg / 1e3, 3);
+		json_kv_double(&j, "rtt_max_ms", r.max / 1e3, 3);
+		json_kv_double(&j, "rtt_mdev_ms", r.mdev / 1e3, 3);
 	}
-	fputs("}\n", s->out);
+	json_finish(&j);
 }
 
 void pout_summary(struct ping_session *s)
