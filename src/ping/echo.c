@@ -20,14 +20,16 @@ static struct ping_socket *sock_of(struct ping_session *s, int family)
 
 static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	const void *a = ss->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-	                                          : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+	const void *a = ss->ss_family == AF_INET6
+	                    ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+	                    : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
 	if (!inet_ntop(ss->ss_family, a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 }
 
 /* An error-queue entry: a quoted echo of ours that failed. */
-static void on_errmsg(struct ping_session *s, struct ping_socket *ps, const struct ping_errmsg *em)
+static void on_errmsg(struct ping_session *s, struct ping_socket *ps,
+                      const struct ping_errmsg *em)
 {
 	char from[INET6_ADDRSTRLEN], text[128];
 	struct ping_target *t = session_find(s, (const struct sockaddr *)&em->dst);
@@ -37,13 +39,14 @@ static void on_errmsg(struct ping_session *s, struct ping_socket *ps, const stru
 	uint16_t id = (uint16_t)(em->payload[4] << 8 | em->payload[5]);
 	uint16_t seq = (uint16_t)(em->payload[6] << 8 | em->payload[7]);
 	if (ps->raw && id != ps->ident)
-		return;                      /* another ping's probe */
+		return; /* another ping's probe */
 	struct ping_probe *p = session_probe(t, seq);
 	if (!p)
 		return;
 	if (em->icmp) {
 		addr_text(&em->offender, from, sizeof from);
-		icmp_error_text(ps->family, em->type, em->code, em->info, text, sizeof text);
+		icmp_error_text(ps->family, em->type, em->code, em->info, text,
+		                sizeof text);
 	} else {
 		snprintf(from, sizeof from, "%s", t->addr);
 		snprintf(text, sizeof text, "local error: %s", strerror(em->err));
@@ -78,11 +81,12 @@ static void on_packet(struct ping_session *s, struct ping_socket *ps, size_t n,
 	if (!p || !icmp_payload_ok(s->pkt + m.data_off, m.data_len))
 		return;
 	struct ping_reply r = {
-		.bytes = m.icmp_len,
-		.ttl = m.ttl >= 0 ? m.ttl : rx->ttl,
-		.bad_checksum = m.bad_checksum,
-		.truncated = m.data_len < (size_t)s->o->size,
-		.from = pout_from(s, t, (const struct sockaddr *)&rx->from, from, sizeof from),
+	    .bytes = m.icmp_len,
+	    .ttl = m.ttl >= 0 ? m.ttl : rx->ttl,
+	    .bad_checksum = m.bad_checksum,
+	    .truncated = m.data_len < (size_t)s->o->size,
+	    .from =
+	        pout_from(s, t, (const struct sockaddr *)&rx->from, from, sizeof from),
 	};
 	session_answer(p, rx->stamp_ns, &r);
 }
@@ -97,7 +101,8 @@ static void on_readable(struct sk_loop *loop, int fd, int events, void *data)
 	for (int i = 0; i < READ_BUDGET; i++) {
 		ssize_t n = ping_recv(fd, s->pkt, PING_PKT_MAX, &rx);
 		if (n < 0) {
-			/* Anything but "nothing queued" is an error the queue explains. */
+			/* Anything but "nothing queued" is an error the queue explains.
+			 */
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				drain_errors(s, ps);
 			break;
@@ -113,7 +118,7 @@ static void on_readable(struct sk_loop *loop, int fd, int events, void *data)
 
 static int icmp_open(struct ping_session *s, char *err, size_t errlen)
 {
-	bool need[2] = { false, false };
+	bool need[2] = {false, false};
 
 	for (size_t i = 0; i < s->ntargets; i++)
 		need[s->targets[i].family == AF_INET6] = true;
@@ -125,8 +130,8 @@ static int icmp_open(struct ping_session *s, char *err, size_t errlen)
 		                     err, errlen) < 0)
 			return -1;
 		if (s->o->verbose)
-			fprintf(stderr, "sockit ping: IPv%c %s socket, id %u\n", v6 ? '6' : '4',
-			        ps->raw ? "raw" : "ping", ps->ident);
+			fprintf(stderr, "sockit ping: IPv%c %s socket, id %u\n",
+			        v6 ? '6' : '4', ps->raw ? "raw" : "ping", ps->ident);
 		if (sk_loop_add(s->loop, ps->fd, SK_READ, on_readable, s) < 0) {
 			snprintf(err, errlen, "event loop: %s", strerror(errno));
 			return -1;
@@ -148,7 +153,7 @@ static int icmp_send(struct ping_target *t, struct ping_probe *p)
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno != EAGAIN && errno != ENOBUFS) {
 		int e = errno;
-		drain_errors(s, ps);       /* the error may have a queued reason */
+		drain_errors(s, ps); /* the error may have a queued reason */
 		errno = e;
 	}
 	return n == (ssize_t)len ? 0 : -1;
@@ -165,5 +170,8 @@ static void icmp_close(struct ping_session *s)
 }
 
 const struct ping_transport ping_icmp_transport = {
-	.open = icmp_open, .send = icmp_send, .drop = NULL, .close = icmp_close,
+    .open = icmp_open,
+    .send = icmp_send,
+    .drop = NULL,
+    .close = icmp_close,
 };

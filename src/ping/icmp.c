@@ -7,14 +7,26 @@
 #include "ping/icmp.h"
 
 enum {
-	V4_ECHO_REPLY = 0, V4_UNREACH = 3, V4_QUENCH = 4, V4_REDIRECT = 5,
-	V4_ECHO = 8, V4_TIME_EXCEEDED = 11, V4_PARAM = 12,
-	V6_UNREACH = 1, V6_TOO_BIG = 2, V6_TIME_EXCEEDED = 3, V6_PARAM = 4,
-	V6_ECHO = 128, V6_ECHO_REPLY = 129,
+	V4_ECHO_REPLY = 0,
+	V4_UNREACH = 3,
+	V4_QUENCH = 4,
+	V4_REDIRECT = 5,
+	V4_ECHO = 8,
+	V4_TIME_EXCEEDED = 11,
+	V4_PARAM = 12,
+	V6_UNREACH = 1,
+	V6_TOO_BIG = 2,
+	V6_TIME_EXCEEDED = 3,
+	V6_PARAM = 4,
+	V6_ECHO = 128,
+	V6_ECHO_REPLY = 129,
 	STAMP_LEN = 16,
 };
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -36,8 +48,8 @@ uint16_t icmp_checksum(const void *buf, size_t len)
 	return (uint16_t)~sum;
 }
 
-size_t icmp_build_echo(uint8_t *buf, size_t cap, int family, uint16_t id,
-                       uint16_t seq, size_t datalen, uint64_t stamp_ns)
+size_t icmp_build_echo(uint8_t *buf, size_t cap, int family, uint16_t id, uint16_t seq,
+                       size_t datalen, uint64_t stamp_ns)
 {
 	size_t len = ICMP_ECHO_HDR + datalen;
 
@@ -144,8 +156,8 @@ int icmp_parse(const uint8_t *pkt, size_t len, int family, bool ip_header,
 	m->code = icmp[1];
 	/* A ping socket's kernel has checked the sum; ICMPv6's covers a
 	 * pseudo-header we never see, and the kernel checks it too. */
-	m->bad_checksum = ip_header && family == AF_INET &&
-	                  icmp_checksum(icmp, m->icmp_len) != 0;
+	m->bad_checksum =
+	    ip_header && family == AF_INET && icmp_checksum(icmp, m->icmp_len) != 0;
 	if (m->type == (family == AF_INET6 ? V6_ECHO_REPLY : V4_ECHO_REPLY)) {
 		m->kind = ICMP_KIND_REPLY;
 		m->id = get16(icmp + 4);
@@ -155,7 +167,7 @@ int icmp_parse(const uint8_t *pkt, size_t len, int family, bool ip_header,
 		return 0;
 	}
 	if (!is_error_type(family, m->type))
-		return 0;                       /* ICMP_KIND_OTHER */
+		return 0; /* ICMP_KIND_OTHER */
 	m->info = get32(icmp + 4);
 	const uint8_t *q = icmp + ICMP_ECHO_HDR;
 	size_t qn = m->icmp_len - ICMP_ECHO_HDR;
@@ -168,14 +180,22 @@ int icmp_parse(const uint8_t *pkt, size_t len, int family, bool ip_header,
 static const char *v4_unreach(uint8_t code)
 {
 	static const char *const text[] = {
-		"Destination Net Unreachable", "Destination Host Unreachable",
-		"Destination Protocol Unreachable", "Destination Port Unreachable",
-		NULL, "Source Route Failed", "Destination Net Unknown",
-		"Destination Host Unknown", "Source Host Isolated",
-		"Destination Net Prohibited", "Destination Host Prohibited",
-		"Destination Net Unreachable for Type of Service",
-		"Destination Host Unreachable for Type of Service",
-		"Packet filtered", "Precedence Violation", "Precedence Cutoff",
+	    "Destination Net Unreachable",
+	    "Destination Host Unreachable",
+	    "Destination Protocol Unreachable",
+	    "Destination Port Unreachable",
+	    NULL,
+	    "Source Route Failed",
+	    "Destination Net Unknown",
+	    "Destination Host Unknown",
+	    "Source Host Isolated",
+	    "Destination Net Prohibited",
+	    "Destination Host Prohibited",
+	    "Destination Net Unreachable for Type of Service",
+	    "Destination Host Unreachable for Type of Service",
+	    "Packet filtered",
+	    "Precedence Violation",
+	    "Precedence Cutoff",
 	};
 	return code < sizeof text / sizeof text[0] ? text[code] : NULL;
 }
@@ -187,7 +207,8 @@ static char *v4_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_
 	switch (type) {
 	case V4_UNREACH:
 		if (code == 4) {
-			snprintf(buf, len, "Frag needed and DF set (mtu = %u)", info & 0xffff);
+			snprintf(buf, len, "Frag needed and DF set (mtu = %u)",
+			         info & 0xffff);
 			return buf;
 		}
 		if ((t = v4_unreach(code)) == NULL) {
@@ -196,8 +217,9 @@ static char *v4_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_
 		}
 		break;
 	case V4_TIME_EXCEEDED:
-		t = code == 0 ? "Time to live exceeded" :
-		    code == 1 ? "Frag reassembly time exceeded" : NULL;
+		t = code == 0   ? "Time to live exceeded"
+		    : code == 1 ? "Frag reassembly time exceeded"
+		                : NULL;
 		if (!t) {
 			snprintf(buf, len, "Time exceeded, Bad Code: %u", code);
 			return buf;
@@ -206,8 +228,12 @@ static char *v4_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_
 	case V4_PARAM:
 		snprintf(buf, len, "Parameter problem: pointer = %u", info >> 24);
 		return buf;
-	case V4_QUENCH: t = "Source Quench"; break;
-	case V4_REDIRECT: t = "Redirect"; break;
+	case V4_QUENCH:
+		t = "Source Quench";
+		break;
+	case V4_REDIRECT:
+		t = "Redirect";
+		break;
 	default:
 		snprintf(buf, len, "Bad ICMP type: %u", type);
 		return buf;
@@ -219,9 +245,13 @@ static char *v4_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_
 static char *v6_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_t len)
 {
 	static const char *const unreach[] = {
-		"No route", "Administratively prohibited", "Beyond scope of source address",
-		"Address unreachable", "Port unreachable",
-		"Source address failed ingress/egress policy", "Reject route to destination",
+	    "No route",
+	    "Administratively prohibited",
+	    "Beyond scope of source address",
+	    "Address unreachable",
+	    "Port unreachable",
+	    "Source address failed ingress/egress policy",
+	    "Reject route to destination",
 	};
 
 	switch (type) {
@@ -229,19 +259,25 @@ static char *v6_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_
 		if (code < sizeof unreach / sizeof unreach[0])
 			snprintf(buf, len, "Destination unreachable: %s", unreach[code]);
 		else
-			snprintf(buf, len, "Destination unreachable: Unknown code %u", code);
+			snprintf(buf, len, "Destination unreachable: Unknown code %u",
+			         code);
 		break;
 	case V6_TOO_BIG:
 		snprintf(buf, len, "Packet too big: mtu=%u", info);
 		break;
 	case V6_TIME_EXCEEDED:
-		snprintf(buf, len, "Time exceeded: %s", code == 0 ? "Hop limit" :
-		         code == 1 ? "Defragmentation failure" : "Unknown code");
+		snprintf(buf, len, "Time exceeded: %s",
+		         code == 0   ? "Hop limit"
+		         : code == 1 ? "Defragmentation failure"
+		                     : "Unknown code");
 		break;
 	case V6_PARAM:
 		snprintf(buf, len, "Parameter problem: %s at %u",
-		         code == 0 ? "Wrong header field" : code == 1 ?
-		         "Unknown header" : code == 2 ? "Unknown option" : "Unknown code", info);
+		         code == 0   ? "Wrong header field"
+		         : code == 1 ? "Unknown header"
+		         : code == 2 ? "Unknown option"
+		                     : "Unknown code",
+		         info);
 		break;
 	default:
 		snprintf(buf, len, "Unknown icmp type: %u", type);
@@ -249,8 +285,8 @@ static char *v6_text(uint8_t type, uint8_t code, uint32_t info, char *buf, size_
 	return buf;
 }
 
-char *icmp_error_text(int family, uint8_t type, uint8_t code, uint32_t info,
-                      char *buf, size_t len)
+char *icmp_error_text(int family, uint8_t type, uint8_t code, uint32_t info, char *buf,
+                      size_t len)
 {
 	return family == AF_INET6 ? v6_text(type, code, info, buf, len)
 	                          : v4_text(type, code, info, buf, len);

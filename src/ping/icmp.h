@@ -16,23 +16,23 @@
 #define ICMP_MAX_DATA 65507
 
 enum icmp_kind {
-	ICMP_KIND_OTHER,     /* not ours to report (echo request, unknown type) */
-	ICMP_KIND_REPLY,     /* an echo reply */
-	ICMP_KIND_ERROR,     /* unreachable, time exceeded, ... quoting an echo */
+	ICMP_KIND_OTHER, /* not ours to report (echo request, unknown type) */
+	ICMP_KIND_REPLY, /* an echo reply */
+	ICMP_KIND_ERROR, /* unreachable, time exceeded, ... quoting an echo */
 };
 
 /* What icmp_parse found in one received packet. */
 struct icmp_msg {
 	enum icmp_kind kind;
-	uint8_t type, code;          /* of the received message */
-	uint16_t id, seq;            /* the echo's, or the quoted echo's for an error */
-	uint32_t info;               /* MTU (frag needed / packet too big), pointer */
-	int ttl;                     /* from the IPv4 header; -1 when not there */
-	bool bad_checksum;           /* IPv4 with a header: the ICMP sum is wrong */
-	size_t icmp_len;             /* bytes of the ICMP message */
-	size_t data_off, data_len;   /* echo payload within the packet */
-	bool has_dst;                /* error: the quoted packet's destination */
-	uint8_t dst[16];             /* 4 bytes for IPv4, 16 for IPv6 */
+	uint8_t type, code;        /* of the received message */
+	uint16_t id, seq;          /* the echo's, or the quoted echo's for an error */
+	uint32_t info;             /* MTU (frag needed / packet too big), pointer */
+	int ttl;                   /* from the IPv4 header; -1 when not there */
+	bool bad_checksum;         /* IPv4 with a header: the ICMP sum is wrong */
+	size_t icmp_len;           /* bytes of the ICMP message */
+	size_t data_off, data_len; /* echo payload within the packet */
+	bool has_dst;              /* error: the quoted packet's destination */
+	uint8_t dst[16];           /* 4 bytes for IPv4, 16 for IPv6 */
 };
 
 /* The Internet checksum (RFC 1071) of len bytes: 0 over a packet that
@@ -43,8 +43,8 @@ uint16_t icmp_checksum(const void *buf, size_t len);
  * the payload is iputils' (byte i is i & 0xff), with the 16-byte send time
  * stamp at its start when it fits.  The IPv4 checksum is filled in (the
  * kernel does ICMPv6's).  Returns the packet length, 0 when cap is short. */
-size_t icmp_build_echo(uint8_t *buf, size_t cap, int family, uint16_t id,
-                       uint16_t seq, size_t datalen, uint64_t stamp_ns);
+size_t icmp_build_echo(uint8_t *buf, size_t cap, int family, uint16_t id, uint16_t seq,
+                       size_t datalen, uint64_t stamp_ns);
 
 /* Parse one packet as received on an ICMP socket of family.  ip_header:
  * the packet starts with an IPv4 header (raw IPv4 sockets).  Returns 0
@@ -59,7 +59,7 @@ bool icmp_payload_ok(const uint8_t *data, size_t len);
 /* iputils' text for an ICMP error ("Destination Host Unreachable",
  * "Time to live exceeded", "Destination unreachable: No route"), written
  * into buf; returns buf. */
-char *icmp_error_text(int family, uint8_t type, uint8_t code, uint32_t info,
-                      char *buf, size_t len);
+char *icmp_error_text(int family, uint8_t type, uint8_t code, uint32_t info, char *buf,
+                      size_t len);
 
 #endif

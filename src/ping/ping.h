@@ -23,19 +23,19 @@ enum ping_mode { PING_ICMP, PING_TCP, PING_UDP };
 
 struct ping_opts {
 	enum ping_mode mode;
-	uint16_t port;              /* --tcp PORT, --udp [PORT] */
-	long long count;            /* -c; 0 until interrupted */
-	uint64_t interval_us;       /* -i; 0 with -f alone: flood */
+	uint16_t port;        /* --tcp PORT, --udp [PORT] */
+	long long count;      /* -c; 0 until interrupted */
+	uint64_t interval_us; /* -i; 0 with -f alone: flood */
 	bool interval_set;
-	uint64_t timeout_us;        /* -W: wait for replies when none came */
-	uint64_t deadline_us;       /* -w: 0 none */
-	long size;                  /* -s payload bytes */
-	int ttl;                    /* -t; -1 the system's */
-	int family;                 /* -4/-6: AF_INET/AF_INET6; AF_UNSPEC */
+	uint64_t timeout_us;  /* -W: wait for replies when none came */
+	uint64_t deadline_us; /* -w: 0 none */
+	long size;            /* -s payload bytes */
+	int ttl;              /* -t; -1 the system's */
+	int family;           /* -4/-6: AF_INET/AF_INET6; AF_UNSPEC */
 	bool quiet, numeric, timestamps, outstanding, flood, audible;
 	bool json, alive, verbose;
-	const char *iface;          /* -I name or address */
-	char **hosts;               /* positional arguments */
+	const char *iface; /* -I name or address */
+	char **hosts;      /* positional arguments */
 	int nhosts;
 };
 
@@ -50,12 +50,12 @@ struct ping_target;
 
 /* One probe sent: the slot seq % PING_RING of its target. */
 struct ping_probe {
-	uint64_t sent_ns;           /* CLOCK_REALTIME, as kernel stamps are */
-	uint64_t sent_mono_ns;      /* for timeouts */
+	uint64_t sent_ns;      /* CLOCK_REALTIME, as kernel stamps are */
+	uint64_t sent_mono_ns; /* for timeouts */
 	uint16_t seq;
-	uint8_t state;              /* enum probe_state */
-	bool replied;               /* a reply came (DUP! after this) */
-	int fd;                     /* --tcp: the connecting socket, or -1 */
+	uint8_t state; /* enum probe_state */
+	bool replied;  /* a reply came (DUP! after this) */
+	int fd;        /* --tcp: the connecting socket, or -1 */
 	struct ping_target *t;
 };
 
@@ -64,16 +64,16 @@ struct ping_stats {
 	uint64_t transmitted, received, repeats, errors, corrupted;
 	int64_t tmin, tmax, tsum;
 	double tsum2;
-	long ewma8;                 /* iputils' rtt: 8 x the moving average */
+	long ewma8; /* iputils' rtt: 8 x the moving average */
 	long pipe;
-	bool timed;                 /* some reply carried a time */
+	bool timed; /* some reply carried a time */
 };
 
 struct ping_session;
 
 struct ping_target {
 	struct ping_session *s;
-	char name[256];             /* as given */
+	char name[256]; /* as given */
 	char addr[INET6_ADDRSTRLEN];
 	char src[INET6_ADDRSTRLEN]; /* the source address the route picks */
 	bool by_name;               /* name is not the address text */
@@ -81,12 +81,12 @@ struct ping_target {
 	socklen_t salen;
 	int family;
 	struct ping_stats st;
-	uint16_t next_seq;          /* sequence of the next probe, from 1 */
-	uint64_t first_send_ns, last_send_ns;   /* monotonic */
-	uint64_t next_send_ns;      /* monotonic: when the next probe is due */
+	uint16_t next_seq;                    /* sequence of the next probe, from 1 */
+	uint64_t first_send_ns, last_send_ns; /* monotonic */
+	uint64_t next_send_ns;                /* monotonic: when the next probe is due */
 	bool sending_done, done, any_output;
-	int fd;                     /* --udp: the connected socket */
-	struct sk_timer timer;      /* next send, then the linger */
+	int fd;                /* --udp: the connected socket */
+	struct sk_timer timer; /* next send, then the linger */
 	struct ping_probe ring[PING_RING];
 };
 
@@ -96,7 +96,7 @@ struct ping_target {
 struct ping_transport {
 	int (*open)(struct ping_session *s, char *err, size_t errlen);
 	int (*send)(struct ping_target *t, struct ping_probe *p);
-	void (*drop)(struct ping_probe *p);    /* a probe given up: free its fd */
+	void (*drop)(struct ping_probe *p); /* a probe given up: free its fd */
 	void (*close)(struct ping_session *s);
 };
 
@@ -106,10 +106,10 @@ extern const struct ping_transport ping_udp_transport;
 
 /* An ICMP socket of one family (socket.c). */
 struct ping_socket {
-	int fd;                     /* -1 when not open */
+	int fd; /* -1 when not open */
 	int family;
-	bool raw;                   /* SOCK_RAW: IPv4 replies carry the IP header */
-	uint16_t ident;             /* echo id: the ping socket's port, or random */
+	bool raw;       /* SOCK_RAW: IPv4 replies carry the IP header */
+	uint16_t ident; /* echo id: the ping socket's port, or random */
 };
 
 struct ping_session {
@@ -119,11 +119,11 @@ struct ping_session {
 	struct ping_target *targets;
 	size_t ntargets, ndone;
 	struct ping_socket sock4, sock6;
-	uint64_t start_ns;          /* monotonic */
+	uint64_t start_ns; /* monotonic */
 	struct sk_timer deadline;
 	bool stopping, flood, multi, setup_error;
 	FILE *out;
-	uint8_t *pkt;               /* PING_PKT_MAX bytes: one packet in or out */
+	uint8_t *pkt; /* PING_PKT_MAX bytes: one packet in or out */
 };
 
 #endif

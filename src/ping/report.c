@@ -11,7 +11,9 @@
 
 static const char *mode_seq(const struct ping_session *s)
 {
-	return s->o->mode == PING_TCP ? "tcp_seq" : s->o->mode == PING_UDP ? "udp_seq" : "icmp_seq";
+	return s->o->mode == PING_TCP   ? "tcp_seq"
+	       : s->o->mode == PING_UDP ? "udp_seq"
+	                                : "icmp_seq";
 }
 
 static void stamp(struct ping_session *s)
@@ -20,7 +22,8 @@ static void stamp(struct ping_session *s)
 	if (!s->o->timestamps)
 		return;
 	gettimeofday(&tv, NULL);
-	fprintf(s->out, "[%lu.%06lu] ", (unsigned long)tv.tv_sec, (unsigned long)tv.tv_usec);
+	fprintf(s->out, "[%lu.%06lu] ", (unsigned long)tv.tv_sec,
+	        (unsigned long)tv.tv_usec);
 }
 
 static void flush(struct ping_session *s)
@@ -37,11 +40,12 @@ static bool text_lines(const struct ping_session *s)
 }
 
 const char *pout_from(struct ping_session *s, struct ping_target *t,
-                        const struct sockaddr *sa, char *buf, size_t len)
+                      const struct sockaddr *sa, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
-	const void *p = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-	                                          : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	const void *p = sa->sa_family == AF_INET6
+	                    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	                    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 	inet_ntop(sa->sa_family, p, a, sizeof a);
 	if (t->by_name && !s->o->numeric && strcmp(a, t->addr) == 0)
 		snprintf(buf, len, "%s (%s)", t->name, a);
@@ -78,18 +82,20 @@ void pout_header(struct ping_session *s, struct ping_target *t)
 	if (o->mode == PING_TCP) {
 		fprintf(s->out, "PING %s (%s) port %u/tcp.\n", t->name, t->addr, o->port);
 	} else if (o->mode == PING_UDP) {
-		fprintf(s->out, "PING %s (%s) port %u/udp: %ld data bytes\n", t->name, t->addr,
-		        o->port, o->size);
+		fprintf(s->out, "PING %s (%s) port %u/udp: %ld data bytes\n", t->name,
+		        t->addr, o->port, o->size);
 	} else {
 		fprintf(s->out, v6 ? "PING %s(%s) " : "PING %s (%s) ", t->name, t->addr);
 		if (o->iface) {
 			bool addr = strchr(o->iface, '.') || strchr(o->iface, ':');
-			fprintf(s->out, "from %s %s: ", addr ? o->iface : t->src, addr ? "" : o->iface);
+			fprintf(s->out, "from %s %s: ", addr ? o->iface : t->src,
+			        addr ? "" : o->iface);
 		}
 		if (v6)
 			fprintf(s->out, "%ld data bytes\n", o->size);
 		else
-			fprintf(s->out, "%ld(%ld) bytes of data.\n", o->size, o->size + 28);
+			fprintf(s->out, "%ld(%ld) bytes of data.\n", o->size,
+			        o->size + 28);
 	}
 	flush(s);
 }
@@ -106,10 +112,12 @@ static void print_time(FILE *f, int64_t t)
 		fprintf(f, " time=%lld.%02lld ms", (long long)(t + 5) / 1000,
 		        (long long)((t + 5) % 1000) / 10);
 	else
-		fprintf(f, " time=%lld.%03lld ms", (long long)t / 1000, (long long)t % 1000);
+		fprintf(f, " time=%lld.%03lld ms", (long long)t / 1000,
+		        (long long)t % 1000);
 }
 
-static void reply_json(struct ping_session *s, struct ping_target *t, const struct ping_reply *r)
+static void reply_json(struct ping_session *s, struct ping_target *t,
+                       const struct ping_reply *r)
 {
 	struct json j;
 
@@ -144,7 +152,8 @@ void pout_reply(struct ping_session *s, struct ping_target *t, const struct ping
 		fprintf(s->out, "%s port %u %s: %s=%u", r->from, s->o->port, r->state,
 		        mode_seq(s), r->seq);
 	else
-		fprintf(s->out, "%zu bytes from %s: %s=%u", r->bytes, r->from, mode_seq(s), r->seq);
+		fprintf(s->out, "%zu bytes from %s: %s=%u", r->bytes, r->from,
+		        mode_seq(s), r->seq);
 	if (r->ttl >= 0)
 		fprintf(s->out, " ttl=%d", r->ttl);
 	if (r->truncated) {
@@ -166,7 +175,7 @@ void pout_reply(struct ping_session *s, struct ping_target *t, const struct ping
 }
 
 void pout_error(struct ping_session *s, struct ping_target *t, uint16_t seq,
-                  const char *from, const char *text)
+                const char *from, const char *text)
 {
 	if (s->o->json) {
 		struct json j;
@@ -244,12 +253,14 @@ static long long isqrt(long long a)
 	}
 }
 
-struct rtt { long long min, avg, max, mdev; };
+struct rtt {
+	long long min, avg, max, mdev;
+};
 
 /* iputils' arithmetic in microseconds, so the digits agree. */
 static struct rtt rtt_of(const struct ping_stats *st)
 {
-	struct rtt r = { st->tmin, 0, st->tmax, 0 };
+	struct rtt r = {st->tmin, 0, st->tmax, 0};
 	long long total = (long long)(st->received + st->repeats);
 
 	if (total <= 0)
@@ -257,7 +268,8 @@ static struct rtt rtt_of(const struct ping_stats *st)
 	r.avg = st->tsum / total;
 	long long var;
 	if (st->tsum < 2147483647)
-		var = (long long)((st->tsum2 - (double)((st->tsum * st->tsum) / total)) / (double)total);
+		var = (long long)((st->tsum2 - (double)((st->tsum * st->tsum) / total)) /
+		                  (double)total);
 	else
 		var = (long long)(st->tsum2 / (double)total) - r.avg * r.avg;
 	r.mdev = isqrt(var);
@@ -286,8 +298,8 @@ static void summary_iputils(struct ping_session *s, struct ping_target *t)
 	const char *comma = "";
 
 	fprintf(f, "\n--- %s ping statistics ---\n", t->name);
-	fprintf(f, "%llu packets transmitted, %llu received", (unsigned long long)st->transmitted,
-	        (unsigned long long)st->received);
+	fprintf(f, "%llu packets transmitted, %llu received",
+	        (unsigned long long)st->transmitted, (unsigned long long)st->received);
 	if (st->repeats)
 		fprintf(f, ", +%llu duplicates", (unsigned long long)st->repeats);
 	if (st->corrupted)
@@ -300,7 +312,9 @@ static void summary_iputils(struct ping_session *s, struct ping_target *t)
 	fputc('\n', f);
 	if (st->received && st->timed) {
 		struct rtt r = rtt_of(st);
-		fprintf(f, "rtt min/avg/max/mdev = %lld.%03lld/%lld.%03lld/%lld.%03lld/%lld.%03lld ms",
+		fprintf(f,
+		        "rtt min/avg/max/mdev = "
+		        "%lld.%03lld/%lld.%03lld/%lld.%03lld/%lld.%03lld ms",
 		        r.min / 1000, r.min % 1000, r.avg / 1000, r.avg % 1000,
 		        r.max / 1000, r.max % 1000, r.mdev / 1000, r.mdev % 1000);
 		comma = ", ";
@@ -312,8 +326,8 @@ static void summary_iputils(struct ping_session *s, struct ping_target *t)
 	if (st->received && (s->flood || s->o->interval_us == 0) && st->transmitted > 1) {
 		uint64_t us = (t->last_send_ns - s->start_ns) / 1000;
 		long ipg = (long)(us / (st->transmitted - 1));
-		fprintf(f, "%sipg/ewma %ld.%03ld/%ld.%03ld ms", comma, ipg / 1000, ipg % 1000,
-		        st->ewma8 / 8000, (st->ewma8 / 8) % 1000);
+		fprintf(f, "%sipg/ewma %ld.%03ld/%ld.%03ld ms", comma, ipg / 1000,
+		        ipg % 1000, st->ewma8 / 8000, (st->ewma8 / 8) % 1000);
 	}
 	fputc('\n', f);
 }
@@ -321,11 +335,14 @@ static void summary_iputils(struct ping_session *s, struct ping_target *t)
 static void summary_line(struct ping_session *s, struct ping_target *t)
 {
 	const struct ping_stats *st = &t->st;
-	unsigned loss = st->transmitted ?
-		(unsigned)((st->transmitted - st->received) * 100 / st->transmitted) : 0;
+	unsigned loss =
+	    st->transmitted
+	        ? (unsigned)((st->transmitted - st->received) * 100 / st->transmitted)
+	        : 0;
 
 	fprintf(s->out, "%s : xmt/rcv/%%loss = %llu/%llu/%u%%", t->name,
-	        (unsigned long long)st->transmitted, (unsigned long long)st->received, loss);
+	        (unsigned long long)st->transmitted, (unsigned long long)st->received,
+	        loss);
 	if (st->received && st->timed) {
 		struct rtt r = rtt_of(st);
 		fprintf(s->out, ", min/avg/max = %lld.%03lld/%lld.%03lld/%lld.%03lld",
@@ -383,19 +400,26 @@ void pout_status(struct ping_session *s)
 {
 	for (size_t i = 0; i < s->ntargets; i++) {
 		const struct ping_stats *st = &s->targets[i].st;
-		unsigned loss = st->transmitted ?
-			(unsigned)((st->transmitted - st->received) * 100 / st->transmitted) : 0;
+		unsigned loss = st->transmitted
+		                    ? (unsigned)((st->transmitted - st->received) * 100 /
+		                                 st->transmitted)
+		                    : 0;
 		fputc('\r', stderr);
 		if (s->multi)
 			fprintf(stderr, "%s: ", s->targets[i].name);
-		fprintf(stderr, "%llu/%llu packets, %u%% loss", (unsigned long long)st->received,
+		fprintf(stderr, "%llu/%llu packets, %u%% loss",
+		        (unsigned long long)st->received,
 		        (unsigned long long)st->transmitted, loss);
 		if (st->received && st->timed) {
-			long long avg = st->tsum / (long long)(st->received + st->repeats);
-			fprintf(stderr, ", min/avg/ewma/max = %lld.%03lld/%lld.%03lld/%ld.%03ld/%lld.%03lld ms",
-			        (long long)st->tmin / 1000, (long long)st->tmin % 1000, avg / 1000, avg % 1000,
-			        st->ewma8 / 8000, (st->ewma8 / 8) % 1000,
-			        (long long)st->tmax / 1000, (long long)st->tmax % 1000);
+			long long avg =
+			    st->tsum / (long long)(st->received + st->repeats);
+			fprintf(stderr,
+			        ", min/avg/ewma/max = "
+			        "%lld.%03lld/%lld.%03lld/%ld.%03ld/%lld.%03lld ms",
+			        (long long)st->tmin / 1000, (long long)st->tmin % 1000,
+			        avg / 1000, avg % 1000, st->ewma8 / 8000,
+			        (st->ewma8 / 8) % 1000, (long long)st->tmax / 1000,
+			        (long long)st->tmax % 1000);
 		}
 		fputc('\n', stderr);
 	}

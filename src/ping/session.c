@@ -16,7 +16,7 @@
 
 /* iputils: with nothing in flight a flood sends at once, else every 10 ms. */
 #define FLOOD_MIN_NS 10000000u
-#define NS_PER_US 1000u
+#define NS_PER_US    1000u
 
 static uint64_t ms_until(uint64_t due_ns, uint64_t now_ns)
 {
@@ -35,8 +35,9 @@ static void target_init(struct ping_session *s, struct ping_target *t, const cha
 	memcpy(&t->sa, sa, salen);
 	t->salen = salen;
 	t->family = sa->sa_family;
-	const void *a = t->family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-	                                      : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	const void *a = t->family == AF_INET6
+	                    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	                    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 	inet_ntop(t->family, a, t->addr, sizeof t->addr);
 	t->by_name = strcmp(t->addr, name) != 0;
 	t->next_seq = 1;
@@ -65,7 +66,7 @@ static void pending_add(struct pending *p, size_t *n, const char *name,
 /* A CIDR block: every address in it, through the scanner's parser. */
 static int add_block(struct pending *pend, const char *text, int family, size_t *n)
 {
-	struct target_list tl = { 0 };
+	struct target_list tl = {0};
 	char err[SK_ERRLEN];
 
 	if (targets_add(&tl, text, family, err, sizeof err) != TARGET_OK) {
@@ -75,7 +76,8 @@ static int add_block(struct pending *pend, const char *text, int family, size_t 
 	}
 	for (size_t i = 0; i < tl.count; i++) {
 		if (*n >= PING_MAX_TARGETS) {
-			fprintf(stderr, "sockit ping: more than %d targets\n", PING_MAX_TARGETS);
+			fprintf(stderr, "sockit ping: more than %d targets\n",
+			        PING_MAX_TARGETS);
 			targets_free(&tl);
 			return -1;
 		}
@@ -92,7 +94,7 @@ static int add_block(struct pending *pend, const char *text, int family, size_t 
 /* A name or an address: its first address of the wanted family. */
 static int add_host(struct pending *pend, const char *text, int family, size_t *n)
 {
-	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM }, *res;
+	struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_DGRAM}, *res;
 	char host[SK_HOSTLEN];
 	size_t len = strlen(text);
 
@@ -159,13 +161,16 @@ static int check_route(struct ping_target *t)
 	if (fd < 0)
 		return 0;
 	if (dev && !strchr(dev, '.') && !strchr(dev, ':'))
-		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1);
+		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev,
+		           (socklen_t)strlen(dev) + 1);
 	((struct sockaddr_in *)&ss)->sin_port = htons(1025);
 	int rc = connect(fd, (struct sockaddr *)&ss, t->salen);
 	int e = errno;
 	if (rc == 0 && getsockname(fd, (struct sockaddr *)&src, &slen) == 0) {
-		const void *a = t->family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&src)->sin6_addr
-		                                      : (const void *)&((struct sockaddr_in *)&src)->sin_addr;
+		const void *a =
+		    t->family == AF_INET6
+		        ? (const void *)&((struct sockaddr_in6 *)&src)->sin6_addr
+		        : (const void *)&((struct sockaddr_in *)&src)->sin_addr;
 		inet_ntop(t->family, a, t->src, sizeof t->src);
 	}
 	close(fd);
@@ -181,11 +186,11 @@ struct ping_target *session_find(struct ping_session *s, const struct sockaddr *
 		struct ping_target *t = &s->targets[i];
 		if (t->family != sa->sa_family)
 			continue;
-		if (sa->sa_family == AF_INET6 ?
-		    memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
-		           &((struct sockaddr_in6 *)&t->sa)->sin6_addr, 16) == 0 :
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
-		    ((struct sockaddr_in *)&t->sa)->sin_addr.s_addr)
+		if (sa->sa_family == AF_INET6
+		        ? memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr,
+		                 &((struct sockaddr_in6 *)&t->sa)->sin6_addr, 16) == 0
+		        : ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		              ((struct sockaddr_in *)&t->sa)->sin_addr.s_addr)
 			return t;
 	}
 	return NULL;
@@ -294,9 +299,10 @@ static void send_one(struct ping_target *t, uint64_t now)
 	uint16_t seq = t->next_seq;
 	struct ping_probe *p = &t->ring[seq % PING_RING];
 
-	if (s->o->outstanding && t->st.transmitted && !t->ring[(uint16_t)(seq - 1) % PING_RING].replied)
+	if (s->o->outstanding && t->st.transmitted &&
+	    !t->ring[(uint16_t)(seq - 1) % PING_RING].replied)
 		pout_outstanding(s, t, (uint16_t)(seq - 1));
-	drop_probe(s, p, true);           /* the slot's old probe is past hope */
+	drop_probe(s, p, true); /* the slot's old probe is past hope */
 	p->seq = seq;
 	p->state = PROBE_OUT;
 	p->replied = false;
@@ -306,7 +312,7 @@ static void send_one(struct ping_target *t, uint64_t now)
 		t->first_send_ns = now;
 	int rc = s->tr->send(t, p);
 	if (rc < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
-		p->state = PROBE_FREE;        /* not sent: try again shortly */
+		p->state = PROBE_FREE; /* not sent: try again shortly */
 		return;
 	}
 	t->next_seq++;
@@ -332,8 +338,10 @@ static void pace(struct ping_target *t, uint64_t now)
 		return start_linger(t, now);
 	if (interval == 0) {
 		/* flood: at once when nothing is in flight, else after 10 ms */
-		if (outstanding(t) && t->st.transmitted && now - t->last_send_ns < FLOOD_MIN_NS) {
-			sk_timer_start(s->loop, &t->timer, ms_until(t->last_send_ns + FLOOD_MIN_NS, now),
+		if (outstanding(t) && t->st.transmitted &&
+		    now - t->last_send_ns < FLOOD_MIN_NS) {
+			sk_timer_start(s->loop, &t->timer,
+			               ms_until(t->last_send_ns + FLOOD_MIN_NS, now),
 			               on_timer, t);
 			return;
 		}
@@ -341,13 +349,14 @@ static void pace(struct ping_target *t, uint64_t now)
 		t->next_send_ns = now + FLOOD_MIN_NS;
 	} else {
 		if (now < t->next_send_ns) {
-			sk_timer_start(s->loop, &t->timer, ms_until(t->next_send_ns, now), on_timer, t);
+			sk_timer_start(s->loop, &t->timer, ms_until(t->next_send_ns, now),
+			               on_timer, t);
 			return;
 		}
 		send_one(t, now);
 		t->next_send_ns = (t->next_send_ns ? t->next_send_ns : now) + interval;
 		if (t->next_send_ns < now)
-			t->next_send_ns = now;    /* fell behind: no burst to catch up */
+			t->next_send_ns = now; /* fell behind: no burst to catch up */
 	}
 	if (count_reached(t))
 		return start_linger(t, now);
@@ -365,7 +374,8 @@ static void on_timer(struct sk_loop *loop, struct sk_timer *tm)
 		if (now + 1000000 >= t->next_send_ns)
 			target_finish(t);
 		else
-			sk_timer_start(t->s->loop, &t->timer, ms_until(t->next_send_ns, now), on_timer, t);
+			sk_timer_start(t->s->loop, &t->timer,
+			               ms_until(t->next_send_ns, now), on_timer, t);
 	} else {
 		pace(t, now);
 	}
@@ -406,7 +416,8 @@ void session_answer(struct ping_probe *p, uint64_t stamp_ns, struct ping_reply *
 	r->rtt_us = -1;
 	if (timed(s)) {
 		/* A clock step back makes no negative time. */
-		r->rtt_us = stamp_ns > p->sent_ns ? (int64_t)((stamp_ns - p->sent_ns) / 1000) : 0;
+		r->rtt_us =
+		    stamp_ns > p->sent_ns ? (int64_t)((stamp_ns - p->sent_ns) / 1000) : 0;
 		if (!r->bad_checksum)
 			add_rtt(&t->st, r->rtt_us);
 	}
@@ -534,12 +545,16 @@ static void cleanup(struct ping_session *s)
 
 int ping_session_run(const struct ping_opts *o)
 {
-	struct ping_session s = { .o = o, .out = stdout, .flood = o->flood,
-	                          .sock4 = { .fd = -1 }, .sock6 = { .fd = -1 } };
+	struct ping_session s = {.o = o,
+	                         .out = stdout,
+	                         .flood = o->flood,
+	                         .sock4 = {.fd = -1},
+	                         .sock6 = {.fd = -1}};
 	int rc = 2;
 
-	s.tr = o->mode == PING_TCP ? &ping_tcp_transport :
-	       o->mode == PING_UDP ? &ping_udp_transport : &ping_icmp_transport;
+	s.tr = o->mode == PING_TCP   ? &ping_tcp_transport
+	       : o->mode == PING_UDP ? &ping_udp_transport
+	                             : &ping_icmp_transport;
 	s.pkt = malloc(PING_PKT_MAX);
 	s.loop = sk_loop_new(64);
 	if (!s.pkt || !s.loop) {
@@ -553,7 +568,8 @@ int ping_session_run(const struct ping_opts *o)
 	if (start(&s) < 0)
 		goto out;
 	if (o->deadline_us)
-		sk_timer_start(s.loop, &s.deadline, (o->deadline_us + 999) / 1000, on_deadline, &s);
+		sk_timer_start(s.loop, &s.deadline, (o->deadline_us + 999) / 1000,
+		               on_deadline, &s);
 	if (s.ndone < s.ntargets)
 		sk_loop_run(s.loop);
 	for (size_t i = 0; i < s.ntargets; i++)

@@ -39,14 +39,15 @@ static int on(int fd, int level, int name)
 /* -I: an address binds the source, anything else names a device. */
 static int bind_iface(int fd, int family, const char *iface, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	socklen_t len = 0;
 
 	if (family == AF_INET &&
 	    inet_pton(AF_INET, iface, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
 		len = sizeof(struct sockaddr_in);
 	else if (family == AF_INET6 &&
-	         inet_pton(AF_INET6, iface, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+	         inet_pton(AF_INET6, iface, &((struct sockaddr_in6 *)&ss)->sin6_addr) ==
+	             1)
 		len = sizeof(struct sockaddr_in6);
 	if (len) {
 		ss.ss_family = (sa_family_t)family;
@@ -60,14 +61,15 @@ static int bind_iface(int fd, int family, const char *iface, char *err, size_t e
 		sk_seterrno(err, errlen, "interface '%s'", iface);
 		return -1;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) == 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface,
+	               (socklen_t)strlen(iface) + 1) == 0)
 		return 0;
 	sk_seterrno(err, errlen, "SO_BINDTODEVICE %s", iface);
 	return -1;
 }
 
-int ping_sockopts(int fd, int family, int ttl, const char *iface, bool dgram,
-                  char *err, size_t errlen)
+int ping_sockopts(int fd, int family, int ttl, const char *iface, bool dgram, char *err,
+                  size_t errlen)
 {
 	bool v6 = family == AF_INET6;
 	int rc = on(fd, SOL_SOCKET, SO_TIMESTAMPNS);
@@ -82,8 +84,9 @@ int ping_sockopts(int fd, int family, int ttl, const char *iface, bool dgram,
 		sk_seterrno(err, errlen, "setsockopt");
 		return -1;
 	}
-	if (ttl >= 0 && (v6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl)
-	                    : setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)) < 0) {
+	if (ttl >= 0 &&
+	    (v6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof ttl)
+	        : setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)) < 0) {
 		sk_seterrno(err, errlen, "set ttl %d", ttl);
 		return -1;
 	}
@@ -114,7 +117,7 @@ static int raw_filter(int fd, int family)
  * now (unless -I bound it already) and read it back. */
 static int dgram_ident(struct ping_socket *ps)
 {
-	struct sockaddr_storage ss = { .ss_family = (sa_family_t)ps->family };
+	struct sockaddr_storage ss = {.ss_family = (sa_family_t)ps->family};
 	socklen_t len = ps->family == AF_INET6 ? sizeof(struct sockaddr_in6)
 	                                       : sizeof(struct sockaddr_in);
 	struct sockaddr_storage got;
@@ -140,8 +143,8 @@ static int open_kind(int family, int type)
 	return socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 }
 
-int ping_socket_open(struct ping_socket *ps, int family, int ttl,
-                     const char *iface, char *err, size_t errlen)
+int ping_socket_open(struct ping_socket *ps, int family, int ttl, const char *iface,
+                     char *err, size_t errlen)
 {
 	ps->family = family;
 	ps->raw = false;
@@ -152,10 +155,12 @@ int ping_socket_open(struct ping_socket *ps, int family, int ttl,
 		ps->raw = true;
 	}
 	if (ps->fd < 0) {
-		sk_seterr(err, errlen, "cannot open an ICMP%s socket: ping socket: %s "
+		sk_seterr(err, errlen,
+		          "cannot open an ICMP%s socket: ping socket: %s "
 		          "(the group is outside net.ipv4.ping_group_range), raw socket: "
-		          "%s (needs root or CAP_NET_RAW)", family == AF_INET6 ? "v6" : "",
-		          strerror(dgram_errno), strerror(errno));
+		          "%s (needs root or CAP_NET_RAW)",
+		          family == AF_INET6 ? "v6" : "", strerror(dgram_errno),
+		          strerror(errno));
 		return -1;
 	}
 	if (ping_sockopts(ps->fd, family, ttl, iface, !ps->raw, err, errlen) < 0)
@@ -197,9 +202,11 @@ static void read_cmsgs(struct msghdr *mh, struct ping_rx *rx)
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			rx->stamp_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			rx->stamp_ns =
+			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-		           (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+		           (c->cmsg_level == IPPROTO_IPV6 &&
+		            c->cmsg_type == IPV6_HOPLIMIT)) {
 			int v;
 			if (c->cmsg_len >= CMSG_LEN(sizeof v)) {
 				memcpy(&v, CMSG_DATA(c), sizeof v);
@@ -211,12 +218,18 @@ static void read_cmsgs(struct msghdr *mh, struct ping_rx *rx)
 
 ssize_t ping_recv(int fd, uint8_t *buf, size_t cap, struct ping_rx *rx)
 {
-	union { char b[512]; struct cmsghdr align; } ctl;
-	struct iovec iov = { buf, cap };
+	union {
+		char b[512];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {buf, cap};
 	struct msghdr mh = {
-		.msg_name = &rx->from, .msg_namelen = sizeof rx->from,
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.b, .msg_controllen = sizeof ctl.b,
+	    .msg_name = &rx->from,
+	    .msg_namelen = sizeof rx->from,
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = ctl.b,
+	    .msg_controllen = sizeof ctl.b,
 	};
 	ssize_t n;
 
@@ -234,12 +247,18 @@ ssize_t ping_recv(int fd, uint8_t *buf, size_t cap, struct ping_rx *rx)
 
 int ping_recv_err(int fd, struct ping_errmsg *em)
 {
-	union { char b[512]; struct cmsghdr align; } ctl;
-	struct iovec iov = { em->payload, sizeof em->payload };
+	union {
+		char b[512];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {em->payload, sizeof em->payload};
 	struct msghdr mh = {
-		.msg_name = &em->dst, .msg_namelen = sizeof em->dst,
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.b, .msg_controllen = sizeof ctl.b,
+	    .msg_name = &em->dst,
+	    .msg_namelen = sizeof em->dst,
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = ctl.b,
+	    .msg_controllen = sizeof ctl.b,
 	};
 
 	memset(&em->dst, 0, sizeof em->dst);
@@ -255,7 +274,8 @@ int ping_recv_err(int fd, struct ping_errmsg *em)
 		if (c->cmsg_len < CMSG_LEN(sizeof ee))
 			continue;
 		memcpy(&ee, CMSG_DATA(c), sizeof ee);
-		em->icmp = ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+		em->icmp = ee.ee_origin == SO_EE_ORIGIN_ICMP ||
+		           ee.ee_origin == SO_EE_ORIGIN_ICMP6;
 		em->err = (int)ee.ee_errno;
 		em->type = ee.ee_type;
 		em->code = ee.ee_code;
@@ -264,7 +284,8 @@ int ping_recv_err(int fd, struct ping_errmsg *em)
 		size_t off = CMSG_LEN(sizeof ee), have = c->cmsg_len;
 		if (have > off)
 			memcpy(&em->offender, CMSG_DATA(c) + sizeof ee,
-			       have - off < sizeof em->offender ? have - off : sizeof em->offender);
+			       have - off < sizeof em->offender ? have - off
+			                                        : sizeof em->offender);
 		return 1;
 	}
 	return 0;

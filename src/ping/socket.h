@@ -16,23 +16,23 @@
  * hop limit of ttl (-1: leave it), bound to iface (a name or an address;
  * NULL none).  Returns 0, or -1 with err naming both reasons and the
  * sysctl when neither kind may be opened. */
-int ping_socket_open(struct ping_socket *ps, int family, int ttl,
-                     const char *iface, char *err, size_t errlen);
+int ping_socket_open(struct ping_socket *ps, int family, int ttl, const char *iface,
+                     char *err, size_t errlen);
 
 void ping_socket_close(struct ping_socket *ps);
 
 /* Set on a socket: receive errors (IP_RECVERR / IPV6_RECVERR), the TTL
  * / hop limit of ttl (-1 leaves it), kernel time stamps, iface binding.
  * Shared with the UDP transport.  0, or -1 with err. */
-int ping_sockopts(int fd, int family, int ttl, const char *iface, bool dgram,
-                  char *err, size_t errlen);
+int ping_sockopts(int fd, int family, int ttl, const char *iface, bool dgram, char *err,
+                  size_t errlen);
 
 /* One received datagram's envelope. */
 struct ping_rx {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
-	int ttl;                    /* from control data; -1 none */
-	uint64_t stamp_ns;          /* kernel receive time (realtime); 0 none */
+	int ttl;           /* from control data; -1 none */
+	uint64_t stamp_ns; /* kernel receive time (realtime); 0 none */
 };
 
 /* recvmsg one datagram into buf; -1 with errno (EAGAIN: nothing queued). */
@@ -40,13 +40,13 @@ ssize_t ping_recv(int fd, uint8_t *buf, size_t cap, struct ping_rx *rx);
 
 /* One entry of the error queue. */
 struct ping_errmsg {
-	bool icmp;                  /* from an ICMP message; else a local error */
-	int err;                    /* the errno it means */
+	bool icmp; /* from an ICMP message; else a local error */
+	int err;   /* the errno it means */
 	uint8_t type, code;
 	uint32_t info;
-	struct sockaddr_storage offender;   /* who sent the ICMP error */
-	struct sockaddr_storage dst;        /* where the failed packet went */
-	uint8_t payload[64];        /* the start of the packet that failed */
+	struct sockaddr_storage offender; /* who sent the ICMP error */
+	struct sockaddr_storage dst;      /* where the failed packet went */
+	uint8_t payload[64];              /* the start of the packet that failed */
 	size_t payload_len;
 };
 

@@ -14,7 +14,7 @@ static void tcp_drop(struct ping_probe *p)
 	if (p->fd < 0)
 		return;
 	/* A reset, not a FIN: a thousand probes leave no TIME_WAIT behind. */
-	struct linger lg = { 1, 0 };
+	struct linger lg = {1, 0};
 	setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	sk_loop_del(p->t->s->loop, p->fd);
 	close(p->fd);
@@ -31,9 +31,10 @@ static void on_connect(struct sk_loop *loop, int fd, int events, void *data)
 	(void)loop, (void)events;
 	if (err == 0 || err == ECONNREFUSED) {
 		struct ping_reply r = {
-			.ttl = -1,
-			.state = err == 0 ? "open" : "closed",
-			.from = pout_from(t->s, t, (struct sockaddr *)&t->sa, from, sizeof from),
+		    .ttl = -1,
+		    .state = err == 0 ? "open" : "closed",
+		    .from =
+		        pout_from(t->s, t, (struct sockaddr *)&t->sa, from, sizeof from),
 		};
 		session_answer(p, 0, &r);
 	} else {
@@ -69,5 +70,8 @@ static int tcp_open(struct ping_session *s, char *err, size_t errlen)
 }
 
 const struct ping_transport ping_tcp_transport = {
-	.open = tcp_open, .send = tcp_send, .drop = tcp_drop, .close = NULL,
+    .open = tcp_open,
+    .send = tcp_send,
+    .drop = tcp_drop,
+    .close = NULL,
 };

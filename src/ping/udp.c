@@ -14,10 +14,10 @@
 
 /* The probe's first bytes: "SKPG", sequence (2 bytes), then iputils'
  * pattern up to -s bytes. */
-#define UDP_HDR 6
+#define UDP_HDR     6
 #define READ_BUDGET 64
 
-static const uint8_t magic[4] = { 'S', 'K', 'P', 'G' };
+static const uint8_t magic[4] = {'S', 'K', 'P', 'G'};
 
 static size_t udp_len(const struct ping_session *s)
 {
@@ -41,11 +41,15 @@ static void on_errors(struct ping_target *t)
 		if (!p)
 			continue;
 		if (em.icmp) {
-			const void *a = em.offender.ss_family == AF_INET6 ?
-				(const void *)&((struct sockaddr_in6 *)&em.offender)->sin6_addr :
-				(const void *)&((struct sockaddr_in *)&em.offender)->sin_addr;
+			const void *a =
+			    em.offender.ss_family == AF_INET6
+			        ? (const void *)&((struct sockaddr_in6 *)&em.offender)
+			              ->sin6_addr
+			        : (const void *)&((struct sockaddr_in *)&em.offender)
+			              ->sin_addr;
 			inet_ntop(em.offender.ss_family, a, from, sizeof from);
-			icmp_error_text(t->family, em.type, em.code, em.info, text, sizeof text);
+			icmp_error_text(t->family, em.type, em.code, em.info, text,
+			                sizeof text);
 		} else {
 			snprintf(from, sizeof from, "%s", t->addr);
 			snprintf(text, sizeof text, "local error: %s", strerror(em.err));
@@ -73,10 +77,11 @@ static void on_readable(struct sk_loop *loop, int fd, int events, void *data)
 		if (!p)
 			continue;
 		struct ping_reply r = {
-			.bytes = (size_t)n,
-			.ttl = rx.ttl,
-			.truncated = (size_t)n < udp_len(s),
-			.from = pout_from(s, t, (struct sockaddr *)&rx.from, from, sizeof from),
+		    .bytes = (size_t)n,
+		    .ttl = rx.ttl,
+		    .truncated = (size_t)n < udp_len(s),
+		    .from =
+		        pout_from(s, t, (struct sockaddr *)&rx.from, from, sizeof from),
 		};
 		session_answer(p, rx.stamp_ns, &r);
 	}
@@ -84,17 +89,21 @@ static void on_readable(struct sk_loop *loop, int fd, int events, void *data)
 		on_errors(t);
 }
 
-static int open_target(struct ping_session *s, struct ping_target *t, char *err, size_t errlen)
+static int open_target(struct ping_session *s, struct ping_target *t, char *err,
+                       size_t errlen)
 {
 	struct sockaddr_storage ss = t->sa;
 
 	((struct sockaddr_in *)&ss)->sin_port = htons(s->o->port);
 	t->fd = socket(t->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->fd < 0 || ping_sockopts(t->fd, t->family, s->o->ttl, s->o->iface, true, err, errlen) < 0 ||
+	if (t->fd < 0 ||
+	    ping_sockopts(t->fd, t->family, s->o->ttl, s->o->iface, true, err, errlen) <
+	        0 ||
 	    connect(t->fd, (struct sockaddr *)&ss, t->salen) < 0 ||
 	    sk_loop_add(s->loop, t->fd, SK_READ, on_readable, t) < 0) {
 		if (!err[0])
-			snprintf(err, errlen, "udp socket for %s: %s", t->addr, strerror(errno));
+			snprintf(err, errlen, "udp socket for %s: %s", t->addr,
+			         strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -144,5 +153,8 @@ static void udp_close(struct ping_session *s)
 }
 
 const struct ping_transport ping_udp_transport = {
-	.open = udp_open, .send = udp_send, .drop = NULL, .close = udp_close,
+    .open = udp_open,
+    .send = udp_send,
+    .drop = NULL,
+    .close = udp_close,
 };

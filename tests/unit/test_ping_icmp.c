@@ -25,7 +25,7 @@ static void test_checksum_known(void **state)
 {
 	(void)state;
 	/* RFC 1071's example words 0001 f203 f4f5 f6f7 sum to ddf2. */
-	const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	const uint8_t b[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
 	assert_int_equal(icmp_checksum(b, sizeof b), (uint16_t)~0xddf2);
 }
 
@@ -42,7 +42,8 @@ static void test_build_v4_checksums_to_zero(void **state)
 	assert_true(icmp_payload_ok(b + 8, 56));
 	/* too small a buffer, too big a payload */
 	assert_int_equal(icmp_build_echo(b, 10, AF_INET, 1, 1, 56, 0), 0);
-	assert_int_equal(icmp_build_echo(b, sizeof b, AF_INET, 1, 1, ICMP_MAX_DATA + 1, 0), 0);
+	assert_int_equal(
+	    icmp_build_echo(b, sizeof b, AF_INET, 1, 1, ICMP_MAX_DATA + 1, 0), 0);
 }
 
 static void test_parse_v4_raw_reply(void **state)
@@ -52,7 +53,7 @@ static void test_parse_v4_raw_reply(void **state)
 	struct icmp_msg m;
 
 	icmp_build_echo(icmp, sizeof icmp, AF_INET, 42, 3, 56, 0);
-	icmp[0] = 0;                       /* reply: fix the sum by hand */
+	icmp[0] = 0; /* reply: fix the sum by hand */
 	icmp[2] = icmp[3] = 0;
 	uint16_t sum = icmp_checksum(icmp, 64);
 	icmp[2] = (uint8_t)(sum >> 8), icmp[3] = (uint8_t)sum;
@@ -65,7 +66,7 @@ static void test_parse_v4_raw_reply(void **state)
 	assert_int_equal(m.icmp_len, 64);
 	assert_int_equal(m.data_len, 56);
 	assert_false(m.bad_checksum);
-	pkt[40] ^= 0xff;                   /* a payload byte flipped */
+	pkt[40] ^= 0xff; /* a payload byte flipped */
 	assert_int_equal(icmp_parse(pkt, n, AF_INET, true, &m), 0);
 	assert_true(m.bad_checksum);
 }
@@ -78,8 +79,8 @@ static void test_parse_v4_error_quotes_echo(void **state)
 
 	icmp_build_echo(echo, sizeof echo, AF_INET, 99, 5, 56, 0);
 	memset(err, 0, sizeof err);
-	err[0] = 3, err[1] = 1;            /* host unreachable */
-	size_t q = with_ip(err + 8, echo, 8, 1) ;
+	err[0] = 3, err[1] = 1; /* host unreachable */
+	size_t q = with_ip(err + 8, echo, 8, 1);
 	err[8 + 16] = 198, err[8 + 17] = 18, err[8 + 18] = 9, err[8 + 19] = 1;
 	size_t n = with_ip(pkt, err, 8 + q, 64);
 	assert_int_equal(icmp_parse(pkt, n, AF_INET, true, &m), 0);
@@ -108,7 +109,7 @@ static void test_parse_v6_reply_and_error(void **state)
 	assert_int_equal(m.seq, 9);
 	assert_int_equal(m.ttl, -1);
 
-	uint8_t e[8 + 40 + 8] = { 3, 0 };  /* time exceeded: hop limit */
+	uint8_t e[8 + 40 + 8] = {3, 0}; /* time exceeded: hop limit */
 	e[8] = 0x60;
 	e[8 + 6] = 58;
 	e[8 + 40] = 128;
@@ -121,16 +122,16 @@ static void test_parse_v6_reply_and_error(void **state)
 static void test_parse_rejects_short_and_bad_headers(void **state)
 {
 	(void)state;
-	uint8_t b[64] = { 0x45 };
+	uint8_t b[64] = {0x45};
 	struct icmp_msg m;
 
 	assert_int_equal(icmp_parse(b, 0, AF_INET, true, &m), -1);
-	assert_int_equal(icmp_parse(b, 27, AF_INET, true, &m), -1);   /* 20 + 7 */
-	b[0] = 0x4f;                                                  /* ihl 60 > len */
+	assert_int_equal(icmp_parse(b, 27, AF_INET, true, &m), -1); /* 20 + 7 */
+	b[0] = 0x4f;                                                /* ihl 60 > len */
 	assert_int_equal(icmp_parse(b, 40, AF_INET, true, &m), -1);
-	b[0] = 0x44;                                                  /* ihl 16 < 20 */
+	b[0] = 0x44; /* ihl 16 < 20 */
 	assert_int_equal(icmp_parse(b, 40, AF_INET, true, &m), -1);
-	b[0] = 0x65;                                                  /* not v4 */
+	b[0] = 0x65; /* not v4 */
 	assert_int_equal(icmp_parse(b, 40, AF_INET, true, &m), -1);
 	assert_int_equal(icmp_parse(b, 7, AF_INET6, false, &m), -1);
 }
@@ -156,13 +157,13 @@ static void test_error_texts_as_iputils(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_checksum_known),
-		cmocka_unit_test(test_build_v4_checksums_to_zero),
-		cmocka_unit_test(test_parse_v4_raw_reply),
-		cmocka_unit_test(test_parse_v4_error_quotes_echo),
-		cmocka_unit_test(test_parse_v6_reply_and_error),
-		cmocka_unit_test(test_parse_rejects_short_and_bad_headers),
-		cmocka_unit_test(test_error_texts_as_iputils),
+	    cmocka_unit_test(test_checksum_known),
+	    cmocka_unit_test(test_build_v4_checksums_to_zero),
+	    cmocka_unit_test(test_parse_v4_raw_reply),
+	    cmocka_unit_test(test_parse_v4_error_quotes_echo),
+	    cmocka_unit_test(test_parse_v6_reply_and_error),
+	    cmocka_unit_test(test_parse_rejects_short_and_bad_headers),
+	    cmocka_unit_test(test_error_texts_as_iputils),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
