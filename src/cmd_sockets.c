@@ -13,6 +13,7 @@
 #include "sockit/error.h"
 #include "sockets/collect.h"
 #include "sockets/dump.h"
+#include "sockets/expr.h"
 #include "sockets/filter.h"
 #include "sockets/output.h"
 #include "sockets/procmap.h"
@@ -27,6 +28,11 @@ struct sockets_cmd {
 	double watch; /* 0: no --watch */
 	long frames;
 	const char *netns, *from_dump, *record_dump;
+	const char *filter_file; /* -F */
+	bool user_filter;        /* --no-kernel-filter: no bytecode, all in user space */
+	struct expr *expr;       /* the trailing filter expression (heap: it is big) */
+	unsigned char *bc;       /* its kernel part, bclen bytes; NULL if none */
+	size_t bclen;
 };
 
 static const char usage_text[] =
@@ -92,6 +98,7 @@ enum {
 	OPT_FROM_DUMP,
 	OPT_RECORD_DUMP,
 	OPT_PROC,
+	OPT_NO_KFILTER,
 };
 
 static const struct option long_opts[] = {
@@ -122,6 +129,8 @@ static const struct option long_opts[] = {
     {"from-dump", required_argument, NULL, OPT_FROM_DUMP},
     {"record-dump", required_argument, NULL, OPT_RECORD_DUMP},
     {"proc", no_argument, NULL, OPT_PROC},
+    {"filter", required_argument, NULL, 'F'},
+    {"no-kernel-filter", no_argument, NULL, OPT_NO_KFILTER},
     {NULL, 0, NULL, 0},
 };
 
@@ -209,6 +218,9 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 	case OPT_RECORD_DUMP:
 		c->record_dump = arg;
 		return 0;
+	case 'F':
+		c->filter_file = arg;
+		return 0;
 	}
 	return die(EXIT_USAGE, "sockets: unknown option (try 'sockit sockets --help')"),
 	       -1;
@@ -259,6 +271,9 @@ static int flag_option(struct sockets_cmd *c, int opt)
 	case OPT_PROC:
 		c->force_proc = true;
 		break;
+	case OPT_NO_KFILTER:
+		c->user_filter = true;
+		break;
 	default:
 		return 0;
 	}
@@ -280,6 +295,63 @@ static int check_combination(const struct sockets_cmd *c)
 	return 0;
 }
 
+/* Tokens from -F FILE or from the trailing arguments (not both, as in ss). */
+static int lex_filter(const struct sockets_cmd *c, struct expr_lex *lx, int argc,
+                      char **argv, char *err, size_t errlen)
+{
+	FILE *f;
+	int rc;
+
+	if (!c->filter_file)
+		return expr_lex_args(lx, argc, argv, err, errlen);
+	if (argc > 0) {
+		snprintf(err, errlen, "-F gives the filter; unexpected argument '%s'",
+		         argv[0]);
+		return -1;
+	}
+	if (!(f = strcmp(c->filter_file, "-") ? fopen(c->filter_file, "r") : stdin)) {
+		snprintf(err, errlen, "-F %s: %s", c->filter_file, strerror(errno));
+		return -1;
+	}
+	rc = expr_lex_file(lx, f, err, errlen);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* Parse the filter expression (leading state/exclude words included) and
+ * compile its kernel part.  Returns 0, or -1 after a usage error. */
+static int parse_filter(struct sockets_cmd *c, int argc, char **argv)
+{
+	struct expr_lex *lx = malloc(sizeof *lx);
+	char err[512];
+	int rc = -1;
+
+	c->expr = malloc(sizeof *c->expr);
+	c->bc = malloc(EXPR_BC_MAX);
+	if (!lx || !c->expr || !c->bc)
+		snprintf(err, sizeof err, "%s", strerror(ENOMEM));
+	else if (lex_filter(c, lx, argc, argv, err, sizeof err) == 0 &&
+	         expr_parse(c->expr, lx, err, sizeof err) == 0)
+		rc = 0;
+	free(lx);
+	if (rc < 0)
+		return die(EXIT_USAGE, "sockets: %s", err), -1;
+	if (c->expr->states_given) {
+		c->sel.states = c->expr->states;
+		c->sel.states_set = true;
+	}
+	if (!c->user_filter)
+		c->bclen = expr_bytecode(c->expr, c->bc, EXPR_BC_MAX);
+	return 0;
+}
+
+static void free_cmd(struct sockets_cmd *c)
+{
+	free(c->expr);
+	free(c->bc);
+}
+
 /* Returns 0, 1 for --help, -1 after printing a usage error. */
 static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 {
@@ -290,7 +362,7 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 	c->out.header = true;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "tux46lapesnHh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "tux46lapesnHhF:", long_opts, NULL)) != -1) {
 		if (opt == 'h')
 			return 1;
 		if (opt == '?' || opt == ':')
@@ -302,9 +374,8 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 		if (!flag_option(c, opt) && long_option(c, opt, optarg) < 0)
 			return -1;
 	}
-	if (optind < argc)
-		return die(EXIT_USAGE, "sockets: unexpected argument '%s'", argv[optind]),
-		       -1;
+	if (parse_filter(c, argc - optind, argv + optind) < 0)
+		return -1;
 	filter_setup(&c->filter, &c->sel);
 	return check_combination(c);
 }
@@ -352,7 +423,8 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
                         struct procmap *pm, char *err, size_t errlen)
 {
 	struct sock_filter all;
-	struct collect_opts o = {&c->filter, c->out.extended, c->force_proc, NULL};
+	struct collect_opts o = {&c->filter, c->out.extended, c->force_proc, NULL,
+	                         c->bclen ? c->bc : NULL, c->bclen, 0};
 	struct procscan *scan = NULL;
 	int rc;
 
@@ -362,6 +434,8 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 		everything(&all);
 		o.filter = &all;
 		o.tcpinfo = true;
+		o.bc = NULL; /* a dump holds every socket */
+		o.bclen = 0;
 	}
 	/* The /proc walk runs in threads while the kernel answers the dump.
 	 * --pid alone needs only that process's fds: just /proc/PID/fd. */
@@ -391,6 +465,7 @@ static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 	if (rc == 0) {
 		procmap_fill(&pm, out);
 		filter_apply(&c->filter, out);
+		expr_apply(c->expr, out);
 		sort_sockets(out, c->sort);
 	}
 	procmap_free(&pm);
@@ -465,11 +540,13 @@ int cmd_sockets(int argc, char **argv)
 	int rc = parse_args(&c, argc, argv);
 
 	if (rc > 0)
-		return fputs(usage_text, stdout), EXIT_OK;
-	if (rc < 0)
-		return EXIT_USAGE;
-	if (c.netns && (rc = enter_netns(c.netns)) != EXIT_OK)
-		return rc;
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	return c.watch ? run_watch(&c) : run_once(&c);
+		rc = (fputs(usage_text, stdout), EXIT_OK);
+	else if (rc < 0)
+		rc = EXIT_USAGE;
+	else if (!c.netns || (rc = enter_netns(c.netns)) == EXIT_OK) {
+		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+		rc = c.watch ? run_watch(&c) : run_once(&c);
+	}
+	free_cmd(&c);
+	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "sockets/collect.h"
 #include "sockets/dump.h"
+#include "sockets/expr.h"
 
 /* The kernel fills at most 32 KiB per read of a dump; a little more room
  * costs nothing and survives a kernel that sends more. */
@@ -80,14 +81,16 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
                              const struct collect_opts *o)
 {
 	struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
-	unsigned char bc[128];
-	size_t bclen = diag_port_bytecode(o->filter, bc, sizeof bc);
+	unsigned char ports[128];
+	const void *bc = o->bc ? o->bc : ports;
+	size_t bclen = o->bc ? o->bclen : diag_port_bytecode(o->filter, ports, sizeof ports);
 
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = (uint8_t)proto;
 	r->idiag_states = states;
 	if (o->tcpinfo && proto == IPPROTO_TCP)
 		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+	r->idiag_ext |= (uint8_t)o->ext;
 	if (bclen)
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
 }
@@ -164,7 +167,8 @@ static uint32_t unix_states(const struct sock_filter *f)
 static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
                      const struct collect_opts *o, struct sock_list *out)
 {
-	char req[512];
+	/* Room for the largest bytecode the expression compiler makes. */
+	static char req[EXPR_BC_MAX + 512];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	unsigned netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
 	struct recv_ctx c = {kind, out, o->record, false};

@@ -91,8 +91,12 @@ static void clean_comm(const char *comm, char out[16])
 
 void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 {
-	fprintf(out, "%-5s %-10s %6s %6s %-*s %-*s", "Netid", "State", "Recv-Q", "Send-Q",
-	        lw, "Local Address:Port", pw, "Peer Address:Port");
+	if (!o->no_netid)
+		fprintf(out, "%-5s ", "Netid");
+	if (!o->no_state)
+		fprintf(out, "%-10s ", "State");
+	fprintf(out, "%6s %6s %-*s %-*s", "Recv-Q", "Send-Q", lw, "Local Address:Port", pw,
+	        "Peer Address:Port");
 	if (o->process)
 		fprintf(out, " %s", "Process");
 	if (o->extended)
@@ -102,7 +106,7 @@ void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 
 /* One table line is built in a buffer and written at once: at 60k
  * sockets, printf's per-field parsing was a third of the run time. */
-#define LINE_CAP 2048
+#define LINE_CAP 4096
 
 struct line {
 	char buf[LINE_CAP];
@@ -164,8 +168,10 @@ static void write_row(FILE *out, const struct sock_entry *e, const struct out_op
 	char comm[16];
 
 	l.n = 0;
-	put_pad(&l, netid_name(e->netid), 5);
-	put_pad(&l, state_name(e->state, e->netid), 10);
+	if (!o->no_netid)
+		put_pad(&l, netid_name(e->netid), 5);
+	if (!o->no_state)
+		put_pad(&l, state_name(e->state, e->netid), 10);
 	put_num(&l, e->rq, 6);
 	put_num(&l, e->wq, 6);
 	put_pad(&l, local, lw);
@@ -178,8 +184,12 @@ static void write_row(FILE *out, const struct sock_entry *e, const struct out_op
 		else
 			l.n += (size_t)snprintf(l.buf + l.n, 40, " -");
 	}
+	if (o->timers)
+		l.n += output_timer_text(l.buf + l.n, LINE_CAP - 1 - l.n, e);
 	if (o->extended)
 		put_extended(&l, e);
+	if (o->memory || o->info)
+		l.n += output_meminfo_text(l.buf + l.n, LINE_CAP - 1 - l.n, e, o);
 	l.buf[l.n++] = '\n';
 	fwrite(l.buf, 1, l.n, out);
 }
@@ -319,7 +329,7 @@ static void json_tcpinfo(FILE *out, const struct sock_tcpinfo *t)
 	        t->bytes_sent, t->bytes_acked, t->bytes_received);
 }
 
-static void json_entry(FILE *out, const struct sock_entry *e, const struct out_opts *o)
+void output_json_object(FILE *out, const struct sock_entry *e, const struct out_opts *o)
 {
 	char buf[SK_ADDRSTRLEN * 3];
 
@@ -354,6 +364,7 @@ static void json_entry(FILE *out, const struct sock_entry *e, const struct out_o
 	}
 	if (o->extended && e->has_tcpinfo)
 		json_tcpinfo(out, &e->ti);
+	output_extra_json(out, e, o);
 	fputc('}', out);
 }
 
@@ -362,7 +373,7 @@ void output_json(FILE *out, const struct sock_list *l, const struct out_opts *o)
 	fputc('[', out);
 	for (size_t i = 0; i < l->n; i++) {
 		fputs(i ? ",\n " : "\n ", out);
-		json_entry(out, &l->v[i], o);
+		output_json_object(out, &l->v[i], o);
 	}
 	fputs(l->n ? "\n]\n" : "]\n", out);
 }
