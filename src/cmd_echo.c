@@ -13,6 +13,7 @@
 #include "sockit/io.h"
 #include "sockit/loop.h"
 #include "sockit/net.h"
+#include "sockit/pump.h"
 
 #define DEFAULT_ENDPOINT "tcp://127.0.0.1:65432"
 #define DGRAM_MAX 65507
@@ -50,83 +51,44 @@ struct echo_args {
 	bool json;
 };
 
-/* Receive what has arrived, writing it to out; returns bytes or -1/0. */
-static ssize_t pump_reply(int fd, int out)
+/* The echo goes to stdout as it arrives; the server closing first is an
+ * error (it owes us the rest). */
+static int echo_recv(struct sk_pump *p, const char *data, size_t n)
 {
-	char buf[CHUNK];
-	ssize_t n;
-
-	do
-		n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n > 0 && sk_send_all(out, buf, (size_t)n, -1) < 0)
+	(void)p;
+	if (n == 0) {
+		errno = EPIPE;
 		return -1;
-	return n;
+	}
+	return sk_send_all(STDOUT_FILENO, data, n, -1) < 0 ? -1 : 0;
+}
+
+/* Done when stdin ended, all of it went out and all of it came back. */
+static bool echo_done(struct sk_pump *p)
+{
+	return p->in_eof && sk_buf_len(&p->queue) == 0 && p->received >= p->sent;
 }
 
 /* Stream stdin to the server while printing the echo: both directions at
- * once, or a large input would fill both socket buffers and deadlock. */
+ * once (sk_pump), or a large input would fill both socket buffers and
+ * deadlock. */
 static int stream_stdin(int fd, int timeout_ms)
 {
-	struct sk_buf pending = SK_BUF_INIT;
-	unsigned long long sent = 0, got = 0;
-	bool in_eof = false;
-	int rc = -1;
+	static const struct sk_pump_ops ops = { .recv = echo_recv, .done = echo_done };
+	struct sk_pump p;
 
-	for (;;) {
-		if (in_eof && sk_buf_len(&pending) == 0 && got >= sent) {
-			rc = 0;
-			break;
-		}
-		struct pollfd p[2] = {
-			{ .fd = fd, .events = POLLIN | (sk_buf_len(&pending) ? POLLOUT : 0) },
-			{ .fd = in_eof || sk_buf_len(&pending) >= CHUNK ? -1 : 0, .events = POLLIN },
-		};
-		int n = poll(p, 2, timeout_ms);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			errno = n == 0 ? ETIMEDOUT : errno;
-			die(EXIT_NETWORK, "echo: %s after %llu of %llu bytes came back",
-			    strerror(errno), got, sent);
-			break;
-		}
-		if (p[1].revents) {
-			char *room = sk_buf_reserve(&pending, CHUNK);
-			ssize_t r = room ? read(0, room, CHUNK) : -1;
-			if (r < 0 && errno != EINTR && errno != EAGAIN) {
-				die(EXIT_NETWORK, "echo: read stdin: %s", strerror(errno));
-				break;
-			}
-			if (r == 0)
-				in_eof = true;
-			if (r > 0)
-				sk_buf_commit(&pending, (size_t)r);
-		}
-		if (p[0].revents & POLLOUT) {
-			ssize_t w = send(fd, sk_buf_head(&pending), sk_buf_len(&pending),
-			                 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w < 0 && errno != EAGAIN && errno != EINTR) {
-				die(EXIT_NETWORK, "echo: send: %s", strerror(errno));
-				break;
-			}
-			if (w > 0) {
-				sk_buf_consume(&pending, (size_t)w);
-				sent += (size_t)w;
-			}
-		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t r = pump_reply(fd, 1);
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-				die(EXIT_NETWORK, "echo: %s after %llu of %llu bytes came back",
-				    r == 0 ? "server closed" : strerror(errno), got, sent);
-				break;
-			}
-			if (r > 0)
-				got += (size_t)r;
-		}
-	}
-	sk_buf_free(&pending);
+	sk_pump_init(&p, STDIN_FILENO, fd, STDOUT_FILENO);
+	p.ops = &ops;
+	p.idle_ms = timeout_ms;
+	p.window = CHUNK;
+	int rc = sk_pump_run(&p);
+	if (rc < 0 && (p.sock_eof || errno == ETIMEDOUT))
+		cli_fail(EXIT_NETWORK, "echo: %s after %llu of %llu bytes came back",
+		         p.sock_eof ? "server closed" : strerror(errno),
+		         (unsigned long long)p.received, (unsigned long long)p.sent);
+	else if (rc < 0)
+		cli_fail(EXIT_NETWORK, "echo: %s: %s", p.failed, strerror(errno));
+	sk_pump_free(&p);
 	return rc;
 }
 

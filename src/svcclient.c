@@ -98,46 +98,6 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence starting at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : s[0] >= 0xe0 ? 3
-	           : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-void json_string(FILE *out, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	fputc('"', out);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = u[i];
-		size_t k;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", out);
-		else if (c == '\r')
-			fputs("\\r", out);
-		else if (c == '\t')
-			fputs("\\t", out);
-		else if (c >= 0x80 && (k = utf8_seq(u + i, n - i)) > 0) {
-			fwrite(u + i, 1, k, out);
-			i += k - 1;
-		} else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);   /* a stray byte, as Latin-1 */
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 int client_parse_opts(int argc, char **argv, const char *defep,
                       struct client_opts *o, void (*help)(FILE *))
 {
