@@ -15,7 +15,7 @@
 #include "sockit/buf.h"
 #include "sockit/net.h"
 #include "sockit/pump.h"
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)   /* longest stdin line accepted */
 #define WINDOW_BYTES (256 * 1024)      /* unanswered request bytes at most */
