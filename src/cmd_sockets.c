@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/inet_diag.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "sockit/error.h"
 #include "sockets/collect.h"
 #include "sockets/dump.h"
+#include "sockets/events.h"
+#include "sockets/kill.h"
 #include "sockets/expr.h"
 #include "sockets/filter.h"
 #include "sockets/output.h"
@@ -29,6 +32,7 @@ struct sockets_cmd {
 	long frames;
 	const char *netns, *from_dump, *record_dump;
 	const char *filter_file; /* -F */
+	bool kill, events;       /* -K, -E */
 	bool user_filter;        /* --no-kernel-filter: no bytecode, all in user space */
 	struct expr *expr;       /* the trailing filter expression (heap: it is big) */
 	unsigned char *bc;       /* its kernel part, bclen bytes; NULL if none */
@@ -99,6 +103,7 @@ enum {
 	OPT_RECORD_DUMP,
 	OPT_PROC,
 	OPT_NO_KFILTER,
+	OPT_NETLINK,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +135,18 @@ static const struct option long_opts[] = {
     {"record-dump", required_argument, NULL, OPT_RECORD_DUMP},
     {"proc", no_argument, NULL, OPT_PROC},
     {"filter", required_argument, NULL, 'F'},
+    {"options", no_argument, NULL, 'o'},
+    {"memory", no_argument, NULL, 'm'},
+    {"info", no_argument, NULL, 'i'},
+    {"oneline", no_argument, NULL, 'O'},
+    {"kill", no_argument, NULL, 'K'},
+    {"events", no_argument, NULL, 'E'},
+    {"query", required_argument, NULL, 'A'},
+    {"socket", required_argument, NULL, 'A'},
+    {"resolve", no_argument, NULL, 'r'},
+    {"raw", no_argument, NULL, 'w'},
+    {"packet", no_argument, NULL, '0'},
+    {"netlink", no_argument, NULL, OPT_NETLINK},
     {"no-kernel-filter", no_argument, NULL, OPT_NO_KFILTER},
     {NULL, 0, NULL, 0},
 };
@@ -168,6 +185,45 @@ static int parse_watch(struct sockets_cmd *c, const char *text)
 		       -1;
 	c->watch = v;
 	return 0;
+}
+
+/* -A QUERY: ss's socket table names, comma-separated. */
+static int parse_query(struct sockets_cmd *c, const char *arg)
+{
+	static const struct {
+		const char *name;
+		unsigned ids;
+	} names[] = {
+	    {"all", NETIDS_INET | NETIDS_UNIX},
+	    {"inet", NETIDS_INET},
+	    {"tcp", NETID_BIT(NETID_TCP)},
+	    {"udp", NETID_BIT(NETID_UDP)},
+	    {"unix", NETIDS_UNIX},
+	    {"unix_stream", NETID_BIT(NETID_U_STR)},
+	    {"unix_dgram", NETID_BIT(NETID_U_DGR)},
+	    {"unix_seqpacket", NETID_BIT(NETID_U_SEQ)},
+	};
+	const char *p = arg;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0)
+				break;
+		if (i == sizeof names / sizeof names[0])
+			return die(EXIT_USAGE,
+			           "sockets: -A '%.*s': expected all, inet, tcp, udp, unix, "
+			           "unix_stream, unix_dgram or unix_seqpacket (raw, packet, "
+			           "netlink, sctp, mptcp, vsock, xdp are not supported)",
+			           (int)len, p),
+			       -1;
+		c->sel.query |= names[i].ids;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
 }
 
 /* The options that take an argument. */
@@ -221,6 +277,14 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 	case 'F':
 		c->filter_file = arg;
 		return 0;
+	case 'A':
+		return parse_query(c, arg);
+	case 'w':
+	case '0':
+	case OPT_NETLINK:
+		return die(EXIT_USAGE, "sockets: %s sockets are not supported yet",
+		           opt == 'w' ? "raw (-w)" : opt == '0' ? "packet (-0)" : "netlink"),
+		       -1;
 	}
 	return die(EXIT_USAGE, "sockets: unknown option (try 'sockit sockets --help')"),
 	       -1;
@@ -274,6 +338,27 @@ static int flag_option(struct sockets_cmd *c, int opt)
 	case OPT_NO_KFILTER:
 		c->user_filter = true;
 		break;
+	case 'o':
+		c->out.timers = true;
+		break;
+	case 'm':
+		c->out.memory = true;
+		break;
+	case 'i':
+		c->out.info = true;
+		break;
+	case 'O':
+		c->out.oneline = true;
+		break;
+	case 'K':
+		c->kill = true;
+		break;
+	case 'E':
+		c->events = true;
+		break;
+	case 'r':
+		c->out.resolve = true;
+		break;
 	default:
 		return 0;
 	}
@@ -286,8 +371,14 @@ static int check_combination(const struct sockets_cmd *c)
 		return die(EXIT_USAGE, "sockets: --watch draws the table; not with "
 		                       "--json or --summary"),
 		       -1;
-	if (c->frames && !c->watch)
-		return die(EXIT_USAGE, "sockets: --count needs --watch"), -1;
+	if (c->frames && !c->watch && !c->events)
+		return die(EXIT_USAGE, "sockets: --count needs --watch or -E"), -1;
+	if ((c->kill || c->events) && (c->from_dump || c->watch || c->summary))
+		return die(EXIT_USAGE, "sockets: -K and -E act on the live kernel; not "
+		                       "with --from-dump, --watch or --summary"),
+		       -1;
+	if (c->kill && c->events)
+		return die(EXIT_USAGE, "sockets: -K and -E are separate runs"), -1;
 	if (c->from_dump && (c->record_dump || c->netns || c->force_proc))
 		return die(EXIT_USAGE, "sockets: --from-dump reads no kernel; not with "
 		                       "--record-dump, --netns or --proc"),
@@ -352,6 +443,25 @@ static void free_cmd(struct sockets_cmd *c)
 	free(c->bc);
 }
 
+static unsigned popcount(uint32_t v)
+{
+	return (unsigned)__builtin_popcount(v);
+}
+
+/* ss leaves out the Netid column when one netid is selected, and the State
+ * column when one state is: a script's `awk '{print $4}'` then means the
+ * same column for both tools. */
+static void choose_columns(struct sockets_cmd *c)
+{
+	uint32_t states = 0;
+
+	for (unsigned id = 0; id < NETID_COUNT; id++)
+		if (c->filter.netids & NETID_BIT(id))
+			states |= c->filter.states[id];
+	c->out.no_netid = popcount(c->filter.netids) == 1;
+	c->out.no_state = popcount(states) == 1;
+}
+
 /* Returns 0, 1 for --help, -1 after printing a usage error. */
 static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 {
@@ -362,21 +472,18 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 	c->out.header = true;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "tux46lapesnHhF:", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":tux46lapesnHhF:omiOKEA:rw0", long_opts, NULL)) != -1) {
 		if (opt == 'h')
 			return 1;
 		if (opt == '?' || opt == ':')
-			return die(EXIT_USAGE,
-			           "sockets: bad option '%s' (try 'sockit sockets "
-			           "--help')",
-			           argv[optind - 1]),
-			       -1;
+			return bad_option("sockets", opt, argv), -1;
 		if (!flag_option(c, opt) && long_option(c, opt, optarg) < 0)
 			return -1;
 	}
 	if (parse_filter(c, argc - optind, argv + optind) < 0)
 		return -1;
 	filter_setup(&c->filter, &c->sel);
+	choose_columns(c);
 	return check_combination(c);
 }
 
@@ -423,11 +530,16 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
                         struct procmap *pm, char *err, size_t errlen)
 {
 	struct sock_filter all;
-	struct collect_opts o = {&c->filter, c->out.extended, c->force_proc, NULL,
-	                         c->bclen ? c->bc : NULL, c->bclen, 0};
+	struct collect_opts o = {&c->filter, c->out.extended || c->out.info, c->force_proc,
+	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0};
 	struct procscan *scan = NULL;
 	int rc;
 
+	if (c->out.memory)
+		o.ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
+	if (c->out.info)
+		o.ext |= 1u << (INET_DIAG_CONG - 1) | 1u << (INET_DIAG_VEGASINFO - 1);
+	diag_keep_info = c->out.info;
 	if (open_record(c, &o.record, err, errlen) < 0)
 		return -1;
 	if (o.record) {
@@ -505,12 +617,43 @@ static int finish_output(void)
 	return die(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
 }
 
+/* -K: destroy what was selected, keep in l what was destroyed, and say on
+ * stderr how many (and why some could not be). */
+static int kill_matching(struct sock_list *l, char *err, size_t errlen)
+{
+	size_t matched = l->n, refused;
+	int why;
+	long n = kill_sockets(l, &refused, &why, err, errlen);
+
+	if (n < 0)
+		return -1;
+	fprintf(stderr, "sockit sockets: killed %ld of %zu matching sockets", n, matched);
+	if (refused)
+		fprintf(stderr, " (%zu refused: %s)", refused, strerror(why));
+	fputc('\n', stderr);
+	return 0;
+}
+
+static int run_events(const struct sockets_cmd *c)
+{
+	struct events_opts eo = {&c->filter, c->expr, &c->out, c->json, c->frames};
+	char err[256];
+
+	if (events_run(stdout, &eo, err, sizeof err) < 0)
+		return die(EXIT_NETWORK, "%s", err);
+	return finish_output();
+}
+
 static int run_once(const struct sockets_cmd *c)
 {
 	struct sock_list l = {NULL, 0, 0};
 	char err[512];
 
 	if (gather((void *)c, &l, err, sizeof err) < 0) {
+		sock_list_free(&l);
+		return die(EXIT_NETWORK, "%s", err);
+	}
+	if (c->kill && kill_matching(&l, err, sizeof err) < 0) {
 		sock_list_free(&l);
 		return die(EXIT_NETWORK, "%s", err);
 	}
@@ -545,7 +688,8 @@ int cmd_sockets(int argc, char **argv)
 		rc = EXIT_USAGE;
 	else if (!c.netns || (rc = enter_netns(c.netns)) == EXIT_OK) {
 		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-		rc = c.watch ? run_watch(&c) : run_once(&c);
+		output_set_resolve(c.out.resolve);
+		rc = c.events ? run_events(&c) : c.watch ? run_watch(&c) : run_once(&c);
 	}
 	free_cmd(&c);
 	return rc;

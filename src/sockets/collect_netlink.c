@@ -95,7 +95,7 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
 }
 
-static void put_unix_request(struct nlmsghdr *nlh, uint32_t states)
+static void put_unix_request(struct nlmsghdr *nlh, uint32_t states, bool mem)
 {
 	struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 
@@ -103,6 +103,8 @@ static void put_unix_request(struct nlmsghdr *nlh, uint32_t states)
 	r->udiag_states = states;
 	r->udiag_show =
 	    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	if (mem)
+		r->udiag_show |= UDIAG_SHOW_MEMINFO;
 }
 
 struct recv_ctx {
@@ -196,6 +198,6 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	put_unix_request(nlh, unix_states(f));
+	put_unix_request(nlh, unix_states(f), o->ext & (1u << (INET_DIAG_SKMEMINFO - 1)));
 	return run_dump(nl, nlh, &c);
 }

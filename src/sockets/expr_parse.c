@@ -258,21 +258,23 @@ static int maybe_not(struct pstate *ps, int n, bool neg, size_t at)
 	return n < 0 || !neg ? n : new_node(ps, EX_NOT, n, -1, at);
 }
 
-/* src/dst [=|!=] HOST */
+/* src/dst [=] HOST (ss has no != here: `not src X` says it) */
 static int parse_addr_cond(struct pstate *ps, enum expr_op op, size_t at)
 {
 	enum kw k = peek_kw(ps);
 	int v, n;
 
-	if (k == K_EQ || k == K_NE)
+	if (k == K_EQ)
 		ps->i++;
 	else if (k != K_NONE)
-		return fail_at(ps, ps->i, "'%s' takes = or != here", ps->lx->tok[at].s);
+		return fail_at(ps, ps->i, "'%s' takes = or nothing here (for != write "
+		                          "'not %s ...')",
+		               ps->lx->tok[at].s, ps->lx->tok[at].s);
 	if ((v = take_value(ps, at)) < 0 || (n = new_node(ps, op, -1, -1, at)) < 0)
 		return -1;
 	if (parse_host(ps, (size_t)v, &ps->x->node[n].u.host) < 0)
 		return -1;
-	return maybe_not(ps, n, k == K_NE, at);
+	return n;
 }
 
 /* The comparison operator of a port or uid condition; K_EQ when none. */

@@ -20,7 +20,7 @@ void select_init(struct select_opts *o)
 
 static unsigned selected_netids(const struct select_opts *o)
 {
-	unsigned ids = 0;
+	unsigned ids = o->query;
 
 	if (o->tcp)
 		ids |= NETID_BIT(NETID_TCP);

@@ -1,6 +1,7 @@
 /* output.c — ss-style table, JSON and summary of a socket list. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,26 @@ static void escape_path(const char *path, char *buf, size_t len)
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
 	}
 	buf[o] = '\0';
+}
+
+static bool resolve_names;
+
+void output_set_resolve(bool on)
+{
+	resolve_names = on;
+}
+
+/* -r: "name:service" as ss -r prints it; numeric parts where no name is
+ * known, * for port 0. */
+static char *format_resolved(const struct sockaddr *sa, socklen_t sl, uint16_t port,
+                             char *buf, size_t len)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, sl, host, sizeof host, serv, sizeof serv, 0) != 0)
+		return NULL;
+	snprintf(buf, len, "%s:%s", host, port ? serv : "*");
+	return buf;
 }
 
 /* Build the sockaddr and let the library format it; port 0 means "any"
@@ -52,6 +73,8 @@ static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
 		memcpy(&s6->sin6_addr, addr, 16);
 		sl = sizeof *s6;
 	}
+	if (resolve_names && format_resolved((struct sockaddr *)&ss, sl, port, buf, len))
+		return buf;
 	sk_addr_format((struct sockaddr *)&ss, sl, buf, len);
 	n = strlen(buf);
 	if (port == 0 && n >= 2 && strcmp(buf + n - 2, ":0") == 0)

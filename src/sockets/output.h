@@ -17,6 +17,7 @@ struct out_opts {
 	bool oneline;  /* -O: -m/-i on the socket's own line */
 	bool no_netid; /* like ss: no Netid column when one netid is selected */
 	bool no_state; /* and no State column when one state is */
+	bool resolve;  /* -r: names for addresses and ports (getnameinfo) */
 };
 
 /* "127.0.0.1:80", "[::1]:80", "0.0.0.0:*" (port 0 shows as *), or for UNIX
@@ -24,6 +25,10 @@ struct out_opts {
  * are written as \xNN.  Returns buf. */
 char *format_local(const struct sock_entry *e, char *buf, size_t len);
 char *format_peer(const struct sock_entry *e, char *buf, size_t len);
+
+/* -r: whether format_local/format_peer print names (getnameinfo, which
+ * may ask DNS) instead of numbers.  Off by default. */
+void output_set_resolve(bool on);
 
 /* The table: Netid State Recv-Q Send-Q Local Peer [Process] [Details],
  * address columns as wide as the longest address. */
