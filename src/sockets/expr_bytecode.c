@@ -34,7 +34,8 @@ static long put_cond(uint8_t *out, long room, unsigned code, const void *body,
 	if (len > room)
 		return TOO_BIG;
 	put_op(out, code, (unsigned)len, (unsigned)len + 4);
-	memcpy(out + OP_SIZE, body, blen);
+	if (blen)
+		memcpy(out + OP_SIZE, body, blen);
 	return len;
 }
 
