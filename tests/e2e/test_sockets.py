@@ -316,13 +316,20 @@ def dump_cases():
         "sort_sendq_json": ["-a", "--sort", "sendq", "--json", "-e", "-p"],
         "summary": ["-s", "-a"],
         "summary_json": ["-s", "-a", "--json"],
+        # ss filter expressions, replayed (tests/unit/test_sockets_expr.c
+        # checks many more against this dump).
+        "expr_ports": ["-tn", "state", "all", "( sport = :%d or dport = :%d )" % (p1, p1)],
+        "expr_not_v6": ["-a", "not", "src", "[::1]", "and", "dst", "*"],
+        "expr_state_json": ["-t", "state", "listening", "sport", ">", ":1024", "--json"],
+        "expr_timers_oneline": ["-tnoO", "state", "established"],
     }
 
 
 CASE_NAMES = ["default", "all", "all_process_extended", "tcp_listening", "tcp_all_v6",
               "udp_all_json", "unix_all", "unix_json", "state_established_v4", "state_groups",
               "sport", "dport", "port", "pid", "sort_recvq", "sort_sendq_json", "summary",
-              "summary_json"]
+              "summary_json", "expr_ports", "expr_not_v6", "expr_state_json",
+              "expr_timers_oneline"]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)

@@ -141,3 +141,20 @@ def test_filter_file(tmp_path):
     assert json.loads(a.stdout) == json.loads(b.stdout)
     r = sockit("sockets", "-F", str(f), "dport", "=", "1")
     assert r.returncode == 2 and "-F" in r.stderr
+
+
+def test_help_examples_run():
+    """The three --help examples, inside a namespace (-K kills nothing there)."""
+    r = sockit("sockets", "--help")
+    assert r.returncode == 0
+    examples = [l.strip() for l in r.stdout.split("Examples:\n")[1].split("\n\n")[0]
+                .splitlines()]
+    assert len(examples) == 3 and all(e.startswith("sockit sockets") for e in examples)
+    assert "Exit status" in r.stdout
+    for e in examples:
+        cmd = SOCKIT + e[len("sockit"):]
+        p = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up; " + cmd],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (e, p.stderr)
+        if "-K" in e:
+            assert "killed 0 of 0 matching sockets" in p.stderr
