@@ -33,17 +33,26 @@ void output_set_resolve(bool on)
 	resolve_names = on;
 }
 
-/* -r: "name:service" as ss -r prints it; numeric parts where no name is
- * known, * for port 0. */
-static char *format_resolved(const struct sockaddr *sa, socklen_t sl, uint16_t port,
-                             char *buf, size_t len)
+/* -r, as ss -r prints: an IPv4 address by its name when it has one (not
+ * 0.0.0.0), IPv6 addresses as numbers, the port by its /etc/services name.
+ * buf holds the numeric "ADDR:PORT" and is rewritten in place. */
+static void resolve_in_place(const struct sock_entry *e, const struct sockaddr *sa,
+                             socklen_t sl, uint16_t port, char *buf, size_t len)
 {
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	char *colon = strrchr(buf, ':');
+	char addr[NI_MAXHOST], serv[64];
+	struct servent *se;
 
-	if (getnameinfo(sa, sl, host, sizeof host, serv, sizeof serv, 0) != 0)
-		return NULL;
-	snprintf(buf, len, "%s:%s", host, port ? serv : "*");
-	return buf;
+	if (!colon)
+		return;
+	snprintf(addr, sizeof addr, "%.*s", (int)(colon - buf), buf);
+	snprintf(serv, sizeof serv, "%s", colon + 1);
+	if (e->family == AF_INET && sin->sin_addr.s_addr != 0)
+		getnameinfo(sa, sl, addr, sizeof addr, NULL, 0, NI_NAMEREQD);
+	if (port && (se = getservbyport(htons(port), e->netid == NETID_UDP ? "udp" : "tcp")))
+		snprintf(serv, sizeof serv, "%s", se->s_name);
+	snprintf(buf, len, "%s:%s", addr, serv);
 }
 
 /* Build the sockaddr and let the library format it; port 0 means "any"
@@ -73,12 +82,12 @@ static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
 		memcpy(&s6->sin6_addr, addr, 16);
 		sl = sizeof *s6;
 	}
-	if (resolve_names && format_resolved((struct sockaddr *)&ss, sl, port, buf, len))
-		return buf;
 	sk_addr_format((struct sockaddr *)&ss, sl, buf, len);
 	n = strlen(buf);
 	if (port == 0 && n >= 2 && strcmp(buf + n - 2, ":0") == 0)
 		buf[n - 1] = '*';
+	if (resolve_names)
+		resolve_in_place(e, (struct sockaddr *)&ss, sl, port, buf, len);
 	return buf;
 }
 

@@ -44,7 +44,8 @@ def in_namespace(*args, timeout=120):
 
 
 @pytest.mark.parametrize("name,flags", [("tcp", "-tna"), ("udp", "-una"),
-                                        ("unix", "-xa"), ("all", "-an")])
+                                        ("unix", "-xa"), ("all", "-an"),
+                                        ("resolve", "-tar")])
 def test_expressions_select_what_ss_selects(name, flags):
     rows = in_namespace("compare", SOCKIT, flags, os.path.join(DATA, name + ".txt"))
     assert len(rows) >= 4
