@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "sockit/io.h"
+#include "sockit/loop.h"
 #include "sockit/pump.h"
 
 #define CHUNK 65536
@@ -14,7 +15,8 @@ void sk_pump_init(struct sk_pump *p, int in_fd, int sock, int out_fd)
 	static const struct sk_pump_ops none;
 
 	*p = (struct sk_pump){ .in_fd = in_fd, .sock = sock, .out_fd = out_fd,
-	                       .window = 256 * 1024, .idle_ms = -1, .ops = &none };
+	                       .window = 256 * 1024, .idle_ms = -1, .deadline_ms = -1,
+	                       .ops = &none };
 	p->queue = (struct sk_buf)SK_BUF_INIT;
 	p->in_eof = in_fd < 0;
 }
@@ -131,14 +133,23 @@ static int step(struct sk_pump *p)
 		errno = EPIPE;   /* nothing can move any more, yet not done */
 		return fail(p, "closed");
 	}
-	int n = poll(pf, 2, awaiting(p) ? p->idle_ms : -1);
+	int ms = awaiting(p) ? p->idle_ms : -1;
+	bool by_deadline = false;
+	if (p->deadline_ns) {
+		uint64_t now = sk_now_ns();
+		long long left = now >= p->deadline_ns ? 0
+		                 : (long long)((p->deadline_ns - now + 999999) / 1000000);
+		if (ms < 0 || left <= ms)
+			ms = (int)left, by_deadline = true;
+	}
+	int n = poll(pf, 2, ms);
 	if (n < 0 && errno == EINTR)
 		return p->stop && *p->stop ? fail(p, "wait") : 0;
 	if (n < 0)
 		return fail(p, "wait");
 	if (n == 0) {
 		errno = ETIMEDOUT;
-		return fail(p, "wait");
+		return fail(p, by_deadline ? "deadline" : "wait");
 	}
 	if (pf[1].revents && read_input(p) < 0)
 		return -1;
@@ -152,6 +163,8 @@ static int step(struct sk_pump *p)
 
 int sk_pump_run(struct sk_pump *p)
 {
+	if (p->deadline_ms >= 0)
+		p->deadline_ns = sk_now_ns() + (uint64_t)p->deadline_ms * 1000000ULL;
 	for (;;) {
 		maybe_half_close(p);
 		if (is_done(p))

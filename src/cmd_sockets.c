@@ -1,9 +1,8 @@
 /* cmd_sockets.c — `sockit sockets`: list sockets like ss/netstat, from
  * netlink sock_diag, with owners, filters, JSON, sorting and --watch. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <linux/inet_diag.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,8 @@
 #include "sockets/collect.h"
 #include "sockets/dump.h"
 #include "sockets/events.h"
-#include "sockets/kill.h"
 #include "sockets/expr.h"
+#include "sockets/kill.h"
 #include "sockets/filter.h"
 #include "sockets/output.h"
 #include "sockets/procmap.h"
@@ -93,11 +92,13 @@ static const char usage_text[] =
     "  -s, --summary        counts by netid and state of the selected sockets\n"
     "  -H, --no-header      no column titles\n"
     "  -n, --numeric        accepted for ss compatibility (numeric is the default)\n"
-    "  --json               a JSON array of objects (with -s: one object; with -E:\n"
-    "                       one object per line); -o -m -i add timer, skmem, info\n"
+    "  -j, --json           one JSON document: an array of objects (with -s: one\n"
+    "                       object; with -E: one object per line); -o -m -i add\n"
+    "                       timer, skmem, info\n"
     "  --sort KEY           recvq, sendq (largest first), port (local), pid\n"
-    "  --watch SECONDS      redraw every SECONDS (0.1-86400); new sockets are\n"
-    "                       marked +, vanished ones - (in colour on a terminal)\n"
+    "  --watch DUR          redraw every DUR (100ms-24h; a bare number is\n"
+    "                       seconds); new sockets are marked +, vanished ones -\n"
+    "                       (in colour on a terminal)\n"
     "  --count N, --frames N  with --watch, stop after N frames; with -E, events\n"
     "  As in ss, the Netid column is left out when one kind is selected, and the\n"
     "  State column when one state is.\n"
@@ -128,12 +129,11 @@ static const char usage_text[] =
     "(a malformed filter names the bad word and its column).\n";
 
 enum {
-	OPT_STATE = 256,
+	OPT_STATE = CLI_LONG(0),
 	OPT_SPORT,
 	OPT_DPORT,
 	OPT_PORT,
 	OPT_PID,
-	OPT_JSON,
 	OPT_SORT,
 	OPT_WATCH,
 	OPT_COUNT,
@@ -145,89 +145,8 @@ enum {
 	OPT_NETLINK,
 };
 
-static const struct option long_opts[] = {
-    {"tcp", no_argument, NULL, 't'},
-    {"udp", no_argument, NULL, 'u'},
-    {"unix", no_argument, NULL, 'x'},
-    {"ipv4", no_argument, NULL, '4'},
-    {"ipv6", no_argument, NULL, '6'},
-    {"listening", no_argument, NULL, 'l'},
-    {"all", no_argument, NULL, 'a'},
-    {"process", no_argument, NULL, 'p'},
-    {"extended", no_argument, NULL, 'e'},
-    {"summary", no_argument, NULL, 's'},
-    {"numeric", no_argument, NULL, 'n'},
-    {"no-header", no_argument, NULL, 'H'},
-    {"help", no_argument, NULL, 'h'},
-    {"state", required_argument, NULL, OPT_STATE},
-    {"sport", required_argument, NULL, OPT_SPORT},
-    {"dport", required_argument, NULL, OPT_DPORT},
-    {"port", required_argument, NULL, OPT_PORT},
-    {"pid", required_argument, NULL, OPT_PID},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"sort", required_argument, NULL, OPT_SORT},
-    {"watch", required_argument, NULL, OPT_WATCH},
-    {"count", required_argument, NULL, OPT_COUNT},
-    {"frames", required_argument, NULL, OPT_COUNT},
-    {"netns", required_argument, NULL, OPT_NETNS},
-    {"from-dump", required_argument, NULL, OPT_FROM_DUMP},
-    {"record-dump", required_argument, NULL, OPT_RECORD_DUMP},
-    {"proc", no_argument, NULL, OPT_PROC},
-    {"filter", required_argument, NULL, 'F'},
-    {"options", no_argument, NULL, 'o'},
-    {"memory", no_argument, NULL, 'm'},
-    {"info", no_argument, NULL, 'i'},
-    {"oneline", no_argument, NULL, 'O'},
-    {"kill", no_argument, NULL, 'K'},
-    {"events", no_argument, NULL, 'E'},
-    {"query", required_argument, NULL, 'A'},
-    {"socket", required_argument, NULL, 'A'},
-    {"resolve", no_argument, NULL, 'r'},
-    {"raw", no_argument, NULL, 'w'},
-    {"packet", no_argument, NULL, '0'},
-    {"netlink", no_argument, NULL, OPT_NETLINK},
-    {"no-kernel-filter", no_argument, NULL, OPT_NO_KFILTER},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_number(const char *text, long long min, long long max, const char *what,
-                        long long *out)
-{
-	char err[SK_ERRLEN];
-
-	if (sk_parse_num(text, min, max, out, what, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "sockets: %s", err), -1;
-	return 0;
-}
-
-static int set_port(int *slot, const char *text, const char *what)
-{
-	long long v;
-
-	if (parse_number(text, 0, 65535, what, &v) < 0)
-		return -1;
-	*slot = (int)v;
-	return 0;
-}
-
-static int parse_watch(struct sockets_cmd *c, const char *text)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || *end || !(v >= 0.1 && v <= 86400))
-		return die(EXIT_USAGE,
-		           "sockets: --watch '%s': not a number of seconds 0.1-86400",
-		           text),
-		       -1;
-	c->watch = v;
-	return 0;
-}
-
 /* -A QUERY: ss's socket table names, comma-separated. */
-static int parse_query(struct sockets_cmd *c, const char *arg)
+static int parse_query(struct sockets_cmd *c, const char *arg, char *why, size_t len)
 {
 	static const struct {
 		const char *name;
@@ -245,184 +164,84 @@ static int parse_query(struct sockets_cmd *c, const char *arg)
 	const char *p = arg;
 
 	for (;;) {
-		size_t len = strcspn(p, ",");
+		size_t n = strcspn(p, ",");
 		size_t i;
 
 		for (i = 0; i < sizeof names / sizeof names[0]; i++)
-			if (strlen(names[i].name) == len && strncmp(names[i].name, p, len) == 0)
+			if (strlen(names[i].name) == n && strncmp(names[i].name, p, n) == 0)
 				break;
-		if (i == sizeof names / sizeof names[0])
-			return die(EXIT_USAGE,
-			           "sockets: -A '%.*s': expected all, inet, tcp, udp, unix, "
-			           "unix_stream, unix_dgram or unix_seqpacket (raw, packet, "
-			           "netlink, sctp, mptcp, vsock, xdp are not supported)",
-			           (int)len, p),
-			       -1;
+		if (i == sizeof names / sizeof names[0]) {
+			snprintf(why, len,
+			         "'%.*s': expected all, inet, tcp, udp, unix, unix_stream, "
+			         "unix_dgram or unix_seqpacket (raw, packet, netlink and the "
+			         "rest are not supported)",
+			         (int)n, p);
+			return -1;
+		}
 		c->sel.query |= names[i].ids;
-		if (!p[len])
+		if (!p[n])
 			return 0;
-		p += len + 1;
+		p += n + 1;
 	}
 }
 
-/* The options that take an argument. */
-static int long_option(struct sockets_cmd *c, int opt, const char *arg)
+/* The ss selection flags and the values that need more than a number
+ * (CLI_CALL rows). */
+static int option(void *ctx, int opt, const char *arg, char *why, size_t len)
 {
+	struct sockets_cmd *c = ctx;
 	const char *bad;
-	long long v;
 
 	switch (opt) {
+	case 't': c->sel.tcp = true; return 0;
+	case 'u': c->sel.udp = true; return 0;
+	case 'x': c->sel.unix_ = true; return 0;
+	case '4': c->sel.v4 = true; return 0;
+	case '6': c->sel.v6 = true; return 0;
+	case 'l': c->sel.listening = true; return 0;
+	case 'a': c->sel.all = true; return 0;
+	case 'H': c->out.header = false; return 0;
+	case 'n': return 0;
 	case OPT_STATE:
-		if (filter_parse_states(arg, &c->sel.states, &bad) < 0)
-			return die(EXIT_USAGE, "sockets: --state: unknown state '%.*s'",
-			           (int)strcspn(bad, ","), bad),
-			       -1;
-		return 0;
-	case OPT_SPORT:
-		return set_port(&c->sel.sport, arg, "--sport");
-	case OPT_DPORT:
-		return set_port(&c->sel.dport, arg, "--dport");
-	case OPT_PORT:
-		return set_port(&c->sel.port, arg, "--port");
-	case OPT_PID:
-		if (parse_number(arg, 1, 4194304, "--pid", &v) < 0)
-			return -1;
-		c->sel.pid = (int)v;
-		return 0;
+		if (filter_parse_states(arg, &c->sel.states, &bad) == 0)
+			return 0;
+		snprintf(why, len, "unknown state '%.*s'", (int)strcspn(bad, ","), bad);
+		return -1;
 	case OPT_SORT:
-		if (sort_parse(arg, &c->sort) < 0)
-			return die(EXIT_USAGE,
-			           "sockets: --sort '%s': expected recvq, sendq, port or "
-			           "pid",
-			           arg),
-			       -1;
-		return 0;
-	case OPT_WATCH:
-		return parse_watch(c, arg);
-	case OPT_COUNT:
-		if (parse_number(arg, 1, 1000000, "--count", &v) < 0)
-			return -1;
-		c->frames = (long)v;
-		return 0;
-	case OPT_NETNS:
-		c->netns = arg;
-		return 0;
-	case OPT_FROM_DUMP:
-		c->from_dump = arg;
-		return 0;
-	case OPT_RECORD_DUMP:
-		c->record_dump = arg;
-		return 0;
-	case 'F':
-		c->filter_file = arg;
-		return 0;
+		if (sort_parse(arg, &c->sort) == 0)
+			return 0;
+		snprintf(why, len, "expected recvq, sendq, port or pid");
+		return -1;
 	case 'A':
-		return parse_query(c, arg);
+	case CLI_LONG(21):
+		return parse_query(c, arg, why, len);
 	case 'w':
 	case '0':
 	case OPT_NETLINK:
-		return die(EXIT_USAGE, "sockets: %s sockets are not supported yet",
-		           opt == 'w' ? "raw (-w)" : opt == '0' ? "packet (-0)" : "netlink"),
-		       -1;
+		snprintf(why, len, "%s sockets are not supported yet",
+		         opt == 'w' ? "raw" : opt == '0' ? "packet" : "netlink");
+		return -1;
 	}
-	return die(EXIT_USAGE, "sockets: unknown option (try 'sockit sockets --help')"),
-	       -1;
+	return -1;
 }
 
-/* The flags; returns 1 when the option was one of them. */
-static int flag_option(struct sockets_cmd *c, int opt)
-{
-	switch (opt) {
-	case 't':
-		c->sel.tcp = true;
-		break;
-	case 'u':
-		c->sel.udp = true;
-		break;
-	case 'x':
-		c->sel.unix_ = true;
-		break;
-	case '4':
-		c->sel.v4 = true;
-		break;
-	case '6':
-		c->sel.v6 = true;
-		break;
-	case 'l':
-		c->sel.listening = true;
-		break;
-	case 'a':
-		c->sel.all = true;
-		break;
-	case 'p':
-		c->out.process = true;
-		break;
-	case 'e':
-		c->out.extended = true;
-		break;
-	case 's':
-		c->summary = true;
-		break;
-	case 'H':
-		c->out.header = false;
-		break;
-	case 'n':
-		break;
-	case OPT_JSON:
-		c->json = true;
-		break;
-	case OPT_PROC:
-		c->force_proc = true;
-		break;
-	case OPT_NO_KFILTER:
-		c->user_filter = true;
-		break;
-	case 'o':
-		c->out.timers = true;
-		break;
-	case 'm':
-		c->out.memory = true;
-		break;
-	case 'i':
-		c->out.info = true;
-		break;
-	case 'O':
-		c->out.oneline = true;
-		break;
-	case 'K':
-		c->kill = true;
-		break;
-	case 'E':
-		c->events = true;
-		break;
-	case 'r':
-		c->out.resolve = true;
-		break;
-	default:
-		return 0;
-	}
-	return 1;
-}
-
+/* Options that exclude each other: CLI_RUN, or EXIT_USAGE after saying so. */
 static int check_combination(const struct sockets_cmd *c)
 {
 	if (c->watch && (c->json || c->summary))
-		return die(EXIT_USAGE, "sockets: --watch draws the table; not with "
-		                       "--json or --summary"),
-		       -1;
+		return cli_usage("sockets", "--watch draws the table; not with --json or "
+		                 "--summary");
 	if (c->frames && !c->watch && !c->events)
-		return die(EXIT_USAGE, "sockets: --count needs --watch or -E"), -1;
+		return cli_usage("sockets", "--count needs --watch or -E");
 	if ((c->kill || c->events) && (c->from_dump || c->watch || c->summary))
-		return die(EXIT_USAGE, "sockets: -K and -E act on the live kernel; not "
-		                       "with --from-dump, --watch or --summary"),
-		       -1;
+		return cli_usage("sockets", "-K and -E act on the live kernel; not with "
+		                 "--from-dump, --watch or --summary");
 	if (c->kill && c->events)
-		return die(EXIT_USAGE, "sockets: -K and -E are separate runs"), -1;
+		return cli_usage("sockets", "-K and -E are separate runs");
 	if (c->from_dump && (c->record_dump || c->netns || c->force_proc))
-		return die(EXIT_USAGE, "sockets: --from-dump reads no kernel; not with "
-		                       "--record-dump, --netns or --proc"),
-		       -1;
-	return 0;
+		return cli_usage("sockets", "--from-dump reads no kernel; not with "
+		                 "--record-dump, --netns or --proc");
+	return CLI_RUN;
 }
 
 /* Tokens from -F FILE or from the trailing arguments (not both, as in ss). */
@@ -466,7 +285,7 @@ static int parse_filter(struct sockets_cmd *c, int argc, char **argv)
 		rc = 0;
 	free(lx);
 	if (rc < 0)
-		return die(EXIT_USAGE, "sockets: %s", err), -1;
+		return cli_sub_fail(EXIT_USAGE, "sockets", "%s", err), -1;
 	if (c->expr->states_given) {
 		c->sel.states = c->expr->states;
 		c->sel.states_set = true;
@@ -501,26 +320,63 @@ static void choose_columns(struct sockets_cmd *c)
 	c->out.no_state = popcount(states) == 1;
 }
 
-/* Returns 0, 1 for --help, -1 after printing a usage error. */
+/* CLI_RUN, or the exit status (0 after --help, 2 after a usage error). */
 static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 {
-	int opt;
-
 	memset(c, 0, sizeof *c);
 	select_init(&c->sel);
 	c->out.header = true;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":tux46lapesnHhF:omiOKEA:rw0", long_opts, NULL)) != -1) {
-		if (opt == 'h')
-			return 1;
-		if (opt == '?' || opt == ':')
-			return bad_option("sockets", opt, argv), -1;
-		if (!flag_option(c, opt) && long_option(c, opt, optarg) < 0)
-			return -1;
-	}
-	if (parse_filter(c, argc - optind, argv + optind) < 0)
-		return -1;
+	const struct cli_option opts[] = {
+		CLI_CALL_FLAG('t', "tcp", option),
+		CLI_CALL_FLAG('u', "udp", option),
+		CLI_CALL_FLAG('x', "unix", option),
+		CLI_CALL_FLAG('4', "ipv4", option),
+		CLI_CALL_FLAG('6', "ipv6", option),
+		CLI_CALL_FLAG('l', "listening", option),
+		CLI_CALL_FLAG('a', "all", option),
+		CLI_FLAG('p', "process", &c->out.process),
+		CLI_FLAG('e', "extended", &c->out.extended),
+		CLI_FLAG('s', "summary", &c->summary),
+		CLI_CALL_FLAG('n', "numeric", option),
+		CLI_CALL_FLAG('H', "no-header", option),
+		CLI_CALL(OPT_STATE, "state", option),
+		CLI_NUM(OPT_SPORT, "sport", &c->sel.sport, 0, 65535),
+		CLI_NUM(OPT_DPORT, "dport", &c->sel.dport, 0, 65535),
+		CLI_NUM(OPT_PORT, "port", &c->sel.port, 0, 65535),
+		CLI_NUM(OPT_PID, "pid", &c->sel.pid, 1, 4194304),
+		CLI_FLAG('j', "json", &c->json),
+		CLI_CALL(OPT_SORT, "sort", option),
+		CLI_DUR(OPT_WATCH, "watch", &c->watch, 100, 86400000),
+		CLI_NUM(OPT_COUNT, "count", &c->frames, 1, 1000000),
+		CLI_NUM(CLI_LONG(20), "frames", &c->frames, 1, 1000000),
+		CLI_STR(OPT_NETNS, "netns", &c->netns),
+		CLI_STR(OPT_FROM_DUMP, "from-dump", &c->from_dump),
+		CLI_STR(OPT_RECORD_DUMP, "record-dump", &c->record_dump),
+		CLI_FLAG(OPT_PROC, "proc", &c->force_proc),
+		CLI_STR('F', "filter", &c->filter_file),
+		CLI_FLAG(OPT_NO_KFILTER, "no-kernel-filter", &c->user_filter),
+		CLI_FLAG('o', "options", &c->out.timers),
+		CLI_FLAG('m', "memory", &c->out.memory),
+		CLI_FLAG('i', "info", &c->out.info),
+		CLI_FLAG('O', "oneline", &c->out.oneline),
+		CLI_FLAG('r', "resolve", &c->out.resolve),
+		CLI_FLAG('K', "kill", &c->kill),
+		CLI_FLAG('E', "events", &c->events),
+		CLI_CALL('A', "query", option),
+		CLI_CALL(CLI_LONG(21), "socket", option),
+		CLI_CALL_FLAG('w', "raw", option),
+		CLI_CALL_FLAG('0', "packet", option),
+		CLI_CALL_FLAG(OPT_NETLINK, "netlink", option),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "sockets", usage_text, opts, 0 };
+	int first, rc = cli_parse(&cmd, argc, argv, c, &first);
+
+	if (rc != CLI_RUN)
+		return rc;
+	/* The positionals are the filter expression, as in ss. */
+	if (parse_filter(c, argc - first, argv + first) < 0)
+		return EXIT_USAGE;
 	filter_setup(&c->filter, &c->sel);
 	choose_columns(c);
 	return check_combination(c);
@@ -630,16 +486,15 @@ static int enter_netns(const char *name)
 
 	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0 || strlen(name) > 255)
-		return die(EXIT_USAGE, "sockets: --netns '%s': not a namespace name",
-		           name);
+		return cli_bad_value("sockets", "--netns", name, "not a namespace name");
 	snprintf(path, sizeof path, "/run/netns/%s", name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return die(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
+		return cli_fail(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 
 		close(fd);
-		return die(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
+		return cli_fail(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
 		           strerror(e));
 	}
 	close(fd);
@@ -653,7 +508,7 @@ static int finish_output(void)
 	/* A reader that stopped early (| head) is not worth a message. */
 	if (errno == EPIPE)
 		return EXIT_NETWORK;
-	return die(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
+	return cli_fail(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
 }
 
 /* -K: destroy what was selected, keep in l what was destroyed, and say on
@@ -666,6 +521,12 @@ static int kill_matching(struct sock_list *l, char *err, size_t errlen)
 
 	if (n < 0)
 		return -1;
+	/* Nothing could be killed at all: a failure, not a result. */
+	if (n == 0 && refused) {
+		snprintf(err, errlen, "sockets: -K: the kernel refused all %zu sockets: %s",
+		         refused, strerror(why));
+		return -1;
+	}
 	fprintf(stderr, "sockit sockets: killed %ld of %zu matching sockets", n, matched);
 	if (refused)
 		fprintf(stderr, " (%zu refused: %s)", refused, strerror(why));
@@ -679,7 +540,7 @@ static int run_events(const struct sockets_cmd *c)
 	char err[256];
 
 	if (events_run(stdout, &eo, err, sizeof err) < 0)
-		return die(EXIT_NETWORK, "%s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	return finish_output();
 }
 
@@ -690,11 +551,11 @@ static int run_once(const struct sockets_cmd *c)
 
 	if (gather((void *)c, &l, err, sizeof err) < 0) {
 		sock_list_free(&l);
-		return die(EXIT_NETWORK, "%s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	}
 	if (c->kill && kill_matching(&l, err, sizeof err) < 0) {
 		sock_list_free(&l);
-		return die(EXIT_NETWORK, "%s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	}
 	if (c->summary)
 		output_summary(stdout, &l, c->json);
@@ -721,11 +582,7 @@ int cmd_sockets(int argc, char **argv)
 	struct sockets_cmd c;
 	int rc = parse_args(&c, argc, argv);
 
-	if (rc > 0)
-		rc = (fputs(usage_text, stdout), EXIT_OK);
-	else if (rc < 0)
-		rc = EXIT_USAGE;
-	else if (!c.netns || (rc = enter_netns(c.netns)) == EXIT_OK) {
+	if (rc == CLI_RUN && (!c.netns || (rc = enter_netns(c.netns)) == EXIT_OK)) {
 		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 		output_set_resolve(c.out.resolve);
 		rc = c.events ? run_events(&c) : c.watch ? run_watch(&c) : run_once(&c);

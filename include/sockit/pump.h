@@ -53,6 +53,8 @@ struct sk_pump {
 	int out_fd;       /* where socket bytes go without a recv hook; -1 drops */
 	size_t window;    /* queued bytes past which input is not read (256 KiB) */
 	int idle_ms;      /* ETIMEDOUT after this long without progress (-1 never) */
+	int deadline_ms;  /* ETIMEDOUT ("deadline") this long after sk_pump_run
+	                     began, whatever the progress (-1 never) */
 	bool half_close;  /* shutdown(SHUT_WR) once input ended and all is sent */
 	volatile sig_atomic_t *stop;   /* non-NULL and set: EINTR ends the run */
 	const struct sk_pump_ops *ops;
@@ -63,17 +65,20 @@ struct sk_pump {
 	uint64_t sent, received;       /* socket bytes each way */
 	bool in_eof, sock_eof, shut, send_failed;
 	const char *failed;            /* "read input", "send", "receive",
-	                                  "write output", "wait", "closed" */
+	                                  "write output", "wait", "deadline",
+	                                  "closed" */
+	uint64_t deadline_ns;          /* set by sk_pump_run from deadline_ms */
 };
 
-/* Set p up with defaults (no hooks, window 256 KiB, idle_ms -1). */
+/* Set p up with defaults (no hooks, window 256 KiB, no timers). */
 void sk_pump_init(struct sk_pump *p, int in_fd, int sock, int out_fd);
 
 /* Queue n bytes for the socket; 0 or -1 (ENOMEM). */
 int sk_pump_send(struct sk_pump *p, const void *data, size_t n);
 
 /* Run until done (0).  -1 with errno and p->failed: ETIMEDOUT ("wait")
- * when idle_ms passed while awaiting; EPIPE ("closed") when the socket
+ * when idle_ms passed while awaiting, ETIMEDOUT ("deadline") when
+ * deadline_ms passed; EPIPE ("closed") when the socket
  * reached EOF before done; EINTR when *stop was set; a hook's errno; or
  * the failing call's.  A send that fails with EPIPE/ECONNRESET drops the
  * queue and stops reading input but keeps reading the socket, since a

@@ -157,6 +157,18 @@ int cli_usage(const char *sub, const char *fmt, ...) __attribute__((format(print
 int cli_bad_value(const char *sub, const char *what, const char *text,
                   const char *why);
 
+/* Whether text is an endpoint written with a scheme: tcp://, udp://,
+ * unix:, unixgram:. */
+bool cli_has_scheme(const char *text);
+
+/* The client positional rule (DESIGN.md) for argv[0..argc): none leaves
+ * *endpoint and *message as they are (the defaults); one is the message,
+ * unless written with a scheme (then it is the endpoint: "12:30" and
+ * "a:1" are messages); two are ENDPOINT MESSAGE, where HOST:PORT is
+ * allowed.  Returns CLI_RUN, or EXIT_USAGE after "too many arguments". */
+int cli_endpoint_message(const char *sub, int argc, char **argv,
+                         const char **endpoint, const char **message);
+
 /* Whether arg asks for help (-h, --help). */
 bool cli_is_help(const char *arg);
 
