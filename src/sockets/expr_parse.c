@@ -366,18 +366,39 @@ static int parse_uid_cond(struct pstate *ps, size_t at)
 	return range_node(ps, cmp, EX_UID_GE, EX_UID_LE, uid, at);
 }
 
-/* The cgroup v2 id of PATH (relative to /sys/fs/cgroup), as ss finds it:
- * the inode-based file handle of the directory. */
+/* Where the cgroup v2 hierarchy is mounted (from /proc/mounts: on hybrid
+ * systems it is /sys/fs/cgroup/unified); /sys/fs/cgroup when not listed. */
+static void cgroup2_root(char *root, size_t len)
+{
+	char line[1024], dev[256], dir[512], type[64];
+	FILE *f = fopen("/proc/mounts", "r");
+
+	snprintf(root, len, "/sys/fs/cgroup");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%255s %511s %63s", dev, dir, type) == 3 &&
+		    strcmp(type, "cgroup2") == 0) {
+			snprintf(root, len, "%s", dir);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* The cgroup v2 id of PATH (relative to the cgroup2 mount), as ss finds
+ * it: the inode-based file handle of the directory. */
 static int cgroup_id(const char *path, uint64_t *id)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
 	} h;
-	char full[PATH_MAX];
+	char root[512], full[PATH_MAX];
 	int mnt;
 
-	if (snprintf(full, sizeof full, "/sys/fs/cgroup/%s", path) >= (int)sizeof full)
+	cgroup2_root(root, sizeof root);
+	if (snprintf(full, sizeof full, "%s/%s", root, path) >= (int)sizeof full)
 		return -1;
 	h.fh.handle_bytes = sizeof h.id;
 	if (name_to_handle_at(AT_FDCWD, full, &h.fh, &mnt, 0) < 0 ||
@@ -420,7 +441,7 @@ static int parse_value_cond(struct pstate *ps, enum kw kw, size_t at)
 		    (slash && parse_u32(slash + 1, &node->u.mark.mask) < 0))
 			return fail_at(ps, (size_t)v, "not a MARK[/MASK]");
 	} else if (cgroup_id(s, &node->u.id) < 0) {
-		return fail_at(ps, (size_t)v, "no such cgroup under /sys/fs/cgroup");
+		return fail_at(ps, (size_t)v, "no such cgroup (v2)");
 	}
 	return maybe_not(ps, n, k == K_NE, at);
 }
