@@ -120,12 +120,12 @@ static const char usage_text[] =
     "  --from-dump FILE     read sockets and owners from such a FILE instead of\n"
     "                       the kernel; filters and output apply as usual\n"
     "\n"
-    "Examples:\n"
+    "examples:\n"
     "  sockit sockets -o state established '( dport = :ssh or sport = :ssh )'\n"
     "  sockit sockets -tanp 'sport >= :1024 and not dst 127.0.0.0/8'\n"
     "  sockit sockets -K dst 192.0.2.7 and dport = :443\n"
     "\n"
-    "Exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage\n"
+    "exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage\n"
     "(a malformed filter names the bad word and its column).\n";
 
 enum {
