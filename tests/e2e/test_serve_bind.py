@@ -62,7 +62,7 @@ def test_foreign_holder_is_reported(kind, opts, threads):
 
 def listeners(port):
     """How many TCP sockets listen on 127.0.0.1:port (from ss)."""
-    r = run(["ss", "-Hltn", f"sport = :{port}"])
+    r = run(["ss", "-Hltn", "src", f"127.0.0.1:{port}"])
     assert r.returncode == 0, r
     return len([l for l in r.stdout.decode().splitlines() if l.strip()])
 
