@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "peer_table.h"
+#include "rate_limit.h"
 #include "server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
@@ -187,6 +188,7 @@ static void free_server(struct server *srv)
 	}
 	free(srv->workers);
 	peer_table_free(srv->peers);
+	rate_table_free(srv->rates);
 }
 
 /* After binding privileged ports: become user, for good. */
@@ -258,9 +260,10 @@ int server_run(const struct serve_entry *entries, size_t n,
 	atomic_init(&srv.nconn, 0);
 	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();
-	if (srv.peers && !(srv.gen = gen_new(entries, n, err, sizeof err)))
+	srv.rates = rate_table_new();
+	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err)))
 		fprintf(stderr, "sockit: %s\n", err);
-	if (!srv.peers || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
+	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;

@@ -1,0 +1,86 @@
+"""Hardening tests (issue 14): the UDP reply budgets of amplifying services,
+and the smaller holes a hostile-input sweep found.
+
+The rate tests assert upper bounds only: a source can get at most
+burst + rate * elapsed replies, with elapsed measured around the whole
+exchange, so a slow machine only loosens the bound (never fails a correct
+server), while a server that refills budgets hands out several times more.
+"""
+import socket
+
+import pytest
+
+from conftest import SOCKIT
+from harden_util import (SRC_BURST, SRC_PER_SEC, SVC_BURST, SVC_PER_SEC,
+                         fnv1a, flood, same_set_as, udp_socket)
+
+
+def start_udp(server, tmp_path, service, *opts):
+    logf = open(tmp_path / "server.log", "wb")
+    srv = server(SOCKIT, "serve", service, "udp://127.0.0.1:0", *opts,
+                 stderr=logf)
+    logf.close()
+    return srv, srv.hostport("udp://")
+
+
+def src_bound(elapsed):
+    return SRC_BURST + SRC_PER_SEC * elapsed + 2
+
+
+@pytest.mark.parametrize("service", ["daytime", "qotd", "time"])
+def test_rate_collision_never_refills(server, tmp_path, service):
+    """127.0.10.191 and 127.0.0.1 share an FNV-1a slot mod 4096 (the old
+    table): alternating them used to give 127.0.0.1 a fresh burst each
+    time, so every request was answered."""
+    a, b = "127.0.0.1", "127.0.10.191"
+    assert fnv1a(socket.inet_aton(a), 4096) == fnv1a(socket.inet_aton(b), 4096)
+    _, dest = start_udp(server, tmp_path, service)
+    sa, sb = udp_socket(a), udp_socket(b)
+    got, elapsed = flood(dest, [sa, sb] * 300)
+    assert 0 < got[sa] <= src_bound(elapsed), (got[sa], elapsed)
+    assert 0 < got[sb] <= src_bound(elapsed), (got[sb], elapsed)
+
+
+def test_rate_full_set_shares_the_stricter_budget(server, tmp_path):
+    """More sources in one set of the new table than it has ways: the
+    extra ones are charged to a busy entry, never given a budget of their
+    own, so no source gets more than its bound and the set as a whole
+    gets at most one budget per way plus the shared overflow."""
+    addrs = ["127.0.0.1"] + same_set_as("127.0.0.1", 7)
+    _, dest = start_udp(server, tmp_path, "daytime")
+    socks = [udp_socket(x) for x in addrs]
+    got, elapsed = flood(dest, socks * 100)
+    for s in socks:
+        assert got[s] <= src_bound(elapsed), (s.getsockname(), got[s], elapsed)
+    # 4 ways: at most 4 budgets among the 8 sources.
+    assert sum(got.values()) <= 4 * src_bound(elapsed), (got, elapsed)
+
+
+def test_rate_budget_shared_by_threads(server, tmp_path):
+    """With --threads 2, SO_REUSEPORT spreads one address's source ports
+    over both workers; the budget is per address for the whole server."""
+    _, dest = start_udp(server, tmp_path, "daytime", "--threads", "2")
+    socks = [udp_socket() for _ in range(32)]
+    got, elapsed = flood(dest, socks * 12)
+    total = sum(got.values())
+    assert 0 < total <= src_bound(elapsed), (total, elapsed)
+
+
+def test_rate_many_sources_bounded_by_service_budget(server, tmp_path):
+    """A spoofed flood from 300 addresses, each within its own budget,
+    reflects at most the service's budget."""
+    _, dest = start_udp(server, tmp_path, "qotd")
+    socks = [udp_socket(f"127.4.{i >> 8}.{i & 255}") for i in range(1, 301)]
+    got, elapsed = flood(dest, socks * 8)
+    total = sum(got.values())
+    assert all(n <= src_bound(elapsed) for n in got.values())
+    assert 0 < total <= SVC_BURST + SVC_PER_SEC * elapsed + 2, (total, elapsed)
+
+
+def test_rate_does_not_touch_echo(server, tmp_path):
+    """UDP echo never amplifies: no budget applies, every datagram of a
+    burst from one source is answered."""
+    _, dest = start_udp(server, tmp_path, "echo")
+    s = udp_socket()
+    got, _ = flood(dest, [s] * 200)
+    assert got[s] == 200
