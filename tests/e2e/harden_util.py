@@ -4,7 +4,7 @@ import selectors
 import socket
 import time
 
-# src/rate_limit.h: keep in step.
+# src/serve/rate_limit.h: keep in step.
 SRC_PER_SEC, SRC_BURST = 20, 40
 SVC_PER_SEC, SVC_BURST = 500, 1000
 RATE_SETS = 4096
@@ -18,7 +18,7 @@ def fnv1a(data, mod=None):
 
 
 def rate_set(addr):
-    """The set src/rate_limit.c's rate_set_of puts an IPv4 address in."""
+    """The set src/serve/rate_limit.c's rate_set_of puts an IPv4 address in."""
     h = fnv1a(socket.inet_aton(addr))
     h ^= h >> 15
     h = (h * 0x2C1B3C6D) & 0xFFFFFFFF

@@ -1,4 +1,4 @@
-/* test_rate_limit.c — the amplified-reply budgets (src/rate_limit.c) on a
+/* test_rate_limit.c — the amplified-reply budgets (src/serve/rate_limit.c) on a
  * clock the test moves by hand: collisions never refill, a full set shares
  * the stricter budget, the service budget caps many sources, threads share
  * one table. */
@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "rate_limit.h"
+#include "serve/rate_limit.h"
 
 static const int svc_a = 0, svc_b = 0; /* their addresses name services */
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peer_table.h"
-#include "rate_limit.h"
+#include "serve/peer_table.h"
+#include "serve/rate_limit.h"
 
 #define LOCKS 64          /* sets are spread over this many mutexes */
 #define MILLI 1000u       /* tokens are kept in thousandths */

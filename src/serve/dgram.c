@@ -1,4 +1,4 @@
-/* server_dgram.c — datagram services: drain the socket in batches with
+/* serve/dgram.c — datagram services: drain the socket in batches with
  * recvmmsg, answer with one sendmmsg, never reply larger than the request
  * unless the service may amplify, and then within the budgets of
  * rate_limit.h (per source across workers, and per service). */
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "rate_limit.h"
-#include "server_int.h"
+#include "serve/rate_limit.h"
+#include "serve/server_int.h"
 #include "sockit/log.h"
 
 #define BATCH 32               /* datagrams per recvmmsg */
