@@ -7,10 +7,12 @@ exchange, so a slow machine only loosens the bound (never fails a correct
 server), while a server that refills budgets hands out several times more.
 """
 import socket
+import sys
+import time
 
 import pytest
 
-from conftest import SOCKIT
+from conftest import SOCKIT, Server
 from harden_util import (SRC_BURST, SRC_PER_SEC, SVC_BURST, SVC_PER_SEC,
                          fnv1a, flood, same_set_as, udp_socket)
 
@@ -84,3 +86,43 @@ def test_rate_does_not_touch_echo(server, tmp_path):
     s = udp_socket()
     got, _ = flood(dest, [s] * 200)
     assert got[s] == 200
+
+
+STUBBORN = r"""
+import signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen(["sleep", "120"])
+open(sys.argv[1], "w").write(str(child.pid))
+print("listening tcp://127.0.0.1:1 stubborn", flush=True)
+time.sleep(120)
+"""
+
+
+def gone(pid, within=10.0):
+    """Whether pid is gone (or a zombie) within the bound."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_stop_kills_what_ignores_term_and_its_group(tmp_path):
+    """Finding 6: a process that does not exit on SIGTERM (as an ASan build
+    with a stuck LeakSanitizer tracer did) is killed with its whole process
+    group after the bounded wait, and reaped: the suite never hangs on it
+    and leaves nothing behind."""
+    pidfile = tmp_path / "child.pid"
+    srv = Server([sys.executable, "-c", STUBBORN, str(pidfile)], 1)
+    child = int(pidfile.read_text())
+    t0 = time.monotonic()
+    srv.stop(timeout=1)
+    assert time.monotonic() - t0 < 15
+    assert srv.proc.returncode is not None
+    assert srv.status is None
+    assert gone(child), "the stopped process's child outlived it"
