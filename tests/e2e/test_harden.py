@@ -6,6 +6,7 @@ burst + rate * elapsed replies, with elapsed measured around the whole
 exchange, so a slow machine only loosens the bound (never fails a correct
 server), while a server that refills budgets hands out several times more.
 """
+import re
 import socket
 import sys
 import time
@@ -126,3 +127,65 @@ def test_stop_kills_what_ignores_term_and_its_group(tmp_path):
     assert srv.proc.returncode is not None
     assert srv.status is None
     assert gone(child), "the stopped process's child outlived it"
+
+
+# ---------------------------------------------------------------- finding 5
+
+def start_service(server, tmp_path, *args):
+    logf = open(tmp_path / "server.log", "wb")
+    srv = server(SOCKIT, "serve", *args, stderr=logf)
+    logf.close()
+    srv.logpath = tmp_path / "server.log"
+    return srv
+
+
+def until_eof(s, limit=1 << 20):
+    s.settimeout(20)
+    data = b""
+    while len(data) < limit:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def wait_log(srv, pattern, timeout=20.0):
+    """The first log line matching pattern (re), waiting for it (bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in srv.logpath.read_text(errors="replace").splitlines():
+            if re.search(pattern, line):
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"no log line matching {pattern!r}")
+
+
+def test_greet_log_line_keeps_its_tail(server, tmp_path):
+    """5000 bytes that escape to \\x01 each: the line used to be cut at
+    1024 bytes mid-escape, losing "(N more bytes dropped, reason)"."""
+    srv = start_service(server, tmp_path, "greet", "tcp://127.0.0.1:0")
+    with socket.create_connection(srv.hostport()) as s:
+        s.recv(1024)
+        s.sendall(b"\x01" * 5000)
+        s.shutdown(socket.SHUT_WR)
+        until_eof(s)
+    line = wait_log(srv, r"replied \"")
+    shown = 768 // 4
+    assert line.endswith(f'" ({5000 - shown} more bytes dropped, client closed)'), line
+    assert line.count("\\x01") == shown
+
+
+def test_caesar_stops_at_the_limit(server, tmp_path):
+    """An over-long message spanning several reads gets the error line
+    alone: the server used to send 65533 shifted bytes of it first.  One
+    byte over the limit and no more, so the server has read everything
+    when it closes (no reset)."""
+    srv = start_service(server, tmp_path, "caesar", "tcp://127.0.0.1:0")
+    with socket.create_connection(srv.hostport()) as s:
+        s.sendall(b"e01ab.e01")
+        for _ in range(6):
+            s.sendall(b"a" * 10000)
+        s.sendall(b"a" * 5537)
+        data = until_eof(s)
+    assert data == b"bc.error: message longer than 65536 bytes."
