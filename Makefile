@@ -36,7 +36,7 @@ EXAMPLES = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all tests examples check demo bench clean install deps fuzz compile_commands.json
+.PHONY: all tests examples check demo bench clean install deps fuzz fuzz-long soak compile_commands.json
 all: $(SOCKIT) $(LIB_A) $(EXAMPLES)
 examples: $(EXAMPLES)
 tests: $(UNITS) $(HELPERS)
@@ -99,6 +99,12 @@ bench:
 fuzz:
 	@scripts/install-deps.sh check
 	scripts/fuzz.sh
+
+# Every fuzz target to depth (FUZZ_EXECS inputs, default 10 M, or
+# FUZZ_SECONDS each) and a table of execs, exec/s, coverage, crashes.
+fuzz-long:
+	@scripts/install-deps.sh check
+	scripts/fuzz-long.sh
 
 compile_commands.json:
 	bear -- $(MAKE) -B all tests
