@@ -76,7 +76,8 @@ static const char serve_help[] =
 "  -h, --help             this text\n"
 "\n"
 "exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
-"the server fails, 2 for bad usage or a bad config file.\n";
+"the server fails, 2 for bad usage, a bad config file or a bad --quotes\n"
+"file (missing or malformed, from either).\n";
 
 enum { OPT_LIMIT = 256, OPT_SVC, OPT_USER };
 

@@ -228,8 +228,12 @@ int server_run(const struct serve_entry *entries, size_t n,
 	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();
 	srv.rates = rate_table_new();
-	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err)))
+	/* A service that cannot start from its options (a quotes file with no
+	 * quotes) is bad usage, exit 2, like an option check that caught it. */
+	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err))) {
 		fprintf(stderr, "sockit: %s\n", err);
+		status = 2;
+	}
 	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))

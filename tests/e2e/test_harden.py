@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import SOCKIT, Server
+from conftest import SOCKIT, Server, sockit
 from harden_util import (SRC_BURST, SRC_PER_SEC, SVC_BURST, SVC_PER_SEC,
                          fnv1a, flood, same_set_as, udp_socket)
 
@@ -189,3 +189,18 @@ def test_caesar_stops_at_the_limit(server, tmp_path):
         s.sendall(b"a" * 5537)
         data = until_eof(s)
     assert data == b"bc.error: message longer than 65536 bytes."
+
+
+@pytest.mark.parametrize("content", [None, "", "%\n%\n"])
+def test_bad_quotes_file_is_exit_2_both_ways(tmp_path, content):
+    """A missing (or empty) quotes file was exit 2 through -c but 1 through
+    --quotes."""
+    q = tmp_path / "quotes.txt"
+    if content is not None:
+        q.write_text(content)
+    conf = tmp_path / "q.conf"
+    conf.write_text(f"service qotd\nlisten udp://127.0.0.1:0\nquotes {q}\n")
+    by_opt = sockit("serve", "qotd", "udp://127.0.0.1:0", "--quotes", str(q), timeout=10)
+    by_conf = sockit("serve", "-c", str(conf), timeout=10)
+    assert (by_opt.returncode, by_conf.returncode) == (2, 2), (by_opt, by_conf)
+    assert b"quotes" in by_opt.stderr and str(q).encode() in by_opt.stderr
