@@ -204,3 +204,14 @@ def test_bad_quotes_file_is_exit_2_both_ways(tmp_path, content):
     by_conf = sockit("serve", "-c", str(conf), timeout=10)
     assert (by_opt.returncode, by_conf.returncode) == (2, 2), (by_opt, by_conf)
     assert b"quotes" in by_opt.stderr and str(q).encode() in by_opt.stderr
+
+
+def test_resolve_passive_wildcard_alone():
+    """--help allows HOST '*' with --passive; alone (no SERVICE) it used
+    to fail with "Name or service not known"."""
+    r = sockit("resolve", "--passive", "--type", "stream", "*")
+    assert r.returncode == 0, r.stderr
+    want = socket.getaddrinfo(None, 0, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    got = [line.split()[-1] for line in r.stdout.decode().splitlines()[1:]]
+    assert got == [f"[{sa[0]}]:0" if ":" in sa[0] else f"{sa[0]}:0"
+                   for _, _, _, _, sa in want]
