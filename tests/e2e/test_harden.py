@@ -7,7 +7,9 @@ exchange, so a slow machine only loosens the bound (never fails a correct
 server), while a server that refills budgets hands out several times more.
 """
 import re
+import shutil
 import socket
+import subprocess
 import sys
 import time
 
@@ -215,3 +217,26 @@ def test_resolve_passive_wildcard_alone():
     got = [line.split()[-1] for line in r.stdout.decode().splitlines()[1:]]
     assert got == [f"[{sa[0]}]:0" if ":" in sa[0] else f"{sa[0]}:0"
                    for _, _, _, _, sa in want]
+
+
+NS_DROP = """ip link set lo up
+nft add table inet f
+nft add chain inet f in '{ type filter hook input priority 0; }'
+nft add rule inet f in tcp dport 9 drop
+exec "$@"
+"""
+
+
+def test_own_deadline_worded_as_sockits(tmp_path):
+    """A connect that sockit's own timer gives up on says so; it used to
+    read "Connection timed out", the kernel's words for its own timeout.
+    Inside a namespace of its own whose loopback drops SYNs to port 9."""
+    if shutil.which("nft") is None or \
+            subprocess.run(["unshare", "-n", "true"]).returncode != 0:
+        pytest.skip("needs unshare -n and nft")
+    r = subprocess.run(["unshare", "-n", "sh", "-c", NS_DROP, "sh", SOCKIT, "echo",
+                        "-t", "300ms", "tcp://127.0.0.1:9", "hi"],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == \
+        "sockit: connect 127.0.0.1:9: timed out after 300ms (sockit's deadline)"

@@ -6,7 +6,7 @@
  *     -Iinclude -Isrc tests/fuzz/fuzz_scan_ports.c src/scan/ports.c \
  *     lib/error.c -o fuzz_scan_ports
  *
- * fuzz-sources: src/scan/ports.c lib/error.c */
+ * fuzz-sources: src/scan/ports.c lib/error.c lib/parse.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@
  *     -Iinclude -Isrc tests/fuzz/fuzz_scan_targets.c src/scan/targets.c \
  *     lib/error.c -ldl -o fuzz_scan_targets
  *
- * fuzz-sources: src/scan/targets.c lib/error.c */
+ * fuzz-sources: src/scan/targets.c lib/error.c lib/parse.c */
 #include <dlfcn.h>
 #include <netdb.h>
 #include <stdbool.h>
