@@ -106,6 +106,12 @@ fuzz:
 	@scripts/install-deps.sh check
 	scripts/fuzz.sh
 
+# Hostile load past one process: 10,000 clients for 10 minutes (not in
+# make check; SOAK_CLIENTS, SOAK_SECONDS, SOAK_PROCS, SOAK_P99_MS).
+soak:
+	$(MAKE) all BUILD=build
+	scripts/soak.sh build
+
 # Every fuzz target to depth (FUZZ_EXECS inputs, default 10 M, or
 # FUZZ_SECONDS each) and a table of execs, exec/s, coverage, crashes.
 fuzz-long:
