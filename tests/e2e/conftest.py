@@ -39,7 +39,7 @@ def sockit(*args, input=None, timeout=20):
 class Server:
     """A server process and the endpoints it announced."""
 
-    def __init__(self, args, count, timeout=10, env=None, stderr=None):
+    def __init__(self, args, count, timeout=10, env=None, stderr=None, preexec_fn=None):
         # stderr goes to a file, never a pipe: a server logging one line per
         # connection would block once an unread pipe filled up.
         self.errfile = tempfile.TemporaryFile()
@@ -49,7 +49,8 @@ class Server:
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE,
             stderr=stderr if stderr is not None else self.errfile,
-            stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+            stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            preexec_fn=preexec_fn)
         self.endpoints = []      # [(endpoint, service)]
         self.extra = b""
         deadline = time.monotonic() + timeout

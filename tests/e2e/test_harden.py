@@ -240,3 +240,56 @@ def test_own_deadline_worded_as_sockits(tmp_path):
     assert r.returncode == 1
     assert r.stderr.decode().strip() == \
         "sockit: connect 127.0.0.1:9: timed out after 300ms (sockit's deadline)"
+
+
+def test_descriptor_exhaustion_sheds_and_recovers(tmp_path):
+    """With its descriptors exhausted (hard limit 48), the server accepts
+    and closes the excess at once with a log line, keeps serving the
+    clients it has, and serves new ones once descriptors are free."""
+    import resource
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+
+    logf = open(tmp_path / "server.log", "wb")
+    srv = Server([SOCKIT, "serve", "--threads", "1", "echo", "tcp://127.0.0.1:0"], 1,
+                 stderr=logf, preexec_fn=low_limit)
+    logf.close()
+    held = []
+    try:
+        ep = srv.hostport()
+        for _ in range(80):
+            held.append(socket.create_connection(ep, timeout=10))
+        # The first ones are served; the last ones were shed (EOF or reset).
+        held[0].sendall(b"still here")
+        assert held[0].recv(64) == b"still here"
+        shed = 0
+        for s in held[-10:]:
+            s.settimeout(10)
+            try:
+                s.sendall(b"x")
+                shed += s.recv(1) == b""
+            except OSError:
+                shed += 1
+        assert shed == 10
+        srv.logpath = tmp_path / "server.log"
+        wait_log(srv, r"refused: out of file descriptors")
+        for s in held:
+            s.close()
+        held = []
+        deadline = time.monotonic() + 20
+        while True:     # the server frees them as it sees the closes
+            try:
+                with socket.create_connection(ep, timeout=10) as s:
+                    s.sendall(b"again")
+                    s.settimeout(10)
+                    if s.recv(64) == b"again":
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "no recovery"
+            time.sleep(0.1)
+    finally:
+        for s in held:
+            s.close()
+        srv.stop()
