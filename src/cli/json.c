@@ -115,7 +115,7 @@ static bool before_item(struct json *j)
 	}
 	uint64_t bit = 1ULL << j->depth;
 	if (j->depth > 0 && (j->started & bit))
-		putc(',', j->out);
+		fputs(", ", j->out);
 	j->started |= bit;
 	return true;
 }
@@ -153,7 +153,7 @@ void json_key(struct json *j, const char *key)
 	if (!before_item(j))
 		return;
 	json_string(j->out, key, strlen(key));
-	putc(':', j->out);
+	fputs(": ", j->out);
 	j->after_key = true;
 }
 

@@ -153,9 +153,9 @@ static void test_writer(void **st)
 	json_end(&j);
 	json_newline(&j);
 	fclose(f);
-	assert_string_equal(buf, "{\"a\":\"x\\\"y\",\"n\":-3,\"u\":18446744073709551615,"
-	                         "\"d\":1.250,\"nan\":null,\"b\":true,"
-	                         "\"list\":[1,{},[],null]}\n{\"k\":\"v\\u0000\"}\n");
+	assert_string_equal(buf, "{\"a\": \"x\\\"y\", \"n\": -3, \"u\": 18446744073709551615, "
+	                         "\"d\": 1.250, \"nan\": null, \"b\": true, "
+	                         "\"list\": [1, {}, [], null]}\n{\"k\": \"v\\u0000\"}\n");
 	free(buf);
 }
 

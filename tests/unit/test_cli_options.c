@@ -29,8 +29,10 @@ static int set_mode(void *ctx, int key, const char *arg, char *why, size_t len)
 	struct args *a = ctx;
 
 	(void)key;
-	if (strcmp(arg, "fast") == 0)
-		return a->mode = 1, 0;
+	if (strcmp(arg, "fast") == 0) {
+		a->mode = 1;
+		return 0;
+	}
 	snprintf(why, len, "expected fast");
 	return -1;
 }
