@@ -10,7 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-exec python3 tests/e2e/soak.py --sockit "$build/sockit" \
+# Inside a network namespace of its own where allowed: a loopback nobody
+# else uses, and no TIME-WAIT sockets left on the shared one.
+ns=()
+if unshare -n true 2>/dev/null; then
+	ns=(unshare -n sh -c 'ip link set lo up && exec "$@"' sh)
+fi
+exec "${ns[@]}" python3 tests/e2e/soak.py --sockit "$build/sockit" \
 	--clients "${SOAK_CLIENTS:-10000}" --procs "${SOAK_PROCS:-5}" \
 	--seconds "${SOAK_SECONDS:-600}" --threads "${SOAK_THREADS:-2}" \
 	--udp-rate "${SOAK_UDP_RATE:-2000}" --p99-ms "${SOAK_P99_MS:-10}"
