@@ -54,11 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole.outlen != split.outlen ||
 	    (whole.outlen && memcmp(whole.out, split.out, whole.outlen)))
 		abort();
-	/* An over-long message's reply is its error line and nothing else. */
-	const char *e = whole.out ? memmem(whole.out, whole.outlen,
-	                                   "error: message longer", 21) : NULL;
-	if (e && e != whole.out && e[-1] != '.')
-		abort();    /* only whole replies before it */
+	/* An over-long message's reply is its error line and nothing else:
+	 * what comes before the closing error line is whole replies (the
+	 * error text may also appear inside a reply, shifted by 0). */
+	static const char too_long[] = "error: message longer than 64 bytes.";
+	size_t tl = sizeof too_long - 1;
+	if (whole.ended && whole.outlen >= tl &&
+	    memcmp(whole.out + whole.outlen - tl, too_long, tl) == 0 &&
+	    whole.outlen > tl && whole.out[whole.outlen - tl - 1] != '.')
+		abort();
 	/* Never more reply bytes than request bytes, plus one error line. */
 	if (whole.outlen > size + 64)
 		abort();
