@@ -80,7 +80,8 @@ static const char serve_help[] =
 "  sockit serve -c docs/examples/sockit.conf --idle-timeout 30s\n"
 "\n"
 "exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
-"the server fails, 2 for bad usage or a bad config file.\n";
+"the server fails, 2 for bad usage, a bad config file or a bad --quotes\n"
+"file (missing or malformed, from either).\n";
 
 /* The long options that are config-file settings, by key: CLI_LONG(i)
  * is setting_names[i], a limit before FIRST_SVC_OPTION, a per-service

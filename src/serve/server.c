@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "serve/peer_table.h"
+#include "serve/rate_limit.h"
 #include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
@@ -154,6 +155,7 @@ static void free_server(struct server *srv)
 	}
 	free(srv->workers);
 	peer_table_free(srv->peers);
+	rate_table_free(srv->rates);
 }
 
 /* After binding privileged ports: become user, for good. */
@@ -225,9 +227,14 @@ int server_run(const struct serve_entry *entries, size_t n,
 	atomic_init(&srv.nconn, 0);
 	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();
-	if (srv.peers && !(srv.gen = gen_new(entries, n, err, sizeof err)))
+	srv.rates = rate_table_new();
+	/* A service that cannot start from its options (a quotes file with no
+	 * quotes) is bad usage, exit 2, like an option check that caught it. */
+	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err))) {
 		fprintf(stderr, "sockit: %s\n", err);
-	if (!srv.peers || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
+		status = 2;
+	}
+	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;
