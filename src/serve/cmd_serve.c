@@ -22,6 +22,7 @@ static const char serve_help[] =
 "  discard  tcp+udp 127.0.0.1:7009 (RFC 863)   daytime tcp+udp :7013 (RFC 867)\n"
 "  qotd     tcp+udp 127.0.0.1:7017 (RFC 865)   chargen tcp :7019 (RFC 864)\n"
 "  time     tcp+udp 127.0.0.1:7037 (RFC 868)\n"
+"  chat     tcp://127.0.0.1:6667  (IRC subset and a line mode, docs/chat.md)\n"
 "With SERVICE and no ENDPOINT, that service runs on its defaults.  Port 0\n"
 "picks a free port.  Once bound, one line per endpoint goes to stdout:\n"
 "  listening tcp://127.0.0.1:40123 echo\n"
@@ -52,6 +53,8 @@ static const char serve_help[] =
 "                           service NAME              (starts a block)\n"
 "                           listen EP [EP...]         (default: defaults)\n"
 "                           banner|quotes|max-request|read-timeout|\n"
+"                           server-name|password|motd|sendq|oper|\n"
+"                           flood-limit|ping-interval|\n"
 "                           udp VALUE                 (in a block)\n"
 "                         An error names FILE:LINE and nothing starts.\n"
 "                         Options given here override the file's.\n"
@@ -72,6 +75,18 @@ static const char serve_help[] =
 "      --max-request N    caesar: longest message in bytes (default 65536)\n"
 "      --read-timeout S   greet: wait S seconds for the reply (default 2)\n"
 "      --udp              chargen: also answer over UDP (bounded replies)\n"
+"      --server-name NAME chat: the server's name in replies (default sockit)\n"
+"      --password SECRET  chat: the PASS every client must send\n"
+"      --motd FILE        chat: message of the day (else 422 MOTD missing)\n"
+"      --sendq BYTES      chat: drop a client whose unsent output passes\n"
+"                         BYTES with 'SendQ exceeded' (default 1 MiB)\n"
+"      --no-flood-limit   chat: no per-client command rate limit (benchmarks;\n"
+"                         by default ~3 commands/s after a burst of 33)\n"
+"      --oper-file FILE   chat: IRC operators, NAME:HASH per line, HASH as\n"
+"                         'openssl passwd -6' prints it\n"
+"      --ping-interval S  chat: PING a client silent for S seconds, drop it\n"
+"                         after 2*S; registration must end within S\n"
+"                         (default 120)\n"
 "  -q, --quiet            log errors only\n"
 "  -h, --help             this text\n"
 "\n"
@@ -93,6 +108,13 @@ static const struct option serve_options[] = {
 	{ "max-request", required_argument, NULL, OPT_SVC },
 	{ "read-timeout", required_argument, NULL, OPT_SVC },
 	{ "udp", no_argument, NULL, OPT_SVC },
+	{ "server-name", required_argument, NULL, OPT_SVC },
+	{ "password", required_argument, NULL, OPT_SVC },
+	{ "motd", required_argument, NULL, OPT_SVC },
+	{ "sendq", required_argument, NULL, OPT_SVC },
+	{ "no-flood-limit", no_argument, NULL, OPT_SVC },
+	{ "oper-file", required_argument, NULL, OPT_SVC },
+	{ "ping-interval", required_argument, NULL, OPT_SVC },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -152,6 +174,13 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 		if (o->max_request) e->max_request = o->max_request;
 		if (o->read_timeout_ms) e->read_timeout_ms = o->read_timeout_ms;
 		if (o->udp_enabled) e->udp_enabled = true;
+		if (o->server_name) e->server_name = o->server_name;
+		if (o->password) e->password = o->password;
+		if (o->motd_file) e->motd_file = o->motd_file;
+		if (o->oper_file) e->oper_file = o->oper_file;
+		if (o->sendq) e->sendq = o->sendq;
+		if (o->no_flood_limit) e->no_flood_limit = true;
+		if (o->ping_ms) e->ping_ms = o->ping_ms;
 	}
 }
 

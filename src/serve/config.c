@@ -99,7 +99,9 @@ static bool is_global(const char *key)
 static bool is_block_key(const char *key)
 {
 	static const char *const keys[] = {
-	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp", NULL};
+	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp",
+	    "server-name", "password", "motd", "sendq", "flood-limit", "oper",
+	    "ping-interval", NULL};
 
 	for (size_t i = 0; keys[i]; i++)
 		if (strcmp(key, keys[i]) == 0)
@@ -145,8 +147,9 @@ static int set_user(struct serve_plan *p, const char *value, char *why, size_t w
 static int set_option(struct cfg *c, const char *key, const char *value, char *why,
                       size_t whylen)
 {
-	if (strcmp(key, "quotes") == 0 && access(value, R_OK) < 0) {
-		sk_seterrno(why, whylen, "quotes '%s'", value);
+	if ((strcmp(key, "quotes") == 0 || strcmp(key, "motd") == 0 ||
+	     strcmp(key, "oper") == 0) && access(value, R_OK) < 0) {
+		sk_seterrno(why, whylen, "%s '%s'", key, value);
 		return -1;
 	}
 	return plan_set_option(c->p, &c->b.opt, key, value, why, whylen);

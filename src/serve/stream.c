@@ -51,6 +51,14 @@ static void host_end(struct svc_conn *c, const char *reason)
 	sk_conn_end(of(c)->conn, reason);
 }
 
+/* Close now, queue discarded (chat drops a client over its SendQ).  When
+ * c is not the connection whose callback runs, the close is immediate and
+ * the service's close callback runs before this returns. */
+static void host_drop(struct svc_conn *c, const char *reason)
+{
+	sk_conn_close(of(c)->conn, reason);
+}
+
 static void on_service_timer(struct sk_loop *loop, struct sk_timer *t)
 {
 	struct session *s = t->data;
@@ -85,7 +93,7 @@ static void host_vlog(struct svc_conn *c, const char *fmt, va_list ap)
 
 static const struct svc_host_ops host_ops = {
 	.send = host_send, .queued = host_queued, .shutdown = host_shutdown,
-	.end = host_end, .pause = host_pause, .resume = host_resume,
+	.end = host_end, .drop = host_drop, .pause = host_pause, .resume = host_resume,
 	.set_timer = host_set_timer, .vlog = host_vlog,
 };
 
