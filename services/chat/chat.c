@@ -131,6 +131,10 @@ static bool flooded(struct client *cl, uint64_t now)
 	if (!cl->srv->flood_limit || cl->flood_ms <= now + FLOOD_BURST_MS)
 		return false;
 	if (!cl->paused) {
+		if (!cl->flood_logged) {
+			svc_log(cl->conn, "flood control: holding input back");
+			cl->flood_logged = true;
+		}
 		cl->paused = true;
 		svc_pause(cl->conn);
 		arm_timer(cl);

@@ -123,6 +123,7 @@ struct client {
 	bool dirty;                /* on srv->dirty: obuf has bytes to send */
 	bool pinged;               /* a PING is out, waiting for any input */
 	bool paused;               /* by flood control */
+	bool flood_logged;
 	struct member **chans;
 	size_t nchans;
 	char current[CHANLEN + 1]; /* line mode: where typed lines go */

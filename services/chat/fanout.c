@@ -14,6 +14,10 @@
 /* Output kept allocated between wakeups; larger buffers are freed once
  * sent, so an idle client costs no buffer. */
 #define OBUF_KEEP 2048
+/* Output handed to the host early within one wakeup once this much has
+ * gathered: the kernel takes it now, and SendQ measures only what a
+ * client really fails to read. */
+#define OBUF_FLUSH (16 * 1024)
 
 size_t chat_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
 {
@@ -59,7 +63,12 @@ static void queue_bytes(struct client *to, const char *d, size_t n)
 		to->next_dirty = s->dirty;
 		s->dirty = to;
 	}
-	if (to->olen + svc_queued(to->conn) > s->sendq)
+	if (to->olen >= OBUF_FLUSH) {
+		size_t n = to->olen;
+		to->olen = 0;
+		svc_send(to->conn, to->obuf, n);   /* may close it: conn NULL */
+	}
+	if (to->conn && to->olen + svc_queued(to->conn) > s->sendq)
 		chat_drop(to, "SendQ exceeded", true);
 }
 
