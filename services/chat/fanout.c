@@ -251,6 +251,7 @@ static void close_dying(struct client *cl)
 
 static void client_free(struct client *cl)
 {
+	free(cl->chans);
 	free(cl->obuf);
 	free(cl->pending);
 	free(cl->away);
