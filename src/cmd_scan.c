@@ -105,7 +105,7 @@ static int num(const char *text, long long min, long long max, long long *out,
 	char err[SK_ERRLEN];
 	if (sk_parse_num(text, min, max, out, what, err, sizeof err) == 0)
 		return 0;
-	return die(EXIT_USAGE, "scan: %s", err);
+	return cli_fail(EXIT_USAGE, "scan: %s", err);
 }
 
 static int set_u32(const char *text, long long min, long long max,
@@ -144,7 +144,7 @@ static int option(struct scan_args *a, int c, const char *arg)
 	case OPT_THREADS: return set_u32(arg, 1, 64, &a->o.threads, "threads");
 	case OPT_SHARD:
 		if (shard_parse(&a->o.shard, arg, err, sizeof err) < 0)
-			return die(EXIT_USAGE, "scan: %s", err);
+			return cli_fail(EXIT_USAGE, "scan: %s", err);
 		return 0;
 	case OPT_BANNER: a->o.banner = true; return 0;
 	case OPT_BANNER_TIMEOUT: return set_u32(arg, 1, 60000, &a->o.banner_ms, "banner-timeout");
@@ -153,7 +153,7 @@ static int option(struct scan_args *a, int c, const char *arg)
 	case OPT_PROGRESS: a->progress_set = a->progress = true; return 0;
 	case OPT_NO_PROGRESS: a->progress_set = true; a->progress = false; return 0;
 	case 'h': fputs(usage_text, stdout); return -1;
-	default: return die(EXIT_USAGE, "scan: bad option (try 'sockit scan --help')");
+	default: return cli_fail(EXIT_USAGE, "scan: bad option (try 'sockit scan --help')");
 	}
 }
 
@@ -164,13 +164,13 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "p:46c:ah", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
-			return die(EXIT_USAGE, "scan: bad option '%s' (try 'sockit scan "
+			return cli_fail(EXIT_USAGE, "scan: bad option '%s' (try 'sockit scan "
 			           "--help')", argv[optind - 1]);
 		if ((rc = option(a, c, optarg)) != 0)
 			return rc;
 	}
 	if (a->o.min_timeout_ms > a->o.max_timeout_ms)
-		return die(EXIT_USAGE, "scan: min-timeout %u exceeds max-timeout %u",
+		return cli_fail(EXIT_USAGE, "scan: min-timeout %u exceeds max-timeout %u",
 		           a->o.min_timeout_ms, a->o.max_timeout_ms);
 	return 0;
 }
@@ -179,11 +179,11 @@ static int add_targets(struct target_list *tl, int family, int n, char **args)
 {
 	char err[SK_ERRLEN];
 	if (n == 0)
-		return die(EXIT_USAGE, "scan: no target (try 'sockit scan --help')");
+		return cli_fail(EXIT_USAGE, "scan: no target (try 'sockit scan --help')");
 	for (int i = 0; i < n; i++) {
 		int rc = targets_add(tl, args[i], family, err, sizeof err);
 		if (rc != TARGET_OK)
-			return die(rc == TARGET_BAD ? EXIT_USAGE : EXIT_NETWORK, "scan: %s", err);
+			return cli_fail(rc == TARGET_BAD ? EXIT_USAGE : EXIT_NETWORK, "scan: %s", err);
 	}
 	return 0;
 }
@@ -193,9 +193,9 @@ static int choose_ports(struct port_list *pl, const char *spec,
 {
 	char err[SK_ERRLEN];
 	if (spec && ports_parse(pl, spec, svc, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "scan: %s", err);
+		return cli_fail(EXIT_USAGE, "scan: %s", err);
 	if (!spec && ports_default(pl, svc) < 0)
-		return die(EXIT_NETWORK, "scan: ports: out of memory");
+		return cli_fail(EXIT_NETWORK, "scan: ports: out of memory");
 	return 0;
 }
 
@@ -208,7 +208,7 @@ static int choose_concurrency(struct scan_opts *o)
 	if (o->concurrency == 0)
 		o->concurrency = room < CONCURRENCY_CAP ? (unsigned)room : CONCURRENCY_CAP;
 	else if (o->concurrency > room)
-		return die(EXIT_USAGE, "scan: concurrency %u exceeds the open-file limit "
+		return cli_fail(EXIT_USAGE, "scan: concurrency %u exceeds the open-file limit "
 		           "(%llu, less %u spare)", o->concurrency,
 		           (unsigned long long)nofile, FD_RESERVE);
 	return 0;
@@ -253,7 +253,7 @@ static int run_scan(struct scan_args *a, struct target_list *tl,
 	int rc = scan_run(&a->o, &sum, err, sizeof err);
 	report_summary(&a->rep, &sum);
 	if (rc < 0)
-		return die(EXIT_NETWORK, "scan: %s", err);
+		return cli_fail(EXIT_NETWORK, "scan: %s", err);
 	return sum.interrupted ? EXIT_NETWORK : EXIT_OK;
 }
 

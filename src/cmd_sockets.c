@@ -131,7 +131,7 @@ static int parse_number(const char *text, long long min, long long max, const ch
 	char err[SK_ERRLEN];
 
 	if (sk_parse_num(text, min, max, out, what, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "sockets: %s", err), -1;
+		return cli_error("sockets: %s", err);
 	return 0;
 }
 
@@ -153,10 +153,8 @@ static int parse_watch(struct sockets_cmd *c, const char *text)
 	errno = 0;
 	v = strtod(text, &end);
 	if (errno || end == text || *end || !(v >= 0.1 && v <= 86400))
-		return die(EXIT_USAGE,
-		           "sockets: --watch '%s': not a number of seconds 0.1-86400",
-		           text),
-		       -1;
+		return cli_error("sockets: --watch '%s': not a number of seconds 0.1-86400",
+		           text);
 	c->watch = v;
 	return 0;
 }
@@ -170,9 +168,8 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 	switch (opt) {
 	case OPT_STATE:
 		if (filter_parse_states(arg, &c->sel.states, &bad) < 0)
-			return die(EXIT_USAGE, "sockets: --state: unknown state '%.*s'",
-			           (int)strcspn(bad, ","), bad),
-			       -1;
+			return cli_error("sockets: --state: unknown state '%.*s'",
+			           (int)strcspn(bad, ","), bad);
 		return 0;
 	case OPT_SPORT:
 		return set_port(&c->sel.sport, arg, "--sport");
@@ -187,11 +184,9 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 		return 0;
 	case OPT_SORT:
 		if (sort_parse(arg, &c->sort) < 0)
-			return die(EXIT_USAGE,
-			           "sockets: --sort '%s': expected recvq, sendq, port or "
+			return cli_error("sockets: --sort '%s': expected recvq, sendq, port or "
 			           "pid",
-			           arg),
-			       -1;
+			           arg);
 		return 0;
 	case OPT_WATCH:
 		return parse_watch(c, arg);
@@ -210,8 +205,7 @@ static int long_option(struct sockets_cmd *c, int opt, const char *arg)
 		c->record_dump = arg;
 		return 0;
 	}
-	return die(EXIT_USAGE, "sockets: unknown option (try 'sockit sockets --help')"),
-	       -1;
+	return cli_error("sockets: unknown option (try 'sockit sockets --help')");
 }
 
 /* The flags; returns 1 when the option was one of them. */
@@ -268,15 +262,13 @@ static int flag_option(struct sockets_cmd *c, int opt)
 static int check_combination(const struct sockets_cmd *c)
 {
 	if (c->watch && (c->json || c->summary))
-		return die(EXIT_USAGE, "sockets: --watch draws the table; not with "
-		                       "--json or --summary"),
-		       -1;
+		return cli_error("sockets: --watch draws the table; not with "
+		                       "--json or --summary");
 	if (c->frames && !c->watch)
-		return die(EXIT_USAGE, "sockets: --count needs --watch"), -1;
+		return cli_error("sockets: --count needs --watch");
 	if (c->from_dump && (c->record_dump || c->netns || c->force_proc))
-		return die(EXIT_USAGE, "sockets: --from-dump reads no kernel; not with "
-		                       "--record-dump, --netns or --proc"),
-		       -1;
+		return cli_error("sockets: --from-dump reads no kernel; not with "
+		                       "--record-dump, --netns or --proc");
 	return 0;
 }
 
@@ -294,17 +286,14 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 		if (opt == 'h')
 			return 1;
 		if (opt == '?' || opt == ':')
-			return die(EXIT_USAGE,
-			           "sockets: bad option '%s' (try 'sockit sockets "
+			return cli_error("sockets: bad option '%s' (try 'sockit sockets "
 			           "--help')",
-			           argv[optind - 1]),
-			       -1;
+			           argv[optind - 1]);
 		if (!flag_option(c, opt) && long_option(c, opt, optarg) < 0)
 			return -1;
 	}
 	if (optind < argc)
-		return die(EXIT_USAGE, "sockets: unexpected argument '%s'", argv[optind]),
-		       -1;
+		return cli_error("sockets: unexpected argument '%s'", argv[optind]);
 	filter_setup(&c->filter, &c->sel);
 	return check_combination(c);
 }
@@ -404,16 +393,16 @@ static int enter_netns(const char *name)
 
 	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0 || strlen(name) > 255)
-		return die(EXIT_USAGE, "sockets: --netns '%s': not a namespace name",
+		return cli_fail(EXIT_USAGE, "sockets: --netns '%s': not a namespace name",
 		           name);
 	snprintf(path, sizeof path, "/run/netns/%s", name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return die(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
+		return cli_fail(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 
 		close(fd);
-		return die(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
+		return cli_fail(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
 		           strerror(e));
 	}
 	close(fd);
@@ -427,7 +416,7 @@ static int finish_output(void)
 	/* A reader that stopped early (| head) is not worth a message. */
 	if (errno == EPIPE)
 		return EXIT_NETWORK;
-	return die(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
+	return cli_fail(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
 }
 
 static int run_once(const struct sockets_cmd *c)
@@ -437,7 +426,7 @@ static int run_once(const struct sockets_cmd *c)
 
 	if (gather((void *)c, &l, err, sizeof err) < 0) {
 		sock_list_free(&l);
-		return die(EXIT_NETWORK, "%s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	}
 	if (c->summary)
 		output_summary(stdout, &l, c->json);

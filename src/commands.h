@@ -5,8 +5,7 @@
 
 #include <stdio.h>
 
-/* Exit statuses of every subcommand (DESIGN.md). */
-enum { EXIT_OK = 0, EXIT_NETWORK = 1, EXIT_USAGE = 2 };
+#include "cli/cli.h"
 
 /* A subcommand: argv[0] is its name; returns the exit status. */
 typedef int cmd_fn(int argc, char **argv);

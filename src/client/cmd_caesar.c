@@ -3,8 +3,8 @@
  * while replies come back, with a bounded window of unanswered bytes. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,12 +14,12 @@
 #include "commands.h"
 #include "sockit/buf.h"
 #include "sockit/net.h"
+#include "sockit/pump.h"
 #include "client/svcclient.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)   /* longest stdin line accepted */
 #define WINDOW_BYTES (256 * 1024)      /* unanswered request bytes at most */
 #define WINDOW_REQS 4096               /* unanswered requests at most */
-#define READ_CHUNK 65536
 
 struct pending {
 	char *msg;
@@ -32,8 +32,10 @@ struct caesar_run {
 	unsigned nn;                /* shift sent, 0-25 */
 	int fd;
 	bool from_stdin, stdin_eof;
+	bool reported;              /* a hook printed why the run stopped */
 	size_t lineno;
-	struct sk_buf out, in, lines;
+	struct sk_pump pump;        /* its queue holds the requests to send */
+	struct sk_buf in, lines;
 	struct pending q[WINDOW_REQS];
 	size_t qhead, qcount, inflight;
 	int status;                 /* exit status when run() fails */
@@ -131,17 +133,17 @@ static int parse_positionals(int argc, char **argv, struct caesar_run *r)
 	int shift;
 
 	if (i >= argc || parse_mode(argv[i], &r->mode) < 0)
-		return die(EXIT_USAGE, "caesar: expected encrypt or decrypt%s%s%s "
+		return cli_error("caesar: expected encrypt or decrypt%s%s%s "
 		           "(try --help)", i < argc ? ", not '" : "",
-		           i < argc ? argv[i] : "", i < argc ? "'" : ""), -1;
+		           i < argc ? argv[i] : "", i < argc ? "'" : "");
 	if (++i >= argc)
-		return die(EXIT_USAGE, "caesar: missing SHIFT (try --help)"), -1;
+		return cli_error("caesar: missing SHIFT (try --help)");
 	if (client_parse_int("caesar", "shift", argv[i], -1000000000LL,
 	                     1000000000LL, &shift) < 0)
 		return -1;
 	r->nn = (unsigned)(((shift % 26) + 26) % 26);
 	if (++i >= argc)
-		return die(EXIT_USAGE, "caesar: missing MESSAGE (try --help)"), -1;
+		return cli_error("caesar: missing MESSAGE (try --help)");
 	return i;
 }
 
@@ -152,24 +154,24 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 
 	if (len > 0 && memchr(msg, '.', len)) {
 		r->status = EXIT_USAGE;
-		return die(EXIT_USAGE, "caesar: the message contains '.', which "
+		return cli_error("caesar: the message contains '.', which "
 		           "ends a request in the Caesar protocol; it cannot be "
-		           "sent"), -1;
+		           "sent");
 	}
 	struct pending *p = &r->q[(r->qhead + r->qcount) % WINDOW_REQS];
 	p->msg = malloc(len ? len : 1);
 	if (!p->msg)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
+		return cli_error("caesar: out of memory");
 	if (len > 0)
 		memcpy(p->msg, msg, len);
 	p->len = len;
 	r->qcount++;
 	r->inflight += len + 4;
 	snprintf(head, sizeof head, "%c%02u", r->mode, r->nn);
-	if (sk_buf_append(&r->out, head, 3) < 0 ||
-	    (len > 0 && sk_buf_append(&r->out, msg, len) < 0) ||
-	    sk_buf_append(&r->out, ".", 1) < 0)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
+	if (sk_pump_send(&r->pump, head, 3) < 0 ||
+	    (len > 0 && sk_pump_send(&r->pump, msg, len) < 0) ||
+	    sk_pump_send(&r->pump, ".", 1) < 0)
+		return cli_error("caesar: out of memory");
 	return 0;
 }
 
@@ -185,8 +187,8 @@ static int take_lines(struct caesar_run *r)
 			if (avail <= LINE_MAX_BYTES)
 				return 0;
 			r->status = EXIT_USAGE;
-			return die(EXIT_USAGE, "caesar: stdin line %zu longer than "
-			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES), -1;
+			return cli_error("caesar: stdin line %zu longer than "
+			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES);
 		}
 		size_t used = nl ? (size_t)(nl - s) + 1 : avail;
 		size_t len = nl ? (size_t)(nl - s) : avail;
@@ -214,20 +216,25 @@ static bool want_stdin(const struct caesar_run *r)
 	       (r->qcount == 0 || r->inflight < WINDOW_BYTES);
 }
 
-static int read_stdin(struct caesar_run *r)
+/* sk_pump input hook: stdin bytes become lines, lines requests. */
+static int caesar_input(struct sk_pump *p, const char *data, size_t n)
 {
-	char *p = sk_buf_reserve(&r->lines, READ_CHUNK);
-	if (!p)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
-	ssize_t n = read(STDIN_FILENO, p, READ_CHUNK);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (n < 0)
-		return die(EXIT_NETWORK, "caesar: stdin: %s", strerror(errno)), -1;
+	struct caesar_run *r = p->ctx;
+
+	r->reported = true;   /* every failure below says why */
 	if (n == 0)
 		r->stdin_eof = true;
-	sk_buf_commit(&r->lines, (size_t)n);
-	return take_lines(r);
+	else if (sk_buf_append(&r->lines, data, n) < 0)
+		return cli_error("caesar: out of memory");
+	if (take_lines(r) < 0)
+		return -1;
+	r->reported = false;
+	return 0;
+}
+
+static bool caesar_want_input(struct sk_pump *p)
+{
+	return want_stdin(p->ctx);
 }
 
 static void print_result(struct caesar_run *r, const struct pending *p,
@@ -266,10 +273,10 @@ static int reply_error(struct caesar_run *r, const char *rec, size_t len)
 	const char *e = memmem(rec, len, "error:", 6);
 
 	if (e)
-		return die(EXIT_NETWORK, "caesar: server replied: %.*s",
-		           (int)(len - (size_t)(e - rec)), e), -1;
-	return die(EXIT_NETWORK, "caesar %s: unexpected reply of %zu bytes to "
-	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len), -1;
+		return cli_error("caesar: server replied: %.*s",
+		           (int)(len - (size_t)(e - rec)), e);
+	return cli_error("caesar %s: unexpected reply of %zu bytes to "
+	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len);
 }
 
 /* Match every complete reply buffered to its request, in order. */
@@ -299,96 +306,75 @@ static int take_replies(struct caesar_run *r)
 	return 0;
 }
 
-/* Read what the server sent; at EOF every request must be answered. */
-static int read_socket(struct caesar_run *r)
+/* sk_pump recv hook: match replies; at EOF every request must be
+ * answered. */
+static int caesar_recv(struct sk_pump *p, const char *data, size_t n)
 {
-	char *p = sk_buf_reserve(&r->in, READ_CHUNK);
-	if (!p)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
-	ssize_t n = recv(r->fd, p, READ_CHUNK, 0);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (n < 0)
-		return die(EXIT_NETWORK, "caesar %s: %s", r->o.endpoint,
-		           strerror(errno)), -1;
-	sk_buf_commit(&r->in, (size_t)n);
+	struct caesar_run *r = p->ctx;
+
+	r->reported = true;   /* every failure below says why */
+	if (n > 0 && sk_buf_append(&r->in, data, n) < 0)
+		return cli_error("caesar: out of memory");
 	if (take_replies(r) < 0)
 		return -1;
 	if (n == 0 && r->qcount > 0)
-		return die(EXIT_NETWORK, "caesar %s: server closed the connection "
-		           "with %zu request(s) unanswered", r->o.endpoint, r->qcount), -1;
-	if (n == 0 && (sk_buf_len(&r->out) > 0 || want_stdin(r)))
-		return die(EXIT_NETWORK, "caesar %s: server closed the connection",
-		           r->o.endpoint), -1;
+		return cli_error("caesar %s: server closed the connection with %zu "
+		                 "request(s) unanswered", r->o.endpoint, r->qcount);
+	if (n == 0 && (sk_buf_len(&p->queue) > 0 || want_stdin(r)))
+		return cli_error("caesar %s: server closed the connection", r->o.endpoint);
+	r->reported = false;
 	return 0;
 }
 
-/* Send what the socket takes now.  A peer that reset the connection may
- * still have sent its reason (an error reply): keep reading for it. */
-static int write_socket(struct caesar_run *r)
+static bool finished(struct sk_pump *p)
 {
-	ssize_t n = send(r->fd, sk_buf_head(&r->out), sk_buf_len(&r->out),
-	                 MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n >= 0) {
-		sk_buf_consume(&r->out, (size_t)n);
-		return 0;
-	}
-	if (errno == EINTR || errno == EAGAIN)
-		return 0;
-	if (errno == EPIPE || errno == ECONNRESET) {
-		sk_buf_consume(&r->out, sk_buf_len(&r->out));
-		return 0;
-	}
-	return die(EXIT_NETWORK, "caesar %s: %s", r->o.endpoint, strerror(errno)), -1;
-}
+	const struct caesar_run *r = p->ctx;
 
-static bool finished(const struct caesar_run *r)
-{
-	return r->qcount == 0 && sk_buf_len(&r->out) == 0 &&
+	return r->qcount == 0 && sk_buf_len(&p->queue) == 0 &&
 	       (!r->from_stdin || (r->stdin_eof && sk_buf_len(&r->lines) == 0));
 }
 
-/* One poll round: socket both ways, stdin while the window has room. */
-static int step(struct caesar_run *r)
+/* The server's timer runs only while it owes us replies: a user typing
+ * slowly on stdin is not a dead server. */
+static bool caesar_awaiting(struct sk_pump *p)
 {
-	struct pollfd pf[2] = {
-		{ .fd = r->fd, .events = POLLIN },
-		{ .fd = STDIN_FILENO, .events = POLLIN },
-	};
-	bool waiting = r->qcount > 0 || sk_buf_len(&r->out) > 0;
+	const struct caesar_run *r = p->ctx;
 
-	if (sk_buf_len(&r->out) > 0)
-		pf[0].events |= POLLOUT;
-	int n = poll(pf, want_stdin(r) ? 2 : 1, waiting ? r->o.timeout_ms : -1);
-	if (n < 0)
-		return errno == EINTR ? 0 : die(EXIT_NETWORK, "caesar: poll: %s",
-		                                strerror(errno)), -1;
-	if (n == 0)
-		return die(EXIT_NETWORK, "caesar %s: no reply within %d ms",
-		           r->o.endpoint, r->o.timeout_ms), -1;
-	if (pf[1].revents && want_stdin(r) && read_stdin(r) < 0)
-		return -1;
-	if ((pf[0].revents & POLLOUT) && write_socket(r) < 0)
-		return -1;
-	if ((pf[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_socket(r) < 0)
-		return -1;
-	return 0;
+	return r->qcount > 0 || sk_buf_len(&p->queue) > 0;
 }
 
+/* Pipeline the requests through sk_pump; 0 or -1 after printing why. */
 static int run(struct caesar_run *r)
 {
-	while (!finished(r)) {
-		if (r->from_stdin && take_lines(r) < 0)
+	static const struct sk_pump_ops ops = {
+		.input = caesar_input, .recv = caesar_recv, .want_input = caesar_want_input,
+		.done = finished, .awaiting = caesar_awaiting,
+	};
+
+	r->pump.in_fd = r->from_stdin ? STDIN_FILENO : -1;
+	r->pump.in_eof = !r->from_stdin;
+	r->pump.sock = r->fd;
+	r->pump.ops = &ops;
+	r->pump.ctx = r;
+	r->pump.idle_ms = r->o.timeout_ms;
+	/* The window is caesar's own (requests and bytes unanswered). */
+	r->pump.window = SIZE_MAX;
+	if (r->from_stdin && take_lines(r) < 0)
+		return -1;
+	if (sk_pump_run(&r->pump) < 0) {
+		if (r->reported)
 			return -1;
-		if (finished(r))
-			break;
-		if (step(r) < 0)
-			return -1;
+		if (errno == ETIMEDOUT)
+			return cli_error("caesar %s: no reply within %d ms", r->o.endpoint,
+			                 r->o.timeout_ms);
+		if (strcmp(r->pump.failed, "read input") == 0)
+			return cli_error("caesar: stdin: %s", strerror(errno));
+		return cli_error("caesar %s: %s", r->o.endpoint, strerror(errno));
 	}
 	if (r->bad_line) {
 		r->status = EXIT_USAGE;
-		return die(EXIT_USAGE, "caesar: stdin line %zu contains '.', which "
-		           "would end the request early; stopped there", r->bad_line), -1;
+		return cli_error("caesar: stdin line %zu contains '.', which would end "
+		                 "the request early; stopped there", r->bad_line);
 	}
 	return 0;
 }
@@ -404,7 +390,7 @@ static int add_words(struct caesar_run *r, int argc, char **argv, int first)
 		    (argv[i][0] && sk_buf_append(&msg, argv[i], strlen(argv[i])) < 0))
 			rc = -1;
 	if (rc < 0)
-		die(EXIT_NETWORK, "caesar: out of memory");
+		cli_fail(EXIT_NETWORK, "caesar: out of memory");
 	else
 		rc = add_request(r, sk_buf_len(&msg) ? sk_buf_head(&msg) : "",
 		                 sk_buf_len(&msg));
@@ -419,7 +405,7 @@ static void cleanup(struct caesar_run *r)
 		r->qhead = (r->qhead + 1) % WINDOW_REQS;
 		r->qcount--;
 	}
-	sk_buf_free(&r->out);
+	sk_pump_free(&r->pump);
 	sk_buf_free(&r->in);
 	sk_buf_free(&r->lines);
 	if (r->fd >= 0)
@@ -434,6 +420,7 @@ int cmd_caesar(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	r.fd = -1;
+	sk_pump_init(&r.pump, -1, -1, -1);
 	int rc = parse_options(argc, argv, &r);
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;

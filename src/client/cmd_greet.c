@@ -77,7 +77,7 @@ static int parse_args(int argc, char **argv, struct greet_args *a)
 			return bad_option("greet", c, argv), -1;
 	}
 	if (argc - optind > 1)
-		return die(EXIT_USAGE, "greet: too many arguments (try --help)"), -1;
+		return cli_error("greet: too many arguments (try --help)");
 	if (optind < argc)
 		a->o.endpoint = argv[optind];
 	return 0;
@@ -161,7 +161,7 @@ int cmd_greet(int argc, char **argv)
 	ssize_t n = read_greeting(fd, buf, GREETING_MAX, a.o.timeout_ms);
 	if (n <= 0) {
 		close(fd);
-		return die(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
+		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
 		           n == 0 ? "closed without a greeting" : strerror(errno));
 	}
 	ssize_t m = reply_and_drain(fd, &a, buf + n, sizeof buf - (size_t)n);
@@ -169,7 +169,7 @@ int cmd_greet(int argc, char **argv)
 	close(fd);
 	print_result(&a, buf, (size_t)n + (m > 0 ? (size_t)m : 0));
 	if (m < 0)
-		return die(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
+		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
 		           saved == EMSGSIZE ? "server kept sending" : strerror(saved));
 	return EXIT_OK;
 }

@@ -222,7 +222,7 @@ static int forward(const struct resolve_cmd *c)
 		hints.ai_flags &= ~AI_CANONNAME;
 	}
 	if ((rc = getaddrinfo(host, c->port, &hints, &res)) != 0)
-		return die(EXIT_NETWORK, "resolve %s: %s", c->host, gai_text(rc, errno));
+		return cli_fail(EXIT_NETWORK, "resolve %s: %s", c->host, gai_text(rc, errno));
 	print_results(res, c->json);
 	freeaddrinfo(res);
 	return EXIT_OK;
@@ -261,7 +261,7 @@ static int reverse(const struct resolve_cmd *c)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_family = c->family;
 	if ((rc = getaddrinfo(addr, c->port ? c->port : "0", &hints, &res)) != 0)
-		return die(rc == EAI_NONAME ? EXIT_USAGE : EXIT_NETWORK,
+		return cli_fail(rc == EAI_NONAME ? EXIT_USAGE : EXIT_NETWORK,
 		           "resolve -r %s: %s", c->reverse,
 		           rc == EAI_NONAME ? "not a numeric address or port"
 		                            : gai_text(rc, errno));
@@ -269,7 +269,7 @@ static int reverse(const struct resolve_cmd *c)
 	                 c->port ? serv : NULL, c->port ? sizeof serv : 0, flags);
 	freeaddrinfo(res);
 	if (rc != 0)
-		return die(EXIT_NETWORK, "resolve -r %s: %s", c->reverse,
+		return cli_fail(EXIT_NETWORK, "resolve -r %s: %s", c->reverse,
 		           gai_text(rc, errno));
 	print_reverse(addr, host, c->port ? serv : NULL, c->json);
 	return EXIT_OK;
@@ -314,7 +314,7 @@ static int services(const struct resolve_cmd *c)
 
 	if (c->service[0] >= '0' && c->service[0] <= '9' &&
 	    sk_parse_num(c->service, 0, 65535, &port, "port", err, sizeof err) < 0)
-		return die(EXIT_USAGE, "resolve --service: %s", err);
+		return cli_fail(EXIT_USAGE, "resolve --service: %s", err);
 	if (c->json)
 		putchar('[');
 	else
@@ -335,7 +335,7 @@ static int services(const struct resolve_cmd *c)
 	if (c->json)
 		fputs(found ? "\n]\n" : "]\n", stdout);
 	if (!found)
-		return die(EXIT_NETWORK, "resolve --service %s: not in /etc/services",
+		return cli_fail(EXIT_NETWORK, "resolve --service %s: not in /etc/services",
 		           c->service);
 	return EXIT_OK;
 }
@@ -349,9 +349,7 @@ static int set_type(struct resolve_cmd *c, const char *arg)
 	else if (strcmp(arg, "raw") == 0)
 		c->socktype = SOCK_RAW;
 	else
-		return die(EXIT_USAGE,
-		           "resolve: --type '%s': expected stream, dgram or raw", arg),
-		       -1;
+		return cli_error("resolve: --type '%s': expected stream, dgram or raw", arg);
 	return 0;
 }
 
@@ -388,7 +386,7 @@ static int option(struct resolve_cmd *c, int opt, const char *arg)
 		c->service = arg;
 		return 0;
 	}
-	return die(EXIT_USAGE, "resolve: bad option (try 'sockit resolve --help')"), -1;
+	return cli_error("resolve: bad option (try 'sockit resolve --help')");
 }
 
 /* Positional arguments: HOST [SERVICE] for a forward look-up, [PORT]
@@ -398,15 +396,12 @@ static int positionals(struct resolve_cmd *c, int argc, char **argv)
 	int n = argc - optind, max = c->service ? 0 : c->reverse ? 1 : 2;
 
 	if (c->service && c->reverse)
-		return die(EXIT_USAGE, "resolve: -r and --service are separate look-ups"),
-		       -1;
+		return cli_error("resolve: -r and --service are separate look-ups");
 	if (n > max || (n == 0 && !c->service && !c->reverse))
-		return die(EXIT_USAGE,
-		           "resolve: expected %s (try 'sockit resolve --help')",
+		return cli_error("resolve: expected %s (try 'sockit resolve --help')",
 		           c->service   ? "no arguments after --service"
 		           : c->reverse ? "at most a PORT after -r ADDRESS"
-		                        : "HOST [SERVICE]"),
-		       -1;
+		                        : "HOST [SERVICE]");
 	if (c->reverse) {
 		c->port = n ? argv[optind] : NULL;
 		return 0;
@@ -414,9 +409,8 @@ static int positionals(struct resolve_cmd *c, int argc, char **argv)
 	c->host = n ? argv[optind] : NULL;
 	c->port = n > 1 ? argv[optind + 1] : NULL;
 	if (c->host && strlen(c->host) >= SK_HOSTLEN)
-		return die(EXIT_USAGE, "resolve: host name longer than %d bytes",
-		           SK_HOSTLEN - 1),
-		       -1;
+		return cli_error("resolve: host name longer than %d bytes",
+		           SK_HOSTLEN - 1);
 	return 0;
 }
 
@@ -432,7 +426,7 @@ int cmd_resolve(int argc, char **argv)
 		if (opt == 'h')
 			return fputs(usage_text, stdout), EXIT_OK;
 		if (opt == '?' || opt == ':')
-			return die(
+			return cli_fail(
 			    EXIT_USAGE,
 			    "resolve: bad option '%s' (try 'sockit resolve --help')",
 			    argv[optind - 1]);

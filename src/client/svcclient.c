@@ -20,14 +20,14 @@ int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
 
 	*status = EXIT_USAGE;
 	if (sk_endpoint_parse(ep, text, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "%s: %s", cmd, err), -1;
+		return cli_error("%s: %s", cmd, err);
 	if (stream_only && sk_endpoint_is_dgram(ep))
-		return die(EXIT_USAGE, "%s: endpoint '%s': this protocol needs a "
-		           "stream (tcp:// or unix:)", cmd, text), -1;
+		return cli_error("%s: endpoint '%s': this protocol needs a "
+		           "stream (tcp:// or unix:)", cmd, text);
 	int fd = sk_connect(ep, timeout_ms, err, sizeof err);
 	if (fd < 0) {
 		*status = EXIT_NETWORK;
-		return die(EXIT_NETWORK, "%s", err), -1;
+		return cli_error("%s", err);
 	}
 	return fd;
 }
@@ -90,52 +90,12 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 	if (n < 0) {
 		*status = EXIT_NETWORK;
 		errno = saved;
-		die(EXIT_NETWORK, "%s %s: %s%s", cmd, o->endpoint,
+		cli_fail(EXIT_NETWORK, "%s %s: %s%s", cmd, o->endpoint,
 		    dgram && saved == ETIMEDOUT ? "no reply: " : "",
 		    saved == EMSGSIZE ? "reply too long" : strerror(saved));
 		return -1;
 	}
 	return n;
-}
-
-/* Length of the valid UTF-8 sequence starting at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : s[0] >= 0xe0 ? 3
-	           : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-void json_string(FILE *out, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	fputc('"', out);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = u[i];
-		size_t k;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", out);
-		else if (c == '\r')
-			fputs("\\r", out);
-		else if (c == '\t')
-			fputs("\\t", out);
-		else if (c >= 0x80 && (k = utf8_seq(u + i, n - i)) > 0) {
-			fwrite(u + i, 1, k, out);
-			i += k - 1;
-		} else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);   /* a stray byte, as Latin-1 */
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
 }
 
 int client_parse_opts(int argc, char **argv, const char *defep,
@@ -172,8 +132,8 @@ int client_parse_opts(int argc, char **argv, const char *defep,
 		}
 	}
 	if (argc - optind > 1)
-		return die(EXIT_USAGE, "%s: too many arguments (try --help)",
-		           argv[0]), -1;
+		return cli_error("%s: too many arguments (try --help)",
+		           argv[0]);
 	if (optind < argc)
 		o->endpoint = argv[optind];
 	return 0;
@@ -186,7 +146,7 @@ int client_parse_int(const char *cmd, const char *what, const char *text,
 	long long v;
 
 	if (sk_parse_num(text, min, max, &v, what, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "%s: %s", cmd, err), -1;
+		return cli_error("%s: %s", cmd, err);
 	*out = (int)v;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "cli/json.h"
 #include "sockit/endpoint.h"
 
 /* Options every one of these clients takes. */
@@ -34,10 +35,6 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 /* Read until EOF, at most cap bytes: the count, or -1 with errno
  * (EMSGSIZE when more than cap arrive, ETIMEDOUT). */
 ssize_t client_read_all(int fd, char *buf, size_t cap, int timeout_ms);
-
-/* Print s (n bytes) as a JSON string with quotes; bytes that are not
- * UTF-8-safe ASCII are written as \u00XX. */
-void json_string(FILE *out, const char *s, size_t n);
 
 /* Parse "-t MS" style numbers for the clients: 0 or -1 after printing
  * "sockit: CMD: ..." (exit 2 is the caller's). */
