@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
 	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
+	{ "chat",    cmd_chat,    "line chat client for IRC servers (sockit serve chat, ngircd)" },
 };
 
 static void usage(FILE *out)

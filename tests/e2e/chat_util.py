@@ -112,3 +112,53 @@ def numerics(lines):
         if len(parts) > 1 and parts[1].isdigit():
             out.append(parts[1])
     return out
+
+
+def free_port():
+    """A port nobody listens on right now (for ngircd, which cannot be
+    told port 0 and report it)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Ngircd:
+    """A real ngircd on its own port with a temporary config, as the
+    reference peer; stopped by PID."""
+
+    def __init__(self, tmp_path, flood=True):
+        import subprocess
+        self.port = free_port()
+        conf = tmp_path / "ngircd.conf"
+        conf.write_text(
+            "[Global]\nName = peer.test\nInfo = reference peer\n"
+            f"Listen = 127.0.0.1\nPorts = {self.port}\nMotdPhrase = peer motd\n"
+            "[Limits]\nPingTimeout = 120\nPongTimeout = 60\n"
+            "[Options]\nPAM = no\nIdent = no\nDNS = no\n"
+            + ("" if flood else "DefaultUserModes = F\n"))
+        self.log = open(tmp_path / "ngircd.log", "wb")
+        self.proc = subprocess.Popen(["ngircd", "-n", "-f", str(conf)],
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("ngircd did not start")
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()

@@ -518,3 +518,120 @@ def test_real_irssi(server, tmp_path):
         raw.expect(r"^:irssi2!~it@127.0.0.1 QUIT :Quit: leaving now$", timeout=30)
     finally:
         t.kill()
+
+
+def run_chat_client(port, *args):
+    return subprocess.Popen([SOCKIT, "chat", *args, f"127.0.0.1:{port}"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def read_events(proc, want, limit=200):
+    """JSON events from `sockit chat --json` until one has want's items."""
+    import json
+    for _ in range(limit):
+        ln = proc.stdout.readline()
+        if not ln:
+            break
+        ev = json.loads(ln)
+        if all(ev.get(k) == v for k, v in want.items()):
+            return ev
+    raise AssertionError(f"no event {want!r}")
+
+
+def chat_client_talks(port, raw, server_name):
+    bot = run_chat_client(port, "--json", "--nick", "bot", "--channel", "#t")
+    try:
+        ev = read_events(bot, {"event": "registered"})
+        assert ev["nick"] == "bot"
+        read_events(bot, {"event": "join", "channel": "#t", "nick": "bot"})
+        raw.expect(r"^:bot!\S+ JOIN :?#t$", timeout=30)
+        bot.stdin.write(b"hello from sockit chat\n/msg raw private hello\n")
+        bot.stdin.flush()
+        raw.expect(r"^:bot!\S+ PRIVMSG #t :hello from sockit chat$", timeout=30)
+        raw.expect(r"^:bot!\S+ PRIVMSG raw :private hello$", timeout=30)
+        raw.send("PRIVMSG #t :hello bot")
+        ev = read_events(bot, {"event": "message", "channel": "#t", "nick": "raw"})
+        assert ev["text"] == "hello bot"
+        bot.stdin.close()
+        raw.expect(r"^:bot!\S+ QUIT :", timeout=30)
+        assert bot.wait(30) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait()
+
+
+def test_sockit_chat_client_against_sockit(server):
+    srv, port = start_chat(server)
+    raw = Irc(port)
+    raw.register("raw")
+    raw.send("JOIN #t")
+    raw.expect(r" 366 ")
+    chat_client_talks(port, raw, "sockit")
+
+
+def test_sockit_chat_client_usage_and_failures():
+    r = subprocess.run([SOCKIT, "chat"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--nick NICK is required" in r.stderr
+    r = subprocess.run([SOCKIT, "chat", "--nick", "a", "--bogus"], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and "unknown option '--bogus'" in r.stderr
+    port = free_port_for_test()
+    r = subprocess.run([SOCKIT, "chat", "--nick", "a", f"127.0.0.1:{port}"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1 and "Connection refused" in r.stderr
+    r = subprocess.run([SOCKIT, "chat", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "exit status" in r.stdout
+
+
+def free_port_for_test():
+    from chat_util import free_port
+    return free_port()
+
+
+needs_ngircd = pytest.mark.skipif(not shutil.which("ngircd"),
+                                  reason="ngircd is installed by install-deps.sh check")
+
+
+@needs_ngircd
+def test_sockit_chat_client_against_ngircd(tmp_path):
+    from chat_util import Ngircd
+    ng = Ngircd(tmp_path)
+    try:
+        raw = Irc(ng.port)
+        raw.register("raw")
+        raw.send("JOIN #t")
+        raw.expect(r" 366 ", timeout=30)
+        chat_client_talks(ng.port, raw, "peer.test")
+    finally:
+        ng.stop()
+
+
+def sync_sequence(port):
+    """The numerics of irssi's channel sync and a few errors, in order."""
+    c = Irc(port)
+    c.register("seq")
+    out = []
+    for cmd, end in [("JOIN #s", r" 366 "), ("MODE #s", r" 329 "),
+                     ("WHO #s", r" 315 "), ("MODE #s b", r" 368 "),
+                     ("PRIVMSG nobody :x", r" 401 "), ("TOPIC #s :t", r" TOPIC "),
+                     ("TOPIC #s", r" 333 "), ("PART #nope", r" 40[23] "),
+                     ("NAMES #s", r" 366 ")]:
+        c.send(cmd)
+        m, seen = c.expect(end, timeout=30)
+        out.append((cmd, numerics(seen + [m.string])))
+    c.close()
+    return out
+
+
+@needs_ngircd
+def test_reply_sequences_match_ngircd(server, tmp_path):
+    from chat_util import Ngircd
+    srv, port = start_chat(server)
+    ng = Ngircd(tmp_path)
+    try:
+        ours, theirs = sync_sequence(port), sync_sequence(ng.port)
+    finally:
+        ng.stop()
+    assert ours == theirs
