@@ -635,3 +635,26 @@ def test_reply_sequences_match_ngircd(server, tmp_path):
     finally:
         ng.stop()
     assert ours == theirs
+
+
+def test_reload_keeps_one_chat_network(server, tmp_path):
+    import signal
+    conf = tmp_path / "serve.conf"
+    conf.write_text("service chat\nlisten tcp://127.0.0.1:0\nserver-name one.test\n")
+    srv = server(SOCKIT, "serve", "-c", str(conf), count=1)
+    port = srv.hostport()[1]
+    a = Irc(port)
+    a.register("before")
+    a.send("JOIN #r")
+    a.expect(r" 366 ")
+    conf.write_text("service chat\nlisten tcp://127.0.0.1:0\nserver-name two.test\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while "SIGHUP: reloaded" not in srv.log():
+        assert time.monotonic() < deadline, srv.log()
+        time.sleep(0.05)
+    b = Irc(port)
+    b.register("after")
+    b.send("JOIN #r")
+    b.expect(r" 353 after = #r :(@before after|after @before)$")
+    a.expect(r"^:after!~u@127.0.0.1 JOIN :#r$")
