@@ -3,8 +3,11 @@
 # ngircd, side by side in the same run, flood control off on both
 # (--no-flood-limit; ngircd's DefaultUserModes = F).  100 clients in one
 # channel, 75-byte lines; 1 sender (99 receivers) and 10 senders; every
-# delivery checked for sender and order by bench/chat_load.  Rounds
+# delivery checked for sender and order by tests/helpers/chat_load.  Rounds
 # alternate which server goes first.  Prints one table.
+#
+# Then 5,000 idle registered clients (CHAT_BENCH_IDLE): the servers'
+# RSS growth per client.
 #
 # CHAT_BENCH_SECONDS (default 2) per run, CHAT_BENCH_ROUNDS (default 2),
 # BENCH_SERVER_CPU / BENCH_CLIENT_CPU (default 0 / 1).  Loopback only;
@@ -14,7 +17,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 case "$BUILD" in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 SOCKIT=$BUILD/sockit
-LOAD=$BUILD/bench/chat_load
+LOAD=$BUILD/tests/helpers/chat_load
 SECS=${CHAT_BENCH_SECONDS:-2}
 ROUNDS=${CHAT_BENCH_ROUNDS:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
@@ -28,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-make -s -C bench OUT="$BUILD/bench" "$LOAD" >/dev/null
+make -s BUILD="$(realpath --relative-to="$PWD" "$BUILD")" "$(realpath --relative-to="$PWD" "$LOAD")" >/dev/null
 command -v ngircd >/dev/null || { echo "chat.sh: ngircd missing (install-deps.sh bench)" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -107,6 +110,31 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
+# idle SERVER: RSS growth per registered idle client (CHAT_BENCH_IDLE of them).
+IDLE=${CHAT_BENCH_IDLE:-5000}
+rss_kb() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
+idle() {
+	"start_$1"
+	local before after
+	before=$(rss_kb "$pid")
+	taskset -c "$CCPU" "$LOAD" "$port" "$IDLE" 0 300 > "$TMP/idle.out" &
+	local lp=$!
+	for _ in $(seq 3600); do
+		grep -q ready "$TMP/idle.out" 2>/dev/null && break
+		kill -0 "$lp" 2>/dev/null || break
+		sleep 0.05
+	done
+	after=$(rss_kb "$pid")
+	kill "$lp" 2>/dev/null || true
+	wait "$lp" 2>/dev/null || true
+	stop_server
+	if grep -q ready "$TMP/idle.out"; then
+		echo "{\"server\":\"$1\",\"idle\":$IDLE,\"rss_before_kb\":$before,\"rss_after_kb\":$after}" >> "$TMP/results.jsonl"
+	fi
+}
+idle sockit
+idle ngircd
+
 python3 - "$TMP/results.jsonl" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -124,4 +152,10 @@ for s in (1, 10):
     fmt = lambda x: f"{x / 1e6:.2f} M" if x else "-"
     ms = lambda x: f"{x / 1000:.0f} ms" if x else "-"
     print(f"| {s} sender{'s' if s > 1 else ''}, {100 - s if s == 1 else 100} receivers | {fmt(a)} | {fmt(b)} | {ratio} | {ms(pa)} | {ms(pb)} | {errs} |")
+idle = {r["server"]: r for r in rows if "idle" in r}
+if idle:
+    per = {k: (v["rss_after_kb"] - v["rss_before_kb"]) * 1024 / v["idle"] for k, v in idle.items()}
+    n = next(iter(idle.values()))["idle"]
+    print(f"\nmemory per idle registered client ({n} clients, server RSS growth): " +
+          ", ".join(f"{k} {v:.0f} bytes" for k, v in per.items()))
 PY

@@ -11,9 +11,9 @@
 
 #include "chat.h"
 
-/* Output kept allocated between wakeups; larger buffers are freed once
- * sent, so an idle client costs no buffer. */
-#define OBUF_KEEP 2048
+/* Output buffers are freed once sent: an idle client costs no buffer
+ * (a malloc per receiver per wakeup is cheap next to its send). */
+#define OBUF_KEEP 0
 /* Output handed to the host early within one wakeup once this much has
  * gathered: the kernel takes it now, and SendQ measures only what a
  * client really fails to read. */

@@ -658,3 +658,17 @@ def test_reload_keeps_one_chat_network(server, tmp_path):
     b.send("JOIN #r")
     b.expect(r" 353 after = #r :(@before after|after @before)$")
     a.expect(r"^:after!~u@127.0.0.1 JOIN :#r$")
+
+
+def test_thousand_clients_get_every_message_in_order(server):
+    """1,000 clients in one channel, 10 senders: tests/helpers/chat_load
+    checks every delivery (sender, order per sender) and that none is
+    lost; it exits non-zero otherwise."""
+    import json
+    from conftest import HELPERS
+    srv, port = start_chat(server, "--no-flood-limit")
+    r = subprocess.run([os.path.join(HELPERS, "chat_load"), str(port), "1000", "10", "1", "20"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.loads(r.stdout)
+    assert res["deliveries"] > 0 and res["order_errors"] == 0 and res["lost"] == 0

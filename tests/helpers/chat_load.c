@@ -5,6 +5,10 @@
  *
  *   chat_load PORT CLIENTS SENDERS SECONDS [WINDOW]
  *
+ * SENDERS 0 is the idle mode: CLIENTS register (and join nothing), one
+ * line {"clients":N,"ready":true} is printed, and they stay SECONDS
+ * (for measuring a server's memory per idle client).
+ *
  * Prints one JSON line: deliveries, deliveries/s, p50/p99 latency (us),
  * order errors, lost.  Works against any IRC server (sockit, ngircd);
  * flood protection must be off there.  Loopback only (127.0.0.1). */
@@ -12,16 +16,18 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAXC 2048
+#define MAXC 12000
 #define MAXS 64
 #define RBUF (256 * 1024)
 
@@ -103,7 +109,7 @@ static void wait_for(struct cl *c, const char *needle)
 	}
 }
 
-static void setup(int port, int i)
+static void setup(int port, int i, bool join)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	char line[256];
@@ -121,6 +127,11 @@ static void setup(int port, int i)
 	int n = snprintf(line, sizeof line, "NICK c%d\r\nUSER c%d 0 * :load\r\n", i, i);
 	send_all(c->fd, line, (size_t)n);
 	wait_for(c, " 001 ");
+	if (!join) {
+		free(c->buf);
+		c->buf = NULL;
+		return;
+	}
 	n = snprintf(line, sizeof line, "JOIN #bench\r\n");
 	send_all(c->fd, line, (size_t)n);
 	wait_for(c, " 366 ");
@@ -217,11 +228,23 @@ int main(int argc, char **argv)
 	nsenders = atoi(argv[3]);
 	double secs = atof(argv[4]);
 	long long window = argc > 5 ? atoll(argv[5]) : 500;
-	if (nclients < 2 || nclients > MAXC || nsenders < 1 || nsenders >= nclients ||
+	if (nclients < 2 || nclients > MAXC || nsenders < 0 || nsenders >= nclients ||
 	    nsenders > MAXS || secs <= 0 || secs > 600)
 		return 2;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	for (int i = 0; i < nclients; i++)
-		setup(port, i);
+		setup(port, i, nsenders > 0);
+	if (nsenders == 0) {
+		printf("{\"clients\":%d,\"ready\":true}\n", nclients);
+		fflush(stdout);
+		struct timespec t = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
+		nanosleep(&t, NULL);
+		return 0;
+	}
 	/* Drain the JOIN lines of later clients before measuring. */
 	for (int r = 0; r < 20; r++)
 		for (int i = 0; i < nclients; i++)
@@ -245,7 +268,7 @@ int main(int argc, char **argv)
 	uint64_t t1 = now_us();
 	unsigned long long in_time = deliveries;
 	/* Let what was sent arrive, then count what is missing. */
-	uint64_t until = now_us() + 5000000;
+	uint64_t until = now_us() + 60000000;
 	for (;;) {
 		long long missing = 0;
 		for (int i = nsenders; i < nclients; i++)
