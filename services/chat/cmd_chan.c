@@ -134,8 +134,9 @@ static void cmd_part(struct client *cl, struct irc_msg *m)
 {
 	char *save = NULL;
 	const char *why = m->nparams > 1 ? m->params[1] : NULL;
+	int n = 0;
 
-	for (char *name = strtok_r(m->params[0], ",", &save); name;
+	for (char *name = strtok_r(m->params[0], ",", &save); name && n++ < CHANLIMIT;
 	     name = strtok_r(NULL, ",", &save)) {
 		struct channel *ch = chat_find_chan(cl->srv, name);
 		if (!ch)
@@ -222,11 +223,13 @@ static void cmd_names(struct client *cl, struct irc_msg *m)
 {
 	char *save = NULL;
 
+	int n = 0;
+
 	if (m->nparams == 0) {
 		chat_num(cl, 366, "* :End of /NAMES list");
 		return;
 	}
-	for (char *name = strtok_r(m->params[0], ",", &save); name;
+	for (char *name = strtok_r(m->params[0], ",", &save); name && n++ < CHANLIMIT;
 	     name = strtok_r(NULL, ",", &save)) {
 		struct channel *ch = chat_find_chan(cl->srv, name);
 		if (ch)

@@ -121,8 +121,10 @@ static void list_masks(struct client *cl, struct channel *ch, char c)
 	         c == 'b' ? "channel ban" : c == 'e' ? "channel exception" : "channel invite");
 }
 
-/* Add or remove mask in l; false when nothing changed. */
-static bool edit_masks(struct client *cl, struct masklist *l, const char *raw, bool on)
+/* Add or remove mask in l; false when nothing changed.  MAXLIST bounds
+ * the three lists together (ISUPPORT MAXLIST=beI:100). */
+static bool edit_masks(struct client *cl, struct channel *ch, struct masklist *l,
+                       const char *raw, bool on)
 {
 	char mask[IRC_LINE_MAX];
 
@@ -138,8 +140,8 @@ static bool edit_masks(struct client *cl, struct masklist *l, const char *raw, b
 		}
 	if (!on)
 		return false;
-	if (l->n >= MAXLIST) {
-		chat_num(cl, 478, "%s %s :Channel list is full", "*", mask);
+	if (ch->bans.n + ch->excepts.n + ch->invex.n >= MAXLIST) {
+		chat_num(cl, 478, "%s %s :Channel list is full", ch->name, mask);
 		return false;
 	}
 	struct mask *v = realloc(l->v, (l->n + 1) * sizeof *v);
@@ -243,7 +245,7 @@ static void apply_one(struct client *cl, struct channel *ch, bool on, char c,
 		}
 	} else {
 		struct masklist *l = c == 'b' ? &ch->bans : c == 'e' ? &ch->excepts : &ch->invex;
-		if (edit_masks(cl, l, arg, on))
+		if (edit_masks(cl, ch, l, arg, on))
 			out_add(o, on, c, l->n && on ? l->v[l->n - 1].mask : arg);
 	}
 }
