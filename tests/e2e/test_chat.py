@@ -15,6 +15,24 @@ from chat_util import Irc, numerics, start_chat
 from conftest import SOCKIT
 
 
+@pytest.fixture
+def server(server):
+    """conftest's server factory, and at the end a clean stop: under
+    SOCKIT_SAN=1 a sanitizer report (a leak is printed at exit) fails the
+    test that started the server."""
+    started = []
+
+    def start(*args, **kw):
+        s = server(*args, **kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        log = s.stop()
+        assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
+
+
 def test_registration_as_irssi_does_it(server):
     srv, port = start_chat(server)
     c = Irc(port)
