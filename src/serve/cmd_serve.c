@@ -90,6 +90,11 @@ static const char serve_help[] =
 "  -q, --quiet            log errors only\n"
 "  -h, --help             this text\n"
 "\n"
+"examples:\n"
+"  sockit serve                                  # every default service\n"
+"  sockit serve echo tcp://127.0.0.1:0 unix:/tmp/echo.sock\n"
+"  sockit serve --motd motd.txt --sendq 262144 chat tcp://127.0.0.1:6667\n"
+"\n"
 "exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
 "the server fails, 2 for bad usage or a bad config file.\n";
 
