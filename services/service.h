@@ -96,6 +96,12 @@ struct service {
 	/* Whether one instance must see every connection (chat): the host
 	 * then runs it on one thread. */
 	bool single_thread;
+	/* single_thread only, may be NULL: called with the instance at the
+	 * end of every wakeup of the loop running it, after all callbacks of
+	 * that wakeup — to send output gathered for many connections in one
+	 * write each.  A host that never calls it is fine (chat then sends
+	 * at the end of each callback). */
+	void (*wakeup_end)(void *instance);
 };
 
 /* The services, by name; NULL when unknown. */

@@ -357,6 +357,7 @@ static void chat_fini(void *instance)
 
 	if (!s)
 		return;
+	chat_flush_all(s);        /* frees clients closed since the last wakeup */
 	chat_state_free(s);
 	for (size_t i = 0; i < s->nmotd; i++)
 		free(s->motd[i]);
@@ -415,4 +416,5 @@ const struct service svc_chat = {
 	.timer = chat_timer,
 	.close = chat_close,
 	.single_thread = true,
+	.wakeup_end = chat_wakeup_end,
 };
