@@ -12,7 +12,7 @@ VERSION := $(shell cat VERSION)
 CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -lmnl -lpthread -lm
+LDLIBS   = -lmnl -lcrypt -lpthread -lm
 # liburing (liburing-dev) is for the io_uring backend to come: add it to the
 # link of what uses it, not to every binary.
 URING_LIBS = -luring

@@ -104,7 +104,9 @@ static bool is_global(const char *key)
 static bool is_block_key(const char *key)
 {
 	static const char *const keys[] = {
-	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp", NULL};
+	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp",
+	    "server-name", "password", "motd", "sendq", "flood-limit", "oper",
+	    "ping-interval", NULL};
 
 	return in_list(key, keys);
 }
