@@ -7,6 +7,22 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 SAN     ?=
 
+# One version for the binary, the library, the .pc file, the man pages and
+# the .deb (debian/changelog is checked against it by tests/e2e/test_pkg_deb.py).
+VERSION := $(shell cat VERSION)
+SOMAJOR  = 0
+
+# Install directories (GNU names; debian/rules passes LIBDIR and SYSCONFDIR).
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+DOCDIR     ?= $(DATADIR)/doc/sockit
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
+
 WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
@@ -29,6 +45,8 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_A    = $(BUILD)/libsockit.a
+LIB_SO   = $(BUILD)/libsockit.so.$(VERSION)
+LIB_SONAME = libsockit.so.$(SOMAJOR)
 SVC_A    = $(BUILD)/libsockit-services.a
 CLI_A    = $(BUILD)/libsockit-cli.a
 SOCKIT   = $(BUILD)/sockit
@@ -36,8 +54,8 @@ EXAMPLES = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all tests examples check demo bench clean install deps fuzz compile_commands.json
-all: $(SOCKIT) $(LIB_A) $(EXAMPLES)
+.PHONY: all tests examples check demo bench clean install install-strip uninstall deps fuzz compile_commands.json
+all: $(SOCKIT) $(LIB_A) $(LIB_SO) $(EXAMPLES)
 examples: $(EXAMPLES)
 tests: $(UNITS) $(HELPERS)
 
@@ -48,6 +66,19 @@ $(BUILD)/obj/%.o: %.c
 $(LIB_A): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
+# The shared library: its own position-independent objects, a soname, and
+# only the sk_ API exported (lib/libsockit.map).  The sockit command links
+# the static archive, so it runs from the build tree and needs no ld path.
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+$(LIB_SO): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC)) lib/libsockit.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=lib/libsockit.map -Wl,--no-undefined \
+		-o $@ $(filter %.o,$^) -lpthread
+	ln -sf $(notdir $@) $(BUILD)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(BUILD)/libsockit.so
+
 $(SVC_A): $(call obj,$(SVC_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -103,13 +134,43 @@ fuzz:
 compile_commands.json:
 	bear -- $(MAKE) -B all tests
 
-install: $(SOCKIT) $(LIB_A)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/sockit
-	install -m 755 $(SOCKIT) $(DESTDIR)$(PREFIX)/bin/sockit
-	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libsockit.a
-	install -m 644 include/sockit/*.h $(DESTDIR)$(PREFIX)/include/sockit/
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the FHS places, nothing
+# stripped (packagers strip; `make install-strip` for everyone else).
+install: $(SOCKIT) $(LIB_A) $(LIB_SO)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/sockit $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(SYSCONFDIR)/sockit
+	install -m 755 $(SOCKIT) $(DESTDIR)$(BINDIR)/sockit
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libsockit.a
+	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsockit.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsockit.so
+	install -m 644 include/sockit/*.h $(DESTDIR)$(INCLUDEDIR)/sockit/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		lib/sockit.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/examples/sockit.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 docs/examples/sockit.conf $(DESTDIR)$(SYSCONFDIR)/sockit/sockit.conf
+
+install-strip:
+	$(MAKE) install
+	strip --strip-unneeded $(DESTDIR)$(BINDIR)/sockit $(DESTDIR)$(LIBDIR)/libsockit.so.$(VERSION)
+
+# Removes exactly what install put there (and the directories it made,
+# when they are left empty).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockit $(DESTDIR)$(LIBDIR)/libsockit.a \
+		$(DESTDIR)$(LIBDIR)/libsockit.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsockit.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc \
+		$(DESTDIR)$(SYSCONFDIR)/sockit/sockit.conf
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/sockit/,$(notdir $(wildcard include/sockit/*.h)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md $(notdir $(wildcard docs/*.md)) examples/sockit.conf)
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/sockit $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/sockit 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz compile_commands.json
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)
