@@ -36,7 +36,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIB_SRC  = $(wildcard lib/*.c)
-SVC_SRC  = $(wildcard services/*.c)
+SVC_SRC  = $(wildcard services/*.c services/*/*.c)
 CLI_SRC  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 EX_SRC   = $(filter-out examples/frame.c,$(wildcard examples/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

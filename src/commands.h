@@ -1,5 +1,5 @@
 /* commands.h — every sockit subcommand's entry point, and the CLI helpers
- * they share.  Each subcommand lives in src/cmd_NAME.c. */
+ * they share.  Each subcommand lives in a cmd_NAME.c (src/, src/serve/, src/client/). */
 #ifndef SOCKIT_COMMANDS_H
 #define SOCKIT_COMMANDS_H
 

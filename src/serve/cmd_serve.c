@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "serve_plan.h"
+#include "serve/plan.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 

@@ -11,7 +11,7 @@
 #include "sockit/error.h"
 #include "sockit/io.h"
 #include "sockit/net.h"
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
                    bool stream_only, int timeout_ms, int *status)

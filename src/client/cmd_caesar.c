@@ -14,7 +14,7 @@
 #include "commands.h"
 #include "sockit/buf.h"
 #include "sockit/net.h"
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)   /* longest stdin line accepted */
 #define WINDOW_BYTES (256 * 1024)      /* unanswered request bytes at most */

@@ -11,7 +11,7 @@
 #include "commands.h"
 #include "sockit/io.h"
 #include "sockit/net.h"
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 #define GREETING_MAX 4096
 /* After the first bytes of a greeting that has no newline, wait this long
