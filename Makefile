@@ -24,7 +24,7 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
 
 WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
-CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
 LDLIBS   = -luring -lmnl -lpthread -lm
@@ -47,6 +47,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_A    = $(BUILD)/libsockit.a
 LIB_SO   = $(BUILD)/libsockit.so.$(VERSION)
 LIB_SONAME = libsockit.so.$(SOMAJOR)
+MANS     = $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+COMPLETIONS = $(BUILD)/completion/sockit $(BUILD)/completion/_sockit
 SVC_A    = $(BUILD)/libsockit-services.a
 CLI_A    = $(BUILD)/libsockit-cli.a
 SOCKIT   = $(BUILD)/sockit
@@ -54,8 +56,8 @@ EXAMPLES = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all tests examples check demo bench clean install install-strip uninstall deps fuzz compile_commands.json
-all: $(SOCKIT) $(LIB_A) $(LIB_SO) $(EXAMPLES)
+.PHONY: all tests examples check demo bench clean install install-strip uninstall deb deps fuzz compile_commands.json
+all: $(SOCKIT) $(LIB_A) $(LIB_SO) $(EXAMPLES) $(MANS) $(COMPLETIONS)
 examples: $(EXAMPLES)
 tests: $(UNITS) $(HELPERS)
 
@@ -78,6 +80,21 @@ $(LIB_SO): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC)) lib/libsockit.map
 		-o $@ $(filter %.o,$^) -lpthread
 	ln -sf $(notdir $@) $(BUILD)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(BUILD)/libsockit.so
+
+# Man pages: one scdoc source per page in man/, the version from VERSION.
+$(BUILD)/man/%: man/%.scd VERSION
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc > $@
+
+# Shell completion: option tables from the built binary's --help texts.
+$(BUILD)/completion/sockit: completion/sockit.bash.in $(SOCKIT) services/registry.c \
+		scripts/gen-completion.sh scripts/help-options.awk
+	@mkdir -p $(dir $@)
+	scripts/gen-completion.sh $(SOCKIT) services/registry.c $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/completion/_sockit: completion/_sockit.in $(SOCKIT) services/registry.c \
+		scripts/gen-completion.sh scripts/help-options.awk
+	@mkdir -p $(dir $@)
+	scripts/gen-completion.sh $(SOCKIT) services/registry.c $< > $@.tmp && mv $@.tmp $@
 
 $(SVC_A): $(call obj,$(SVC_SRC))
 	@rm -f $@
@@ -136,10 +153,16 @@ compile_commands.json:
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]: the FHS places, nothing
 # stripped (packagers strip; `make install-strip` for everyone else).
-install: $(SOCKIT) $(LIB_A) $(LIB_SO)
+install: $(SOCKIT) $(LIB_A) $(LIB_SO) $(MANS) $(COMPLETIONS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR)/sockit $(DESTDIR)$(DOCDIR)/examples \
-		$(DESTDIR)$(SYSCONFDIR)/sockit
+		$(DESTDIR)$(SYSCONFDIR)/sockit $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	for m in $(MANS); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
+	install -m 644 $(BUILD)/completion/sockit $(DESTDIR)$(BASHCOMPDIR)/sockit
+	install -m 644 $(BUILD)/completion/_sockit $(DESTDIR)$(ZSHCOMPDIR)/_sockit
 	install -m 755 $(SOCKIT) $(DESTDIR)$(BINDIR)/sockit
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libsockit.a
 	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
@@ -164,13 +187,26 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libsockit.so.$(VERSION) \
 		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsockit.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc \
-		$(DESTDIR)$(SYSCONFDIR)/sockit/sockit.conf
+		$(DESTDIR)$(SYSCONFDIR)/sockit/sockit.conf \
+		$(DESTDIR)$(BASHCOMPDIR)/sockit $(DESTDIR)$(ZSHCOMPDIR)/_sockit
+	for m in $(notdir $(MANS)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/sockit/,$(notdir $(wildcard include/sockit/*.h)))
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md $(notdir $(wildcard docs/*.md)) examples/sockit.conf)
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/sockit $(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/sockit 2>/dev/null
 
+# make deb: the Debian packages (sockit, libsockit0, libsockit-dev) from a
+# copy of this tree in $(BUILD)/deb/, where dpkg-buildpackage also leaves
+# the .deb files (it writes to the parent of the tree it builds).
+DEB_DIR = $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/sockit-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./build-* --exclude=./.git \
+		--exclude='__pycache__' . | tar -xf - -C $(DEB_DIR)/sockit-$(VERSION)
+	cd $(DEB_DIR)/sockit-$(VERSION) && dpkg-buildpackage -us -uc -b
+	ls $(DEB_DIR)/*.deb
+
 clean:
-	rm -rf build build-asan build-fuzz compile_commands.json
+	rm -rf build build-asan build-fuzz build-deb compile_commands.json
 
 -include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)
