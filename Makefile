@@ -27,12 +27,42 @@ WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -luring -lmnl -lpthread -lm
+LDLIBS   = -lmnl -lpthread -lm
+# liburing (liburing-dev) is for the io_uring backend to come: add it to the
+# link of what uses it, not to every binary.
+URING_LIBS = -luring
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Missing Debian packages are named in one line before any compiler runs
+# (a fresh machine gets "run make deps", not "libmnl/libmnl.h: No such
+# file").  A package counts as installed when the header the build takes
+# from it is there; override a path (make HDR_libmnl-dev=/opt/...) if yours
+# is elsewhere, or DEPS_CHECK=no to skip.  The goals that install their
+# own packages first (check, demo, bench, fuzz, deps) and clean are not
+# checked here; the makes they start are.
+HDR_libc6-dev     ?= /usr/include/stdio.h
+HDR_libmnl-dev    ?= /usr/include/libmnl/libmnl.h
+HDR_libcmocka-dev ?= /usr/include/cmocka.h
+DEPS_CHECK        ?= yes
+SELF_INSTALLING    = check demo bench fuzz deps clean
+BUILD_GOALS        = $(if $(MAKECMDGOALS),$(filter-out $(SELF_INSTALLING),$(MAKECMDGOALS)),all)
+NEED_PKGS          = libc6-dev libmnl-dev \
+                     $(if $(filter tests check $(BUILD)/tests/%,$(BUILD_GOALS)),libcmocka-dev)
+CC_PKG             = $(if $(findstring clang,$(notdir $(firstword $(CC)))),clang,gcc)
+MISSING_PKGS       = $(if $(shell command -v $(firstword $(CC))),,$(CC_PKG)) \
+                     $(if $(shell command -v scdoc),,scdoc) \
+                     $(foreach p,$(NEED_PKGS),$(if $(wildcard $(HDR_$(p))),,$(p)))
+ifeq ($(DEPS_CHECK),yes)
+ifneq ($(BUILD_GOALS),)
+ifneq ($(strip $(MISSING_PKGS)),)
+$(error missing Debian packages: $(strip $(MISSING_PKGS)); run 'make deps' as root to install them)
+endif
+endif
 endif
 
 LIB_SRC  = $(wildcard lib/*.c)

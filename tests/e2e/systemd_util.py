@@ -48,6 +48,10 @@ class Watched:
                     raise AssertionError(f"no {pattern!r} in {key}: {self.text}")
                 self.cond.wait(min(left, 0.5))
 
+    def wait(self, timeout=20):
+        """Wait for the process to exit by itself; returns its status."""
+        return self.proc.wait(timeout)
+
     def stop(self, sig=signal.SIGTERM, timeout=10):
         """Signal the process by PID and wait; returns its exit status."""
         if self.proc.poll() is None:
