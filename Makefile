@@ -95,6 +95,11 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# The version lives in one place, the VERSION file; only the kit reads it.
+$(BUILD)/obj/src/cli/error.o: src/cli/error.c VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DSOCKIT_VERSION='"$(VERSION)"' $(CFLAGS) -c $< -o $@
+
 $(LIB_A): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -30,17 +30,19 @@ def term(spec):
     return "".join(out)
 
 
+SPEC = re.compile(r"(?:(?:-[A-Za-z0-9]|--[a-z0-9][a-z0-9-]*)(?:[ =][A-Z][A-Z0-9_|.]*(?=\s|,|$))?"
+                  r"(?:\s*,\s*|\s*/\s*|\s+(?=-))?)+")
+
+
 def split_option_line(line):
     """One help line with one or two option columns -> [(spec, desc)]."""
-    chunks = re.split(r"\s{2,}", line.strip())
     pairs = []
-    for c in chunks:
-        if c.startswith("-") and (not pairs or pairs[-1][1] or len(pairs) == 0):
-            pairs.append([c, ""])
+    for c in re.split(r"\s{2,}", line.strip()):
+        m = SPEC.match(c) if c.startswith("-") else None
+        if m:
+            pairs.append([m.group(0).strip().rstrip(",/").strip(), c[m.end():].strip()])
         elif pairs:
             pairs[-1][1] = (pairs[-1][1] + " " + c).strip()
-        else:
-            pairs.append(["", c])
     return pairs
 
 
@@ -79,7 +81,7 @@ def draft(sockit, sub, summary):
             last_opt = True
             continue
         if last_opt and line.startswith("    ") and line.strip():
-            out[-1] += " " + esc(line.strip())
+            out[-1] = (out[-1].rstrip() + " " + esc(line.strip())).replace("\t ", "\t")
             continue
         last_opt = False
         if not line.strip():
@@ -89,7 +91,7 @@ def draft(sockit, sub, summary):
             continue
         if re.match(r"^[A-Za-z].*:$", line) and len(line) < 40:
             head = line[:-1].upper()
-            out += ["", ("# " if head == "OPTIONS" else "## ") + head, ""]
+            out += ["", ("# " if head in ("OPTIONS", "EXAMPLES") else "## ") + head, ""]
             continue
         if line.startswith("  "):
             if not in_literal:
