@@ -10,7 +10,7 @@
 match($0, /^ +-/) && RLENGTH <= 9 {
 	line = $0
 	gsub(/   */, " | ", line)
-	n = split(line, f, /[][ ,\/=]+/)
+	n = split(line, f, /[][ ,\/=():;'"]+/)
 	for (i = n; i >= 1; i--) {
 		if (f[i] !~ /^--[a-z0-9][a-z0-9-]*$/ && f[i] !~ /^-[A-Za-z0-9]$/)
 			continue

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 OPT_LINE = re.compile(r"^ {1,8}-")
+TOKEN = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[A-Za-z0-9])(?![\w-])")
 
 
 def esc(text):
@@ -30,7 +31,8 @@ def term(spec):
     return "".join(out)
 
 
-SPEC = re.compile(r"(?:(?:-[A-Za-z0-9]|--[a-z0-9][a-z0-9-]*)(?:[ =][A-Z][A-Z0-9_|.]*(?=\s|,|$))?"
+SPEC = re.compile(r"(?:(?:-[A-Za-z0-9]|--[a-z0-9][a-z0-9-]*)"
+                  r"(?:[ =][A-Z][A-Z0-9_|.]*(?=\s|,|$)|[ =]\[[A-Z][A-Z0-9_|.]*\](?=\s|,|$))?"
                   r"(?:\s*,\s*|\s*/\s*|\s+(?=-))?)+")
 
 
@@ -61,6 +63,11 @@ def draft(sockit, sub, summary):
     out.append(" ++\n".join(s.rstrip() for s in syn))
     out += ["", "# DESCRIPTION", ""]
     exit_status = []
+    # Options an option line mentions only in its description (nc's
+    # "-u, --udp  UDP; -U, --unix: ...") get a term of their own, so the
+    # page lists every option --help does (tests/e2e/test_man.py).
+    specs = {t for l in lines if OPT_LINE.match(l)
+             for spec, _ in split_option_line(l) for t in TOKEN.findall(spec)}
     in_literal = False
     last_opt = None
     while i < len(lines):
@@ -78,6 +85,10 @@ def draft(sockit, sub, summary):
                 out.append("```"); in_literal = False
             for spec, desc in split_option_line(line):
                 out += ["", term(spec), "\t" + esc(desc)]
+                for t in TOKEN.findall(desc):
+                    if t not in specs:
+                        specs.add(t)
+                        out += ["", term(t), "\tSee " + term(spec) + "."]
             last_opt = True
             continue
         if last_opt and line.startswith("    ") and line.strip():

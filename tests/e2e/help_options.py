@@ -38,11 +38,18 @@ def man_source(page):
     return os.path.join(ROOT, "man", f"{page}.scd")
 
 
-def man_options(page):
-    """Options a page defines: the terms of lines starting with *-."""
-    opts = set()
+def man_options(page, present=()):
+    """Options a page defines: the terms of lines starting with *-.  A
+    block between the scdoc comments "; requires: NAME" and "; end" is
+    about a subcommand another branch adds (chat's options of serve, say):
+    it counts only when NAME is in present, the subcommands built here."""
+    opts, skip = set(), False
     with open(man_source(page)) as f:
         for line in f:
-            if line.startswith("*-"):
+            if line.startswith("; requires:"):
+                skip = line.split(":", 1)[1].strip() not in present
+            elif line.startswith("; end"):
+                skip = False
+            elif line.startswith("*-") and not skip:
                 opts.update(TERM.findall(line))
     return opts
