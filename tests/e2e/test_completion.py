@@ -82,6 +82,12 @@ def test_options_and_their_values(tmp_path):
     assert complete("sockit sockets --sp") == ["--sport"]
 
 
+def test_sockets_filter_expression_words():
+    assert complete("sockit sockets -t st") == ["state"]
+    assert complete("sockit sockets state li") == ["listening"]
+    assert complete("sockit sockets -t state established d") == ["dport", "dst"]
+
+
 def test_without_bash_completion_installed():
     assert complete("sockit serve e", with_bc=False) == ["echo"]
     assert complete("sockit scan --ba", with_bc=False) == ["--banner", "--banner-timeout"]

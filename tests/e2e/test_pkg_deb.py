@@ -87,6 +87,8 @@ def test_binary_from_the_package_runs_and_serves(debs, tmp_path):
     exe = str(tmp_path / "usr/bin/sockit")
     r = run([exe, "--help"])
     assert r.returncode == 0 and b"usage: sockit" in r.stdout
+    r = run([exe, "--version"])
+    assert r.returncode == 0 and r.stdout.decode().strip() == f"sockit {version()}"
     s = Server([exe, "serve", "echo", "tcp://127.0.0.1:0"], 1)
     try:
         r = run([exe, "echo", s.endpoint(), "from the package"])
