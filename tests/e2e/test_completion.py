@@ -99,6 +99,53 @@ def test_every_option_of_every_subcommand(sub):
     assert got == help_options(sub)
 
 
+# zsh: the completion function runs outside a widget, with compadd and the
+# helpers it calls replaced by functions that print their candidates
+# (zsh's own prefix matching is not applied: every candidate is listed).
+ZSH_DRIVER = r'''
+compadd() {
+	local a rest=0 skip=0
+	for a in "$@"; do
+		if (( rest )); then print -r -- $a; continue; fi
+		if (( skip )); then skip=0; continue; fi
+		case $a in
+		--) rest=1 ;;
+		-S|-P|-J|-X) skip=1 ;;
+		-*) ;;
+		*) print -r -- $a ;;
+		esac
+	done
+}
+_files() { print -r -- "<files>" }
+_users() { print -r -- "<users>" }
+compset() { PREFIX=${PREFIX#*:} }
+words=(${=LINE})
+[[ $LINE == *" " ]] && words+=("")
+CURRENT=${#words}
+PREFIX=${words[CURRENT]}
+source $SCRIPT
+'''
+
+
+def zsh_candidates(line):
+    r = subprocess.run(["zsh", "-f", "-c", ZSH_DRIVER], capture_output=True, text=True,
+                       timeout=30, env=dict(os.environ, LINE=line, SCRIPT=ZSH_SCRIPT))
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+@pytest.mark.skipif(not shutil.which("zsh"), reason="zsh not installed")
+def test_zsh_candidates():
+    assert set(subcommands()) | {"help", "--help", "--version"} == zsh_candidates("sockit s")
+    assert "chargen" in zsh_candidates("sockit serve --threads 2 ")
+    assert zsh_candidates("sockit serve -c ") == {"<files>"}
+    assert zsh_candidates("sockit serve echo ") == {"tcp://", "udp://", "unix:", "unixgram:"}
+    assert "established" in zsh_candidates("sockit sockets --state ")
+    assert "dport" in zsh_candidates("sockit sockets -t ")
+    for sub in subcommands():
+        assert zsh_candidates(f"sockit {sub} -") == help_options(sub), sub
+
+
 @pytest.mark.skipif(not shutil.which("zsh"), reason="zsh not installed")
 def test_zsh_script_parses_and_has_the_same_tables():
     r = subprocess.run(["zsh", "-n", ZSH_SCRIPT], capture_output=True, text=True)
