@@ -11,6 +11,10 @@ import sys
 
 OPT_LINE = re.compile(r"^ {1,8}-")
 TOKEN = re.compile(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[A-Za-z0-9])(?![\w-])")
+# An option named in a description (help-options.awk's rule): followed by
+# , : ) or /, or after ( or /.
+NAMED = re.compile(r"(?:(?<=[(/])(--[a-z0-9][a-z0-9-]*|-[A-Za-z0-9])(?=[ ,:)/;]|$)"
+                   r"|(?<=[ (/])(--[a-z0-9][a-z0-9-]*|-[A-Za-z0-9])(?=[,:)/]))")
 
 
 def esc(text):
@@ -70,6 +74,7 @@ def draft(sockit, sub, summary):
              for spec, _ in split_option_line(l) for t in TOKEN.findall(spec)}
     in_literal = False
     last_opt = None
+    desc_at = 0
     while i < len(lines):
         line = lines[i]
         i += 1
@@ -85,14 +90,15 @@ def draft(sockit, sub, summary):
                 out.append("```"); in_literal = False
             for spec, desc in split_option_line(line):
                 out += ["", term(spec), "\t" + esc(desc)]
-                for t in TOKEN.findall(desc):
+                desc_at = len(out) - 1
+                for t in (a or b for a, b in NAMED.findall(" " + desc + " ")):
                     if t not in specs:
                         specs.add(t)
                         out += ["", term(t), "\tSee " + term(spec) + "."]
             last_opt = True
             continue
         if last_opt and line.startswith("    ") and line.strip():
-            out[-1] = (out[-1].rstrip() + " " + esc(line.strip())).replace("\t ", "\t")
+            out[desc_at] = (out[desc_at].rstrip() + " " + esc(line.strip())).replace("\t ", "\t")
             continue
         last_opt = False
         if not line.strip():
