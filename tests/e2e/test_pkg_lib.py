@@ -91,3 +91,10 @@ def test_program_builds_with_pkg_config_against_installed_tree(tmp_path):
     r = subprocess.run([str(exe)], capture_output=True, text=True, env=env, timeout=30)
     assert r.returncode == 0, r.stderr
     assert re.fullmatch(r"hello libsockit via tcp://127\.0\.0\.1:\d+\n", r.stdout)
+
+
+def test_every_exported_function_is_in_libsockit_3():
+    with open(os.path.join(ROOT, "man", "libsockit.3.scd")) as f:
+        page = f.read().replace("\\_", "_")
+    missing = sorted(s for s in dynamic_symbols(SO) if f"*{s}*" not in page)
+    assert not missing, f"libsockit(3) does not name: {missing}"
