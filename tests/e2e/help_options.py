@@ -38,16 +38,22 @@ def man_source(page):
     return os.path.join(ROOT, "man", f"{page}.scd")
 
 
-def man_options(page, present=()):
+def man_options(page, present=(), help_of=None):
     """Options a page defines: the terms of lines starting with *-.  A
-    block between the scdoc comments "; requires: NAME" and "; end" is
-    about a subcommand another branch adds (chat's options of serve, say):
-    it counts only when NAME is in present, the subcommands built here."""
+    block between the scdoc comments "; requires: KEY" and "; end" is
+    about work another branch adds, and counts only in a tree that has it:
+    KEY "chat" when the chat subcommand is in present (the subcommands
+    built here), KEY "sockets -K" when help_of("sockets") lists -K."""
     opts, skip = set(), False
     with open(man_source(page)) as f:
         for line in f:
             if line.startswith("; requires:"):
-                skip = line.split(":", 1)[1].strip() not in present
+                key = line.split(":", 1)[1].split()
+                if len(key) == 1:
+                    skip = key[0] not in present
+                else:
+                    skip = key[0] not in present or help_of is None or \
+                        key[1] not in help_of(key[0])
             elif line.startswith("; end"):
                 skip = False
             elif line.startswith("*-") and not skip:

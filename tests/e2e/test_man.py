@@ -38,7 +38,7 @@ def test_page_renders_without_warnings(page):
 def test_subcommand_help_and_page_list_the_same_options(sub):
     page = f"sockit-{sub}.1"
     assert os.path.exists(man_source(page)), f"no man/{page}.scd for '{sub}'"
-    in_help, in_man = help_options(sub), man_options(page, SUBS)
+    in_help, in_man = help_options(sub), man_options(page, SUBS, help_options)
     assert in_help, f"sockit {sub} --help lists no options"
     assert in_help - in_man == set(), f"{page} lacks options that --help lists"
     assert in_man - in_help == set(), f"{page} documents options --help does not list"
