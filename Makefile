@@ -7,9 +7,24 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 SAN     ?=
 
-WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+# One version for the binary, the library, the .pc file, the man pages and
+# the .deb (debian/changelog is checked against it by tests/e2e/test_pkg_deb.py).
 VERSION := $(shell cat VERSION)
-CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
+SOMAJOR  = 0
+
+# Install directories (GNU names; debian/rules passes LIBDIR and SYSCONFDIR).
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+DOCDIR     ?= $(DATADIR)/doc/sockit
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
+
+WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
 LDLIBS   = -lmnl -lcrypt -lpthread -lm
@@ -33,6 +48,10 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_A    = $(BUILD)/libsockit.a
+LIB_SO   = $(BUILD)/libsockit.so.$(VERSION)
+LIB_SONAME = libsockit.so.$(SOMAJOR)
+MANS     = $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
+COMPLETIONS = $(BUILD)/completion/sockit $(BUILD)/completion/_sockit
 SVC_A    = $(BUILD)/libsockit-services.a
 CLI_A    = $(BUILD)/libsockit-cli.a
 SOCKIT   = $(BUILD)/sockit
@@ -40,8 +59,8 @@ EXAMPLES = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all tests examples check demo bench clean install deps fuzz fuzz-long soak compile_commands.json
-all: $(SOCKIT) $(LIB_A) $(EXAMPLES)
+.PHONY: all tests examples check demo bench clean install install-strip uninstall deb deps fuzz fuzz-long soak compile_commands.json
+all: $(SOCKIT) $(LIB_A) $(LIB_SO) $(EXAMPLES) $(MANS) $(COMPLETIONS)
 examples: $(EXAMPLES)
 tests: $(UNITS) $(HELPERS)
 
@@ -57,6 +76,34 @@ $(BUILD)/obj/src/cli/error.o: src/cli/error.c VERSION
 $(LIB_A): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
+# The shared library: its own position-independent objects, a soname, and
+# only the sk_ API exported (lib/libsockit.map).  The sockit command links
+# the static archive, so it runs from the build tree and needs no ld path.
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+$(LIB_SO): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC)) lib/libsockit.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=lib/libsockit.map -Wl,--no-undefined \
+		-o $@ $(filter %.o,$^) -lpthread
+	ln -sf $(notdir $@) $(BUILD)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(BUILD)/libsockit.so
+
+# Man pages: one scdoc source per page in man/, the version from VERSION.
+$(BUILD)/man/%: man/%.scd VERSION
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc > $@
+
+# Shell completion: option tables from the built binary's --help texts.
+$(BUILD)/completion/sockit: completion/sockit.bash.in $(SOCKIT) services/registry.c \
+		scripts/gen-completion.sh scripts/help-options.awk
+	@mkdir -p $(dir $@)
+	scripts/gen-completion.sh $(SOCKIT) services/registry.c $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/completion/_sockit: completion/_sockit.in $(SOCKIT) services/registry.c \
+		scripts/gen-completion.sh scripts/help-options.awk
+	@mkdir -p $(dir $@)
+	scripts/gen-completion.sh $(SOCKIT) services/registry.c $< > $@.tmp && mv $@.tmp $@
+
 $(SVC_A): $(call obj,$(SVC_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -124,14 +171,63 @@ fuzz-long:
 compile_commands.json:
 	bear -- $(MAKE) -B all tests
 
-install: $(SOCKIT) $(LIB_A)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/sockit
-	install -m 755 $(SOCKIT) $(DESTDIR)$(PREFIX)/bin/sockit
-	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libsockit.a
-	install -m 644 include/sockit/*.h $(DESTDIR)$(PREFIX)/include/sockit/
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the FHS places, nothing
+# stripped (packagers strip; `make install-strip` for everyone else).
+install: $(SOCKIT) $(LIB_A) $(LIB_SO) $(MANS) $(COMPLETIONS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/sockit $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(SYSCONFDIR)/sockit $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	for m in $(MANS); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; \
+		install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
+	install -m 644 $(BUILD)/completion/sockit $(DESTDIR)$(BASHCOMPDIR)/sockit
+	install -m 644 $(BUILD)/completion/_sockit $(DESTDIR)$(ZSHCOMPDIR)/_sockit
+	install -m 755 $(SOCKIT) $(DESTDIR)$(BINDIR)/sockit
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libsockit.a
+	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsockit.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsockit.so
+	install -m 644 include/sockit/*.h $(DESTDIR)$(INCLUDEDIR)/sockit/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		lib/sockit.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/examples/sockit.conf $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 docs/examples/sockit.conf $(DESTDIR)$(SYSCONFDIR)/sockit/sockit.conf
+
+install-strip:
+	$(MAKE) install
+	strip --strip-unneeded $(DESTDIR)$(BINDIR)/sockit $(DESTDIR)$(LIBDIR)/libsockit.so.$(VERSION)
+
+# Removes exactly what install put there (and the directories it made,
+# when they are left empty).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockit $(DESTDIR)$(LIBDIR)/libsockit.a \
+		$(DESTDIR)$(LIBDIR)/libsockit.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsockit.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/sockit.pc \
+		$(DESTDIR)$(SYSCONFDIR)/sockit/sockit.conf \
+		$(DESTDIR)$(BASHCOMPDIR)/sockit $(DESTDIR)$(ZSHCOMPDIR)/_sockit
+	for m in $(notdir $(MANS)); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; done
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/sockit/,$(notdir $(wildcard include/sockit/*.h)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,README.md $(notdir $(wildcard docs/*.md)) examples/sockit.conf)
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/sockit $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/sockit 2>/dev/null
+
+# make deb: the Debian packages (sockit, libsockit0, libsockit-dev) from a
+# copy of this tree in $(BUILD)/deb/, where dpkg-buildpackage also leaves
+# the .deb files (it writes to the parent of the tree it builds).
+DEB_DIR = $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/sockit-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./build-* --exclude=./.git \
+		--exclude='__pycache__' . | tar -xf - -C $(DEB_DIR)/sockit-$(VERSION)
+	cd $(DEB_DIR)/sockit-$(VERSION) && dpkg-buildpackage -us -uc -b
+	ls $(DEB_DIR)/*.deb
 
 clean:
-	rm -rf build build-asan build-fuzz compile_commands.json
+	rm -rf build build-asan build-fuzz build-deb compile_commands.json
 
 # Missing Debian packages are named in one line before any compiler runs
 # (a fresh machine gets "run make deps", not "libmnl/libmnl.h: No such
@@ -162,6 +258,7 @@ NEED_PKGS           = $(sort libc6-dev $(foreach l,$(LDLIBS),$(PKG_$(l))) \
                       $(if $(filter tests check $(BUILD)/tests/%,$(BUILD_GOALS)),libcmocka-dev))
 CC_PKG              = $(if $(findstring clang,$(notdir $(firstword $(CC)))),clang,gcc)
 MISSING_PKGS        = $(if $(shell command -v $(firstword $(CC))),,$(CC_PKG)) \
+                      $(if $(shell command -v scdoc),,scdoc) \
                       $(foreach p,$(NEED_PKGS),$(if $(wildcard $(HDR_$(p))),,$(p)))
 ifeq ($(DEPS_CHECK),yes)
 ifneq ($(BUILD_GOALS),)
@@ -171,4 +268,4 @@ endif
 endif
 endif
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -10,6 +10,10 @@
 
 #include "sockit/parse.h"
 
+/* <netdb.h> declares struct addrinfo only under POSIX feature macros; a
+ * strict -std=c11 user must still be able to include this header alone. */
+struct addrinfo;
+
 enum sk_transport { SK_TCP, SK_UDP, SK_UNIX, SK_UNIXGRAM };
 
 #define SK_HOSTLEN 256

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "serve/plan.h"
+#include "serve/systemd.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 
@@ -235,6 +236,8 @@ static int load_plan(struct serve_plan *plan, const struct serve_args *a,
 	if (a->have_opt)
 		apply_cli_options(plan, &a->opt);
 	if (a->user && set_cli_user(plan, a->user, err, errlen) < 0)
+		return -1;
+	if (sysd_adopt(plan, err, errlen) < 0)
 		return -1;
 	return plan_check(plan, err, errlen);
 }

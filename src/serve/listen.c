@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "serve/server_int.h"
+#include "serve/systemd.h"
 #include "sockit/error.h"
 #include "sockit/net.h"
 
@@ -56,10 +57,10 @@ static void learn_bound(struct listener *l)
 }
 
 /* A UNIX socket file we bound goes away with its listener. */
-static void remove_socket_file(const struct sk_endpoint *ep)
+static void remove_socket_file(const struct listener *l)
 {
-	if (sk_endpoint_is_unix(ep) && ep->path[0] != '@')
-		unlink(ep->path);
+	if (sk_endpoint_is_unix(&l->ep) && l->ep.path[0] != '@' && !l->inherited)
+		unlink(l->ep.path);
 }
 
 void listener_close(struct listener *l)
@@ -69,7 +70,7 @@ void listener_close(struct listener *l)
 	sk_loop_del(l->w->loop, l->fd);
 	close(l->fd);
 	l->fd = -1;
-	remove_socket_file(&l->ep);
+	remove_socket_file(l);
 }
 
 void listener_discard(struct listener *l)
@@ -78,7 +79,7 @@ void listener_discard(struct listener *l)
 	 * that is running right now. */
 	close(l->fd);
 	if (l->w->index == 0)
-		remove_socket_file(&l->ep);
+		remove_socket_file(l);
 	free(l);
 }
 
@@ -114,10 +115,12 @@ static int listen_flags(const struct server *srv, int w)
 	return w == 0 ? SK_LISTEN_GROUP_FIRST : SK_LISTEN_REUSEPORT;
 }
 
+/* A listener for worker w on ep: on the inherited socket fd when it is
+ * not -1, else on a socket bound now with flags. */
 static struct listener *listener_open(struct server *srv, int w, int flags,
                                       const struct serve_entry *e, void *instance,
                                       const struct sk_endpoint *ep, const char *key,
-                                      char *err, size_t errlen)
+                                      int fd, char *err, size_t errlen)
 {
 	struct listener *l = calloc(1, sizeof *l);
 
@@ -128,7 +131,8 @@ static struct listener *listener_open(struct server *srv, int w, int flags,
 	*l = (struct listener){
 	    .w = &srv->workers[w], .entry = e, .instance = instance, .ep = *ep, .fd = -1};
 	snprintf(l->key, sizeof l->key, "%s", key);
-	l->fd = sk_listen(&l->ep, 4096, flags, err, errlen);
+	l->inherited = fd >= 0;
+	l->fd = l->inherited ? fd : sk_listen(&l->ep, 4096, flags, err, errlen);
 	if (l->fd < 0) {
 		free(l);
 		return NULL;
@@ -149,11 +153,14 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 	snprintf(key, sizeof key, "%s %s", e->svc->name,
 	         sk_endpoint_format(conf, text, sizeof text));
 	memset(out, 0, (size_t)srv->nworkers * sizeof *out);
+	/* A socket systemd passed exists once: it cannot be bound again with
+	 * SO_REUSEPORT for the other workers, so worker 0 serves it alone. */
+	int fd = sysd_take(conf);
 	for (int w = 0; w < srv->nworkers; w++) {
-		if (!worker_serves(w, e, &ep))
+		if (!worker_serves(w, e, &ep) || (fd >= 0 && w > 0))
 			continue;
 		out[w] = listener_open(srv, w, listen_flags(srv, w), e, instance,
-		                       &ep, key, err, errlen);
+		                       &ep, key, fd, err, errlen);
 		if (!out[w])
 			goto fail;
 		if (w == 0)

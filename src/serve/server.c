@@ -14,6 +14,7 @@
 #include "serve/peer_table.h"
 #include "serve/rate_limit.h"
 #include "serve/server_int.h"
+#include "serve/systemd.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 #include "sockit/net.h"
@@ -60,6 +61,14 @@ static int register_listeners(struct worker *w)
 	return 0;
 }
 
+/* Tell systemd (NOTIFY_SOCKET) the server's state; a failure is logged,
+ * never fatal. */
+static void notify(const char *state)
+{
+	if (sysd_notify(state) < 0)
+		sk_log(SK_LOG_ERROR, "notify %s: %s", state, strerror(errno));
+}
+
 static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 {
 	struct server *srv = data;
@@ -67,6 +76,7 @@ static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 
 	srv->stopping = true;
 	sk_log(SK_LOG_INFO, "signal %d: shutting down", signo);
+	notify("STOPPING=1");
 	for (int i = 0; i < srv->nworkers; i++)
 		sk_loop_stop(srv->workers[i].loop);
 }
@@ -77,10 +87,17 @@ static void on_hangup(struct sk_loop *loop, int signo, void *data)
 	struct server *srv = data;
 	(void)loop, (void)signo;
 
+	/* systemd's reload waits for RELOADING=1 then READY=1, also when
+	 * there is nothing to reload. */
+	if (srv->stopping)
+		return;
+	if (sysd_notify_reloading() < 0)
+		sk_log(SK_LOG_ERROR, "notify RELOADING=1: %s", strerror(errno));
 	if (srv->reload)
 		server_reload(srv);
 	else
 		sk_log(SK_LOG_INFO, "SIGHUP: ignored (no config file to reload)");
+	notify("READY=1");
 }
 
 /* Worker threads other than 0 also park here while worker 0 reloads:
@@ -260,6 +277,7 @@ int server_run(const struct serve_entry *entries, size_t n,
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;
 	announce(&srv);
+	notify("READY=1");
 	if (run_workers(&srv) < 0)
 		fprintf(stderr, "sockit: serve: %s\n", strerror(errno));
 	else

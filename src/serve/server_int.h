@@ -24,6 +24,9 @@ struct listener {
 	 * reload keeps a listener whose key the new set still has. */
 	char key[SK_ADDRSTRLEN + 32];
 	int fd;
+	/* Passed by systemd (socket activation): worker 0 only, and a UNIX
+	 * socket file is systemd's to remove, not ours. */
+	bool inherited;
 	/* Reload bookkeeping, touched only by the reloading thread. */
 	bool keep;
 	const struct serve_entry *new_entry;
