@@ -92,7 +92,10 @@ class SocketSet:
         self._keep(srv)
         cli.sendall(b"z" * 11)
         dg = self._keep(socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
-        dg.bind(b"\0sockit-test-abstract")
+        # The abstract namespace is per network namespace, shared by every
+        # process in it: a fixed name collides with a concurrent run.
+        self.abstract_name = f"sockit-test-abstract-{os.getpid()}-{id(self)}"
+        dg.bind(b"\0" + self.abstract_name.encode())
         p1, p2 = socket.socketpair()
         self._keep(p1)
         self._keep(p2)
