@@ -11,7 +11,7 @@ WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -luring -lmnl -lpthread -lm
+LDLIBS   = -lssl -lcrypto -luring -lmnl -lpthread -lm
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -4,7 +4,7 @@
 # demo or bench.
 set -eu
 
-base="gcc make libc6-dev liburing-dev libmnl-dev"
+base="gcc make libc6-dev liburing-dev libmnl-dev libssl-dev openssl"
 case "${1:-check}" in
 demo)  pkgs="$base python3" ;;
 check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd

@@ -22,6 +22,9 @@ int cmd_scan(int argc, char **argv);
 int cmd_sockets(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_relay(int argc, char **argv);
 
 /* Print "sockit: " + message + "\n" on stderr; returns status, so
  * `return die(EXIT_USAGE, ...)` reads as what it does. */

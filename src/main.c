@@ -24,6 +24,9 @@ static const struct command commands[] = {
 	{ "scan",    cmd_scan,    "concurrent TCP port scan: open/closed/filtered" },
 	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
 	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
+	{ "connect", cmd_connect, "netcat: stdin/stdout over tcp/udp/unix, half-close right, TLS" },
+	{ "listen",  cmd_listen,  "netcat listen mode: one client (-k: each in turn), --broker" },
+	{ "relay",   cmd_relay,   "relay every client of one endpoint to another (like socat)" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 };
 
