@@ -121,18 +121,27 @@ def test_self_signed_listen_needs_ca_or_insecure():
 def test_listen_tls_with_openssl_s_client(pki):
     p = sockit_bg("listen", "--tls", "--cert", f"{pki}/good.pem", "--key", f"{pki}/good.key",
                   "127.0.0.1", "0")
+    c = None
     try:
         host, port = host_port(p.endpoint())
+        c = subprocess.Popen(["openssl", "s_client", "-quiet", "-verify_return_error",
+                              "-CAfile", f"{pki}/ca.pem", "-connect", f"{host}:{port}"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        c.stdin.write(b"from s_client\n")
+        c.stdin.flush()
+        assert read_until(p.p.stdout, b"from s_client\n") == b"from s_client\n"
         p.p.stdin.write(b"from sockit listen\n")
         p.p.stdin.close()       # half-close over TLS: close_notify, then FIN
-        r = subprocess.run(["openssl", "s_client", "-quiet", "-verify_return_error",
-                            "-CAfile", f"{pki}/ca.pem", "-connect", f"{host}:{port}"],
-                           input=b"from s_client\n", capture_output=True, timeout=20)
-        assert r.stdout == b"from sockit listen\n", r.stderr
+        assert read_until(c.stdout, b"listen\n") == b"from sockit listen\n"
+        c.stdin.close()         # s_client closes; the session ends cleanly
         rc, out, err = p.finish()
-        assert out == b"from s_client\n"
+        assert rc == 0, err
     finally:
         p.stop()
+        if c:
+            c.kill()
+            c.wait()
 
 
 # ---- proxies ----
