@@ -8,6 +8,7 @@ PREFIX  ?= /usr/local
 SAN     ?=
 
 WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
+VERSION := $(shell cat VERSION)
 CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
@@ -20,7 +21,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIB_SRC  = $(wildcard lib/*.c)
-SVC_SRC  = $(wildcard services/*.c)
+SVC_SRC  = $(wildcard services/*.c services/*/*.c)
 CLI_SRC  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
 EX_SRC   = $(filter-out examples/frame.c,$(wildcard examples/*.c))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -44,6 +45,11 @@ tests: $(UNITS) $(HELPERS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The version lives in one place, the VERSION file; only the kit reads it.
+$(BUILD)/obj/src/cli/error.o: src/cli/error.c VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DSOCKIT_VERSION='"$(VERSION)"' $(CFLAGS) -c $< -o $@
 
 $(LIB_A): $(call obj,$(LIB_SRC))
 	@rm -f $@

@@ -23,30 +23,6 @@ static const struct scheme schemes[] = {
 	{ "unix:", SK_UNIX },
 };
 
-int sk_parse_num(const char *text, long long min, long long max,
-                 long long *out, const char *what, char *err, size_t errlen)
-{
-	char *end;
-
-	if (!*text || !(isdigit((unsigned char)*text) || *text == '-')) {
-		sk_seterr(err, errlen, "%s '%s' is not a number", what, text);
-		return -1;
-	}
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	if (*end) {
-		sk_seterr(err, errlen, "%s '%s' is not a number", what, text);
-		return -1;
-	}
-	if (errno == ERANGE || v < min || v > max) {
-		sk_seterr(err, errlen, "%s '%s' out of range %lld-%lld", what,
-		          text, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static bool all_digits(const char *s)
 {
 	if (!*s)

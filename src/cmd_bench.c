@@ -75,7 +75,7 @@ static int parse_count(const char *text, long long min, long long max,
 	char err[128];
 
 	if (sk_parse_num(text, min, max, out, what, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "bench: %s", err);
+		return cli_fail(EXIT_USAGE, "bench: %s", err);
 	return 0;
 }
 
@@ -87,7 +87,7 @@ static int parse_seconds(const char *text, double max, double *out,
 	errno = 0;
 	*out = strtod(text, &end);
 	if (errno || end == text || *end || !isfinite(*out) || *out < 0 || *out > max)
-		return die(EXIT_USAGE, "bench: %s '%s' is not a number of seconds "
+		return cli_fail(EXIT_USAGE, "bench: %s '%s' is not a number of seconds "
 		           "in 0-%.0f", what, text, max);
 	return 0;
 }
@@ -127,7 +127,7 @@ static int parse_option(struct bench_args *a, int opt, const char *arg)
 	case 'w': rc = parse_seconds(arg, 3600, &cfg->warmup_s, "warmup"); break;
 	case 'j': cfg->json = true; break;
 	case 'h': fputs(usage_text, stdout); return -1;
-	default:  return die(EXIT_USAGE, "bench: unknown option '%s' (try 'sockit "
+	default:  return cli_fail(EXIT_USAGE, "bench: unknown option '%s' (try 'sockit "
 	                     "bench --help')", arg);
 	}
 	return rc;
@@ -146,13 +146,13 @@ static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 		if (strcmp(pos[*i], modes[m].name) != 0)
 			continue;
 		if (a->mode_set)
-			return die(EXIT_USAGE, "bench: more than one mode given");
+			return cli_fail(EXIT_USAGE, "bench: more than one mode given");
 		a->mode_set = true;
 		a->cfg.mode = modes[m].mode;
 		if (modes[m].mode != MODE_PIPELINE)
 			return 0;
 		if (*i + 1 >= n)
-			return die(EXIT_USAGE, "bench: pipeline needs K, the requests in flight");
+			return cli_fail(EXIT_USAGE, "bench: pipeline needs K, the requests in flight");
 		(*i)++;
 		if (parse_count(pos[*i], 1, BENCH_MAX_DEPTH, &k, "pipeline depth"))
 			return EXIT_USAGE;
@@ -160,7 +160,7 @@ static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 		return 0;
 	}
 	if (a->endpoint)
-		return die(EXIT_USAGE, "bench: unexpected argument '%s' (try --help)", pos[*i]);
+		return cli_fail(EXIT_USAGE, "bench: unexpected argument '%s' (try --help)", pos[*i]);
 	a->endpoint = pos[*i];
 	return 0;
 }
@@ -180,7 +180,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 	opterr = 0;          /* errors in our own "sockit: ..." form */
 	while ((opt = getopt_long(argc, argv, ":c:s:d:n:t:w:h", long_opts, NULL)) != -1) {
 		if (opt == ':')
-			return die(EXIT_USAGE, "bench: option '%s' needs a value",
+			return cli_fail(EXIT_USAGE, "bench: option '%s' needs a value",
 			           argv[optind - 1]);
 		if ((rc = parse_option(a, opt, opt == '?' ? argv[optind - 1] : optarg)) != 0)
 			return rc;
@@ -203,14 +203,14 @@ static int check_config(struct bench_args *a, const struct sk_endpoint *ep)
 	if (!a->mode_set && dgram)
 		cfg->mode = MODE_UDP;
 	if (ep->transport == SK_UNIXGRAM)
-		return die(EXIT_USAGE, "bench: unixgram endpoints are not supported");
+		return cli_fail(EXIT_USAGE, "bench: unixgram endpoints are not supported");
 	if (cfg->mode == MODE_UDP && ep->transport == SK_UNIX)
-		return die(EXIT_USAGE, "bench: udp mode needs a udp:// or HOST:PORT endpoint");
+		return cli_fail(EXIT_USAGE, "bench: udp mode needs a udp:// or HOST:PORT endpoint");
 	if (cfg->mode != MODE_UDP && dgram)
-		return die(EXIT_USAGE, "bench: %s mode needs a stream endpoint",
+		return cli_fail(EXIT_USAGE, "bench: %s mode needs a stream endpoint",
 		           bench_mode_name(cfg->mode));
 	if (cfg->mode == MODE_UDP && cfg->size > MAX_UDP_SIZE)
-		return die(EXIT_USAGE, "bench: udp datagrams carry at most %d bytes",
+		return cli_fail(EXIT_USAGE, "bench: udp datagrams carry at most %d bytes",
 		           MAX_UDP_SIZE);
 	cfg->socktype = cfg->mode == MODE_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	if (cfg->threads > cfg->connections)
@@ -252,10 +252,10 @@ static int pick_address(struct bench_config *cfg, const struct sk_endpoint *ep)
 	if (sk_endpoint_is_unix(ep)) {
 		cfg->addrlen = sk_endpoint_unix_addr(ep, (struct sockaddr_un *)&cfg->addr);
 		e = probe((struct sockaddr *)&cfg->addr, cfg->addrlen, (int)cfg->timeout_ms);
-		return e ? die(EXIT_NETWORK, "connect %s: %s", cfg->target, strerror(e)) : 0;
+		return e ? cli_fail(EXIT_NETWORK, "connect %s: %s", cfg->target, strerror(e)) : 0;
 	}
 	if (sk_endpoint_resolve(ep, false, &res, err, sizeof err) < 0)
-		return die(EXIT_NETWORK, "%s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	for (ai = res; ai; ai = ai->ai_next) {
 		if (cfg->socktype == SOCK_STREAM &&
 		    (e = probe(ai->ai_addr, ai->ai_addrlen, (int)cfg->timeout_ms)) != 0)
@@ -267,7 +267,7 @@ static int pick_address(struct bench_config *cfg, const struct sk_endpoint *ep)
 	if (!ai)
 		sk_addr_format(res->ai_addr, res->ai_addrlen, addr, sizeof addr);
 	freeaddrinfo(res);
-	return ai ? 0 : die(EXIT_NETWORK, "connect %s: %s", addr, strerror(e));
+	return ai ? 0 : cli_fail(EXIT_NETWORK, "connect %s: %s", addr, strerror(e));
 }
 
 /* Thousands of connections need thousands of descriptors: raise the soft
@@ -278,9 +278,9 @@ static int raise_fd_limit(unsigned connections, unsigned threads)
 	long have = sk_raise_fd_limit();
 
 	if (have < 0)
-		return die(EXIT_NETWORK, "bench: getrlimit: %s", strerror(errno));
+		return cli_fail(EXIT_NETWORK, "bench: getrlimit: %s", strerror(errno));
 	if (have < need)
-		return die(EXIT_NETWORK, "bench: %u connections need %ld descriptors, "
+		return cli_fail(EXIT_NETWORK, "bench: %u connections need %ld descriptors, "
 		           "the hard limit is %ld (raise it with ulimit -Hn as root, "
 		           "or use fewer connections)", connections, need, have);
 	return 0;
@@ -376,7 +376,7 @@ static unsigned start_threads(struct bench_thread *th, pthread_t *tid, unsigned 
 	for (i = 0; i < n; i++) {
 		int e = pthread_create(&tid[i], NULL, bench_thread_run, &th[i]);
 		if (e != 0) {
-			die(EXIT_NETWORK, "bench: pthread_create: %s", strerror(e));
+			cli_fail(EXIT_NETWORK, "bench: pthread_create: %s", strerror(e));
 			atomic_store(&bench_interrupted, true);
 			break;
 		}
@@ -432,7 +432,7 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 	if (!th || !tid) {
 		free(th);
 		free(tid);
-		return die(EXIT_NETWORK, "bench: out of memory");
+		return cli_fail(EXIT_NETWORK, "bench: out of memory");
 	}
 	init_threads(th, n, cfg, pat, t0);
 	unsigned started = start_threads(th, tid, n);
@@ -442,7 +442,7 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
 		if (th[i].setup_errno && !rc)
-			rc = die(EXIT_NETWORK, "bench: thread setup: %s", strerror(th[i].setup_errno));
+			rc = cli_fail(EXIT_NETWORK, "bench: thread setup: %s", strerror(th[i].setup_errno));
 		merge_stats(total, &th[i]);
 	}
 	*secs = measured_seconds(cfg, total, th[0].measure_ns);
@@ -474,7 +474,7 @@ int cmd_bench(int argc, char **argv)
 		           : a.cfg.mode == MODE_UDP ? "udp://127.0.0.1:65432"
 		           : "tcp://127.0.0.1:65432";
 	if (sk_endpoint_parse(&ep, a.endpoint, err, sizeof err) < 0)
-		return die(EXIT_USAGE, "%s", err);
+		return cli_fail(EXIT_USAGE, "%s", err);
 	if ((rc = check_config(&a, &ep)) != 0)
 		return rc;
 	/* udp mode on a HOST:PORT endpoint talks UDP to that address. */
@@ -485,13 +485,13 @@ int cmd_bench(int argc, char **argv)
 	    (rc = raise_fd_limit(a.cfg.connections, a.cfg.threads)) != 0)
 		return rc;
 	if (pattern_init(&pat, a.cfg.mode, a.cfg.size) < 0)
-		return die(EXIT_NETWORK, "bench: out of memory");
+		return cli_fail(EXIT_NETWORK, "bench: out of memory");
 
 	struct bench_stats *total = calloc(1, sizeof *total);
 	double secs = 0;
 	if (!total) {
 		pattern_free(&pat);
-		return die(EXIT_NETWORK, "bench: out of memory");
+		return cli_fail(EXIT_NETWORK, "bench: out of memory");
 	}
 	hist_init(&total->hist);
 	catch_interrupts();

@@ -1,12 +1,11 @@
 /* commands.h — every sockit subcommand's entry point, and the CLI helpers
- * they share.  Each subcommand lives in src/cmd_NAME.c. */
+ * they share.  Each subcommand lives in a cmd_NAME.c (src/, src/serve/, src/client/). */
 #ifndef SOCKIT_COMMANDS_H
 #define SOCKIT_COMMANDS_H
 
 #include <stdio.h>
 
-/* Exit statuses of every subcommand (DESIGN.md). */
-enum { EXIT_OK = 0, EXIT_NETWORK = 1, EXIT_USAGE = 2 };
+#include "cli/cli.h"
 
 /* A subcommand: argv[0] is its name; returns the exit status. */
 typedef int cmd_fn(int argc, char **argv);

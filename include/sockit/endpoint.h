@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "sockit/parse.h"
+
 enum sk_transport { SK_TCP, SK_UDP, SK_UNIX, SK_UNIXGRAM };
 
 #define SK_HOSTLEN 256
@@ -69,12 +71,6 @@ char *sk_addr_format(const struct sockaddr *sa, socklen_t salen,
  * ("tcp://127.0.0.1:40123", "unixgram:/tmp/x").  Returns buf. */
 char *sk_addr_format_endpoint(enum sk_transport t, const struct sockaddr *sa,
                               socklen_t salen, char *buf, size_t len);
-
-/* Parse a bounded integer like OpenBSD's strtonum: the whole of text must
- * be a decimal number in [min, max].  Returns 0 and *out, or -1 with err
- * ("port '99999' out of range 0-65535", what names the value). */
-int sk_parse_num(const char *text, long long min, long long max,
-                 long long *out, const char *what, char *err, size_t errlen);
 
 /* Parse a port: a number 0-65535 or a service name from /etc/services for
  * proto ("tcp"/"udp").  Returns the port in host byte order, or -1. */

@@ -7,12 +7,10 @@
  * one writev per event, level-triggered, no allocation and no callback
  * indirection. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,132 +22,6 @@
 #define IOV_REQUESTS  64                  /* requests per writev at most */
 
 atomic_bool bench_interrupted;
-
-uint64_t bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void bench_error(struct bench_thread *t, enum bench_err kind, uint64_t n,
-                 const char *fmt, ...)
-{
-	va_list ap;
-
-	t->st.errors[kind]++;
-	t->st.failed += n;
-	if (t->st.first_error[0] == '\0') {
-		va_start(ap, fmt);
-		vsnprintf(t->st.first_error, sizeof t->st.first_error, fmt, ap);
-		va_end(ap);
-	}
-	atomic_fetch_add_explicit(&t->progress_err, 1, memory_order_relaxed);
-}
-
-/* Count a verified reply; only requests started after the warmup and
- * completed before the end enter the statistics (and the quota counts
- * exactly those). */
-void bench_complete(struct bench_thread *t, uint64_t start_ns, size_t in,
-                    size_t out)
-{
-	atomic_fetch_add_explicit(&t->progress_ok, 1, memory_order_relaxed);
-	if (start_ns < t->measure_ns || (t->end_ns && t->now >= t->end_ns))
-		return;
-	hist_record(&t->st.hist, t->now - start_ns);
-	t->st.ok++;
-	t->st.bytes_in += in;
-	t->st.bytes_out += out;
-	t->st.last_ns = t->now;
-}
-
-/* Whether another request may start now; takes it from the quota. */
-bool bench_may_start(struct bench_thread *t)
-{
-	if (t->end_ns && t->now >= t->end_ns)
-		return false;
-	if (!t->limited || t->now < t->measure_ns)
-		return true;
-	if (t->quota == 0)
-		return false;
-	t->quota--;
-	return true;
-}
-
-static int add_part(struct iovec *iov, int n, const char *p, size_t len,
-                    size_t *skip)
-{
-	if (*skip >= len) {
-		*skip -= len;
-		return n;
-	}
-	iov[n].iov_base = (char *)p + *skip;
-	iov[n].iov_len = len - *skip;
-	*skip = 0;
-	return n + 1;
-}
-
-int conn_request_iov(const struct pattern *p, const struct bench_conn *c,
-                     uint64_t seq, size_t skip, struct iovec *iov)
-{
-	size_t off = pattern_offset(c->id, seq);
-	int n = add_part(iov, 0, p->prefix, p->prefix_len, &skip);
-
-	n = add_part(iov, n, p->body + off, p->size, &skip);
-	return add_part(iov, n, p->suffix, p->suffix_len, &skip);
-}
-
-static bool part_matches(const char *want, size_t wlen, size_t *from,
-                         const char **buf, size_t *n, size_t *pos)
-{
-	if (*from >= wlen) {
-		*from -= wlen;
-		*pos += wlen;
-		return true;
-	}
-	size_t k = wlen - *from < *n ? wlen - *from : *n;
-	if (memcmp(want + *from, *buf, k) != 0) {
-		for (size_t i = 0; i < k; i++)
-			if (want[*from + i] != (*buf)[i]) {
-				*pos += *from + i;
-				break;
-			}
-		return false;
-	}
-	*buf += k;
-	*n -= k;
-	*pos += wlen;
-	*from = 0;
-	return true;
-}
-
-bool conn_reply_matches(const struct pattern *p, uint32_t id, uint64_t seq,
-                        size_t from, const char *buf, size_t n, size_t *bad)
-{
-	size_t off = pattern_offset(id, seq);
-
-	*bad = 0;
-	if (!part_matches(p->reply_body + off, p->size, &from, &buf, &n, bad))
-		return false;
-	if (n == 0)
-		return true;
-	return part_matches(p->reply_suffix, p->reply_suffix_len, &from, &buf,
-	                    &n, bad);
-}
-
-int conn_watch(struct bench_thread *t, struct bench_conn *c, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = c };
-	int op = c->events == UINT32_MAX ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-
-	if (c->events == events)
-		return 0;
-	if (epoll_ctl(t->epfd, op, c->fd, &ev) < 0)
-		return -1;
-	c->events = events;
-	return 0;
-}
 
 /* Close c; it is reopened by the scan at retry_ns. */
 static void conn_close(struct bench_thread *t, struct bench_conn *c,

@@ -1,5 +1,5 @@
-/* conn.h — one load-generator connection and the engine calls the stream
- * (client.c) and datagram (dgram.c) halves share. */
+/* conn.h — one load-generator connection and what the stream (client.c)
+ * and datagram (dgram.c) halves do with it alike (conn.c, tally.c). */
 #ifndef SOCKIT_BENCH_CONN_H
 #define SOCKIT_BENCH_CONN_H
 

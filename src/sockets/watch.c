@@ -147,7 +147,7 @@ int watch_run(FILE *out, const struct watch_opts *w, const struct out_opts *o,
 			snprintf(err, sizeof err, "sockets: %s", strerror(ENOMEM));
 		if (!cur.keys) {
 			frame_free(&cur);
-			status = die(EXIT_NETWORK, "%s", err);
+			status = cli_fail(EXIT_NETWORK, "%s", err);
 			break;
 		}
 		draw(out, w, o, &cur, &prev, n);

@@ -170,7 +170,7 @@ def test_netns_bed_filtered_and_delayed_ports(tmp_path):
     (["127.0.0.1", "--shard", "4/3"], "shard"),
     (["127.0.0.1", "--retries", "99"], "retries"),
     (["127.0.0.1", "--rate", "0"], "rate"),
-    (["127.0.0.1", "--bogus"], "bad option"),
+    (["127.0.0.1", "--bogus"], "unknown option '--bogus'"),
     (["127.0.0.1", "-c", "999999"], "open-file limit"),
 ])
 def test_bad_input_exits_2_with_one_line(ns, args, words):
@@ -178,7 +178,8 @@ def test_bad_input_exits_2_with_one_line(ns, args, words):
     assert r.returncode == 2
     assert r.stdout == b""
     err = r.stderr.decode()
-    assert err.count("\n") == 1 and err.startswith("sockit: scan: "), err
+    # Usage errors read "sockit scan: ..." (DESIGN.md).
+    assert err.count("\n") == 1 and err.startswith("sockit scan: "), err
     assert words in err
 
 

@@ -28,7 +28,7 @@ sources_of() {
 		on { line = $0; done = sub(/\*\/.*/, "", line); sub(/^ *\* ?/, "", line)
 		     printf "%s ", line; if (done) exit }' "$1")
 	if [ -z "${words// }" ]; then
-		words="lib/*.c services/*.c $(ls src/*.c src/*/*.c | grep -v '^src/main.c$' | tr '\n' ' ')"
+		words="lib/*.c $(find services src -maxdepth 2 -name '*.c' ! -path src/main.c | sort | tr '\n' ' ')"
 	fi
 	# shellcheck disable=SC2086  # the globs are meant to expand
 	printf '%s\n' $words

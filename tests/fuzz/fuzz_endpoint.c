@@ -7,7 +7,7 @@
  *     -Iinclude tests/fuzz/fuzz_endpoint.c lib/endpoint.c lib/error.c \
  *     -o fuzz_endpoint
  *
- * fuzz-sources: lib/endpoint.c lib/error.c */
+ * fuzz-sources: lib/endpoint.c lib/parse.c lib/error.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * limits, or fails with "FILE:LINE: problem" (or "FILE: why").  The input
  * goes through a memfd, so the real plan_load_file reads it.
  *
- * fuzz-sources: src/serve_config.c src/serve_plan.c src/server_limits.c lib/endpoint.c
- * lib/error.c services/[a-z]*.c */
+ * fuzz-sources: src/serve/config.c src/serve/plan.c src/serve/limits.c lib/endpoint.c
+ * lib/error.c lib/parse.c services/[a-z]*.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "serve_plan.h"
+#include "serve/plan.h"
 #include "sockit/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

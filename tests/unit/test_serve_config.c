@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "serve_plan.h"
+#include "serve/plan.h"
 #include "sockit/error.h"
 
 static char path[64];

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "svcclient.h"
+#include "client/svcclient.h"
 
 static char *json_of(const char *s, size_t n)
 {

@@ -1,6 +1,6 @@
 /* server.c — the server's life: make the services, bind every endpoint
- * (server_listen.c), announce readiness, run the workers, reload on SIGHUP
- * (server_reload.c), stop cleanly on SIGINT/SIGTERM. */
+ * (listen.c), announce readiness, run the workers, reload on SIGHUP
+ * (reload.c), stop cleanly on SIGINT/SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "peer_table.h"
-#include "server_int.h"
+#include "serve/peer_table.h"
+#include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 #include "sockit/net.h"
@@ -70,7 +70,7 @@ static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 		sk_loop_stop(srv->workers[i].loop);
 }
 
-/* SIGHUP: reload the config when there is one (server_reload.c). */
+/* SIGHUP: reload the config when there is one (reload.c). */
 static void on_hangup(struct sk_loop *loop, int signo, void *data)
 {
 	struct server *srv = data;
@@ -99,39 +99,6 @@ static void *worker_main(void *arg)
 	}
 	stream_close_all(w);
 	return NULL;
-}
-
-void gen_free(struct generation *g)
-{
-	for (size_t i = 0; g->instances && i < g->n; i++)
-		if (g->entries[i].svc->fini && g->instances[i])
-			g->entries[i].svc->fini(g->instances[i]);
-	free(g->instances);
-	free(g);
-}
-
-/* A set of entries with their service instances made. */
-struct generation *gen_new(const struct serve_entry *e, size_t n, char *err,
-                           size_t errlen)
-{
-	struct generation *g = calloc(1, sizeof *g);
-	char why[SK_ERRLEN] = "";
-
-	if (!g || !(g->instances = calloc(n ? n : 1, sizeof *g->instances))) {
-		free(g);
-		sk_seterr(err, errlen, "out of memory");
-		return NULL;
-	}
-	g->entries = e;
-	g->n = n;
-	for (size_t i = 0; i < n; i++)
-		if (e[i].svc->init && e[i].svc->init(&e[i].opt, &g->instances[i],
-		                                     why, sizeof why) < 0) {
-			sk_seterr(err, errlen, "%s: %s", e[i].svc->name, why);
-			gen_free(g);
-			return NULL;
-		}
-	return g;
 }
 
 static int init_workers(struct server *srv)

@@ -1,4 +1,4 @@
-/* server_dgram.c — datagram services: drain the socket in batches with
+/* serve/dgram.c — datagram services: drain the socket in batches with
  * recvmmsg, answer with one sendmmsg, never reply larger than the request
  * unless the service may amplify, and then within a per-source budget. */
 #include <errno.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "peer_table.h"
-#include "server_int.h"
+#include "serve/peer_table.h"
+#include "serve/server_int.h"
 #include "sockit/log.h"
 
 #define BATCH 32               /* datagrams per recvmmsg */

@@ -1,4 +1,4 @@
-/* server_stream.c — stream clients: accept with limits, one session per
+/* serve/stream.c — stream clients: accept with limits, one session per
  * connection bridging sk_conn and the service, one log line at close. */
 #include <errno.h>
 #include <fcntl.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "peer_table.h"
-#include "server_int.h"
+#include "serve/peer_table.h"
+#include "serve/server_int.h"
 #include "sockit/log.h"
 #include "sockit/net.h"
 

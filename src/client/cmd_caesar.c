@@ -2,9 +2,8 @@
  * the command line, or one per stdin line, pipelined: requests go out
  * while replies come back, with a bounded window of unanswered bytes. */
 #include <errno.h>
-#include <getopt.h>
-#include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,13 +12,15 @@
 #include "caesar.h"
 #include "commands.h"
 #include "sockit/buf.h"
+#include "sockit/error.h"
+#include "sockit/loop.h"
 #include "sockit/net.h"
-#include "svcclient.h"
+#include "sockit/pump.h"
+#include "client/svcclient.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)   /* longest stdin line accepted */
 #define WINDOW_BYTES (256 * 1024)      /* unanswered request bytes at most */
 #define WINDOW_REQS 4096               /* unanswered requests at most */
-#define READ_CHUNK 65536
 
 struct pending {
 	char *msg;
@@ -32,17 +33,17 @@ struct caesar_run {
 	unsigned nn;                /* shift sent, 0-25 */
 	int fd;
 	bool from_stdin, stdin_eof;
+	bool reported;              /* a hook printed why the run stopped */
 	size_t lineno;
-	struct sk_buf out, in, lines;
+	struct sk_pump pump;        /* its queue holds the requests to send */
+	struct sk_buf in, lines;
 	struct pending q[WINDOW_REQS];
 	size_t qhead, qcount, inflight;
 	int status;                 /* exit status when run() fails */
 	size_t bad_line;            /* a stdin line holding '.', refused */
 };
 
-static void caesar_help(FILE *out)
-{
-	fprintf(out,
+static const char caesar_help[] =
 "usage: sockit caesar [OPTIONS] [ENDPOINT] encrypt|decrypt SHIFT MESSAGE...\n"
 "       sockit caesar [OPTIONS] [ENDPOINT] encrypt|decrypt SHIFT -\n"
 "\n"
@@ -60,19 +61,27 @@ static void caesar_help(FILE *out)
 "answered.\n"
 "\n"
 "ENDPOINT defaults to tcp://127.0.0.1:5555 (sockit serve's caesar); a\n"
-"stream endpoint (tcp:// or unix:) is needed.  encrypt/decrypt may be\n"
-"written e/d.\n"
+"stream endpoint (tcp:// or unix:) is needed, HOST:PORT means tcp.\n"
+"encrypt/decrypt may be written e/d.\n"
 "\n"
 "options:\n"
-"  -t, --timeout MS   wait at most MS for the server each time (default 5000)\n"
-"  -j, --json         print one {\"mode\", \"shift\", \"message\", \"result\"}\n"
-"                     object per request\n"
-"  -h, --help         this text\n"
+"  -t, --timeout DUR   the idle timer: wait at most DUR for the server each\n"
+"                      time (default 5s)\n"
+"  -w, --deadline DUR  give up after DUR in all (default 30s; none with -)\n"
+"  -j, --json          print one {\"mode\", \"shift\", \"message\", \"result\"}\n"
+"                      object per request (JSON Lines)\n"
+"  -h, --help          this text\n"
 "\n"
-"Exit status: 0 every request answered; 1 network failure, or the server\n"
-"replied `error: ...` (printed on stderr); 2 bad usage or a message\n"
-"containing '.'.\n");
-}
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+"\n"
+"examples:\n"
+"  sockit caesar encrypt 10 isi pesan\n"
+"  sockit caesar tcp://127.0.0.1:5555 decrypt 10 scs zockx\n"
+"  printf 'one\\ntwo\\n' | sockit caesar --json 127.0.0.1:5555 e 3 -\n"
+"\n"
+"Exit status: 0 every request answered; 1 network failure, deadline, or\n"
+"the server replied `error: ...` (printed on stderr); 2 bad usage or a\n"
+"message containing '.'.\n";
 
 static int parse_mode(const char *s, char *mode)
 {
@@ -87,61 +96,60 @@ static int parse_mode(const char *s, char *mode)
 
 /* Options may come before and after the ENDPOINT, but not after MODE:
  * from there on every word is SHIFT or MESSAGE, so a negative SHIFT or a
- * message starting with '-' needs no quoting. */
-static int parse_options(int argc, char **argv, struct caesar_run *r)
+ * message starting with '-' needs no quoting.  *pos gets the index of
+ * MODE.  CLI_RUN, or the exit status (0 after --help). */
+static int parse_options(int argc, char **argv, struct caesar_run *r, int *pos)
 {
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool have_endpoint = false;
-	int c;
+	const struct cli_option opts[] = { CLIENT_OPTIONS(&r->o), CLI_END };
+	const struct cli_command cmd = { "caesar", caesar_help, opts, CLI_IN_ORDER };
+	int first;
 
-	r->o = (struct client_opts){ "tcp://127.0.0.1:5555", 5000, 0, false };
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		c = getopt_long(argc, argv, "+:t:jh", longopts, NULL);
-		if (c == -1) {
-			if (have_endpoint || optind >= argc || parse_mode(argv[optind], &r->mode) == 0)
-				return 0;
-			r->o.endpoint = argv[optind++];
-			have_endpoint = true;
-		} else if (c == 't') {
-			if (client_parse_int("caesar", "timeout", optarg, 1, 3600000,
-			                     &r->o.timeout_ms) < 0)
-				return -1;
-		} else if (c == 'j') {
-			r->o.json = true;
-		} else if (c == 'h') {
-			return caesar_help(stdout), 1;
-		} else {
-			return bad_option("caesar", c, argv), -1;
-		}
+	r->o = (struct client_opts){ .endpoint = "tcp://127.0.0.1:5555", .timeout_ms = 5000,
+	                             .deadline_ms = -1 };
+	int rc = cli_parse(&cmd, argc, argv, r, &first);
+	if (rc != CLI_RUN)
+		return rc;
+	if (first < argc && parse_mode(argv[first], &r->mode) < 0) {
+		/* argv[first] is the ENDPOINT; options may follow it. */
+		r->o.endpoint = argv[first];
+		int more;
+		rc = cli_parse(&cmd, argc - first, argv + first, r, &more);
+		if (rc != CLI_RUN)
+			return rc;
+		first += more;
 	}
+	*pos = first;
+	return CLI_RUN;
 }
 
-/* MODE SHIFT MESSAGE...: returns the index of the first message word, or
- * -1 after a usage error. */
-static int parse_positionals(int argc, char **argv, struct caesar_run *r)
+/* MODE SHIFT MESSAGE... from argv[i]: returns the index of the first
+ * message word, or -1 after a usage error. */
+static int parse_positionals(int argc, char **argv, int i, struct caesar_run *r)
 {
-	int i = optind;
-	int shift;
+	char why[SK_ERRLEN];
+	long long shift;
 
-	if (i >= argc || parse_mode(argv[i], &r->mode) < 0)
-		return die(EXIT_USAGE, "caesar: expected encrypt or decrypt%s%s%s "
-		           "(try --help)", i < argc ? ", not '" : "",
-		           i < argc ? argv[i] : "", i < argc ? "'" : ""), -1;
-	if (++i >= argc)
-		return die(EXIT_USAGE, "caesar: missing SHIFT (try --help)"), -1;
-	if (client_parse_int("caesar", "shift", argv[i], -1000000000LL,
-	                     1000000000LL, &shift) < 0)
+	if (i >= argc || parse_mode(argv[i], &r->mode) < 0) {
+		if (i < argc)
+			cli_usage("caesar", "expected encrypt or decrypt, not '%s'", argv[i]);
+		else
+			cli_usage("caesar", "expected encrypt or decrypt");
 		return -1;
+	}
+	if (++i >= argc) {
+		cli_usage("caesar", "missing SHIFT");
+		return -1;
+	}
+	if (sk_parse_num(argv[i], -1000000000LL, 1000000000LL, &shift, NULL, why,
+	                 sizeof why) < 0) {
+		cli_bad_value("caesar", "SHIFT", argv[i], why);
+		return -1;
+	}
 	r->nn = (unsigned)(((shift % 26) + 26) % 26);
-	if (++i >= argc)
-		return die(EXIT_USAGE, "caesar: missing MESSAGE (try --help)"), -1;
+	if (++i >= argc) {
+		cli_usage("caesar", "missing MESSAGE");
+		return -1;
+	}
 	return i;
 }
 
@@ -152,24 +160,24 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 
 	if (len > 0 && memchr(msg, '.', len)) {
 		r->status = EXIT_USAGE;
-		return die(EXIT_USAGE, "caesar: the message contains '.', which "
+		return cli_error("caesar: the message contains '.', which "
 		           "ends a request in the Caesar protocol; it cannot be "
-		           "sent"), -1;
+		           "sent");
 	}
 	struct pending *p = &r->q[(r->qhead + r->qcount) % WINDOW_REQS];
 	p->msg = malloc(len ? len : 1);
 	if (!p->msg)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
+		return cli_error("caesar: out of memory");
 	if (len > 0)
 		memcpy(p->msg, msg, len);
 	p->len = len;
 	r->qcount++;
 	r->inflight += len + 4;
 	snprintf(head, sizeof head, "%c%02u", r->mode, r->nn);
-	if (sk_buf_append(&r->out, head, 3) < 0 ||
-	    (len > 0 && sk_buf_append(&r->out, msg, len) < 0) ||
-	    sk_buf_append(&r->out, ".", 1) < 0)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
+	if (sk_pump_send(&r->pump, head, 3) < 0 ||
+	    (len > 0 && sk_pump_send(&r->pump, msg, len) < 0) ||
+	    sk_pump_send(&r->pump, ".", 1) < 0)
+		return cli_error("caesar: out of memory");
 	return 0;
 }
 
@@ -185,8 +193,8 @@ static int take_lines(struct caesar_run *r)
 			if (avail <= LINE_MAX_BYTES)
 				return 0;
 			r->status = EXIT_USAGE;
-			return die(EXIT_USAGE, "caesar: stdin line %zu longer than "
-			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES), -1;
+			return cli_error("caesar: stdin line %zu longer than "
+			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES);
 		}
 		size_t used = nl ? (size_t)(nl - s) + 1 : avail;
 		size_t len = nl ? (size_t)(nl - s) : avail;
@@ -214,20 +222,25 @@ static bool want_stdin(const struct caesar_run *r)
 	       (r->qcount == 0 || r->inflight < WINDOW_BYTES);
 }
 
-static int read_stdin(struct caesar_run *r)
+/* sk_pump input hook: stdin bytes become lines, lines requests. */
+static int caesar_input(struct sk_pump *p, const char *data, size_t n)
 {
-	char *p = sk_buf_reserve(&r->lines, READ_CHUNK);
-	if (!p)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
-	ssize_t n = read(STDIN_FILENO, p, READ_CHUNK);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (n < 0)
-		return die(EXIT_NETWORK, "caesar: stdin: %s", strerror(errno)), -1;
+	struct caesar_run *r = p->ctx;
+
+	r->reported = true;   /* every failure below says why */
 	if (n == 0)
 		r->stdin_eof = true;
-	sk_buf_commit(&r->lines, (size_t)n);
-	return take_lines(r);
+	else if (sk_buf_append(&r->lines, data, n) < 0)
+		return cli_error("caesar: out of memory");
+	if (take_lines(r) < 0)
+		return -1;
+	r->reported = false;
+	return 0;
+}
+
+static bool caesar_want_input(struct sk_pump *p)
+{
+	return want_stdin(p->ctx);
 }
 
 static void print_result(struct caesar_run *r, const struct pending *p,
@@ -238,12 +251,15 @@ static void print_result(struct caesar_run *r, const struct pending *p,
 		putchar('\n');
 		return;
 	}
-	printf("{\"mode\": \"%s\", \"shift\": %u, \"message\": ",
-	       r->mode == 'e' ? "encrypt" : "decrypt", r->nn);
-	json_string(stdout, p->msg, p->len);
-	printf(", \"result\": ");
-	json_string(stdout, res, len);
-	printf("}\n");
+	struct json j;
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "mode", r->mode == 'e' ? "encrypt" : "decrypt");
+	json_kv_uint(&j, "shift", r->nn);
+	json_kv_strn(&j, "message", p->msg, p->len);
+	json_kv_strn(&j, "result", res, len);
+	json_end(&j);
+	json_newline(&j);
 }
 
 /* A reply is good when it is as long as the message (plus '.') and is
@@ -266,10 +282,10 @@ static int reply_error(struct caesar_run *r, const char *rec, size_t len)
 	const char *e = memmem(rec, len, "error:", 6);
 
 	if (e)
-		return die(EXIT_NETWORK, "caesar: server replied: %.*s",
-		           (int)(len - (size_t)(e - rec)), e), -1;
-	return die(EXIT_NETWORK, "caesar %s: unexpected reply of %zu bytes to "
-	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len), -1;
+		return cli_error("caesar: server replied: %.*s",
+		           (int)(len - (size_t)(e - rec)), e);
+	return cli_error("caesar %s: unexpected reply of %zu bytes to "
+	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len);
 }
 
 /* Match every complete reply buffered to its request, in order. */
@@ -299,96 +315,83 @@ static int take_replies(struct caesar_run *r)
 	return 0;
 }
 
-/* Read what the server sent; at EOF every request must be answered. */
-static int read_socket(struct caesar_run *r)
+/* sk_pump recv hook: match replies; at EOF every request must be
+ * answered. */
+static int caesar_recv(struct sk_pump *p, const char *data, size_t n)
 {
-	char *p = sk_buf_reserve(&r->in, READ_CHUNK);
-	if (!p)
-		return die(EXIT_NETWORK, "caesar: out of memory"), -1;
-	ssize_t n = recv(r->fd, p, READ_CHUNK, 0);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (n < 0)
-		return die(EXIT_NETWORK, "caesar %s: %s", r->o.endpoint,
-		           strerror(errno)), -1;
-	sk_buf_commit(&r->in, (size_t)n);
+	struct caesar_run *r = p->ctx;
+
+	r->reported = true;   /* every failure below says why */
+	if (n > 0 && sk_buf_append(&r->in, data, n) < 0)
+		return cli_error("caesar: out of memory");
 	if (take_replies(r) < 0)
 		return -1;
 	if (n == 0 && r->qcount > 0)
-		return die(EXIT_NETWORK, "caesar %s: server closed the connection "
-		           "with %zu request(s) unanswered", r->o.endpoint, r->qcount), -1;
-	if (n == 0 && (sk_buf_len(&r->out) > 0 || want_stdin(r)))
-		return die(EXIT_NETWORK, "caesar %s: server closed the connection",
-		           r->o.endpoint), -1;
+		return cli_error("caesar %s: server closed the connection with %zu "
+		                 "request(s) unanswered", r->o.endpoint, r->qcount);
+	if (n == 0 && (sk_buf_len(&p->queue) > 0 || want_stdin(r)))
+		return cli_error("caesar %s: server closed the connection", r->o.endpoint);
+	r->reported = false;
 	return 0;
 }
 
-/* Send what the socket takes now.  A peer that reset the connection may
- * still have sent its reason (an error reply): keep reading for it. */
-static int write_socket(struct caesar_run *r)
+static bool finished(struct sk_pump *p)
 {
-	ssize_t n = send(r->fd, sk_buf_head(&r->out), sk_buf_len(&r->out),
-	                 MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n >= 0) {
-		sk_buf_consume(&r->out, (size_t)n);
-		return 0;
-	}
-	if (errno == EINTR || errno == EAGAIN)
-		return 0;
-	if (errno == EPIPE || errno == ECONNRESET) {
-		sk_buf_consume(&r->out, sk_buf_len(&r->out));
-		return 0;
-	}
-	return die(EXIT_NETWORK, "caesar %s: %s", r->o.endpoint, strerror(errno)), -1;
-}
+	const struct caesar_run *r = p->ctx;
 
-static bool finished(const struct caesar_run *r)
-{
-	return r->qcount == 0 && sk_buf_len(&r->out) == 0 &&
+	return r->qcount == 0 && sk_buf_len(&p->queue) == 0 &&
 	       (!r->from_stdin || (r->stdin_eof && sk_buf_len(&r->lines) == 0));
 }
 
-/* One poll round: socket both ways, stdin while the window has room. */
-static int step(struct caesar_run *r)
+/* The server's timer runs only while it owes us replies: a user typing
+ * slowly on stdin is not a dead server. */
+static bool caesar_awaiting(struct sk_pump *p)
 {
-	struct pollfd pf[2] = {
-		{ .fd = r->fd, .events = POLLIN },
-		{ .fd = STDIN_FILENO, .events = POLLIN },
-	};
-	bool waiting = r->qcount > 0 || sk_buf_len(&r->out) > 0;
+	const struct caesar_run *r = p->ctx;
 
-	if (sk_buf_len(&r->out) > 0)
-		pf[0].events |= POLLOUT;
-	int n = poll(pf, want_stdin(r) ? 2 : 1, waiting ? r->o.timeout_ms : -1);
-	if (n < 0)
-		return errno == EINTR ? 0 : die(EXIT_NETWORK, "caesar: poll: %s",
-		                                strerror(errno)), -1;
-	if (n == 0)
-		return die(EXIT_NETWORK, "caesar %s: no reply within %d ms",
-		           r->o.endpoint, r->o.timeout_ms), -1;
-	if (pf[1].revents && want_stdin(r) && read_stdin(r) < 0)
-		return -1;
-	if ((pf[0].revents & POLLOUT) && write_socket(r) < 0)
-		return -1;
-	if ((pf[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_socket(r) < 0)
-		return -1;
-	return 0;
+	return r->qcount > 0 || sk_buf_len(&p->queue) > 0;
 }
 
+/* Pipeline the requests through sk_pump; 0 or -1 after printing why. */
 static int run(struct caesar_run *r)
 {
-	while (!finished(r)) {
-		if (r->from_stdin && take_lines(r) < 0)
+	static const struct sk_pump_ops ops = {
+		.input = caesar_input, .recv = caesar_recv, .want_input = caesar_want_input,
+		.done = finished, .awaiting = caesar_awaiting,
+	};
+
+	r->pump.in_fd = r->from_stdin ? STDIN_FILENO : -1;
+	r->pump.in_eof = !r->from_stdin;
+	r->pump.sock = r->fd;
+	r->pump.ops = &ops;
+	r->pump.ctx = r;
+	r->pump.idle_ms = r->o.timeout_ms;
+	if (r->o.deadline_ns) {
+		uint64_t now = sk_now_ns();
+		r->pump.deadline_ms = now >= r->o.deadline_ns ? 0
+		                      : (int)((r->o.deadline_ns - now + 999999) / 1000000);
+	}
+	/* The window is caesar's own (requests and bytes unanswered). */
+	r->pump.window = SIZE_MAX;
+	if (r->from_stdin && take_lines(r) < 0)
+		return -1;
+	if (sk_pump_run(&r->pump) < 0) {
+		if (r->reported)
 			return -1;
-		if (finished(r))
-			break;
-		if (step(r) < 0)
-			return -1;
+		if (errno == ETIMEDOUT && strcmp(r->pump.failed, "deadline") == 0)
+			return cli_error("caesar %s: deadline of %d ms (-w) passed", r->o.endpoint,
+			                 r->o.deadline_ms);
+		if (errno == ETIMEDOUT)
+			return cli_error("caesar %s: no reply within %d ms (sockit's -t timer)",
+			                 r->o.endpoint, r->o.timeout_ms);
+		if (strcmp(r->pump.failed, "read input") == 0)
+			return cli_error("caesar: stdin: %s", strerror(errno));
+		return cli_error("caesar %s: %s", r->o.endpoint, strerror(errno));
 	}
 	if (r->bad_line) {
 		r->status = EXIT_USAGE;
-		return die(EXIT_USAGE, "caesar: stdin line %zu contains '.', which "
-		           "would end the request early; stopped there", r->bad_line), -1;
+		return cli_error("caesar: stdin line %zu contains '.', which would end "
+		                 "the request early; stopped there", r->bad_line);
 	}
 	return 0;
 }
@@ -404,7 +407,7 @@ static int add_words(struct caesar_run *r, int argc, char **argv, int first)
 		    (argv[i][0] && sk_buf_append(&msg, argv[i], strlen(argv[i])) < 0))
 			rc = -1;
 	if (rc < 0)
-		die(EXIT_NETWORK, "caesar: out of memory");
+		cli_fail(EXIT_NETWORK, "caesar: out of memory");
 	else
 		rc = add_request(r, sk_buf_len(&msg) ? sk_buf_head(&msg) : "",
 		                 sk_buf_len(&msg));
@@ -419,7 +422,7 @@ static void cleanup(struct caesar_run *r)
 		r->qhead = (r->qhead + 1) % WINDOW_REQS;
 		r->qcount--;
 	}
-	sk_buf_free(&r->out);
+	sk_pump_free(&r->pump);
 	sk_buf_free(&r->in);
 	sk_buf_free(&r->lines);
 	if (r->fd >= 0)
@@ -434,13 +437,17 @@ int cmd_caesar(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	r.fd = -1;
-	int rc = parse_options(argc, argv, &r);
-	if (rc != 0)
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	int first = parse_positionals(argc, argv, &r);
+	sk_pump_init(&r.pump, -1, -1, -1);
+	int pos, rc = parse_options(argc, argv, &r, &pos);
+	if (rc != CLI_RUN)
+		return rc;
+	int first = parse_positionals(argc, argv, pos, &r);
 	if (first < 0)
 		return EXIT_USAGE;
 	r.from_stdin = first == argc - 1 && strcmp(argv[first], "-") == 0;
+	if (r.o.deadline_ms < 0)   /* the default: 30 s, none for a stdin stream */
+		r.o.deadline_ms = r.from_stdin ? 0 : 30000;
+	client_start_deadline(&r.o);
 	if (!r.from_stdin && add_words(&r, argc, argv, first) < 0) {
 		cleanup(&r);
 		return EXIT_USAGE;

@@ -1,4 +1,4 @@
-/* serve_plan.c — build the list of services to run, and check it. */
+/* serve/plan.c — build the list of services to run, and check it. */
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve_plan.h"
+#include "serve/plan.h"
 #include "sockit/error.h"
 
 void plan_init(struct serve_plan *p)

@@ -1,4 +1,4 @@
-/* serve_plan.h — what `sockit serve` will run: services, endpoints,
+/* serve/plan.h — what `sockit serve` will run: services, endpoints,
  * settings; built from the command line or a config file. */
 #ifndef SOCKIT_SERVE_PLAN_H
 #define SOCKIT_SERVE_PLAN_H
@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "server.h"
+#include "serve/server.h"
 
 #define PLAN_MAX_ENTRIES 64
 #define PLAN_MAX_ENDPOINTS 64

@@ -1,4 +1,4 @@
-/* server_reload.c — SIGHUP: switch the running server to a freshly loaded
+/* serve/reload.c — SIGHUP: switch the running server to a freshly loaded
  * set of services without dropping a connection.
  *
  * Runs on worker 0, from its signal callback.  In order:
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server_int.h"
+#include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 

@@ -1,6 +1,6 @@
-/* server_limits.c — the server's default limits, on their own so that the
+/* serve/limits.c — the server's default limits, on their own so that the
  * plan and config parser (and their fuzz target) link without the server. */
-#include "server.h"
+#include "serve/server.h"
 
 const struct serve_limits serve_default_limits = {
     .max_conn = 0,

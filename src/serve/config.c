@@ -1,4 +1,4 @@
-/* serve_config.c — the `sockit serve -c FILE` format: global settings,
+/* serve/config.c — the `sockit serve -c FILE` format: global settings,
  * then one block per service.  See docs/serve-config.md.
  *
  * The file is hostile input like any other: lines are bounded, NUL bytes
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "serve_plan.h"
+#include "serve/plan.h"
 #include "sockit/error.h"
 
 #define LINE_MAX_LEN 4096

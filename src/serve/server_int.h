@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "server.h"
+#include "serve/server.h"
 #include "sockit/conn.h"
 #include "sockit/loop.h"
 
@@ -76,9 +76,11 @@ struct server {
 
 /* server_listen.c */
 int lvec_push(struct lvec *v, struct listener *l);
-/* server.c */
+/* generation.c: make the instances of a set of n entries (e stays the
+ * caller's): the generation, or NULL with err and nothing made. */
 struct generation *gen_new(const struct serve_entry *e, size_t n, char *err,
                            size_t errlen);
+/* generation.c: finish every instance made, free g (not g->prev). */
 void gen_free(struct generation *g);
 
 /* server_listen.c: open conf on every worker that serves it, into out[w]

@@ -1,4 +1,4 @@
-/* server_listen.c — the server's listeners: open one endpoint on every
+/* serve/listen.c — the server's listeners: open one endpoint on every
  * worker that serves it (SO_REUSEPORT), learn the port it really got,
  * watch it on the worker's loop, close it. */
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server_int.h"
+#include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/net.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "peer_table.h"
+#include "serve/peer_table.h"
 
 #define BUCKETS 4096
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "serve_plan.h"
+#include "serve/plan.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 
@@ -279,7 +279,7 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
 		if (c == '?' || c == ':')
 			return bad_option("serve", c, argv), -1;
 		if (parse_option(cli, a, c, idx, err, sizeof err) != 0)
-			return die(EXIT_USAGE, "serve: %s", err), -1;
+			return cli_error("serve: %s", err);
 	}
 	a->argc = argc - optind;
 	a->argv = argv + optind;
@@ -305,7 +305,7 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (load_plan(&plan, &a, err, sizeof err) < 0) {
-		die(EXIT_USAGE, "serve: %s", err);
+		cli_fail(EXIT_USAGE, "serve: %s", err);
 		goto out;
 	}
 	if (a.quiet)

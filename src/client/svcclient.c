@@ -1,0 +1,173 @@
+/* svcclient.c — connect, fetch and print helpers for the clients of the
+ * classic services (greet, caesar, daytime, time, qotd). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "sockit/error.h"
+#include "sockit/io.h"
+#include "sockit/loop.h"
+#include "sockit/net.h"
+#include "client/svcclient.h"
+
+int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
+                   bool stream_only, int timeout_ms, int *status)
+{
+	char err[SK_ERRLEN];
+
+	*status = EXIT_USAGE;
+	if (sk_endpoint_parse(ep, text, err, sizeof err) < 0)
+		return cli_error("%s: %s", cmd, err);
+	if (stream_only && sk_endpoint_is_dgram(ep))
+		return cli_error("%s: endpoint '%s': this protocol needs a "
+		           "stream (tcp:// or unix:)", cmd, text);
+	int fd = sk_connect(ep, timeout_ms, err, sizeof err);
+	if (fd < 0) {
+		*status = EXIT_NETWORK;
+		return cli_error("%s", err);
+	}
+	return fd;
+}
+
+void client_start_deadline(struct client_opts *o)
+{
+	if (o->deadline_ms > 0)
+		o->deadline_ns = sk_now_ns() + (uint64_t)o->deadline_ms * 1000000ULL;
+}
+
+int client_wait(const struct client_opts *o, int fd, short events)
+{
+	for (;;) {
+		int ms = o->timeout_ms;
+		bool by_deadline = false;
+		if (o->deadline_ns) {
+			uint64_t now = sk_now_ns();
+			long long left = now >= o->deadline_ns ? 0
+			                 : (long long)((o->deadline_ns - now + 999999) / 1000000);
+			if (ms < 0 || left <= ms)
+				ms = (int)left, by_deadline = true;
+		}
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = by_deadline ? ETIME : ETIMEDOUT;
+		return n < 0 ? -1 : n > 0;
+	}
+}
+
+const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len)
+{
+	if (e == ETIMEDOUT)
+		snprintf(buf, len, "no reply within %d ms (sockit's -t timer)", o->timeout_ms);
+	else if (e == ETIME)
+		snprintf(buf, len, "deadline of %d ms (-w) passed", o->deadline_ms);
+	else
+		snprintf(buf, len, "%s", strerror(e));
+	return buf;
+}
+
+ssize_t client_read_all_opts(int fd, char *buf, size_t cap, const struct client_opts *o)
+{
+	size_t got = 0;
+	char extra;
+
+	for (;;) {
+		int w = client_wait(o, fd, POLLIN);
+		if (w <= 0)
+			return -1;
+		char *p = got < cap ? buf + got : &extra;
+		ssize_t n = recv(fd, p, got < cap ? cap - got : 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return (ssize_t)got;   /* EOF */
+		if (got >= cap) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+}
+
+ssize_t client_read_all(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	struct client_opts o = { .timeout_ms = timeout_ms };
+
+	return client_read_all_opts(fd, buf, cap, &o);
+}
+
+/* One datagram exchange with retries: a lost request or reply is resent
+ * after timeout_ms, up to 1 + retries times. */
+static ssize_t dgram_query(int fd, char *buf, size_t cap,
+                           const struct client_opts *o)
+{
+	for (int i = 0; i <= o->retries; i++) {
+		if (send(fd, "", 0, MSG_NOSIGNAL) < 0)
+			return -1;
+		int r = client_wait(o, fd, POLLIN);
+		if (r < 0 || (r == 0 && errno == ETIME))
+			return -1;
+		if (r == 0)
+			continue;
+		ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			return n;
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+ssize_t client_fetch(const char *cmd, const struct client_opts *o,
+                     char *buf, size_t cap, int *status)
+{
+	struct sk_endpoint ep;
+	int fd = client_connect(cmd, o->endpoint, &ep, false, o->timeout_ms, status);
+
+	if (fd < 0)
+		return -1;
+	bool dgram = sk_endpoint_is_dgram(&ep);
+	ssize_t n = dgram ? dgram_query(fd, buf, cap, o) : client_read_all_opts(fd, buf, cap, o);
+	int saved = errno;
+	char why[128];
+	close(fd);
+	if (n < 0) {
+		*status = EXIT_NETWORK;
+		if (dgram && saved == ETIMEDOUT)
+			snprintf(why, sizeof why, "no reply after %d tries (sockit's -t "
+			         "timer, %d ms each)", o->retries + 1, o->timeout_ms);
+		else if (saved == EMSGSIZE)
+			snprintf(why, sizeof why, "reply too long");
+		else
+			client_wait_error(o, saved, why, sizeof why);
+		cli_fail(EXIT_NETWORK, "%s %s: %s", cmd, o->endpoint, why);
+		errno = saved;
+		return -1;
+	}
+	return n;
+}
+
+int client_print_answer(const struct client_opts *o, const char *key,
+                        const char *text, size_t len)
+{
+	struct json j;
+
+	if (!o->json) {
+		printf("%.*s\n", (int)len, text);
+		return EXIT_OK;
+	}
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "endpoint", o->endpoint);
+	json_kv_strn(&j, key, text, len);
+	json_end(&j);
+	json_newline(&j);
+	return EXIT_OK;
+}
