@@ -30,7 +30,7 @@ struct nc_opts {
 	struct sk_endpoint ep;        /* the target (connect) or the address (listen) */
 	char ep_text[SK_HOSTLEN + SK_PORTLEN + 32];  /* as the user wrote it */
 	int family;                   /* -4/-6: AF_INET/AF_INET6, else 0 */
-	bool keep, zero, verbose, crlf, broadcast, broker, telnet;
+	bool keep, zero, verbose, crlf, broadcast, broker, telnet, udp, unix_;
 	bool lines, lines_given, no_lines, recv_only, send_only;
 	long long quit_ms;            /* -q: -1 never (default for streams) */
 	long long wait_ms;            /* -w: connect and idle timeout, -1 off */

@@ -3,16 +3,16 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "commands.h"
 #include "netcat/netcat.h"
 #include "sockit/error.h"
+#include "sockit/parse.h"
 
 static const char connect_help[] =
 "usage: sockit connect [OPTIONS] ENDPOINT\n"
@@ -118,51 +118,6 @@ static const char relay_help[] =
 "\n"
 "exit status: 0 stopped cleanly; 1 network failure; 2 bad usage.\n";
 
-enum {
-	O_LINES = 256, O_NOLINES, O_BROKER, O_MAXCONNS, O_ALLOW, O_DENY,
-	O_SHEXEC, O_TELNET, O_TLS, O_CA, O_CERT, O_KEY, O_INSECURE, O_PROXY,
-	O_PROXYAUTH, O_RECVONLY, O_SENDONLY, O_HEXDUMP, O_TLSIN, O_TLSOUT,
-	O_IDLE,
-};
-
-static const struct option long_opts[] = {
-	{ "listen", no_argument, NULL, 'l' },
-	{ "keep-open", no_argument, NULL, 'k' },
-	{ "udp", no_argument, NULL, 'u' },
-	{ "unix", no_argument, NULL, 'U' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "wait", required_argument, NULL, 'w' },
-	{ "quit", required_argument, NULL, 'q' },
-	{ "source", required_argument, NULL, 's' },
-	{ "source-port", required_argument, NULL, 'p' },
-	{ "crlf", no_argument, NULL, 'C' },
-	{ "exec", required_argument, NULL, 'e' },
-	{ "hexdump-file", required_argument, NULL, 'x' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "lines", no_argument, NULL, O_LINES },
-	{ "no-lines", no_argument, NULL, O_NOLINES },
-	{ "broker", no_argument, NULL, O_BROKER },
-	{ "max-conns", required_argument, NULL, O_MAXCONNS },
-	{ "allow", required_argument, NULL, O_ALLOW },
-	{ "deny", required_argument, NULL, O_DENY },
-	{ "sh-exec", required_argument, NULL, O_SHEXEC },
-	{ "telnet", no_argument, NULL, O_TELNET },
-	{ "tls", no_argument, NULL, O_TLS },
-	{ "ca", required_argument, NULL, O_CA },
-	{ "cert", required_argument, NULL, O_CERT },
-	{ "key", required_argument, NULL, O_KEY },
-	{ "insecure", no_argument, NULL, O_INSECURE },
-	{ "proxy", required_argument, NULL, O_PROXY },
-	{ "proxy-auth", required_argument, NULL, O_PROXYAUTH },
-	{ "recv-only", no_argument, NULL, O_RECVONLY },
-	{ "send-only", no_argument, NULL, O_SENDONLY },
-	{ "hexdump", no_argument, NULL, O_HEXDUMP },
-	{ "tls-in", no_argument, NULL, O_TLSIN },
-	{ "tls-out", no_argument, NULL, O_TLSOUT },
-	{ "idle", required_argument, NULL, O_IDLE },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void vsay(const struct nc_opts *o, const char *fmt, va_list ap)
 {
 	char msg[1024];
@@ -190,38 +145,6 @@ void nc_verbose(const struct nc_opts *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(o, fmt, ap);
 	va_end(ap);
-}
-
-/* Parse a duration: a number with an optional unit (ms, s, m, h); a bare
- * number is seconds; "-1" (or any negative) means never.  Returns 0 and
- * *ms, or -1. */
-static int parse_duration(const char *text, long long *ms)
-{
-	char *end;
-	double v, scale = 1000;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (end == text || errno || !isfinite(v))
-		return -1;
-	if (v < 0 && strcmp(end, "") == 0) {
-		*ms = -1;
-		return 0;
-	}
-	if (strcmp(end, "ms") == 0)
-		scale = 1;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		scale = 1000;
-	else if (strcmp(end, "m") == 0)
-		scale = 60000;
-	else if (strcmp(end, "h") == 0)
-		scale = 3600000;
-	else
-		return -1;
-	if (v < 0 || v * scale > 1e12)
-		return -1;
-	*ms = (long long)(v * scale + 0.5);
-	return 0;
 }
 
 /* Append the ports of one -z list item ("80", "8000-8010", "http"). */
@@ -338,98 +261,107 @@ static int parse_relay_eps(struct nc_opts *o, int n, char **words)
 	return 0;
 }
 
-static int bad_opt(const struct nc_opts *o, int c, char **argv)
+/* The options that need more than storing a value (kit CLI_CALL). */
+static int opt_call(void *ctx, int key, const char *arg, char *why, size_t whylen)
 {
-	const char *arg = argv[optind - 1];
-
-	if (c == ':')
-		return usage_err(o, "option '%s' needs a value", arg);
-	if (optopt && optopt < 256 && arg[0] == '-' && arg[1] != '-')
-		return usage_err(o, "unknown option '-%c' (see 'sockit %s --help')",
-		                 optopt, o->cmd);
-	return usage_err(o, "unknown option '%s' (see 'sockit %s --help')", arg, o->cmd);
-}
-
-static int set_duration(struct nc_opts *o, const char *name, const char *text,
-                        long long *out)
-{
-	if (parse_duration(text, out) < 0)
-		return usage_err(o, "%s: bad duration '%s' (e.g. 2, 1.5s, 250ms)", name, text);
-	return 0;
-}
-
-/* Apply one option; returns 0, 1 for --help, -1 on a usage error. */
-static int apply(struct nc_opts *o, int c, bool *udp, bool *unix_, char **argv)
-{
+	struct nc_opts *o = ctx;
 	char err[SK_ERRLEN];
-	long long n;
+	uint64_t ns;
 
-	switch (c) {
+	switch (key) {
 	case '4': o->family = AF_INET; break;
 	case '6': o->family = AF_INET6; break;
-	case 'b': o->broadcast = true; break;
-	case 'C': o->crlf = true; break;
-	case 'd': o->recv_only = true; break;
-	case 'N': break;                         /* the default already */
-	case 'n': break;                         /* numeric: we resolve anyway */
-	case 'k': o->keep = true; break;
 	case 'l': o->mode = NC_LISTEN; o->cmd = "listen"; break;
-	case 'u': *udp = true; break;
-	case 'U': *unix_ = true; break;
-	case 'v': o->verbose = true; break;
-	case 'z': o->zero = true; break;
-	case 'e': o->exec_cmd = optarg; o->sh_exec = false; break;
-	case O_SHEXEC: o->exec_cmd = optarg; o->sh_exec = true; break;
-	case 's': o->src_addr = optarg; break;
+	case 'e': o->exec_cmd = arg; o->sh_exec = false; break;
+	case 'c': o->exec_cmd = arg; o->sh_exec = true; break;
+	case CLI_LONG(0): o->hexfile = "-"; break;
 	case 'p':
-		if (sk_parse_port(optarg, "tcp") < 0)
-			return usage_err(o, "-p: bad port '%s'", optarg);
-		o->src_port = optarg;
+		if (sk_parse_port(arg, "tcp") < 0)
+			return snprintf(why, whylen, "not a port"), -1;
+		o->src_port = arg;
 		break;
-	case 'w': return set_duration(o, "-w", optarg, &o->wait_ms);
-	case 'q': return set_duration(o, "-q", optarg, &o->quit_ms);
-	case O_IDLE: return set_duration(o, "--idle", optarg, &o->idle_ms);
-	case 'x': o->hexfile = optarg; break;
-	case O_HEXDUMP: o->hexfile = "-"; break;
-	case O_LINES: o->lines = o->lines_given = true; break;
-	case O_NOLINES: o->no_lines = true; break;
-	case O_BROKER: o->broker = true; break;
-	case O_TELNET: o->telnet = true; break;
-	case O_RECVONLY: o->recv_only = true; break;
-	case O_SENDONLY: o->send_only = true; break;
-	case O_TLS: o->tls = true; break;
-	case O_TLSIN: o->tls_in = true; break;
-	case O_TLSOUT: o->tls_out = true; break;
-	case O_INSECURE: o->insecure = true; break;
-	case O_CA: o->ca = optarg; break;
-	case O_CERT: o->cert = optarg; break;
-	case O_KEY: o->key = optarg; break;
-	case O_PROXY: o->proxy = optarg; break;
-	case O_PROXYAUTH:
-		if (!strchr(optarg, ':'))
-			return usage_err(o, "--proxy-auth: expected USER:PASSWORD");
-		o->proxy_auth = optarg;
+	case 'q':
+		/* nc's -q: a negative value means never. */
+		if (arg[0] == '-') {
+			o->quit_ms = -1;
+			break;
+		}
+		if (sk_parse_duration(arg, 0, 86400ull * 1000000000, &ns, NULL, why, whylen) < 0)
+			return -1;
+		o->quit_ms = (long long)(ns / 1000000);
 		break;
-	case O_MAXCONNS:
-		if (sk_parse_num(optarg, 1, 100000, &n, "--max-conns", err, sizeof err) < 0)
-			return usage_err(o, "%s", err);
-		o->max_conns = n;
+	case CLI_LONG(1):
+		if (!strchr(arg, ':'))
+			return snprintf(why, whylen, "expected USER:PASSWORD"), -1;
+		o->proxy_auth = arg;
 		break;
-	case O_ALLOW:
-	case O_DENY: {
-		bool allow = c == O_ALLOW;
+	case CLI_LONG(2):
+	case CLI_LONG(3): {
+		bool allow = key == CLI_LONG(2);
 		int *cnt = allow ? &o->nallow : &o->ndeny;
 		struct nc_cidr *tab = allow ? o->allow : o->deny;
-		if (*cnt >= NC_MAX_CIDRS || nc_parse_cidr(optarg, &tab[*cnt]) < 0)
-			return usage_err(o, "%s: bad network '%s' (e.g. 10.0.0.0/8, ::1)",
-			                 allow ? "--allow" : "--deny", optarg);
+		if (*cnt >= NC_MAX_CIDRS || nc_parse_cidr(arg, &tab[*cnt]) < 0)
+			return snprintf(why, whylen, "expected a network like 10.0.0.0/8 or ::1"), -1;
 		(*cnt)++;
 		break;
 	}
-	case 'h': return 1;
-	default: return bad_opt(o, c, argv);
+	default:
+		(void)err;
+		return snprintf(why, whylen, "unexpected"), -1;
 	}
 	return 0;
+}
+
+/* nc's letters, then the long options of DESIGN.md. */
+static int parse_options(struct nc_opts *o, int argc, char **argv, int *first)
+{
+	bool ign;
+	const struct cli_option opts[] = {
+		CLI_CALL_FLAG('4', NULL, opt_call), CLI_CALL_FLAG('6', NULL, opt_call),
+		CLI_FLAG('b', "broadcast", &o->broadcast),
+		CLI_FLAG('C', "crlf", &o->crlf),
+		CLI_FLAG('d', "recv-only", &o->recv_only),
+		CLI_FLAG('N', NULL, &ign),              /* the default already */
+		CLI_FLAG('n', NULL, &ign),              /* numeric: resolving is ours */
+		CLI_FLAG('k', "keep-open", &o->keep),
+		CLI_CALL_FLAG('l', "listen", opt_call),
+		CLI_FLAG('u', "udp", &o->udp),
+		CLI_FLAG('U', "unix", &o->unix_),
+		CLI_FLAG('v', "verbose", &o->verbose),
+		CLI_FLAG('z', NULL, &o->zero),
+		CLI_CALL('e', "exec", opt_call),
+		CLI_CALL('c', "sh-exec", opt_call),
+		CLI_STR('s', "source", &o->src_addr),
+		CLI_CALL('p', "source-port", opt_call),
+		CLI_DUR('w', "wait", &o->wait_ms, 1, 86400000),
+		CLI_CALL('q', "quit", opt_call),
+		CLI_DUR(CLI_LONG(4), "idle", &o->idle_ms, 1, 86400000),
+		CLI_STR('x', "hexdump-file", &o->hexfile),
+		CLI_CALL_FLAG(CLI_LONG(0), "hexdump", opt_call),
+		CLI_FLAG(CLI_LONG(5), "lines", &o->lines_given),
+		CLI_FLAG(CLI_LONG(6), "no-lines", &o->no_lines),
+		CLI_FLAG(CLI_LONG(7), "broker", &o->broker),
+		CLI_NUM(CLI_LONG(8), "max-conns", &o->max_conns, 1, 100000),
+		CLI_CALL(CLI_LONG(2), "allow", opt_call),
+		CLI_CALL(CLI_LONG(3), "deny", opt_call),
+		CLI_FLAG(CLI_LONG(9), "telnet", &o->telnet),
+		CLI_FLAG(CLI_LONG(10), "tls", &o->tls),
+		CLI_FLAG(CLI_LONG(11), "tls-in", &o->tls_in),
+		CLI_FLAG(CLI_LONG(12), "tls-out", &o->tls_out),
+		CLI_FLAG(CLI_LONG(13), "insecure", &o->insecure),
+		CLI_STR(CLI_LONG(14), "ca", &o->ca),
+		CLI_STR(CLI_LONG(15), "cert", &o->cert),
+		CLI_STR(CLI_LONG(16), "key", &o->key),
+		CLI_STR(CLI_LONG(17), "proxy", &o->proxy),
+		CLI_CALL(CLI_LONG(1), "proxy-auth", opt_call),
+		CLI_FLAG(CLI_LONG(18), "send-only", &o->send_only),
+		CLI_END,
+	};
+	const char *help = o->mode == NC_LISTEN ? listen_help
+	                 : o->mode == NC_RELAY ? relay_help : connect_help;
+	const struct cli_command cmd = { o->cmd, help, opts, 0 };
+
+	return cli_parse(&cmd, argc, argv, o, first);
 }
 
 /* Combinations that make no sense are usage errors, said once. */
@@ -466,8 +398,7 @@ static int validate(struct nc_opts *o)
 
 int nc_parse(struct nc_opts *o, const char *cmd, int argc, char **argv)
 {
-	bool udp = false, unix_ = false;
-	int c, r;
+	int first, rc;
 
 	memset(o, 0, sizeof *o);
 	o->cmd = cmd;
@@ -476,22 +407,14 @@ int nc_parse(struct nc_opts *o, const char *cmd, int argc, char **argv)
 	o->quit_ms = -2;            /* not given: validate() picks the default */
 	o->wait_ms = -1;
 	o->idle_ms = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46bCdDe:hklNnp:q:s:uUvw:x:z",
-	                        long_opts, NULL)) != -1) {
-		r = apply(o, c, &udp, &unix_, argv);
-		if (r != 0) {
-			if (r == 1)
-				fputs(o->mode == NC_LISTEN ? listen_help
-				      : o->mode == NC_RELAY ? relay_help : connect_help, stdout);
-			return r;
-		}
-	}
+	rc = parse_options(o, argc, argv, &first);
+	if (rc != CLI_RUN)
+		return rc == EXIT_OK ? 1 : -1;
+	o->lines = o->lines_given;
 	if (o->mode == NC_RELAY) {
-		if (parse_relay_eps(o, argc - optind, argv + optind) < 0)
+		if (parse_relay_eps(o, argc - first, argv + first) < 0)
 			return -1;
-	} else if (parse_target(o, udp, unix_, argc - optind, argv + optind) < 0) {
+	} else if (parse_target(o, o->udp, o->unix_, argc - first, argv + first) < 0) {
 		return -1;
 	}
 	return validate(o);
