@@ -410,3 +410,44 @@ def test_socat_client_against_listen():
         assert (rc, out) == (0, b"to sockit"), err
     finally:
         p.stop()
+
+
+def test_source_address_and_port():
+    sport = closed_port()
+    srv = TcpServer(lambda c: c.getpeername())
+    r = sockit("connect", "-s", "127.0.0.2", "-p", str(sport), "127.0.0.1", str(srv.port),
+               input=b"")
+    assert r.returncode == 0, r.stderr
+    assert srv.join() == [("127.0.0.2", sport)]
+
+
+def test_connect_dash_l_is_listen():
+    p = sockit_bg("connect", "-l", "127.0.0.1", "0", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(p.endpoint())
+        with socket.create_connection((host, port), timeout=10) as c:
+            c.sendall(b"via -l")
+        rc, out, err = p.finish()
+        assert (rc, out) == (0, b"via -l"), err
+    finally:
+        p.stop()
+
+
+def test_broker_max_conns_refuses_extra():
+    p = sockit_bg("listen", "--broker", "--max-conns", "1", "127.0.0.1", "0",
+                  stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(p.endpoint())
+        a = socket.create_connection((host, port), timeout=10)
+        b = socket.create_connection((host, port), timeout=10)
+        p.wait_err(rb"refused 127\.0\.0\.1:\d+ \(--max-conns\)")
+        assert recv_all(b) == b""
+        a.close()
+        b.close()
+    finally:
+        p.stop()
+
+
+def test_listen_wait_timeout_without_client():
+    r = sockit("listen", "-w", "100ms", "127.0.0.1", "0")
+    assert r.returncode == 1 and b"no client within 100 ms" in r.stderr
