@@ -1,6 +1,7 @@
 /* loop.c — the event loop: epoll, an fd-indexed table, a timer heap,
  * signals through signalfd, and an eventfd to stop it from other threads. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -43,6 +44,20 @@ uint64_t sk_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int sk_wait_ms(uint64_t deadline_ns, int idle_ms, bool *by_deadline)
+{
+	*by_deadline = false;
+	if (!deadline_ns)
+		return idle_ms;
+	uint64_t now = sk_now_ns();
+	long long left = now >= deadline_ns ? 0
+	                 : (long long)((deadline_ns - now + 999999) / 1000000);
+	if (idle_ms >= 0 && left > idle_ms)
+		return idle_ms;
+	*by_deadline = true;
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 uint64_t sk_now_ms(void)

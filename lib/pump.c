@@ -133,16 +133,9 @@ static int step(struct sk_pump *p)
 		errno = EPIPE;   /* nothing can move any more, yet not done */
 		return fail(p, "closed");
 	}
-	int ms = awaiting(p) ? p->idle_ms : -1;
-	bool by_deadline = false;
-	if (p->deadline_ns) {
-		uint64_t now = sk_now_ns();
-		long long left = now >= p->deadline_ns ? 0
-		                 : (long long)((p->deadline_ns - now + 999999) / 1000000);
-		if (ms < 0 || left <= ms)
-			ms = (int)left, by_deadline = true;
-	}
-	int n = poll(pf, 2, ms);
+	bool by_deadline;
+	int n = poll(pf, 2, sk_wait_ms(p->deadline_ns, awaiting(p) ? p->idle_ms : -1,
+	                               &by_deadline));
 	if (n < 0 && errno == EINTR)
 		return p->stop && *p->stop ? fail(p, "wait") : 0;
 	if (n < 0)

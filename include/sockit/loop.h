@@ -98,4 +98,10 @@ uint64_t sk_loop_now(const struct sk_loop *loop);
 uint64_t sk_now_ms(void);
 uint64_t sk_now_ns(void);
 
+/* The poll timeout that honours both an idle timer (idle_ms, -1 none)
+ * and a deadline (sk_now_ns() value, 0 none): the smaller, rounded up
+ * to whole ms.  *by_deadline says which one it is, so a timeout of the
+ * poll can be told apart ("deadline" or "idle"). */
+int sk_wait_ms(uint64_t deadline_ns, int idle_ms, bool *by_deadline);
+
 #endif

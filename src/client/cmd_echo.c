@@ -93,17 +93,9 @@ enum wait_result { WAIT_READY = 1, WAIT_IDLE = 0, WAIT_ERROR = -1,
 static enum wait_result wait_for(const struct echo_args *a, int fd, short events, int ms)
 {
 	for (;;) {
-		int t = ms;
-		bool by_deadline = false;
-		if (a->deadline_ns) {
-			uint64_t now = sk_now_ns();
-			long long left = now >= a->deadline_ns ? 0 :
-			                 (long long)((a->deadline_ns - now + 999999) / 1000000);
-			if (t < 0 || left <= t)
-				t = (int)left, by_deadline = true;
-		}
+		bool by_deadline;
 		struct pollfd p = { .fd = fd, .events = events };
-		int n = poll(&p, fd >= 0 ? 1 : 0, t);
+		int n = poll(&p, fd >= 0 ? 1 : 0, sk_wait_ms(a->deadline_ns, ms, &by_deadline));
 		if (interrupted)
 			return WAIT_INTERRUPTED;
 		if (n < 0 && errno == EINTR)

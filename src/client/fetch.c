@@ -19,6 +19,18 @@ struct fetch_kind {
 	int (*answer)(const struct client_opts *o, char *buf, size_t n);
 };
 
+/* The option lines every fetch client shares, and the lines after its
+ * own --json one. */
+#define FETCH_OPTIONS \
+"  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n" \
+"  -w, --deadline DUR give up after DUR in all (default 30s)\n" \
+"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+#define FETCH_HELP_END \
+"  -h, --help         this text\n" \
+"\n" \
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n" \
+"\n"
+
 static const char daytime_help[] =
 "usage: sockit daytime [OPTIONS] [ENDPOINT]\n"
 "\n"
@@ -30,14 +42,9 @@ static const char daytime_help[] =
 "HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n"
-"  -w, --deadline DUR give up after DUR in all (default 30s)\n"
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+FETCH_OPTIONS
 "  -j, --json         print {\"endpoint\": ..., \"daytime\": ...}\n"
-"  -h, --help         this text\n"
-"\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
-"\n"
+FETCH_HELP_END
 "examples:\n"
 "  sockit daytime\n"
 "  sockit daytime udp://127.0.0.1:7013\n"
@@ -57,14 +64,9 @@ static const char qotd_help[] =
 "HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n"
-"  -w, --deadline DUR give up after DUR in all (default 30s)\n"
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+FETCH_OPTIONS
 "  -j, --json         print {\"endpoint\": ..., \"quote\": ...}\n"
-"  -h, --help         this text\n"
-"\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
-"\n"
+FETCH_HELP_END
 "examples:\n"
 "  sockit qotd\n"
 "  sockit qotd udp://127.0.0.1:7017\n"
@@ -86,15 +88,10 @@ static const char time_help[] =
 "HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n"
-"  -w, --deadline DUR give up after DUR in all (default 30s)\n"
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+FETCH_OPTIONS
 "  -j, --json         print {\"endpoint\", \"seconds_since_1900\", \"unix\",\n"
 "                     \"utc\"}\n"
-"  -h, --help         this text\n"
-"\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
-"\n"
+FETCH_HELP_END
 "examples:\n"
 "  sockit time\n"
 "  sockit time udp://127.0.0.1:7037\n"

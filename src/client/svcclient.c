@@ -42,17 +42,9 @@ void client_start_deadline(struct client_opts *o)
 int client_wait(const struct client_opts *o, int fd, short events)
 {
 	for (;;) {
-		int ms = o->timeout_ms;
-		bool by_deadline = false;
-		if (o->deadline_ns) {
-			uint64_t now = sk_now_ns();
-			long long left = now >= o->deadline_ns ? 0
-			                 : (long long)((o->deadline_ns - now + 999999) / 1000000);
-			if (ms < 0 || left <= ms)
-				ms = (int)left, by_deadline = true;
-		}
+		bool by_deadline;
 		struct pollfd p = { .fd = fd, .events = events };
-		int n = poll(&p, 1, ms);
+		int n = poll(&p, 1, sk_wait_ms(o->deadline_ns, o->timeout_ms, &by_deadline));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0)

@@ -16,7 +16,7 @@ from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
 from scan_util import Netns
 
-SUBCOMMANDS = ["echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan", "sockets"]
+SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan", "sockets", "bench"]
 
 
 @pytest.fixture
@@ -237,3 +237,22 @@ def test_resolve_out_of_range_port_is_exit_2(args, part):
     assert r.returncode == 2 and r.stdout == b"", r
     assert r.stderr.decode() == (f"sockit resolve: bad value for '{part}': "
                                  f"'{args[-1]}' (out of range 0-65535)\n")
+
+
+# ------------------------------------------- bench measured nothing (item 6)
+
+def test_bench_against_a_server_that_never_replies(server):
+    s = server(SOCKIT, "serve", "-q", "--threads", "1", "discard", "tcp://127.0.0.1:0")
+    r = sockit("bench", "-q", "-c", "2", "-d", "300ms", s.endpoint(), timeout=60)
+    assert r.returncode == 1, r
+    err = r.stderr.decode()
+    assert "measured nothing" in err and "never replied" in err, err
+    r = sockit("bench", "-q", "--json", "-c", "2", "-d", "300ms", s.endpoint(), timeout=60)
+    assert r.returncode == 1 and json.loads(r.stdout)["requests"] == 0
+
+
+def test_bench_still_exit_0_when_it_measured(server):
+    s = server(SOCKIT, "serve", "-q", "--threads", "1", "echo", "tcp://127.0.0.1:0")
+    r = sockit("bench", "-q", "-c", "2", "-n", "200", "-s", "1K", s.endpoint(), timeout=60)
+    assert r.returncode == 0, r
+    assert r.stderr == b""   # -q: no progress lines
