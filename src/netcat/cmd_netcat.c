@@ -1,4 +1,4 @@
-/* cmd.c — the entry points of `sockit connect`, `listen` and `relay`. */
+/* cmd_netcat.c — the entry points of `sockit connect`, `listen` and `relay`. */
 #include "commands.h"
 #include "netcat/netcat.h"
 
