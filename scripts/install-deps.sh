@@ -11,6 +11,7 @@ check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
              ncat nmap iproute2 nftables ethtool tmux valgrind util-linux
              procps net-tools clang" ;;
 bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
+             netcat-openbsd netcat-traditional
              iproute2 nftables ethtool util-linux net-tools" ;;
 *) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
