@@ -3,14 +3,17 @@
 
 size_t nc_crlf_filter(void *ctx, const char *in, size_t n, char *out)
 {
+	char *last = ctx;       /* the previous chunk's last byte, or NULL */
+	char prev = last ? *last : '\0';
 	size_t o = 0;
 
-	(void)ctx;
 	for (size_t i = 0; i < n; i++) {
-		/* An LF already preceded by CR stays as it is. */
-		if (in[i] == '\n' && !(i > 0 && in[i - 1] == '\r'))
+		/* An LF already preceded by CR (even across reads) stays as it is. */
+		if (in[i] == '\n' && prev != '\r')
 			out[o++] = '\r';
-		out[o++] = in[i];
+		out[o++] = prev = in[i];
 	}
+	if (last)
+		*last = prev;
 	return o;
 }

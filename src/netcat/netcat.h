@@ -207,7 +207,8 @@ struct nc_telnet *nc_telnet_new(struct nc_end *net);
 void nc_telnet_free(struct nc_telnet *t);
 size_t nc_telnet_filter(void *ctx, const char *in, size_t n, char *out);
 
-/* -C: every LF becomes CRLF. */
+/* -C: every LF becomes CRLF; ctx (NULL or a char) carries the last byte
+ * from one call to the next. */
 size_t nc_crlf_filter(void *ctx, const char *in, size_t n, char *out);
 
 /* ---- TLS (tls.c) ---- */

@@ -24,6 +24,7 @@ struct session {
 	int saved_fl[2];
 	struct nc_hexdump *hex;
 	struct nc_telnet *telnet;
+	char crlf_last;                /* -C: the last byte sent, across reads */
 };
 
 /* O_NONBLOCK on non-tty stdio so one stalled side never blocks the other
@@ -80,8 +81,10 @@ static int setup(struct session *s, const struct nc_opts *o, struct nc_end *net,
 	nc_pump_init(&s->down, net, &s->local, plain);
 	s->up.hex = s->down.hex = s->hex;
 	s->down.hex_dir = '<';
-	if (o->crlf)
+	if (o->crlf) {
 		s->up.filter = nc_crlf_filter;
+		s->up.filter_ctx = &s->crlf_last;
+	}
 	if (o->telnet) {
 		s->telnet = nc_telnet_new(net);
 		s->down.filter = nc_telnet_filter;

@@ -112,6 +112,12 @@ static void test_crlf(void **state)
 	(void)state;
 	assert_int_equal(n, 7);
 	assert_memory_equal(out, "a\r\nb\r\nc", 7);
+	/* A CR ending one read and the LF starting the next are one CRLF. */
+	char last = '\0';
+	n = nc_crlf_filter(&last, "x\r", 2, out);
+	n += nc_crlf_filter(&last, "\ny\n", 3, out + n);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "x\r\ny\r\n", 6);
 }
 
 static void test_telnet(void **state)
