@@ -162,17 +162,19 @@ static void refuse_extra(struct session *s)
 
 static int poll_timeout(const struct session *s, uint64_t now)
 {
-	long long t = -1;
+	long long t = -1;     /* -1: no deadline */
 
 	if (s->o->wait_ms >= 0)
 		t = (long long)(s->last_ms + (uint64_t)s->o->wait_ms) - (long long)now;
 	if (s->up.eof && s->o->quit_ms >= 0) {
 		long long q = (long long)(s->eof_ms + (uint64_t)s->o->quit_ms) - (long long)now;
-		if (t < 0 || q < t)
+		if (t == -1 && s->o->wait_ms < 0)
+			t = q;
+		else if (q < t)
 			t = q;
 	}
-	if (t < -1)
-		t = 0;
+	if (t < 0 && (s->o->wait_ms >= 0 || (s->up.eof && s->o->quit_ms >= 0)))
+		t = 0;          /* overdue: poll must not read -1 as "forever" */
 	return t > 1000000 ? 1000000 : (int)t;
 }
 

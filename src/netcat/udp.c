@@ -156,8 +156,11 @@ static long long time_left(const struct dgram *d, uint64_t now)
 {
 	long long t = -1;
 
-	if (d->in_eof && d->o->quit_ms >= 0)
+	if (d->in_eof && d->o->quit_ms >= 0) {
 		t = (long long)(d->eof_ms + (uint64_t)d->o->quit_ms) - (long long)now;
+		if (t < 0)
+			t = 0;          /* overdue: -1 would mean "no limit" */
+	}
 	if (d->o->wait_ms >= 0) {
 		long long w = (long long)(d->last_ms + (uint64_t)d->o->wait_ms) - (long long)now;
 		if (t < 0 || w < t)

@@ -451,3 +451,26 @@ def test_broker_max_conns_refuses_extra():
 def test_listen_wait_timeout_without_client():
     r = sockit("listen", "-w", "100ms", "127.0.0.1", "0")
     assert r.returncode == 1 and b"no client within 100 ms" in r.stderr
+
+
+def test_idle_timeout_ends_a_quiet_session():
+    def handler(c):
+        c.settimeout(20)
+        try:
+            return recv_all(c)      # never answers; sockit's -w ends it
+        except OSError:
+            return None
+    srv = TcpServer(handler)
+    p = sockit_bg("connect", "-w", "300ms", "127.0.0.1", str(srv.port))
+    try:
+        rc, out, err = p.finish(timeout=20)     # stdin stays open, nobody talks
+        assert rc == 0, err
+    finally:
+        p.stop()
+
+
+def test_udp_connect_exits_after_quit_delay():
+    s = udp_server()
+    r = sockit("connect", "-u", "-q", "200ms", "127.0.0.1", str(s.getsockname()[1]),
+               input=b"x\n")
+    assert r.returncode == 0, r.stderr
