@@ -43,6 +43,9 @@ static int ctx_common(SSL_CTX *ctx)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Read whole batches of records per syscall, not header then body. */
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(ctx, 64 << 10);
 	/* A peer that closes without close_notify (many do) is a plain EOF. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	return 0;
