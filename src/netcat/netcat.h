@@ -119,6 +119,11 @@ int nc_pump_init(struct nc_pump *p, struct nc_end *src, struct nc_end *dst,
                  bool allow_splice);
 void nc_pump_free(struct nc_pump *p);
 
+/* One session alone: a 1 MiB pipe (fewer wakeups).  Not for the relay:
+ * a thousand such pipes would pass the per-user pipe quota
+ * (fs.pipe-user-pages-soft), after which the kernel hands out tiny pipes. */
+void nc_pump_grow_pipe(struct nc_pump *p);
+
 /* Move bytes until src or dst would block, src is done, or budget bytes
  * moved.  Returns 0 (see p->done, p->wait_fd/wait_events), or -1 with
  * p->err and p->err_op. */

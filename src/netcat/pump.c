@@ -24,12 +24,16 @@ int nc_pump_init(struct nc_pump *p, struct nc_end *src, struct nc_end *dst,
 	p->wait_events = POLLIN;
 	p->hex_dir = '>';
 	if (allow_splice && !src->tls && !dst->tls &&
-	    pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) == 0) {
-		/* A bigger pipe means fewer wakeups; the default 64 KiB still works. */
-		(void)fcntl(p->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
+	    pipe2(p->pipe, O_NONBLOCK | O_CLOEXEC) == 0)
 		p->use_splice = true;
-	}
 	return 0;
+}
+
+void nc_pump_grow_pipe(struct nc_pump *p)
+{
+	/* A bigger pipe means fewer wakeups; the default 64 KiB still works. */
+	if (p->use_splice)
+		(void)fcntl(p->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
 }
 
 void nc_pump_free(struct nc_pump *p)

@@ -79,6 +79,8 @@ static int setup(struct session *s, const struct nc_opts *o, struct nc_end *net,
 	s->use_down = !o->send_only;
 	nc_pump_init(&s->up, &s->local, net, plain);
 	nc_pump_init(&s->down, net, &s->local, plain);
+	nc_pump_grow_pipe(&s->up);
+	nc_pump_grow_pipe(&s->down);
 	s->up.hex = s->down.hex = s->hex;
 	s->down.hex_dir = '<';
 	if (o->crlf) {
