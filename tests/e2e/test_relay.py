@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 
 import pytest
 
@@ -258,3 +259,27 @@ def test_relay_bad_usage():
     assert r.returncode == 2 and r.stderr.count(b"\n") == 1
     r = sockit("relay", "udp://127.0.0.1:0", "tcp://127.0.0.1:1")
     assert r.returncode == 2 and b"datagram" in r.stderr
+
+
+def test_relay_udp_session_dropped_after_idle():
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.bind(("127.0.0.1", 0))
+    up.settimeout(10)
+    relay = sockit_bg("relay", "--idle", "100ms", "udp://127.0.0.1:0",
+                      f"udp://127.0.0.1:{up.getsockname()[1]}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.sendto(b"first", (host, port))
+        _, first = up.recvfrom(100)
+        # Once the session idled out, the next datagram gets a new upstream
+        # socket (a new source port).  Poll for that, bounded.
+        for _ in range(50):
+            threading.Event().wait(0.2)
+            c.sendto(b"again", (host, port))
+            _, addr = up.recvfrom(100)
+            if addr != first:
+                break
+        assert addr != first
+    finally:
+        relay.stop()
