@@ -56,9 +56,9 @@ static const char connect_help[] =
 "Durations take units: 250ms, 1.5s, 2m; a bare number is seconds.\n"
 "\n"
 "examples:\n"
-"  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockit connect 127.0.0.1 8080\n"
-"  sockit connect -z -w 1 127.0.0.1 22,80,8000-8010\n"
+"  echo hello | sockit connect 127.0.0.1 65432\n"
 "  echo hi | sockit connect -u -q 1 udp://127.0.0.1:65432\n"
+"  sockit connect -z -v -w 1 127.0.0.1 65432,7000-7020 2>&1\n"
 "\n"
 "exit status: 0 the session ended cleanly (or -z: a port is open);\n"
 "1 network failure (refused, reset, timeout, TLS verification); 2 bad usage.\n";
@@ -112,8 +112,8 @@ static const char relay_help[] =
 "  -h, --help            this text\n"
 "\n"
 "examples:\n"
+"  echo hi | sockit relay - tcp://127.0.0.1:65432\n"
 "  sockit relay tcp://127.0.0.1:8080 tcp://127.0.0.1:80\n"
-"  sockit relay unix:/tmp/app.sock tcp://127.0.0.1:5432\n"
 "  sockit relay --tls-in tcp://127.0.0.1:8443 tcp://127.0.0.1:8080\n"
 "\n"
 "exit status: 0 stopped cleanly; 1 network failure; 2 bad usage.\n";
