@@ -70,12 +70,17 @@ def test_listen_peer_reads_to_eof_then_answers():
         p.stop()
 
 
-def _bulk(ep_listen, size, tmp, extra=()):
+def _bulk(ep_listen, size, tmp, extra=(), via_relay=False):
     a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+    digest = {}
     for path in (a, b):
+        h = hashlib.sha256()
         with open(path, "wb") as f:
-            f.write(os.urandom(size))
-    digest = {p: hashlib.sha256(open(p, "rb").read()).hexdigest() for p in (a, b)}
+            for _ in range(size >> 22):         # 4 MiB at a time, hashed as written
+                chunk = os.urandom(4 << 20)
+                h.update(chunk)
+                f.write(chunk)
+        digest[path] = h.hexdigest()
     with open(a, "rb") as fa, open(b, "rb") as fb:
         lp = subprocess.Popen([SOCKIT, "listen", *extra, ep_listen], stdin=fa,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -84,6 +89,12 @@ def _bulk(ep_listen, size, tmp, extra=()):
             while line and not line.startswith(b"listening "):
                 line = lp.stderr.readline()
             ep = line.split()[1].decode() if line else ep_listen
+            relay = None
+            if via_relay:
+                relay = subprocess.Popen([SOCKIT, "relay", "tcp://127.0.0.1:0", ep],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE)
+                ep = relay.stderr.readline().split()[1].decode()
             cp = subprocess.Popen([SOCKIT, "connect", *extra, ep], stdin=fb,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             got_l = hashlib.sha256()
@@ -97,6 +108,9 @@ def _bulk(ep_listen, size, tmp, extra=()):
             t.join(60)
             assert cp.wait(60) == 0, cp.stderr.read()
             assert lp.wait(60) == 0, lp.stderr.read()
+            if relay:
+                relay.terminate()
+                assert relay.wait(20) == 0
         finally:
             for p in (lp,):
                 if p.poll() is None:
@@ -113,9 +127,14 @@ def test_256mib_both_ways_intact(kind):
         _bulk(ep, 256 << 20, tmp, extra)
 
 
-def test_tls_32mib_both_ways_intact():
+def test_tls_128mib_both_ways_intact():
     with tempfile.TemporaryDirectory() as tmp:
-        _bulk("tcp://127.0.0.1:0", 32 << 20, tmp, ("--tls", "--insecure"))
+        _bulk("tcp://127.0.0.1:0", 128 << 20, tmp, ("--tls", "--insecure"))
+
+
+def test_256mib_both_ways_through_a_relay_intact():
+    with tempfile.TemporaryDirectory() as tmp:
+        _bulk("tcp://127.0.0.1:0", 256 << 20, tmp, via_relay=True)
 
 
 def test_zero_probe_exit_codes():
