@@ -94,6 +94,32 @@ wait "$ann"
 printf '/quit\n' >&3
 exec 3<&-
 sed 's/^/ann| /' "$tmp/ann.out"
+echo
+echo "== netcat: connect, listen, relay (half-close: stdin EOF sends FIN, the reply still comes)"
+printf '\n$ echo "hello echo server" | sockit connect 127.0.0.1 65432\n'
+printf '%s\n' "hello echo server" | "$sockit" connect 127.0.0.1 65432
+# Wait (bounded) for a background sockit's "listening EP" line on stderr.
+announced() {
+	for _ in $(seq 100); do
+		grep -q '^listening ' "$1" 2>/dev/null && break
+		sleep 0.05
+	done
+	sed -n 's/^listening //p' "$1" | head -1
+}
+printf '%s\n' "answer from listen" | "$sockit" listen 127.0.0.1 0 2>"$tmp/listen.err" &
+server_pids+=($!)
+ep=$(announced "$tmp/listen.err")
+printf '\n$ echo "answer from listen" | sockit listen 127.0.0.1 0   # prints: listening %s\n' "$ep"
+printf '$ echo "question from connect" | sockit connect %s\n' "$ep"
+printf '%s\n' "question from connect" | "$sockit" connect "$ep"
+wait "${server_pids[-1]}"
+unset 'server_pids[-1]'
+"$sockit" relay tcp://127.0.0.1:0 tcp://127.0.0.1:65432 2>"$tmp/relay.err" &
+server_pids+=($!)
+ep=$(announced "$tmp/relay.err")
+printf '\n$ sockit relay tcp://127.0.0.1:0 tcp://127.0.0.1:65432 &   # prints: listening %s\n' "$ep"
+printf '$ echo "through the relay" | sockit connect -v %s\n' "$ep"
+printf '%s\n' "through the relay" | "$sockit" connect -v "$ep"
 
 for pid in "${server_pids[@]}"; do kill "$pid"; done
 for pid in "${server_pids[@]}"; do wait "$pid"; done

@@ -4,7 +4,7 @@
 # demo or bench.
 set -eu
 
-base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev scdoc"
+base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev libssl-dev openssl scdoc"
 case "${1:-check}" in
 demo)  pkgs="$base python3" ;;
 check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
@@ -12,6 +12,7 @@ check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
              procps net-tools clang irssi ngircd systemd pkg-config binutils
              groff-base bash-completion zsh debhelper dpkg-dev lintian" ;;
 bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
+             netcat-openbsd netcat-traditional
              iproute2 nftables ethtool util-linux net-tools ngircd" ;;
 *) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac

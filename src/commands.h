@@ -23,5 +23,8 @@ int cmd_resolve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
 int cmd_chat(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_relay(int argc, char **argv);
 
 #endif

@@ -25,6 +25,9 @@ static const struct command commands[] = {
 	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
 	{ "ping",    cmd_ping,    "ICMP echo like iputils ping; many hosts, --tcp, --udp" },
 	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
+	{ "connect", cmd_connect, "netcat: stdin/stdout over tcp/udp/unix, half-close right, TLS" },
+	{ "listen",  cmd_listen,  "netcat listen mode: one client (-k: each in turn), --broker" },
+	{ "relay",   cmd_relay,   "relay every client of one endpoint to another (like socat)" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 	{ "chat",    cmd_chat,    "line chat client for IRC servers (sockit serve chat, ngircd)" },
 };

@@ -1,0 +1,285 @@
+"""sockit relay: many concurrent clients through one relay with every
+stream intact, half-close passed both ways, unix <-> tcp, UDP <-> UDP
+sessions, stdio, TLS termination and origination."""
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+
+import pytest
+
+from conftest import sockit
+from netcat_util import (TcpServer, host_port, raise_nofile, read_until, recv_all,
+                         sockit_bg)
+
+# An echo server that honours half-close: at EOF it sends what is left,
+# then closes.  Runs as its own process (its own descriptor budget).
+ECHO = textwrap.dedent("""
+    import resource, selectors, socket, sys
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    fam = socket.AF_UNIX if sys.argv[1] == "unix" else socket.AF_INET
+    ls = socket.socket(fam, socket.SOCK_STREAM)
+    ls.bind(sys.argv[2] if fam == socket.AF_UNIX else ("127.0.0.1", 0))
+    ls.listen(1024)
+    ls.setblocking(False)
+    print("listening", ls.getsockname() if fam == socket.AF_UNIX else ls.getsockname()[1], flush=True)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ, None)
+    pend = {}
+    while True:
+        for key, ev in sel.select():
+            if key.data is None:
+                try:
+                    c, _ = ls.accept()
+                except BlockingIOError:
+                    continue
+                c.setblocking(False)
+                pend[c] = [b"", False]
+                sel.register(c, selectors.EVENT_READ, "c")
+                continue
+            c = key.fileobj
+            st = pend[c]
+            if ev & selectors.EVENT_READ and not st[1]:
+                try:
+                    d = c.recv(1 << 16)
+                except ConnectionError:
+                    d = b""
+                if d:
+                    st[0] += d
+                else:
+                    st[1] = True
+            if st[0]:
+                try:
+                    n = c.send(st[0])
+                    st[0] = st[0][n:]
+                except BlockingIOError:
+                    pass
+                except ConnectionError:
+                    st[0] = b""; st[1] = True
+            if st[1] and not st[0]:
+                sel.unregister(c); c.close(); del pend[c]
+                continue
+            sel.modify(c, (0 if st[1] else selectors.EVENT_READ) |
+                       (selectors.EVENT_WRITE if st[0] else 0), "c")
+""")
+
+
+class Echo:
+    def __init__(self, kind="tcp", path=""):
+        self.p = subprocess.Popen([sys.executable, "-c", ECHO, kind, path],
+                                  stdout=subprocess.PIPE)
+        line = self.p.stdout.readline().split()
+        self.port = int(line[1]) if kind == "tcp" else None
+
+    def stop(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def many_clients(connect, n, size):
+    """n concurrent clients: each sends its own bytes, half-closes, reads
+    the echo to EOF.  Returns how many got exactly their bytes back."""
+    sel = selectors.DefaultSelector()
+    state = {}
+    for i in range(n):
+        s = connect()
+        s.setblocking(False)
+        data = os.urandom(size)
+        state[s] = [data, 0, b""]
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    ok = 0
+    import time
+    deadline = time.monotonic() + 60
+    while state and time.monotonic() < deadline:
+        for key, ev in sel.select(timeout=1):
+            s = key.fileobj
+            st = state[s]
+            if ev & selectors.EVENT_WRITE and st[1] < len(st[0]):
+                try:
+                    st[1] += s.send(st[0][st[1]:st[1] + 65536])
+                except BlockingIOError:
+                    pass
+                if st[1] == len(st[0]):
+                    s.shutdown(socket.SHUT_WR)
+                    sel.modify(s, selectors.EVENT_READ)
+            if ev & selectors.EVENT_READ:
+                try:
+                    d = s.recv(1 << 16)
+                except BlockingIOError:
+                    continue
+                if d:
+                    st[2] += d
+                else:
+                    ok += st[2] == st[0]
+                    sel.unregister(s)
+                    s.close()
+                    del state[s]
+    for s in state:
+        s.close()
+    return ok
+
+
+def test_relay_500_concurrent_clients_intact():
+    raise_nofile()
+    echo = Echo()
+    relay = sockit_bg("relay", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{echo.port}",
+                      stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        ok = many_clients(lambda: socket.create_connection((host, port), timeout=20), 500, 32768)
+        assert ok == 500
+    finally:
+        relay.stop()
+        echo.stop()
+    assert relay.p.returncode == 0, relay.err
+
+
+def test_relay_bulk_and_half_close_reply_after_eof():
+    echo = Echo()
+    relay = sockit_bg("relay", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{echo.port}",
+                      stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        data = os.urandom(64 << 20)
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(data)
+            f.flush()
+            r = subprocess.run(["sh", "-c", f'exec "$0" connect {host} {port} < {f.name}',
+                                relay.p.args[0]], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == data
+    finally:
+        relay.stop()
+        echo.stop()
+
+
+def test_relay_unix_to_tcp_and_answer_after_eof():
+    def handler(c):
+        got = recv_all(c)
+        c.sendall(b"after eof: " + got)
+    srv = TcpServer(handler)
+    with tempfile.TemporaryDirectory() as tmp:
+        relay = sockit_bg("relay", f"unix:{tmp}/r.sock", f"tcp://127.0.0.1:{srv.port}",
+                          stdin=subprocess.DEVNULL)
+        try:
+            relay.endpoint()
+            with socket.socket(socket.AF_UNIX) as c:
+                c.settimeout(10)
+                c.connect(f"{tmp}/r.sock")
+                c.sendall(b"ping")
+                c.shutdown(socket.SHUT_WR)
+                assert recv_all(c) == b"after eof: ping"
+        finally:
+            relay.stop()
+        assert not os.path.exists(f"{tmp}/r.sock")
+    srv.join()
+
+
+def test_relay_udp_sessions_per_client():
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.bind(("127.0.0.1", 0))
+    up.settimeout(10)
+    relay = sockit_bg("relay", "--idle", "5s", "udp://127.0.0.1:0",
+                      f"udp://127.0.0.1:{up.getsockname()[1]}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        clients = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+        seen = set()
+        for i, c in enumerate(clients):
+            c.settimeout(10)
+            c.sendto(b"from %d" % i, (host, port))
+            data, addr = up.recvfrom(100)
+            assert data == b"from %d" % i
+            seen.add(addr)
+            up.sendto(b"back to %d" % i, addr)
+        assert len(seen) == 3           # one upstream socket per client
+        for i, c in enumerate(clients):
+            assert c.recv(100) == b"back to %d" % i
+    finally:
+        relay.stop()
+
+
+def test_relay_stdio_side():
+    echo = Echo()
+    try:
+        r = sockit("relay", "-", f"tcp://127.0.0.1:{echo.port}", input=b"via stdio")
+        assert (r.returncode, r.stdout) == (0, b"via stdio"), r.stderr
+    finally:
+        echo.stop()
+
+
+def test_relay_tls_in_with_openssl_client():
+    def handler(c):
+        line = b""
+        while not line.endswith(b"\n"):
+            line += c.recv(100)
+        c.sendall(b"upstream got " + line)     # then closes: FIN -> close_notify
+    srv = TcpServer(handler)
+    relay = sockit_bg("relay", "--tls-in", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{srv.port}",
+                      stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        relay.wait_err(rb"SHA-256 fingerprint [0-9A-F:]{95}")
+        r = subprocess.run(["openssl", "s_client", "-quiet", "-connect", f"{host}:{port}"],
+                           input=b"through tls\n", capture_output=True, timeout=20)
+        assert r.stdout == b"upstream got through tls\n", r.stderr
+        srv.join()
+    finally:
+        relay.stop()
+
+
+def test_relay_tls_out_to_tls_in():
+    echo = Echo()
+    inner = sockit_bg("relay", "--tls-in", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{echo.port}",
+                      stdin=subprocess.DEVNULL)
+    outer = None
+    try:
+        ihost, iport = host_port(inner.endpoint())
+        # plain client -> relay --tls-out -> relay --tls-in -> echo
+        outer = sockit_bg("relay", "--tls-out", "--insecure", "tcp://127.0.0.1:0",
+                          f"tcp://{ihost}:{iport}", stdin=subprocess.DEVNULL)
+        ohost, oport = host_port(outer.endpoint())
+        data = os.urandom(1 << 20)
+        r = sockit("connect", ohost, str(oport), input=data)
+        assert r.returncode == 0 and r.stdout == data, r.stderr
+    finally:
+        inner.stop()
+        if outer:
+            outer.stop()
+        echo.stop()
+
+
+def test_relay_bad_usage():
+    r = sockit("relay", "tcp://127.0.0.1:0")
+    assert r.returncode == 2 and r.stderr.count(b"\n") == 1
+    r = sockit("relay", "udp://127.0.0.1:0", "tcp://127.0.0.1:1")
+    assert r.returncode == 2 and b"datagram" in r.stderr
+
+
+def test_relay_udp_session_dropped_after_idle():
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.bind(("127.0.0.1", 0))
+    up.settimeout(10)
+    relay = sockit_bg("relay", "--idle", "100ms", "udp://127.0.0.1:0",
+                      f"udp://127.0.0.1:{up.getsockname()[1]}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.sendto(b"first", (host, port))
+        _, first = up.recvfrom(100)
+        # Once the session idled out, the next datagram gets a new upstream
+        # socket (a new source port).  Poll for that, bounded.
+        for _ in range(50):
+            threading.Event().wait(0.2)
+            c.sendto(b"again", (host, port))
+            _, addr = up.recvfrom(100)
+            if addr != first:
+                break
+        assert addr != first
+    finally:
+        relay.stop()
