@@ -28,7 +28,8 @@ from conftest import BUILD, ROOT, SOCKIT, run
 from scan_util import Netns
 
 SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd",
-               "scan", "sockets", "resolve", "bench", "ping", "chat"]
+               "scan", "sockets", "resolve", "bench", "ping", "chat",
+               "connect", "listen", "relay"]
 
 # Commands whose output cannot keep a shape: (prefix, reason).  Only exit
 # status and a non-empty output are checked for them.
@@ -161,6 +162,57 @@ def run_server_example(cmd, documented):
         ns.close()
 
 
+def is_netcat_server(cmd):
+    """`sockit listen ...` and `sockit relay EP ...` (not `relay -`) serve
+    until stopped."""
+    argv = shlex.split(cmd)
+    if argv[:2] == ["sockit", "listen"]:
+        return True
+    if argv[:2] == ["sockit", "relay"]:
+        pos = [a for a in argv[2:] if not a.startswith("-") or a == "-"]
+        return bool(pos) and pos[0] != "-"
+    return False
+
+
+def listening_in(pid):
+    """Whether process pid holds a listening TCP socket (state 0A) or a
+    bound UDP one, in its own network namespace."""
+    for table, state in (("tcp", "0A"), ("tcp6", "0A"), ("udp", "07"), ("udp6", "07")):
+        try:
+            rows = open(f"/proc/{pid}/net/{table}").read().splitlines()[1:]
+        except OSError:
+            return False
+        if any(r.split()[3] == state for r in rows):
+            return True
+    return False
+
+
+def run_netcat_server_example(cmd, tmp_path):
+    """listen/relay examples: in a namespace of their own, in a scratch
+    directory (they may redirect to a file), until they listen; SIGTERM
+    then ends them (relay exits 0; listen dies of it, as nc does)."""
+    try:
+        ns = Netns()
+    except OSError as e:
+        pytest.skip(f"cannot create a network namespace here: {e}")
+    line = cmd.replace("sockit", shlex.quote(SOCKIT), 1)
+    p = subprocess.Popen(ns.cmd("sh", "-c", "exec " + line), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 20
+        while not listening_in(p.pid):
+            assert p.poll() is None, (cmd, p.stderr.read().decode(errors="replace"))
+            assert time.monotonic() < deadline, f"{cmd}: never listened"
+            time.sleep(0.05)
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(20) in (0, -signal.SIGTERM), (cmd, p.stderr.read().decode(errors="replace"))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        ns.close()
+
+
 README = readme_examples()
 HELP = help_examples()
 
@@ -182,9 +234,11 @@ def test_readme_command(served, cmd, documented):
 
 
 @pytest.mark.parametrize("sub,cmd", HELP, ids=[c for _, c in HELP])
-def test_help_example(served, sub, cmd):
+def test_help_example(served, sub, cmd, tmp_path):
     if cmd.startswith("sockit serve"):
         return run_server_example(cmd, [])
+    if is_netcat_server(cmd):
+        return run_netcat_server_example(cmd, tmp_path)
     r = run_in(served, cmd)
     assert r.returncode == 0, (cmd, r.stderr.decode(errors="replace"))
     assert r.stdout.strip() or sub == "sockets", cmd
