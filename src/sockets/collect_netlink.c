@@ -1,5 +1,6 @@
 /* collect_netlink.c — socket lists from the kernel over netlink sock_diag
- * (libmnl): TCP and UDP over inet_diag, UNIX over unix_diag. */
+ * (libmnl): TCP, UDP and raw IP over inet_diag, UNIX over unix_diag; packet
+ * and netlink sockets are in collect_packet.c and collect_netlink_diag.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -89,6 +90,10 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = (uint8_t)proto;
 	r->idiag_states = states;
+	/* raw_diag reads the raw protocol from the pad byte; IPPROTO_RAW there
+	 * means every protocol (as ss asks). */
+	if (proto == IPPROTO_RAW)
+		r->pad = IPPROTO_RAW;
 	if (o->tcpinfo && proto == IPPROTO_TCP)
 		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
 	r->idiag_ext |= (uint8_t)o->ext;
@@ -130,7 +135,34 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* NLMSG_DONE carries the dump's result: a negative errno when the kernel
+ * could not run it (ENOENT: no diag module for that kind, e.g. raw_diag
+ * not loaded), which libmnl's default handler would ignore. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err = 0;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof err)
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
+	if (err < 0) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
 /* Send one dump request and read replies until NLMSG_DONE. */
+static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx *c);
+
+int collect_run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, enum diag_kind kind,
+                     const struct collect_opts *o, struct sock_list *out)
+{
+	struct recv_ctx c = {kind, out, o->record, false};
+
+	return run_dump(nl, nlh, &c);
+}
+
 static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx *c)
 {
 	static uint32_t seq_counter;
@@ -151,11 +183,15 @@ static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx
 			continue;
 		if (n < 0)
 			break;
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, reply_cb, c);
+		static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_DONE] = done_cb};
+
+		rc = mnl_cb_run2(buf, (size_t)n, seq, portid, reply_cb, c, ctl, NLMSG_MIN_TYPE);
 		if (rc <= MNL_CB_STOP)
 			break;
 	}
+	int err = errno;
 	free(buf);
+	errno = err;
 	if (c->nomem)
 		errno = ENOMEM;
 	return rc < 0 || c->nomem ? -1 : 0;
@@ -174,7 +210,8 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	/* Room for the largest bytecode the expression compiler makes. */
 	char *req = malloc(EXPR_BC_MAX + 512);
 	struct nlmsghdr *nlh;
-	unsigned netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
+	unsigned netid = kind == DIAG_TCP ? NETID_TCP : kind == DIAG_UDP ? NETID_UDP : NETID_RAW;
+	int proto = kind == DIAG_TCP ? IPPROTO_TCP : kind == DIAG_UDP ? IPPROTO_UDP : IPPROTO_RAW;
 	struct recv_ctx c = {kind, out, o->record, false};
 	int rc;
 
@@ -183,8 +220,7 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	put_inet_request(nlh, family, kind == DIAG_TCP ? IPPROTO_TCP : IPPROTO_UDP,
-	                 o->filter->states[netid], o);
+	put_inet_request(nlh, family, proto, o->filter->states[netid], o);
 	rc = run_dump(nl, nlh, &c);
 	free(req);
 	return rc;
@@ -271,6 +307,10 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
 	struct nlmsghdr *nlh;
 	struct recv_ctx c = {kind, out, o->record, false};
 
+	if (kind == DIAG_PACKET)
+		return collect_packet(nl, o, out);
+	if (kind == DIAG_NETLINK)
+		return collect_netlink_socks(nl, o, out);
 	if (kind != DIAG_UNIX) {
 		if (f->v4 && f->v6)
 			return dump_both(nl, kind, o, out);
