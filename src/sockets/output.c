@@ -64,6 +64,39 @@ static bool unspecified6(const uint8_t *a)
 	return memcmp(a, zero, 16) == 0;
 }
 
+/* Decimal digits of v at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 10);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "A.B.C.D:PORT" (or ":*" for port 0) without printf: a listing formats
+ * two of these per socket, and printf's parsing was a tenth of -tan's
+ * time.  len must hold 22 bytes. */
+static char *format_v4(const uint8_t *a, uint16_t port, char *buf)
+{
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		p = put_dec(p, a[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	if (port)
+		p = put_dec(p, port);
+	else
+		*p++ = '*';
+	*p = '\0';
+	return buf;
+}
+
 /* Build the sockaddr and let the library format it; port 0 means "any"
  * (a listener's peer), which ss and netstat print as *. */
 static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
@@ -75,6 +108,8 @@ static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
 	socklen_t sl;
 	size_t n;
 
+	if (e->family == AF_INET && !resolve_names && len >= 22)
+		return format_v4(addr, port, buf);
 	memset(&ss, 0, sizeof ss);
 	if (e->family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
