@@ -124,7 +124,7 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct recv_ctx *c = data;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return MNL_CB_OK;
 	if (c->record)
 		dump_write_msg(c->record, c->kind, nlh);
@@ -268,6 +268,79 @@ static int append(struct sock_list *to, struct sock_list *from)
 	return rc;
 }
 
+/* Stable partition of out->v[first..]: IPv4 entries, then IPv6 ones.
+ * Returns 0, or -1 (ENOMEM) with out unchanged. */
+static int v6_last(struct sock_list *out, size_t first)
+{
+	size_t n = out->n - first, k = 0, j = 0;
+	struct sock_entry *tmp;
+
+	if (n == 0)
+		return 0;
+	if (!(tmp = malloc(n * sizeof *tmp))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = first; i < out->n; i++)
+		if (out->v[i].family == AF_INET)
+			tmp[k++] = out->v[i];
+	for (size_t i = first; i < out->n; i++)
+		if (out->v[i].family != AF_INET)
+			tmp[k + j++] = out->v[i];
+	memcpy(out->v + first, tmp, n * sizeof *tmp);
+	free(tmp);
+	return 0;
+}
+
+/* TCP, both families in one walk of the kernel's hash tables: the legacy
+ * TCPDIAG_GETSOCK dump runs inet_diag with AF_UNSPEC (every family), with
+ * the same states, extensions and bytecode; a sock_diag request names one
+ * family, so ss walks the tables twice.  Replies come in hash order; the
+ * IPv6 ones are moved after the IPv4 ones, the order ss prints.  Returns 0,
+ * or -1 with errno and nothing added to out. */
+static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o,
+                             struct sock_list *out)
+{
+	char *req = malloc(EXPR_BC_MAX + 512);
+	unsigned char ports[128];
+	const void *bc = o->bc ? o->bc : ports;
+	size_t bclen = o->bc ? o->bclen : diag_port_bytecode(o->filter, ports, sizeof ports);
+	struct recv_ctx c = {DIAG_TCP, out, NULL, false};
+	size_t first = out->n;
+	struct inet_diag_req *r;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (!req)
+		return -1;
+	nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = TCPDIAG_GETSOCK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
+	r->idiag_family = AF_UNSPEC;
+	r->idiag_states = o->filter->states[NETID_TCP];
+	r->idiag_ext = (uint8_t)o->ext;
+	if (o->tcpinfo)
+		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+	if (bclen)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
+	rc = run_dump(nl, nlh, &c);
+	free(req);
+	if (rc < 0) {
+		int err = errno;
+
+		while (out->n > first) {
+			struct sock_entry *e = &out->v[--out->n];
+
+			free(e->path);
+			free(e->extra);
+		}
+		errno = err;
+		return -1;
+	}
+	return v6_last(out, first);
+}
+
 /* Both families: the kernel walks its hash tables once per request, which
  * is most of a filtered listing's time, so the two requests run at once
  * on two sockets (ss sends them one after the other).  A recording keeps
@@ -279,6 +352,9 @@ static int dump_both(struct mnl_socket *nl, enum diag_kind kind,
 	pthread_t t;
 	int rc4;
 
+	/* Kernels without the compat dump answer EINVAL or ENOENT: then two. */
+	if (kind == DIAG_TCP && !o->record && dump_tcp_one_walk(nl, o, out) == 0)
+		return 0;
 	if (o->record || pthread_create(&t, NULL, v6_dump, &j) != 0) {
 		if (dump_inet(nl, AF_INET, kind, o, out) < 0)
 			return -1;

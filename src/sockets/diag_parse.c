@@ -266,7 +266,11 @@ static int parse_unix(const struct nlmsghdr *nlh, struct sock_list *out)
 
 int diag_parse(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list *out)
 {
-	if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
+		return 1;
+	/* TCP's one-walk dump answers with the legacy TCPDIAG_GETSOCK type. */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY &&
+	    !(kind == DIAG_TCP && nlh->nlmsg_type == TCPDIAG_GETSOCK))
 		return 1;
 	switch (kind) {
 	case DIAG_UNIX:
