@@ -272,11 +272,17 @@ static int append(struct sock_list *to, struct sock_list *from)
  * Returns 0, or -1 (ENOMEM) with out unchanged. */
 static int v6_last(struct sock_list *out, size_t first)
 {
-	size_t n = out->n - first, k = 0, j = 0;
+	size_t n, k = 0, j = 0, v6;
 	struct sock_entry *tmp;
 
-	if (n == 0)
+	/* Already in order (no IPv6, or none before an IPv4): nothing to move. */
+	while (first < out->n && out->v[first].family == AF_INET)
+		first++;
+	for (v6 = first; v6 < out->n && out->v[v6].family != AF_INET; v6++)
+		;
+	if (v6 == out->n)
 		return 0;
+	n = out->n - first;
 	if (!(tmp = malloc(n * sizeof *tmp))) {
 		errno = ENOMEM;
 		return -1;

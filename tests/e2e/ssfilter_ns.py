@@ -187,6 +187,15 @@ def kinds(sockit):
             row[name] = {"lines": norm_kinds(r.stdout, "p" in flags), "rc": r.returncode,
                          "err": r.stderr.strip()}
         res.append(row)
+    # TCP of both families comes from one kernel walk: the order must still
+    # be ss's (IPv4, then IPv6), not just the set.
+    for i in range(6):
+        pair(socket.AF_INET6 if i % 2 else socket.AF_INET, "::1" if i % 2 else "127.0.0.1")
+    order = {}
+    for name, cmd in (("ss", ["ss"]), ("sockit", [sockit, "sockets"])):
+        r = subprocess.run(cmd + ["-Htan"], capture_output=True, text=True, timeout=30)
+        order[name] = [" ".join(l.split()[:5]) for l in r.stdout.splitlines()]
+    res.append({"order": order})
     ss0 = subprocess.run(["ss", "-H0an"], capture_output=True, text=True, timeout=30).stdout
     for netid, query in (("p_raw", "packet_raw"), ("p_dgr", "packet_dgram")):
         r = subprocess.run([sockit, "sockets", "-Han", "-A", query], capture_output=True,

@@ -67,6 +67,10 @@ def test_raw_packet_netlink_list_what_ss_lists():
     rows = in_namespace("kinds", SOCKIT)
     bad = []
     for row in rows:
+        if "order" in row:
+            o = row["order"]
+            assert len(o["ss"]) >= 18 and o["sockit"] == o["ss"]
+            continue
         if "json" in row:
             assert row["rc"] == 0, row["err"]
             doc = json.loads(row["out"])
