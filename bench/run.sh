@@ -260,13 +260,13 @@ say "done in ${elapsed}s"
 	--load "$load_before -> $(cut -d' ' -f1-3 /proc/loadavg)" --server-cpu "$SCPU" --client-cpu "$CCPU" \
 	--doc "$DOC"
 
-# The scanner's and the socket viewer's benchmarks, when present; they
+# The scanner's, the socket viewer's and the chat benchmarks, when present; they
 # cd to the repository and take BUILD relative to it.
 rel=$(realpath --relative-to="$root" "$build")
 helpers=$(for f in tests/helpers/*.c; do printf '%s/tests/helpers/%s ' "$rel" "$(basename "$f" .c)"; done)
 # scan.sh needs the test helpers (relay, portsink), which `make all` does not build.
 [ -n "$helpers" ] && make -s BUILD="$rel" $helpers >/dev/null
-for extra in bench/scan.sh bench/sockets.sh bench/ping.sh; do
+for extra in bench/scan.sh bench/sockets.sh bench/ping.sh bench/chat.sh; do
 	if [ -x "$extra" ]; then
 		say "running $extra $rel"
 		"$extra" "$rel" || say "$extra failed"

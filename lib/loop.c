@@ -35,6 +35,8 @@ struct sk_loop {
 	sigset_t sigs;
 	sk_signal_fn *sigfn[NSIG];
 	void *sigdata[NSIG];
+	sk_after_fn *after;          /* end of each wakeup, or NULL */
+	void *after_data;
 	struct epoll_event events[SK_LOOP_MAX_EVENTS];
 };
 
@@ -377,7 +379,16 @@ int sk_loop_once(struct sk_loop *loop, int timeout_ms)
 	loop->now = sk_now_ms();
 	for (int i = 0; i < n; i++)
 		dispatch(loop, &loop->events[i]);
-	return (n > 0 ? n : 0) + run_timers(loop);
+	int t = run_timers(loop);
+	if (loop->after)
+		loop->after(loop, loop->after_data);
+	return (n > 0 ? n : 0) + t;
+}
+
+void sk_loop_set_after(struct sk_loop *loop, sk_after_fn *fn, void *data)
+{
+	loop->after = fn;
+	loop->after_data = data;
 }
 
 int sk_loop_run(struct sk_loop *loop)

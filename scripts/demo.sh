@@ -46,7 +46,7 @@ show() {
 }
 
 echo "== sockit serve (every default service, loopback only)"
-start_server 13
+start_server 14
 start_server 2 echo "unix:$tmp/echo.sock" "unixgram:$tmp/echo.dgram"
 
 echo
@@ -62,6 +62,38 @@ show caesar decrypt 10 "scs zockx"
 show daytime
 show time
 show qotd
+
+# Two users talk in #lobby: bob on a plain TCP line (what nc or telnet
+# gives: line mode), ann with `sockit chat` (IRC).  Every wait is bounded.
+bob_until() {   # read bob's lines (shown) until one matches $1
+	local line
+	for _ in $(seq 200); do
+		IFS= read -r -t 10 line <&3 || { echo "demo: bob saw no '$1'" >&2; exit 1; }
+		printf 'bob| %s\n' "${line%$'\r'}"
+		case "$line" in *"$1"*) return 0 ;; esac
+	done
+	exit 1
+}
+echo
+echo "== chat: bob types on a plain TCP connection, ann runs sockit chat"
+exec 3<>/dev/tcp/127.0.0.1/6667
+printf 'hello\nbob\n' >&3
+bob_until "in #lobby"
+mkfifo "$tmp/ann.in"
+"$sockit" chat --nick ann <"$tmp/ann.in" >"$tmp/ann.out" &
+ann=$!
+exec 4>"$tmp/ann.in"
+bob_until "ann has joined"
+printf 'hi ann, I am on a plain line\n' >&3
+for _ in $(seq 200); do grep -q '<bob>' "$tmp/ann.out" && break; sleep 0.05; done
+printf 'hello bob, this is sockit chat\n' >&4
+bob_until "<ann>"
+exec 4>&-
+bob_until "ann has quit"
+wait "$ann"
+printf '/quit\n' >&3
+exec 3<&-
+sed 's/^/ann| /' "$tmp/ann.out"
 
 for pid in "${server_pids[@]}"; do kill "$pid"; done
 for pid in "${server_pids[@]}"; do wait "$pid"; done

@@ -4,14 +4,14 @@
 # demo or bench.
 set -eu
 
-base="gcc make libc6-dev liburing-dev libmnl-dev"
+base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev"
 case "${1:-check}" in
 demo)  pkgs="$base python3" ;;
 check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
              ncat nmap iproute2 nftables ethtool tmux valgrind util-linux
-             procps net-tools clang" ;;
+             procps net-tools clang irssi ngircd" ;;
 bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
-             iproute2 nftables ethtool util-linux net-tools" ;;
+             iproute2 nftables ethtool util-linux net-tools ngircd" ;;
 *) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
 

@@ -5,7 +5,7 @@
 #include "service.h"
 
 extern const struct service svc_echo, svc_greet, svc_caesar, svc_discard,
-	svc_daytime, svc_qotd, svc_chargen, svc_time;
+	svc_daytime, svc_qotd, svc_chargen, svc_time, svc_chat;
 
 const struct service *const svc_all[] = {
 	&svc_echo,
@@ -16,6 +16,7 @@ const struct service *const svc_all[] = {
 	&svc_qotd,
 	&svc_chargen,
 	&svc_time,
+	&svc_chat,
 	NULL,
 };
 

@@ -22,6 +22,14 @@ struct svc_options {
 	size_t max_request;          /* caesar: longest message */
 	uint64_t read_timeout_ms;    /* greet: how long to wait for a reply */
 	bool udp_enabled;            /* chargen: UDP only when asked */
+	/* chat (docs/chat.md) */
+	const char *server_name;     /* default "sockit" */
+	const char *password;        /* the PASS clients must send; NULL: none */
+	const char *motd_file;
+	const char *oper_file;       /* NAME:HASH lines, crypt(3) hashes */
+	size_t sendq;                /* per-client output limit, bytes */
+	bool no_flood_limit;
+	uint64_t ping_ms;            /* PING after this silence; drop after 2x */
 };
 
 struct svc_conn;
@@ -32,13 +40,20 @@ struct svc_host_ops {
 	size_t (*queued)(struct svc_conn *c);
 	void (*shutdown)(struct svc_conn *c);        /* FIN after the queue */
 	void (*end)(struct svc_conn *c, const char *reason);
+	/* Close now, discarding what is queued: for a client that does not
+	 * read (chat's SendQ).  May close at once, calling the service's
+	 * close callback before it returns (unless c's own callback runs). */
+	void (*drop)(struct svc_conn *c, const char *reason);
 	void (*pause)(struct svc_conn *c);
 	void (*resume)(struct svc_conn *c);
 	void (*set_timer)(struct svc_conn *c, uint64_t ms);  /* 0 disarms */
 	void (*vlog)(struct svc_conn *c, const char *fmt, va_list ap);
 };
 
-/* One stream client as a service sees it. */
+/* One stream client as a service sees it.  A single_thread service may
+ * keep the svc_conn of every client and send to any of them from any of
+ * its callbacks (chat's fan-out); the pointer is valid until the
+ * service's close callback for it returns. */
 struct svc_conn {
 	const struct svc_host_ops *host;
 	void *host_data;                  /* the host's */
@@ -81,6 +96,12 @@ struct service {
 	/* Whether one instance must see every connection (chat): the host
 	 * then runs it on one thread. */
 	bool single_thread;
+	/* single_thread only, may be NULL: called with the instance at the
+	 * end of every wakeup of the loop running it, after all callbacks of
+	 * that wakeup — to send output gathered for many connections in one
+	 * write each.  A host that never calls it is fine (chat then sends
+	 * at the end of each callback). */
+	void (*wakeup_end)(void *instance);
 };
 
 /* The services, by name; NULL when unknown. */
@@ -95,12 +116,17 @@ static inline size_t svc_queued(struct svc_conn *c) { return c->host->queued(c);
 static inline void svc_shutdown(struct svc_conn *c) { c->host->shutdown(c); }
 static inline void svc_end(struct svc_conn *c, const char *reason)
 { c->host->end(c, reason); }
+static inline void svc_drop(struct svc_conn *c, const char *reason)
+{ c->host->drop(c, reason); }
 static inline void svc_pause(struct svc_conn *c) { c->host->pause(c); }
 static inline void svc_resume(struct svc_conn *c) { c->host->resume(c); }
 static inline void svc_set_timer(struct svc_conn *c, uint64_t ms)
 { c->host->set_timer(c, ms); }
 
-/* Log a line about this connection (the host adds time and peer). */
+/* Log a line about this connection (the host adds time and peer).  A
+ * message longer than SVC_LOG_MAX - 1 bytes is cut there by the host: a
+ * service that logs client data keeps its message within it. */
+#define SVC_LOG_MAX 1024
 void svc_log(struct svc_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -22,5 +22,6 @@ int cmd_sockets(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "ping",    cmd_ping,    "ICMP echo like iputils ping; many hosts, --tcp, --udp" },
 	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
+	{ "chat",    cmd_chat,    "line chat client for IRC servers (sockit serve chat, ngircd)" },
 };
 
 static void usage(FILE *out)

@@ -422,5 +422,9 @@ int cmd_resolve(int argc, char **argv)
 		return EXIT_USAGE;
 	if (c.service)
 		return services(&c);
+	/* --passive '*' alone: getaddrinfo needs a host or a service, and the
+	 * wildcard is no host, so ask for port 0 (as a HOST alone shows :0). */
+	if (c.host && !c.port && (c.flags & AI_PASSIVE) && strcmp(c.host, "*") == 0)
+		c.port = "0";
 	return c.reverse ? reverse(&c) : forward(&c);
 }

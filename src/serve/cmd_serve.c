@@ -21,6 +21,7 @@ static const char serve_help[] =
 "  discard  tcp+udp 127.0.0.1:7009 (RFC 863)   daytime tcp+udp :7013 (RFC 867)\n"
 "  qotd     tcp+udp 127.0.0.1:7017 (RFC 865)   chargen tcp :7019 (RFC 864)\n"
 "  time     tcp+udp 127.0.0.1:7037 (RFC 868)\n"
+"  chat     tcp://127.0.0.1:6667  (IRC subset and a line mode, docs/chat.md)\n"
 "With SERVICE and no ENDPOINT, that service runs on its defaults.  Port 0\n"
 "picks a free port.  Once bound, one line per endpoint goes to stdout:\n"
 "  listening tcp://127.0.0.1:40123 echo\n"
@@ -51,6 +52,8 @@ static const char serve_help[] =
 "                           service NAME              (starts a block)\n"
 "                           listen EP [EP...]         (default: defaults)\n"
 "                           banner|quotes|max-request|read-timeout|\n"
+"                           server-name|password|motd|sendq|oper|\n"
+"                           flood-limit|ping-interval|\n"
 "                           udp VALUE                 (in a block)\n"
 "                         An error names FILE:LINE and nothing starts.\n"
 "                         Options given here override the file's.\n"
@@ -71,16 +74,29 @@ static const char serve_help[] =
 "      --max-request N    caesar: longest message in bytes (default 65536)\n"
 "      --read-timeout DUR greet: wait DUR for the reply (default 2s)\n"
 "      --udp              chargen: also answer over UDP (bounded replies)\n"
+"      --server-name NAME chat: the server's name in replies (default sockit)\n"
+"      --password SECRET  chat: the PASS every client must send\n"
+"      --motd FILE        chat: message of the day (else 422 MOTD missing)\n"
+"      --sendq BYTES      chat: drop a client whose unsent output passes\n"
+"                         BYTES with 'SendQ exceeded' (default 1M; K/M/G)\n"
+"      --no-flood-limit   chat: no per-client command rate limit (benchmarks;\n"
+"                         by default ~3 commands/s after a burst of 33)\n"
+"      --oper-file FILE   chat: IRC operators, NAME:HASH per line, HASH as\n"
+"                         'openssl passwd -6' prints it\n"
+"      --ping-interval DUR chat: PING a client silent for DUR, drop it\n"
+"                         after 2*DUR; registration must end within DUR\n"
+"                         (default 2m)\n"
 "  -q, --quiet            log errors only\n"
 "  -h, --help             this text\n"
 "\n"
 "examples:\n"
 "  sockit serve\n"
-"  sockit serve echo tcp://127.0.0.1:0 udp://127.0.0.1:0\n"
 "  sockit serve -c docs/examples/sockit.conf --idle-timeout 30s\n"
+"  sockit serve --motd docs/examples/motd.txt --sendq 256K chat tcp://127.0.0.1:6667\n"
 "\n"
 "exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
-"the server fails, 2 for bad usage or a bad config file.\n";
+"the server fails, 2 for bad usage, a bad config file or a bad --quotes\n"
+"file (missing or malformed, from either).\n";
 
 /* The long options that are config-file settings, by key: CLI_LONG(i)
  * is setting_names[i], a limit before FIRST_SVC_OPTION, a per-service
@@ -88,8 +104,10 @@ static const char serve_help[] =
 static const char *const setting_names[] = {
 	"max-conn", "per-ip", "idle-timeout", "threads", "max-queue",
 	"banner", "quotes", "max-request", "read-timeout", "udp",
+	"server-name", "password", "motd", "sendq", "no-flood-limit", "oper-file",
+	"ping-interval",
 };
-enum { FIRST_SVC_OPTION = 5, NSETTINGS = 10 };
+enum { FIRST_SVC_OPTION = 5, NSETTINGS = 17 };
 
 #define MAX_CLI_LIMITS 32
 
@@ -148,6 +166,13 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 		if (o->max_request) e->max_request = o->max_request;
 		if (o->read_timeout_ms) e->read_timeout_ms = o->read_timeout_ms;
 		if (o->udp_enabled) e->udp_enabled = true;
+		if (o->server_name) e->server_name = o->server_name;
+		if (o->password) e->password = o->password;
+		if (o->motd_file) e->motd_file = o->motd_file;
+		if (o->oper_file) e->oper_file = o->oper_file;
+		if (o->sendq) e->sendq = o->sendq;
+		if (o->no_flood_limit) e->no_flood_limit = true;
+		if (o->ping_ms) e->ping_ms = o->ping_ms;
 	}
 }
 
@@ -273,8 +298,9 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
 
 	for (int i = 0; i < NSETTINGS; i++) {
 		struct cli_option o = CLI_CALL(CLI_LONG(i), setting_names[i], setting_option);
-		if (strcmp(setting_names[i], "udp") == 0)
-			o.kind = CLI_K_CALL_FLAG;   /* --udp takes no value */
+		if (strcmp(setting_names[i], "udp") == 0 ||
+		    strcmp(setting_names[i], "no-flood-limit") == 0)
+			o.kind = CLI_K_CALL_FLAG;   /* --udp, --no-flood-limit take no value */
 		opts[n++] = o;
 	}
 	opts[n] = (struct cli_option)CLI_END;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "serve/plan.h"
 #include "sockit/error.h"
@@ -105,7 +104,9 @@ static bool is_global(const char *key)
 static bool is_block_key(const char *key)
 {
 	static const char *const keys[] = {
-	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp", NULL};
+	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp",
+	    "server-name", "password", "motd", "sendq", "flood-limit", "oper",
+	    "ping-interval", NULL};
 
 	return in_list(key, keys);
 }
@@ -143,15 +144,10 @@ static int set_user(struct serve_plan *p, const char *value, char *why, size_t w
 	return 0;
 }
 
-/* A service option; `quotes` must name a readable file now, so that a
- * typo is a config error with its line rather than a failure at start. */
+/* A service option (plan_set_option checks that quotes is readable). */
 static int set_option(struct cfg *c, const char *key, const char *value, char *why,
                       size_t whylen)
 {
-	if (strcmp(key, "quotes") == 0 && access(value, R_OK) < 0) {
-		sk_seterrno(why, whylen, "quotes '%s'", value);
-		return -1;
-	}
 	return plan_set_option(c->p, &c->b.opt, key, value, why, whylen);
 }
 

@@ -1,12 +1,13 @@
 /* serve/dgram.c — datagram services: drain the socket in batches with
  * recvmmsg, answer with one sendmmsg, never reply larger than the request
- * unless the service may amplify, and then within a per-source budget. */
+ * unless the service may amplify, and then within the budgets of
+ * rate_limit.h (per source across workers, and per service). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "serve/peer_table.h"
+#include "serve/rate_limit.h"
 #include "serve/server_int.h"
 #include "sockit/log.h"
 
@@ -14,30 +15,12 @@
 #define BATCHES_PER_WAKEUP 8   /* then let other fds run */
 #define DGRAM_MAX 65536
 
-/* Replies a source may get per second from an amplifying service, with a
- * burst; sources hash into a fixed table (a collision only shares a
- * budget, it never lets anyone exceed the rate). */
-#define RATE_PER_SEC 20
-#define RATE_BURST 40
-#define RATE_SLOTS 4096
-
 struct dgram_batch {
 	struct mmsghdr in[BATCH], out[BATCH];
 	struct iovec iov_in[BATCH], iov_out[BATCH];
 	struct sockaddr_storage from[BATCH];
 	char data_in[BATCH][DGRAM_MAX];
 	char data_out[BATCH][DGRAM_MAX];
-};
-
-struct rate_slot {
-	unsigned char key[16];
-	size_t keylen;
-	double tokens;
-	uint64_t last_ms;
-};
-
-struct rate_table {
-	struct rate_slot slot[RATE_SLOTS];
 };
 
 static struct dgram_batch *get_batch(struct worker *w)
@@ -50,39 +33,7 @@ static struct dgram_batch *get_batch(struct worker *w)
 void dgram_free(struct worker *w)
 {
 	free(w->batch);
-	free(w->rates);
 	w->batch = NULL;
-	w->rates = NULL;
-}
-
-/* Whether src may get one more amplified reply now (token bucket). */
-static bool rate_allow(struct worker *w, const struct sockaddr *src, uint64_t now)
-{
-	unsigned char key[16];
-	size_t n = peer_key(src, key);
-
-	if (n == 0)
-		return true;    /* UNIX: local, cannot be spoofed */
-	if (!w->rates && !(w->rates = calloc(1, sizeof *w->rates)))
-		return false;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ key[i]) * 16777619u;
-	struct rate_slot *s = &w->rates->slot[h % RATE_SLOTS];
-	if (s->keylen != n || memcmp(s->key, key, n) != 0) {
-		memcpy(s->key, key, n);
-		s->keylen = n;
-		s->tokens = RATE_BURST;
-		s->last_ms = now;
-	}
-	s->tokens += (double)(now - s->last_ms) * RATE_PER_SEC / 1000.0;
-	if (s->tokens > RATE_BURST)
-		s->tokens = RATE_BURST;
-	s->last_ms = now;
-	if (s->tokens < 1)
-		return false;
-	s->tokens -= 1;
-	return true;
 }
 
 static void prepare_recv(struct dgram_batch *b)
@@ -113,7 +64,8 @@ static void answer(struct listener *l, struct dgram_batch *b, int i, int *nout)
 	if (n == 0)
 		return;
 	if (svc->dgram_may_amplify && n > len &&
-	    !rate_allow(l->w, (struct sockaddr *)&b->from[i], sk_loop_now(l->w->loop)))
+	    !rate_allow(l->w->srv->rates, svc, (struct sockaddr *)&b->from[i],
+	                sk_loop_now(l->w->loop)))
 		return;
 	int o = (*nout)++;
 	b->iov_out[o] = (struct iovec){ b->data_out[o], n > cap ? cap : n };

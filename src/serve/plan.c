@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "serve/plan.h"
 #include "sockit/error.h"
@@ -221,11 +222,49 @@ int plan_set_limit(struct serve_plan *p, const char *name, const char *value,
 	return 0;
 }
 
+/* chat's string options (kept in the plan): server-name, password, motd,
+ * oper-file (`oper` in a config file). */
+static int set_chat_string(struct serve_plan *p, struct svc_options *opt,
+                           const char *name, const char *value, char *err,
+                           size_t errlen)
+{
+	const char *kept;
+
+	if (strcmp(name, "server-name") == 0 &&
+	    (!value[0] || strlen(value) > 63 || strpbrk(value, " :!@*?,"))) {
+		sk_seterr(err, errlen, "server-name '%s': 1-63 characters, no spaces "
+		          "or any of :!@*?,", value);
+		return -1;
+	}
+	if (!(kept = plan_keep(p, value))) {
+		sk_seterr(err, errlen, "%s: too many string settings", name);
+		return -1;
+	}
+	if (name[0] == 's')
+		opt->server_name = kept;
+	else if (name[0] == 'p')
+		opt->password = kept;
+	else if (name[0] == 'm')
+		opt->motd_file = kept;
+	else
+		opt->oper_file = kept;
+	return 0;
+}
+
 int plan_set_option(struct serve_plan *p, struct svc_options *opt,
                     const char *name, const char *value, char *err, size_t errlen)
 {
 	long long v;
 
+	/* quotes, motd and the oper file must name a readable file now, from
+	 * the command line as from a config file: a typo is bad usage (exit 2),
+	 * not a failure at start. */
+	if ((strcmp(name, "quotes") == 0 || strcmp(name, "motd") == 0 ||
+	     strcmp(name, "oper") == 0 || strcmp(name, "oper-file") == 0) &&
+	    access(value, R_OK) < 0) {
+		sk_seterrno(err, errlen, "%s '%s'", name, value);
+		return -1;
+	}
 	if (strcmp(name, "banner") == 0 || strcmp(name, "quotes") == 0) {
 		const char *kept = plan_keep(p, value);
 		if (!kept) {
@@ -234,6 +273,28 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 			return -1;
 		}
 		*(name[0] == 'b' ? &opt->banner : &opt->quotes_file) = kept;
+	} else if (strcmp(name, "server-name") == 0 || strcmp(name, "password") == 0 ||
+	           strcmp(name, "motd") == 0 || strcmp(name, "oper-file") == 0 ||
+	           strcmp(name, "oper") == 0) {
+		return set_chat_string(p, opt, name, value, err, errlen);
+	} else if (strcmp(name, "sendq") == 0) {
+		uint64_t bytes;
+		if (sk_parse_size(value, 4096, 1ULL << 30, &bytes, name, err, errlen) < 0)
+			return -1;
+		opt->sendq = (size_t)bytes;
+	} else if (strcmp(name, "ping-interval") == 0) {
+		if (parse_seconds_ms(value, 86400, &opt->ping_ms, name, err, errlen) < 0)
+			return -1;
+		if (opt->ping_ms == 0) {
+			sk_seterr(err, errlen, "ping-interval '%s': must be above 0", value);
+			return -1;
+		}
+	} else if (strcmp(name, "flood-limit") == 0 || strcmp(name, "no-flood-limit") == 0) {
+		if (strcmp(value, "yes") && strcmp(value, "no")) {
+			sk_seterr(err, errlen, "%s '%s': expected yes or no", name, value);
+			return -1;
+		}
+		opt->no_flood_limit = (value[0] == 'y') == (name[0] == 'n');
 	} else if (strcmp(name, "max-request") == 0) {
 		if (sk_parse_num(value, 1, 64 << 20, &v, name, err, errlen) < 0)
 			return -1;

@@ -143,8 +143,13 @@ static void swap_worker(struct worker *w, struct lvec *added, size_t n[3])
 	for (size_t i = 0; i < w->ls.n; i++) {
 		struct listener *l = w->ls.v[i];
 		if (l->keep) {
+			/* A single_thread service's instance is state all its
+			 * clients share (chat's nicks and channels): a kept
+			 * listener keeps it, or a reload would split its users
+			 * in two networks.  Its settings change on a restart. */
+			if (!l->entry->svc->single_thread)
+				l->instance = l->new_instance;
 			l->entry = l->new_entry;
-			l->instance = l->new_instance;
 			l->keep = false;
 			w->ls.v[out++] = l;
 			n[0] += w->index == 0;

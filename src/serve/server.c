@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "serve/peer_table.h"
+#include "serve/rate_limit.h"
 #include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
@@ -85,11 +86,32 @@ static void on_hangup(struct sk_loop *loop, int signo, void *data)
 /* Worker threads other than 0 also park here while worker 0 reloads:
  * their loop stops, they wait at the barrier until the new listeners are
  * in place, then run on. */
+/* Worker 0's end of wakeup: the single_thread services that asked for it
+ * send what they gathered (a few listeners at most; an instance shared by
+ * several listeners is called once per listener, which is harmless). */
+static void worker_after(struct sk_loop *loop, void *data)
+{
+	struct worker *w = data;
+	(void)loop;
+
+	for (size_t i = 0; i < w->ls.n; i++) {
+		const struct service *svc = w->ls.v[i]->entry->svc;
+		if (svc->single_thread && svc->wakeup_end && w->ls.v[i]->instance)
+			svc->wakeup_end(w->ls.v[i]->instance);
+	}
+	/* Listeners a reload closed may still have clients. */
+	for (struct listener *l = w->retired; l; l = l->next_retired)
+		if (l->entry->svc->single_thread && l->entry->svc->wakeup_end && l->instance)
+			l->entry->svc->wakeup_end(l->instance);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct server *srv = w->srv;
 
+	if (w->index == 0)
+		sk_loop_set_after(w->loop, worker_after, w);
 	for (;;) {
 		sk_loop_run(w->loop);
 		if (w->index == 0 || !atomic_load(&srv->reloading))
@@ -154,6 +176,7 @@ static void free_server(struct server *srv)
 	}
 	free(srv->workers);
 	peer_table_free(srv->peers);
+	rate_table_free(srv->rates);
 }
 
 /* After binding privileged ports: become user, for good. */
@@ -225,9 +248,14 @@ int server_run(const struct serve_entry *entries, size_t n,
 	atomic_init(&srv.nconn, 0);
 	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();
-	if (srv.peers && !(srv.gen = gen_new(entries, n, err, sizeof err)))
+	srv.rates = rate_table_new();
+	/* A service that cannot start from its options (a quotes file with no
+	 * quotes) is bad usage, exit 2, like an option check that caught it. */
+	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err))) {
 		fprintf(stderr, "sockit: %s\n", err);
-	if (!srv.peers || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
+		status = 2;
+	}
+	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;

@@ -23,6 +23,7 @@ struct session {
 	struct sk_timer timer;        /* the service's svc_set_timer */
 	struct session *prev, *next;
 	bool counted_ip;
+	char *reason;                 /* a copy of the service's close reason */
 	char peer[SK_ADDRSTRLEN];
 	/* the service's state_size bytes follow */
 };
@@ -46,9 +47,27 @@ static void host_shutdown(struct svc_conn *c) { sk_conn_shutdown(of(c)->conn); }
 static void host_pause(struct svc_conn *c) { sk_conn_pause(of(c)->conn); }
 static void host_resume(struct svc_conn *c) { sk_conn_resume(of(c)->conn); }
 
+/* The reason is logged after the service's close callback, which may
+ * free the service's copy (chat's "Quit: ..."): keep one of our own.  The
+ * first reason given is the one logged, as sk_conn keeps the first. */
+static const char *keep_reason(struct session *s, const char *reason)
+{
+	if (!s->reason)
+		s->reason = strdup(reason);
+	return s->reason ? s->reason : "closed by the service";
+}
+
 static void host_end(struct svc_conn *c, const char *reason)
 {
-	sk_conn_end(of(c)->conn, reason);
+	sk_conn_end(of(c)->conn, keep_reason(of(c), reason));
+}
+
+/* Close now, queue discarded (chat drops a client over its SendQ).  When
+ * c is not the connection whose callback runs, the close is immediate and
+ * the service's close callback runs before this returns. */
+static void host_drop(struct svc_conn *c, const char *reason)
+{
+	sk_conn_close(of(c)->conn, keep_reason(of(c), reason));
 }
 
 static void on_service_timer(struct sk_loop *loop, struct sk_timer *t)
@@ -74,7 +93,7 @@ static void host_set_timer(struct svc_conn *c, uint64_t ms)
 
 static void host_vlog(struct svc_conn *c, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[SVC_LOG_MAX];
 
 	if (!sk_log_enabled(SK_LOG_INFO))
 		return;
@@ -85,7 +104,7 @@ static void host_vlog(struct svc_conn *c, const char *fmt, va_list ap)
 
 static const struct svc_host_ops host_ops = {
 	.send = host_send, .queued = host_queued, .shutdown = host_shutdown,
-	.end = host_end, .pause = host_pause, .resume = host_resume,
+	.end = host_end, .drop = host_drop, .pause = host_pause, .resume = host_resume,
 	.set_timer = host_set_timer, .vlog = host_vlog,
 };
 
@@ -142,6 +161,7 @@ static void conn_closed(struct sk_conn *conn, const char *reason)
 		w->sessions = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	free(s->reason);
 	free(s);
 }
 

@@ -28,7 +28,7 @@ from conftest import BUILD, ROOT, SOCKIT, run
 from scan_util import Netns
 
 SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd",
-               "scan", "sockets", "resolve", "bench", "ping"]
+               "scan", "sockets", "resolve", "bench", "ping", "chat"]
 
 # Commands whose output cannot keep a shape: (prefix, reason).  Only exit
 # status and a non-empty output are checked for them.
@@ -86,7 +86,7 @@ def served():
     p = subprocess.Popen(ns.cmd(SOCKIT, "serve", "-q"), stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
-        wait_ready(p, 13)
+        wait_ready(p, 14)
         yield ns
     finally:
         p.send_signal(signal.SIGTERM)

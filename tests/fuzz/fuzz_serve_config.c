@@ -4,7 +4,7 @@
  * goes through a memfd, so the real plan_load_file reads it.
  *
  * fuzz-sources: src/serve/config.c src/serve/plan.c src/serve/limits.c lib/endpoint.c
- * lib/error.c lib/parse.c services/[a-z]*.c */
+ * lib/error.c lib/parse.c services/[a-z]*.c services/chat/[a-z]*.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

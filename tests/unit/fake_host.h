@@ -21,7 +21,7 @@ struct fake {
 	size_t queued;        /* what svc_queued reports */
 	size_t queue_after;   /* sends beyond this many bytes count as queued */
 	int sends;
-	bool ended, shut, paused;
+	bool ended, shut, paused, dropped;
 	const char *end_reason;
 	uint64_t timer_ms;
 	int timers_set;
@@ -55,6 +55,12 @@ static inline void fake_end(struct svc_conn *c, const char *why)
 	fake_of(c)->ended = true;
 	fake_of(c)->end_reason = why;
 }
+static inline void fake_drop(struct svc_conn *c, const char *why)
+{
+	fake_of(c)->ended = true;
+	fake_of(c)->dropped = true;
+	fake_of(c)->end_reason = why;
+}
 static inline void fake_pause(struct svc_conn *c) { fake_of(c)->paused = true; }
 static inline void fake_resume(struct svc_conn *c) { fake_of(c)->paused = false; }
 static inline void fake_set_timer(struct svc_conn *c, uint64_t ms)
@@ -77,7 +83,7 @@ static inline void fake_vlog(struct svc_conn *c, const char *fmt, va_list ap)
 
 static const struct svc_host_ops fake_ops = {
 	.send = fake_send, .queued = fake_queued, .shutdown = fake_shutdown,
-	.end = fake_end, .pause = fake_pause, .resume = fake_resume,
+	.end = fake_end, .drop = fake_drop, .pause = fake_pause, .resume = fake_resume,
 	.set_timer = fake_set_timer, .vlog = fake_vlog,
 };
 
