@@ -39,21 +39,26 @@ struct sockets_cmd {
 };
 
 static const char usage_text[] =
-    "usage: sockit sockets [-tux46lapesnHomiOKEr] [OPTIONS] [FILTER]\n"
+    "usage: sockit sockets [-tuxw046lapesnHomiOKEr] [OPTIONS] [FILTER]\n"
     "\n"
-    "List sockets (TCP, UDP, UNIX) from the kernel over netlink sock_diag, like\n"
-    "ss and netstat -tanp, with ss's letters and ss's filter language.\n"
+    "List sockets (TCP, UDP, raw, UNIX, packet, netlink) from the kernel over\n"
+    "netlink sock_diag, like ss and netstat -tanp, with ss's letters and ss's\n"
+    "filter language.\n"
     "\n"
     "Selection (as in ss):\n"
     "  -t, --tcp            TCP sockets          -u, --udp     UDP sockets\n"
     "  -x, --unix           UNIX sockets (u_str, u_dgr, u_seq)\n"
-    "  -4, --ipv4 / -6, --ipv6   only that family (alone: TCP and UDP of it)\n"
-    "  -A, --query LIST     all inet tcp udp unix unix_stream unix_dgram\n"
-    "                       unix_seqpacket (comma-separated)\n"
-    "  Without -t/-u/-x/-4/-6/-A every kind is listed.\n"
+    "  -w, --raw            raw IP sockets (Local Port: the IP protocol)\n"
+    "  -0, --packet         AF_PACKET sockets (p_raw, p_dgr): [ETHERTYPE]:DEVICE\n"
+    "  --netlink            netlink sockets (nl): PROTOCOL:PORTID\n"
+    "  -4, --ipv4 / -6, --ipv6   only that family (alone: TCP, UDP, raw of it)\n"
+    "  -A, --query LIST     all inet tcp udp raw unix unix_stream unix_dgram\n"
+    "                       unix_seqpacket packet packet_raw packet_dgram netlink\n"
+    "                       (comma-separated)\n"
+    "  Without -t/-u/-x/-w/-0/--netlink/-4/-6/-A every kind is listed.\n"
     "  -l, --listening      only LISTEN sockets and unconnected (UNCONN) ones\n"
     "  -a, --all            sockets in every state\n"
-    "  Without -l/-a/--state, TCP and UNIX show every state but LISTEN, UNCONN,\n"
+    "  Without -l/-a/--state, TCP, raw and UNIX show every state but LISTEN, UNCONN,\n"
     "  TIME-WAIT and SYN-RECV, and UDP only connected (ESTAB) sockets.\n"
     "  --state LIST         comma-separated, repeatable: established syn-sent\n"
     "                       syn-recv fin-wait-1 fin-wait-2 time-wait closed\n"
@@ -108,7 +113,6 @@ static const char usage_text[] =
     "                       CAP_NET_ADMIN); lists them, says how many on stderr\n"
     "  -E, --events         print TCP/UDP sockets as they are destroyed, until\n"
     "                       SIGINT or --count events\n"
-    "  (-w/--raw, -0/--packet and --netlink are not supported yet: exit 2.)\n"
     "\n"
     "Sources:\n"
     "  --netns NAME         query inside the network namespace /run/netns/NAME\n"
@@ -152,14 +156,19 @@ static int parse_query(struct sockets_cmd *c, const char *arg, char *why, size_t
 		const char *name;
 		unsigned ids;
 	} names[] = {
-	    {"all", NETIDS_INET | NETIDS_UNIX},
+	    {"all", NETIDS_ALL},
 	    {"inet", NETIDS_INET},
 	    {"tcp", NETID_BIT(NETID_TCP)},
 	    {"udp", NETID_BIT(NETID_UDP)},
+	    {"raw", NETID_BIT(NETID_RAW)},
 	    {"unix", NETIDS_UNIX},
 	    {"unix_stream", NETID_BIT(NETID_U_STR)},
 	    {"unix_dgram", NETID_BIT(NETID_U_DGR)},
 	    {"unix_seqpacket", NETID_BIT(NETID_U_SEQ)},
+	    {"packet", NETIDS_PACKET},
+	    {"packet_raw", NETID_BIT(NETID_P_RAW)},
+	    {"packet_dgram", NETID_BIT(NETID_P_DGR)},
+	    {"netlink", NETID_BIT(NETID_NL)},
 	};
 	const char *p = arg;
 
@@ -172,9 +181,9 @@ static int parse_query(struct sockets_cmd *c, const char *arg, char *why, size_t
 				break;
 		if (i == sizeof names / sizeof names[0]) {
 			snprintf(why, len,
-			         "'%.*s': expected all, inet, tcp, udp, unix, unix_stream, "
-			         "unix_dgram or unix_seqpacket (raw, packet, netlink and the "
-			         "rest are not supported)",
+			         "'%.*s': expected all, inet, tcp, udp, raw, unix, "
+			         "unix_stream, unix_dgram, unix_seqpacket, packet, packet_raw, "
+			         "packet_dgram or netlink",
 			         (int)n, p);
 			return -1;
 		}
@@ -215,12 +224,9 @@ static int option(void *ctx, int opt, const char *arg, char *why, size_t len)
 	case 'A':
 	case CLI_LONG(21):
 		return parse_query(c, arg, why, len);
-	case 'w':
-	case '0':
-	case OPT_NETLINK:
-		snprintf(why, len, "%s sockets are not supported yet",
-		         opt == 'w' ? "raw" : opt == '0' ? "packet" : "netlink");
-		return -1;
+	case 'w': c->sel.raw = true; return 0;
+	case '0': c->sel.packet = true; return 0;
+	case OPT_NETLINK: c->sel.netlink = true; return 0;
 	}
 	return -1;
 }

@@ -8,7 +8,8 @@
 
 #include "sockets/collect.h"
 
-static const char *const kind_label[DIAG_KINDS] = {"tcp", "udp", "unix"};
+static const char *const kind_label[DIAG_KINDS] = {"tcp",    "udp",    "unix",
+                                                   "raw",    "packet", "netlink"};
 
 static bool kind_wanted(enum diag_kind kind, const struct sock_filter *f)
 {
@@ -16,6 +17,12 @@ static bool kind_wanted(enum diag_kind kind, const struct sock_filter *f)
 		return f->netids & NETID_BIT(NETID_TCP);
 	if (kind == DIAG_UDP)
 		return f->netids & NETID_BIT(NETID_UDP);
+	if (kind == DIAG_RAW)
+		return f->netids & NETID_BIT(NETID_RAW);
+	if (kind == DIAG_PACKET)
+		return f->netids & NETIDS_PACKET;
+	if (kind == DIAG_NETLINK)
+		return f->netids & NETID_BIT(NETID_NL);
 	return f->netids & NETIDS_UNIX;
 }
 
@@ -29,7 +36,9 @@ static bool unavailable(int err)
 static int fallback(enum diag_kind kind, const struct collect_opts *o,
                     struct sock_list *out, int why, char *err, size_t errlen)
 {
-	if (!o->force_proc)
+	/* raw_diag is often not loaded (and cannot be from a user namespace):
+	 * like ss, read /proc/net/raw without a word. */
+	if (!o->force_proc && kind != DIAG_RAW)
 		fprintf(stderr,
 		        "sockit: sockets: netlink sock_diag for %s unavailable (%s); "
 		        "reading /proc/net instead\n",

@@ -11,8 +11,8 @@
 
 struct nlmsghdr;
 
-/* The three sock_diag requests we make; also the tag of a dump line. */
-enum diag_kind { DIAG_TCP, DIAG_UDP, DIAG_UNIX, DIAG_KINDS };
+/* The sock_diag requests we make; also the tag of a dump line. */
+enum diag_kind { DIAG_TCP, DIAG_UDP, DIAG_UNIX, DIAG_RAW, DIAG_PACKET, DIAG_NETLINK, DIAG_KINDS };
 
 struct collect_opts {
 	const struct sock_filter *filter; /* states and ports go in the request */
@@ -45,7 +45,24 @@ int diag_parse(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list
  * (for -i); false by default, so a plain listing stays small. */
 extern bool diag_keep_info;
 
-/* /proc/net fallback for one kind.  Returns 0, or -1 with errno. */
+/* Packet sockets (packet_diag, collect_packet.c): dump them all into out;
+ * decode one reply (0, 1 when skipped as malformed, -1 out of memory). */
+int collect_packet(struct mnl_socket *nl, const struct collect_opts *o,
+                   struct sock_list *out);
+int packet_diag_parse(const struct nlmsghdr *nlh, struct sock_list *out);
+
+/* Netlink sockets (netlink_diag, collect_netlink_diag.c): the same pair. */
+int collect_netlink_socks(struct mnl_socket *nl, const struct collect_opts *o,
+                          struct sock_list *out);
+int netlink_diag_parse(const struct nlmsghdr *nlh, struct sock_list *out);
+
+/* Send one dump request built in nlh and decode every reply of the given
+ * kind into out (recording each when o->record), until NLMSG_DONE.
+ * Returns 0, or -1 with errno. */
+int collect_run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, enum diag_kind kind,
+                     const struct collect_opts *o, struct sock_list *out);
+
+/* /proc/net fallback for one kind (raw too; packet and netlink: none).  Returns 0, or -1 with errno. */
 int collect_proc_kind(enum diag_kind kind, const struct collect_opts *o,
                       struct sock_list *out);
 

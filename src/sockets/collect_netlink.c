@@ -1,5 +1,6 @@
 /* collect_netlink.c — socket lists from the kernel over netlink sock_diag
- * (libmnl): TCP and UDP over inet_diag, UNIX over unix_diag. */
+ * (libmnl): TCP, UDP and raw IP over inet_diag, UNIX over unix_diag; packet
+ * and netlink sockets are in collect_packet.c and collect_netlink_diag.c. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -89,6 +90,10 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = (uint8_t)proto;
 	r->idiag_states = states;
+	/* raw_diag reads the raw protocol from the pad byte; IPPROTO_RAW there
+	 * means every protocol (as ss asks). */
+	if (proto == IPPROTO_RAW)
+		r->pad = IPPROTO_RAW;
 	if (o->tcpinfo && proto == IPPROTO_TCP)
 		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
 	r->idiag_ext |= (uint8_t)o->ext;
@@ -119,7 +124,7 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct recv_ctx *c = data;
 
-	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK)
 		return MNL_CB_OK;
 	if (c->record)
 		dump_write_msg(c->record, c->kind, nlh);
@@ -130,7 +135,34 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* NLMSG_DONE carries the dump's result: a negative errno when the kernel
+ * could not run it (ENOENT: no diag module for that kind, e.g. raw_diag
+ * not loaded), which libmnl's default handler would ignore. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err = 0;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof err)
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof err);
+	if (err < 0) {
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
 /* Send one dump request and read replies until NLMSG_DONE. */
+static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx *c);
+
+int collect_run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, enum diag_kind kind,
+                     const struct collect_opts *o, struct sock_list *out)
+{
+	struct recv_ctx c = {kind, out, o->record, false};
+
+	return run_dump(nl, nlh, &c);
+}
+
 static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx *c)
 {
 	static uint32_t seq_counter;
@@ -151,11 +183,15 @@ static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx
 			continue;
 		if (n < 0)
 			break;
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, reply_cb, c);
+		static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_DONE] = done_cb};
+
+		rc = mnl_cb_run2(buf, (size_t)n, seq, portid, reply_cb, c, ctl, NLMSG_MIN_TYPE);
 		if (rc <= MNL_CB_STOP)
 			break;
 	}
+	int err = errno;
 	free(buf);
+	errno = err;
 	if (c->nomem)
 		errno = ENOMEM;
 	return rc < 0 || c->nomem ? -1 : 0;
@@ -174,7 +210,8 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	/* Room for the largest bytecode the expression compiler makes. */
 	char *req = malloc(EXPR_BC_MAX + 512);
 	struct nlmsghdr *nlh;
-	unsigned netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
+	unsigned netid = kind == DIAG_TCP ? NETID_TCP : kind == DIAG_UDP ? NETID_UDP : NETID_RAW;
+	int proto = kind == DIAG_TCP ? IPPROTO_TCP : kind == DIAG_UDP ? IPPROTO_UDP : IPPROTO_RAW;
 	struct recv_ctx c = {kind, out, o->record, false};
 	int rc;
 
@@ -183,8 +220,7 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	put_inet_request(nlh, family, kind == DIAG_TCP ? IPPROTO_TCP : IPPROTO_UDP,
-	                 o->filter->states[netid], o);
+	put_inet_request(nlh, family, proto, o->filter->states[netid], o);
 	rc = run_dump(nl, nlh, &c);
 	free(req);
 	return rc;
@@ -232,6 +268,85 @@ static int append(struct sock_list *to, struct sock_list *from)
 	return rc;
 }
 
+/* Stable partition of out->v[first..]: IPv4 entries, then IPv6 ones.
+ * Returns 0, or -1 (ENOMEM) with out unchanged. */
+static int v6_last(struct sock_list *out, size_t first)
+{
+	size_t n, k = 0, j = 0, v6;
+	struct sock_entry *tmp;
+
+	/* Already in order (no IPv6, or none before an IPv4): nothing to move. */
+	while (first < out->n && out->v[first].family == AF_INET)
+		first++;
+	for (v6 = first; v6 < out->n && out->v[v6].family != AF_INET; v6++)
+		;
+	if (v6 == out->n)
+		return 0;
+	n = out->n - first;
+	if (!(tmp = malloc(n * sizeof *tmp))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = first; i < out->n; i++)
+		if (out->v[i].family == AF_INET)
+			tmp[k++] = out->v[i];
+	for (size_t i = first; i < out->n; i++)
+		if (out->v[i].family != AF_INET)
+			tmp[k + j++] = out->v[i];
+	memcpy(out->v + first, tmp, n * sizeof *tmp);
+	free(tmp);
+	return 0;
+}
+
+/* TCP, both families in one walk of the kernel's hash tables: the legacy
+ * TCPDIAG_GETSOCK dump runs inet_diag with AF_UNSPEC (every family), with
+ * the same states, extensions and bytecode; a sock_diag request names one
+ * family, so ss walks the tables twice.  Replies come in hash order; the
+ * IPv6 ones are moved after the IPv4 ones, the order ss prints.  Returns 0,
+ * or -1 with errno and nothing added to out. */
+static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o,
+                             struct sock_list *out)
+{
+	char *req = malloc(EXPR_BC_MAX + 512);
+	unsigned char ports[128];
+	const void *bc = o->bc ? o->bc : ports;
+	size_t bclen = o->bc ? o->bclen : diag_port_bytecode(o->filter, ports, sizeof ports);
+	struct recv_ctx c = {DIAG_TCP, out, NULL, false};
+	size_t first = out->n;
+	struct inet_diag_req *r;
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (!req)
+		return -1;
+	nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = TCPDIAG_GETSOCK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
+	r->idiag_family = AF_UNSPEC;
+	r->idiag_states = o->filter->states[NETID_TCP];
+	r->idiag_ext = (uint8_t)o->ext;
+	if (o->tcpinfo)
+		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+	if (bclen)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
+	rc = run_dump(nl, nlh, &c);
+	free(req);
+	if (rc < 0) {
+		int err = errno;
+
+		while (out->n > first) {
+			struct sock_entry *e = &out->v[--out->n];
+
+			free(e->path);
+			free(e->extra);
+		}
+		errno = err;
+		return -1;
+	}
+	return v6_last(out, first);
+}
+
 /* Both families: the kernel walks its hash tables once per request, which
  * is most of a filtered listing's time, so the two requests run at once
  * on two sockets (ss sends them one after the other).  A recording keeps
@@ -243,6 +358,9 @@ static int dump_both(struct mnl_socket *nl, enum diag_kind kind,
 	pthread_t t;
 	int rc4;
 
+	/* Kernels without the compat dump answer EINVAL or ENOENT: then two. */
+	if (kind == DIAG_TCP && !o->record && dump_tcp_one_walk(nl, o, out) == 0)
+		return 0;
 	if (o->record || pthread_create(&t, NULL, v6_dump, &j) != 0) {
 		if (dump_inet(nl, AF_INET, kind, o, out) < 0)
 			return -1;
@@ -271,6 +389,10 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
 	struct nlmsghdr *nlh;
 	struct recv_ctx c = {kind, out, o->record, false};
 
+	if (kind == DIAG_PACKET)
+		return collect_packet(nl, o, out);
+	if (kind == DIAG_NETLINK)
+		return collect_netlink_socks(nl, o, out);
 	if (kind != DIAG_UNIX) {
 		if (f->v4 && f->v6)
 			return dump_both(nl, kind, o, out);

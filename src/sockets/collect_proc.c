@@ -150,12 +150,24 @@ int collect_proc_kind(enum diag_kind kind, const struct collect_opts *o,
                       struct sock_list *out)
 {
 	const struct sock_filter *f = o->filter;
-	const char *v4 = kind == DIAG_TCP ? "/proc/net/tcp" : "/proc/net/udp";
-	const char *v6 = kind == DIAG_TCP ? "/proc/net/tcp6" : "/proc/net/udp6";
-	unsigned netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
+	static const char *const files[][2] = {
+	    [DIAG_TCP] = {"/proc/net/tcp", "/proc/net/tcp6"},
+	    [DIAG_UDP] = {"/proc/net/udp", "/proc/net/udp6"},
+	    [DIAG_RAW] = {"/proc/net/raw", "/proc/net/raw6"},
+	};
+	static const unsigned netids[] = {
+	    [DIAG_TCP] = NETID_TCP, [DIAG_UDP] = NETID_UDP, [DIAG_RAW] = NETID_RAW};
+	const char *v4, *v6;
+	unsigned netid;
 
 	if (kind == DIAG_UNIX)
 		return read_unix(out);
+	/* Packet and netlink sockets have no /proc fallback here. */
+	if (kind == DIAG_PACKET || kind == DIAG_NETLINK)
+		return 0;
+	v4 = files[kind][0];
+	v6 = files[kind][1];
+	netid = netids[kind];
 	if (f->v4 && read_inet(v4, AF_INET, netid, out) < 0)
 		return -1;
 	/* No IPv6 in the kernel means no tcp6 file and no IPv6 sockets. */

@@ -125,6 +125,10 @@ static int inet_attr_cb(const struct nlattr *a, void *data)
 	case INET_DIAG_BBRINFO:
 		take_bbr(c->e, a);
 		break;
+	case INET_DIAG_SKV6ONLY:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			c->e->v6only = mnl_attr_get_u8(a) != 0;
+		break;
 	case INET_DIAG_MARK:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			c->e->mark = mnl_attr_get_u32(a);
@@ -150,7 +154,7 @@ static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind,
 	if (!(e = sock_list_add(out)))
 		return -1;
 	e->family = m->idiag_family;
-	e->netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
+	e->netid = kind == DIAG_TCP ? NETID_TCP : kind == DIAG_UDP ? NETID_UDP : NETID_RAW;
 	e->state = m->idiag_state;
 	e->lport = ntohs(m->id.idiag_sport);
 	e->rport = ntohs(m->id.idiag_dport);
@@ -262,7 +266,20 @@ static int parse_unix(const struct nlmsghdr *nlh, struct sock_list *out)
 
 int diag_parse(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list *out)
 {
-	if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
 		return 1;
-	return kind == DIAG_UNIX ? parse_unix(nlh, out) : parse_inet(nlh, kind, out);
+	/* TCP's one-walk dump answers with the legacy TCPDIAG_GETSOCK type. */
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY &&
+	    !(kind == DIAG_TCP && nlh->nlmsg_type == TCPDIAG_GETSOCK))
+		return 1;
+	switch (kind) {
+	case DIAG_UNIX:
+		return parse_unix(nlh, out);
+	case DIAG_PACKET:
+		return packet_diag_parse(nlh, out);
+	case DIAG_NETLINK:
+		return netlink_diag_parse(nlh, out);
+	default:
+		return parse_inet(nlh, kind, out);
+	}
 }

@@ -9,7 +9,8 @@
 #include "sockets/dump.h"
 #include "sockit/parse.h"
 
-static const char *const kind_names[DIAG_KINDS] = {"tcp", "udp", "unix"};
+static const char *const kind_names[DIAG_KINDS] = {"tcp", "udp",    "unix",
+                                                   "raw", "packet", "netlink"};
 
 /* The longest line: "nl unix " + two hex digits per message byte. */
 #define LINE_MAX_LEN (16 + 2 * DUMP_MSG_MAX)

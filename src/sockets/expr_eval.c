@@ -33,6 +33,20 @@ static bool inet_addr_ok(const struct expr_host *h, uint8_t family, const uint8_
 	return h->prefix == 0 || prefix_match(addr, h->addr, h->prefix);
 }
 
+/* What ss compares sport with: the port of an inet socket, the device
+ * index of a packet socket, the (signed) port id of a netlink socket;
+ * -1 (nothing matches) for UNIX. */
+static long sport_of(const struct sock_entry *e)
+{
+	if (sock_is_inet(e))
+		return e->lport;
+	if (e->family == AF_PACKET)
+		return e->ifindex;
+	if (e->family == AF_NETLINK)
+		return (int32_t)e->nl_portid;
+	return -1;
+}
+
 /* src/dst.  A UNIX condition looks at the socket's own name (src) — the
  * peer's name is not in the reply, so dst matches only the glob "*". */
 bool expr_host_match(const struct expr_host *h, const struct sock_entry *e, bool local)
@@ -42,8 +56,11 @@ bool expr_host_match(const struct expr_host *h, const struct sock_entry *e, bool
 
 		return e->family == AF_UNIX && (!h->glob[0] || fnmatch(h->glob, name, 0) == 0);
 	}
-	if (e->family == AF_UNIX) /* only `*` (any address, any port) */
-		return h->family == AF_UNSPEC && h->prefix == 0 && h->port < 0;
+	/* Not inet: only `*` (any address, any port); ss also compares a
+	 * packet or netlink socket's sport (see sport_of) with a port. */
+	if (!sock_is_inet(e))
+		return h->family == AF_UNSPEC && h->prefix == 0 &&
+		       (h->port < 0 || (local && e->family != AF_UNIX && h->port == sport_of(e)));
 	if (h->port >= 0 && h->port != (local ? e->lport : e->rport))
 		return false;
 	return inet_addr_ok(h, e->family, local ? e->laddr : e->raddr);
@@ -52,7 +69,7 @@ bool expr_host_match(const struct expr_host *h, const struct sock_entry *e, bool
 static bool eval(const struct expr *x, int i, const struct sock_entry *e)
 {
 	const struct expr_node *n = &x->node[i];
-	bool inet = e->family != AF_UNIX;
+	bool inet = sock_is_inet(e);
 
 	switch ((enum expr_op)n->op) {
 	case EX_AND:
@@ -65,9 +82,9 @@ static bool eval(const struct expr *x, int i, const struct sock_entry *e)
 	case EX_DST:
 		return expr_host_match(&n->u.host, e, n->op == EX_SRC);
 	case EX_S_GE:
-		return inet && e->lport >= n->u.num;
+		return sport_of(e) >= 0 && sport_of(e) >= (long)n->u.num;
 	case EX_S_LE:
-		return inet && e->lport <= n->u.num;
+		return sport_of(e) >= 0 && sport_of(e) <= (long)n->u.num;
 	case EX_D_GE:
 		return inet && e->rport >= n->u.num;
 	case EX_D_LE:

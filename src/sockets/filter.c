@@ -28,10 +28,16 @@ static unsigned selected_netids(const struct select_opts *o)
 		ids |= NETID_BIT(NETID_UDP);
 	if (o->unix_)
 		ids |= NETIDS_UNIX;
+	if (o->raw)
+		ids |= NETID_BIT(NETID_RAW);
+	if (o->packet)
+		ids |= NETIDS_PACKET;
+	if (o->netlink)
+		ids |= NETID_BIT(NETID_NL);
 	if (ids)
 		return ids;
 	/* Like ss: -4/-6 alone mean the inet sockets; nothing at all, every kind. */
-	return (o->v4 || o->v6) ? NETIDS_INET : NETIDS_INET | NETIDS_UNIX;
+	return (o->v4 || o->v6) ? NETIDS_INET : NETIDS_ALL;
 }
 
 static uint32_t default_states(unsigned netid)
@@ -132,7 +138,7 @@ static bool port_match(const struct sock_filter *f, const struct sock_entry *e)
 {
 	if (!filter_has_ports(f))
 		return true;
-	if (e->family == AF_UNIX)
+	if (!sock_is_inet(e))
 		return false;
 	if (f->sport >= 0 && e->lport != f->sport)
 		return false;

@@ -10,7 +10,9 @@
 
 /* The selection flags as the user gave them. */
 struct select_opts {
-	bool tcp, udp, unix_;   /* -t -u -x; none given means all three */
+	bool tcp, udp, unix_;   /* -t -u -x; none of these (nor -w -0 --netlink, -A)
+	                         * given means every kind */
+	bool raw, packet, netlink; /* -w -0 --netlink */
 	bool v4, v6;            /* -4 -6; none given means both */
 	bool listening, all;    /* -l -a */
 	uint32_t states;        /* --state, STATE_BIT()s; 0 when not given */

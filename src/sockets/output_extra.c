@@ -58,7 +58,7 @@ static void ms_timer(struct sbuf *b, uint32_t ms)
 
 static void text_timer(struct sbuf *b, const struct sock_entry *e)
 {
-	if (!e->timer || e->family == AF_UNIX)
+	if (!e->timer || !sock_is_inet(e))
 		return;
 	add(b, " timer:(%s,", timer_name(e->timer));
 	ms_timer(b, e->expires);
@@ -198,8 +198,9 @@ size_t output_meminfo_text(char *buf, size_t cap, const struct sock_entry *e,
 	if (cap)
 		buf[0] = '\0';
 	/* Like ss: memory and TCP internals go on a second, tab-indented line
-	 * unless -O asked for one line per socket. */
-	if ((mem || info) && !o->oneline)
+	 * unless -O asked for one line per socket; a packet or netlink
+	 * socket's memory stays on its line (ss prints it there). */
+	if ((mem || info) && !o->oneline && (sock_is_inet(e) || e->family == AF_UNIX))
 		add(&b, "\n\t");
 	if (mem)
 		text_skmem(&b, x);
@@ -244,7 +245,7 @@ void output_extra_json(FILE *out, const struct sock_entry *e, const struct out_o
 {
 	const struct sock_extra *x = e->extra;
 
-	if (o->timers && e->family != AF_UNIX)
+	if (o->timers && sock_is_inet(e))
 		fprintf(out, ",\"timer\":{\"name\":\"%s\",\"expires_ms\":%u,\"retrans\":%u}",
 		        timer_name(e->timer), e->expires, e->retrans);
 	if (o->memory && x && x->has_skmem)

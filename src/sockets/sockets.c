@@ -51,7 +51,8 @@ const char *netid_name(unsigned netid)
 {
 	static const char *const names[NETID_COUNT] = {
 	    [NETID_TCP] = "tcp",     [NETID_UDP] = "udp",     [NETID_U_STR] = "u_str",
-	    [NETID_U_DGR] = "u_dgr", [NETID_U_SEQ] = "u_seq",
+	    [NETID_U_DGR] = "u_dgr", [NETID_U_SEQ] = "u_seq", [NETID_RAW] = "raw",
+	    [NETID_P_RAW] = "p_raw", [NETID_P_DGR] = "p_dgr", [NETID_NL] = "nl",
 	};
 	return netid < NETID_COUNT ? names[netid] : "?";
 }

@@ -7,11 +7,25 @@
 #include <stdint.h>
 
 /* What ss calls the Netid column.  The bit of each is 1 << netid. */
-enum netid { NETID_TCP, NETID_UDP, NETID_U_STR, NETID_U_DGR, NETID_U_SEQ, NETID_COUNT };
+enum netid {
+	NETID_TCP,
+	NETID_UDP,
+	NETID_U_STR,
+	NETID_U_DGR,
+	NETID_U_SEQ,
+	NETID_RAW,   /* raw IP sockets (inet_diag with IPPROTO_RAW) */
+	NETID_P_RAW, /* AF_PACKET SOCK_RAW */
+	NETID_P_DGR, /* AF_PACKET SOCK_DGRAM */
+	NETID_NL,    /* AF_NETLINK */
+	NETID_COUNT
+};
 #define NETID_BIT(n) (1u << (n))
 #define NETIDS_UNIX                                                                      \
 	(NETID_BIT(NETID_U_STR) | NETID_BIT(NETID_U_DGR) | NETID_BIT(NETID_U_SEQ))
-#define NETIDS_INET (NETID_BIT(NETID_TCP) | NETID_BIT(NETID_UDP))
+/* ss's "inet": TCP, UDP and raw IP. */
+#define NETIDS_INET   (NETID_BIT(NETID_TCP) | NETID_BIT(NETID_UDP) | NETID_BIT(NETID_RAW))
+#define NETIDS_PACKET (NETID_BIT(NETID_P_RAW) | NETID_BIT(NETID_P_DGR))
+#define NETIDS_ALL    ((1u << NETID_COUNT) - 1)
 
 /* Kernel socket states (include/net/tcp_states.h); UDP and UNIX reuse them:
  * an unconnected datagram socket is in TCP_CLOSE, shown as UNCONN. */
@@ -56,14 +70,15 @@ struct sock_extra {
 /* One socket.  Addresses are in network byte order as the kernel gives
  * them (4 bytes used for AF_INET); ports in host order. */
 struct sock_entry {
-	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t family; /* AF_INET, AF_INET6, AF_UNIX, AF_PACKET, AF_NETLINK */
 	uint8_t netid;  /* enum netid */
 	uint8_t state;  /* enum sock_state */
 	bool has_tcpinfo;
-	uint16_t lport, rport;
+	uint16_t lport, rport; /* raw: the IP protocol; packet: the ethertype */
 	uint32_t rq, wq; /* Recv-Q, Send-Q (for listeners: backlog now, max) */
 	uint32_t uid;
 	bool has_uid;
+	bool v6only; /* IPV6_V6ONLY (INET_DIAG_SKV6ONLY); false when unknown */
 	uint32_t inode;
 	uint32_t peer_inode; /* UNIX: the peer's inode, 0 if none */
 	uint8_t laddr[16], raddr[16];
@@ -74,7 +89,9 @@ struct sock_entry {
 	uint32_t expires;   /* ms until the timer fires */
 	struct sock_extra *extra; /* malloc'd when -m/-i asked for it, else NULL */
 	uint32_t cookie[2]; /* the kernel's socket cookie (SOCK_DESTROY needs it) */
-	uint32_t ifindex;   /* bound device (SO_BINDTODEVICE), 0 if none */
+	uint32_t ifindex;   /* bound device (SO_BINDTODEVICE, packet: bind), 0 if none */
+	uint32_t nl_portid, nl_dst_portid, nl_dst_group; /* netlink addresses */
+	uint8_t nl_proto, nl_state; /* netlink protocol; 1 when connected */
 	uint32_t mark;      /* SO_MARK (the kernel sends it to CAP_NET_ADMIN) */
 	uint64_t cgroup_id; /* cgroup v2 id, 0 when unknown */
 	uint32_t seq; /* collection order, the tie-break of sorts */
@@ -96,6 +113,12 @@ void sock_list_free(struct sock_list *l);
 void sock_list_retain(struct sock_list *l,
                       bool (*keep)(const struct sock_entry *, const void *),
                       const void *arg);
+
+/* Whether e is an IPv4 or IPv6 socket (has addresses and ports). */
+static inline bool sock_is_inet(const struct sock_entry *e)
+{
+	return e->family == 2 /* AF_INET */ || e->family == 10 /* AF_INET6 */;
+}
 
 /* Names as ss prints them: "tcp", "u_str"; "ESTAB", "UNCONN". */
 const char *netid_name(unsigned netid);

@@ -18,6 +18,7 @@ nothing else lives there.
 """
 import json
 import os
+import re
 import select
 import socket
 import struct
@@ -122,6 +123,94 @@ def compare(sockit, flags, exprfile):
     return res
 
 
+# -w, -0, --netlink: one of each kind of socket ss lists beyond TCP/UDP/UNIX.
+# (ss -A packet_raw / packet_dgram list every packet socket; sockit only
+# that type: checked apart, against ss -0's p_raw and p_dgr lines.)
+KIND_FLAGS = ("-wan", "-wln", "-wn", "-0an", "-0ln", "-A netlink -an", "--netlink -an",
+              "-A raw,packet,netlink -an", "-A inet -an", "-A all -an", "-an", "-4an",
+              "-6an", "-wanp", "-0anp", "-0anm", "-wanO -m",
+              "-an sport = :1", "-wan sport = :58", "-an not sport = :1",
+              "-A packet -an sport = :0", "-tuwan")
+USERS = re.compile(r'users:\(\("([^"]*)",pid=(\d+),fd=\d+\)(?:,\([^)]*\))*\)')
+
+
+def other_kinds():
+    """A raw ICMP socket per family, a packet socket of each type, a bound
+    netlink socket, plus a TCP listener and a UDP socket beside them."""
+    KEEP.append(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
+    KEEP.append(socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6))
+    KEEP.append(socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3)))
+    p = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+    p.bind(("lo", 0x0800))
+    KEEP.append(p)
+    KEEP.append(socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x86dd)))
+    n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    n.bind((0, 0))
+    KEEP.append(n)
+    c = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 0)
+    c.connect((0, 0))
+    KEEP.append(c)
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    t.listen(1)
+    u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    u.bind(("::", 0))
+    KEEP.extend([t, u])
+
+
+def norm_kinds(out, owners):
+    """Sorted lines of fields, without the sock_diag netlink sockets (each
+    tool's own request socket is among them, and their queues move).  With
+    -p, ss's users:(("NAME",pid=N,fd=F)) is written as sockit's N/NAME and
+    sockit's "-" (no owner) dropped."""
+    keep = []
+    for line in out.splitlines():
+        line = USERS.sub(lambda m: m.group(2) + "/" + m.group(1), line)
+        f = line.split()
+        if owners and f and f[-1] == "-":
+            f.pop()
+        if f and not any(x.startswith("4:") for x in f[:5]):
+            keep.append(" ".join(f))
+    return sorted(keep)
+
+
+def kinds(sockit):
+    other_kinds()
+    res = []
+    for flags in KIND_FLAGS:
+        row = {"flags": flags}
+        for name, cmd in (("ss", ["ss", "-H"]), ("sockit", [sockit, "sockets", "-H"])):
+            words = flags.split()
+            if name == "ss" and words[0] == "--netlink":  # this ss has only -A netlink
+                words[:1] = ["-A", "netlink"]
+            r = subprocess.run(cmd + words, capture_output=True, text=True, timeout=30)
+            row[name] = {"lines": norm_kinds(r.stdout, "p" in flags), "rc": r.returncode,
+                         "err": r.stderr.strip()}
+        res.append(row)
+    # TCP of both families comes from one kernel walk: the order must still
+    # be ss's (IPv4, then IPv6), not just the set.
+    for i in range(6):
+        pair(socket.AF_INET6 if i % 2 else socket.AF_INET, "::1" if i % 2 else "127.0.0.1")
+    order = {}
+    for name, cmd in (("ss", ["ss"]), ("sockit", [sockit, "sockets"])):
+        r = subprocess.run(cmd + ["-Htan"], capture_output=True, text=True, timeout=30)
+        order[name] = [" ".join(l.split()[:5]) for l in r.stdout.splitlines()]
+    res.append({"order": order})
+    ss0 = subprocess.run(["ss", "-H0an"], capture_output=True, text=True, timeout=30).stdout
+    for netid, query in (("p_raw", "packet_raw"), ("p_dgr", "packet_dgram")):
+        r = subprocess.run([sockit, "sockets", "-Han", "-A", query], capture_output=True,
+                           text=True, timeout=30)
+        want = [l.split(None, 1)[1] for l in ss0.splitlines() if l.startswith(netid + " ")]
+        res.append({"flags": "-an -A " + query, "ss": {"lines": norm_kinds("\n".join(want), 0),
+                    "rc": 0, "err": ""}, "sockit": {"lines": norm_kinds(r.stdout, 0),
+                    "rc": r.returncode, "err": r.stderr.strip()}})
+    for flags in ("-wan", "-0an", "--netlink -an"):
+        r = subprocess.run([sockit, "sockets", "-j"] + flags.split(), capture_output=True,
+                           text=True, timeout=30)
+        res.append({"json": flags, "rc": r.returncode, "out": r.stdout, "err": r.stderr})
+    return res
+
+
 def kill(sockit):
     _, c22, s22 = pair(socket.AF_INET, "127.0.0.1", 22)
     _, c80, s80 = pair(socket.AF_INET, "127.0.0.1", 8080)
@@ -203,6 +292,8 @@ def main():
         if mode == "compare":
             known_set(d)
             res = compare(sockit, sys.argv[3], sys.argv[4])
+        elif mode == "kinds":
+            res = kinds(sockit)
         elif mode == "kill":
             res = kill(sockit)
         elif mode == "events":

@@ -60,6 +60,53 @@ def test_expressions_select_what_ss_selects(name, flags):
     assert not bad, "\n".join(map(str, bad))
 
 
+def test_raw_packet_netlink_list_what_ss_lists():
+    """-w, -0, --netlink and -A's names for them, against ss on a raw ICMP
+    socket per family, packet sockets (one bound to lo) and netlink sockets
+    (one connected); with -p, -m, -O and expressions too."""
+    rows = in_namespace("kinds", SOCKIT)
+    bad = []
+    for row in rows:
+        if "order" in row:
+            o = row["order"]
+            assert len(o["ss"]) >= 18 and o["sockit"] == o["ss"]
+            continue
+        if "json" in row:
+            assert row["rc"] == 0, row["err"]
+            doc = json.loads(row["out"])
+            assert doc, row["json"]
+            fams = {o["family"] for o in doc}
+            if row["json"] == "-0an":
+                assert fams == {"packet"} and {o["netid"] for o in doc} == {"p_raw", "p_dgr"}
+                assert {o["protocol"] for o in doc} >= {3, 0x0800, 0x86dd}
+                assert any(o["ifindex"] == 1 and o["local"] == "[2048]:lo" for o in doc)
+            elif row["json"] == "-wan":
+                assert fams == {"inet", "inet6"}
+                assert {o["local_port"] for o in doc} == {1, 58}  # the IP protocols
+            else:
+                assert fams == {"netlink"}
+                assert any(o["connected"] and o["peer"] == "0:0" for o in doc)
+                assert any(o["protocol"] == 0 and o["portid"] == 0 for o in doc)
+            continue
+        ss, sk = row["ss"], row["sockit"]
+        assert ss["rc"] == 0, (row["flags"], ss["err"])
+        if sk["rc"] != 0 or sk["lines"] != ss["lines"]:
+            bad.append((row["flags"], "ss", ss["lines"], "sockit", sk["lines"], sk["err"]))
+    assert not bad, "\n".join(map(str, bad))
+    lines = {row["flags"]: row["ss"]["lines"] for row in rows if "flags" in row}
+    assert len(lines["-wan"]) == 2 and len(lines["-0an"]) == 3
+    assert len(lines["-A netlink -an"]) >= 3 and lines["-an sport = :1"]
+
+
+def test_query_names_and_errors():
+    r = sockit("sockets", "-A", "tcp,raw,packet_dgram,netlink,unix_seqpacket", "-Han")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert {l.split()[0] for l in r.stdout.splitlines()} <= {"tcp", "raw", "p_dgr", "nl",
+                                                           "u_seq"}
+    r = sockit("sockets", "-A", "raw,bogus")
+    assert r.returncode == 2 and "'bogus'" in r.stderr and "packet_raw" in r.stderr
+
+
 def test_expression_set_is_large_and_selective():
     exprs = []
     for f in os.listdir(DATA):

@@ -1,8 +1,10 @@
 /* fuzz_sockets_diag.c — libFuzzer target for the sock_diag reply decoder
  * that --from-dump feeds with file contents: the first byte picks the kind
- * (tcp, udp, unix), the rest is one netlink message.
+ * (tcp, udp, unix, raw, packet, netlink), the rest is one netlink message.
  *
- * fuzz-sources: src/sockets/diag_parse.c src/sockets/sockets.c lib/error.c
+ * fuzz-sources: src/sockets/diag_parse.c src/sockets/collect_packet.c
+ * src/sockets/collect_netlink_diag.c src/sockets/collect_netlink.c
+ * src/sockets/dump.c src/sockets/procmap.c src/sockets/sockets.c lib/error.c
  * lib/parse.c */
 #include <stddef.h>
 #include <stdint.h>

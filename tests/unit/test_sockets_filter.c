@@ -35,7 +35,10 @@ static void test_defaults_like_ss(void **state)
 	struct sock_filter f = setup(NULL);
 
 	(void)state;
-	assert_int_equal(f.netids, NETIDS_INET | NETIDS_UNIX);
+	/* Every kind ss lists without options: raw, packet and netlink too. */
+	assert_int_equal(f.netids, NETIDS_ALL);
+	assert_true(f.netids & NETID_BIT(NETID_RAW) && f.netids & NETIDS_PACKET &&
+	            f.netids & NETID_BIT(NETID_NL));
 	assert_true(f.v4 && f.v6);
 	assert_int_equal(f.states[NETID_TCP], SS_CONN);
 	assert_int_equal(f.states[NETID_UDP], STATE_BIT(ST_ESTABLISHED));
