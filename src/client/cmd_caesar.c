@@ -378,12 +378,14 @@ static int run(struct caesar_run *r)
 	if (sk_pump_run(&r->pump) < 0) {
 		if (r->reported)
 			return -1;
-		if (errno == ETIMEDOUT && strcmp(r->pump.failed, "deadline") == 0)
-			return cli_error("caesar %s: deadline of %d ms (-w) passed", r->o.endpoint,
-			                 r->o.deadline_ms);
-		if (errno == ETIMEDOUT)
-			return cli_error("caesar %s: no reply within %d ms (sockit's -t timer)",
-			                 r->o.endpoint, r->o.timeout_ms);
+		if (errno == ETIMEDOUT) {
+			char why[SK_ERRLEN];
+			bool overall = strcmp(r->pump.failed, "deadline") == 0;
+			sk_seterr_deadline(why, sizeof why,
+			                   (uint64_t)(overall ? r->o.deadline_ms : r->o.timeout_ms),
+			                   "%s", overall ? "overall (-w)" : "no reply (-t)");
+			return cli_error("%s: %s", r->o.endpoint, why);
+		}
 		if (strcmp(r->pump.failed, "read input") == 0)
 			return cli_error("caesar: stdin: %s", strerror(errno));
 		return cli_error("caesar %s: %s", r->o.endpoint, strerror(errno));

@@ -114,13 +114,17 @@ static int wait_failed(const struct echo_args *a, enum wait_result w, const char
 {
 	if (a->count && (w == WAIT_DEADLINE || w == WAIT_INTERRUPTED))
 		return -2;
-	if (w == WAIT_DEADLINE)
-		return cli_error("echo: deadline of %d ms passed during %s", a->deadline_ms, step);
+	char why[SK_ERRLEN];
+	if (w == WAIT_DEADLINE) {
+		sk_seterr_deadline(why, sizeof why, (uint64_t)a->deadline_ms, "%s (-w)", step);
+		return cli_error("%s", why);
+	}
 	if (w == WAIT_INTERRUPTED)
-		return cli_error("echo: interrupted");
-	if (w == WAIT_IDLE)
-		return cli_error("echo: %s: no progress within %d ms (sockit's -t timer)",
-		                 step, a->timeout_ms);
+		return cli_error("interrupted");
+	if (w == WAIT_IDLE) {
+		sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms, "%s (-t)", step);
+		return cli_error("%s", why);
+	}
 	return cli_error("echo: %s: %s", step, strerror(errno));
 }
 
@@ -232,11 +236,18 @@ static int stream_stdin(int fd, const struct echo_args *a)
 	bool deadline = rc < 0 && errno == ETIMEDOUT && strcmp(p.failed, "deadline") == 0;
 	if (rc < 0 && c.wrong)
 		;   /* already said */
-	else if (rc < 0 && (p.sock_eof || errno == ETIMEDOUT))
-		cli_error("echo: %s after %llu of %llu bytes came back",
-		          p.sock_eof ? "server closed" : deadline ? "deadline (-w) passed"
-		          : "no progress within the -t timer",
+	else if (rc < 0 && p.sock_eof)
+		cli_error("server closed after %llu of %llu bytes came back",
 		          (unsigned long long)p.received, (unsigned long long)p.sent);
+	else if (rc < 0 && errno == ETIMEDOUT) {
+		char why[SK_ERRLEN];
+		sk_seterr_deadline(why, sizeof why,
+		                   (uint64_t)(deadline ? a->deadline_ms : a->timeout_ms),
+		                   "%llu of %llu bytes came back %s",
+		                   (unsigned long long)p.received, (unsigned long long)p.sent,
+		                   deadline ? "(-w)" : "(-t)");
+		cli_error("%s", why);
+	}
 	else if (rc < 0)
 		cli_error("echo: %s: %s", p.failed, strerror(errno));
 	if (rc == 0 && a->verbose)
@@ -260,10 +271,13 @@ static int stream_once(int fd, const struct echo_args *a, const char *msg,
 	*got = 0;
 	while (*got < len) {
 		enum wait_result w = wait_for(a, fd, POLLIN, a->timeout_ms);
-		if (w == WAIT_IDLE)
-			return cli_error("echo: short echo: %zu of %zu bytes came back, then "
-			                 "nothing within %d ms (sockit's -t timer)", *got, len,
-			                 a->timeout_ms);
+		if (w == WAIT_IDLE) {
+			char why[SK_ERRLEN];
+			sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms,
+			                   "short echo: %zu of %zu bytes came back, then "
+			                   "nothing (-t)", *got, len);
+			return cli_error("%s", why);
+		}
 		if (w != WAIT_READY)
 			return wait_failed(a, w, "receive");
 		ssize_t n = recv(fd, reply + *got, len - *got, MSG_DONTWAIT);
@@ -299,8 +313,10 @@ static int dgram_once(int fd, const struct echo_args *a, const char *msg,
 		*got = (size_t)n;
 		return 0;
 	}
-	return cli_error("echo: no reply after %lld tries (-t %d ms each)",
-	                 a->retries + 1, a->timeout_ms);
+	char why[SK_ERRLEN];
+	sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms,
+	                   "no reply after %lld tries (-t, each)", a->retries + 1);
+	return cli_error("%s", why);
 }
 
 static int round_trip(int fd, const struct echo_args *a, const char *msg,

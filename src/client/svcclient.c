@@ -56,9 +56,9 @@ int client_wait(const struct client_opts *o, int fd, short events)
 const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len)
 {
 	if (e == ETIMEDOUT)
-		snprintf(buf, len, "no reply within %d ms (sockit's -t timer)", o->timeout_ms);
+		sk_seterr_deadline(buf, len, (uint64_t)o->timeout_ms, "no reply (-t)");
 	else if (e == ETIME)
-		snprintf(buf, len, "deadline of %d ms (-w) passed", o->deadline_ms);
+		sk_seterr_deadline(buf, len, (uint64_t)o->deadline_ms, "overall (-w)");
 	else
 		snprintf(buf, len, "%s", strerror(e));
 	return buf;

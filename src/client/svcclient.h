@@ -38,8 +38,9 @@ void client_start_deadline(struct client_opts *o);
  * -1 with errno.  EINTR is retried. */
 int client_wait(const struct client_opts *o, int fd, short events);
 
-/* The words for a wait that ended with errno e: "no reply within 2000 ms
- * (sockit's -t timer)", "deadline of 5000 ms (-w) passed", or strerror. */
+/* The words for a wait that ended with errno e: "no reply
+ * (-t): timed out after 2s (sockit's deadline)", "overall (-w): timed out
+ * after 30s (sockit's deadline)" (SK_DEADLINE_TEXT), or strerror. */
 const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len);
 
 /* Parse text into ep and connect.  On failure print the one-line error

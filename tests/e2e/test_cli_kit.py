@@ -194,6 +194,7 @@ def test_echo_deadline_against_a_trickling_server(hostile):
     assert time.monotonic() - t0 < 20
     r = sockit("echo", "-t", "2", "-w", "1", s.endpoint, input=b"y" * 200, timeout=30)
     assert r.returncode == 1 and b"deadline" in r.stderr, r
+    assert b"(-w): timed out after 1s (sockit's deadline)\n" in r.stderr, r
 
 
 @pytest.mark.parametrize("args", [
@@ -208,6 +209,21 @@ def test_client_deadline_against_a_trickling_server(hostile, args):
     assert r.returncode == 1 and b"deadline" in r.stderr, r
     assert r.stderr.count(b"\n") == 1
     assert time.monotonic() - t0 < 20
+    # harden's one wording for a deadline of sockit's own (SK_DEADLINE_TEXT)
+    assert b"(-w): timed out after 1s (sockit's deadline)\n" in r.stderr, r
+
+
+@pytest.mark.parametrize("args", [
+    ["echo", "hello"], ["greet"], ["caesar", "e", "3", "abc"], ["daytime"], ["qotd"],
+])
+def test_client_idle_timer_has_the_one_deadline_wording(hostile, args):
+    """A server that goes quiet: the idle timer -t ends the run, worded
+    as every deadline of sockit's own is (harden's SK_DEADLINE_TEXT)."""
+    s = hostile(trickle=20, drip=b"H")
+    r = sockit(args[0], "-t", "300ms", "-w", "30s", s.endpoint, *args[1:], timeout=30)
+    assert r.returncode == 1 and r.stderr.count(b"\n") == 1, r
+    assert r.stderr.startswith(b"sockit: "), r
+    assert re.search(rb"\(-t[,)].*: timed out after 300ms \(sockit's deadline\)\n$", r.stderr), r
 
 
 def test_greet_and_caesar_have_a_default_deadline():
