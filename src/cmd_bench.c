@@ -51,7 +51,8 @@ static const char usage_text[] =
 "  -d, --duration DUR   measure for DUR (default 5s)\n"
 "  -n, --requests N     measure N requests instead of a duration\n"
 "  -t, --threads T      load threads, connections shared among them (default 1)\n"
-"  -w, --warmup DUR     run DUR before measuring (default 0)\n"
+"      --warmup DUR     run DUR before measuring (default 0; no -w: in\n"
+"                       the clients and ping -w is the overall deadline)\n"
 "      --timeout DUR    a reply later than this is an error (default 2s)\n"
 "  -j, --json           print the results as one JSON line\n"
 "  -q, --quiet          no progress line on stderr\n"
@@ -132,7 +133,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_DUR('d', "duration", &cfg->duration_s, 0, 86400000),
 		CLI_NUM('n', "requests", &cfg->requests, 1, 1LL << 40),
 		CLI_NUM('t', "threads", &cfg->threads, 1, MAX_THREADS),
-		CLI_DUR('w', "warmup", &cfg->warmup_s, 0, 3600000),
+		CLI_DUR(CLI_LONG(1), "warmup", &cfg->warmup_s, 0, 3600000),
 		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),

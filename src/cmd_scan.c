@@ -36,7 +36,7 @@ static const char usage_text[] =
 "                         Default: 1-1024 plus every TCP port named in\n"
 "                         /etc/services.\n"
 "  -4, -6                 resolve names to IPv4 / IPv6 only\n"
-"  -c, --concurrency N    most connects in flight (default: the open-file\n"
+"      --concurrency N    most connects in flight (default: the open-file\n"
 "                         limit, raised to its hard maximum, less 64, at\n"
 "                         most 10000)\n"
 "      --retries N        retries for an unanswered port, 0-10 (default 2,\n"
@@ -87,7 +87,7 @@ struct scan_args {
 	bool progress_set, progress;
 };
 
-enum { OPT_RETRIES = CLI_LONG(0), OPT_TIMEOUT, OPT_MIN_TIMEOUT, OPT_MAX_TIMEOUT,
+enum { OPT_RETRIES = CLI_LONG(0), OPT_CONCURRENCY, OPT_TIMEOUT, OPT_MIN_TIMEOUT, OPT_MAX_TIMEOUT,
        OPT_RATE, OPT_SHARD, OPT_BANNER, OPT_BANNER_TIMEOUT, OPT_PROGRESS,
        OPT_NO_PROGRESS, OPT_THREADS, OPT_MAX_RETRIES, OPT_MAX_RATE };
 
@@ -115,7 +115,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv, int *first)
 		CLI_STR('p', "ports", &a->ports_spec),
 		CLI_CALL_FLAG('4', NULL, option),
 		CLI_CALL_FLAG('6', NULL, option),
-		CLI_NUM('c', "concurrency", &a->o.concurrency, 1, 1 << 20),
+		CLI_NUM(OPT_CONCURRENCY, "concurrency", &a->o.concurrency, 1, 1 << 20),
 		CLI_NUM(OPT_RETRIES, "retries", &a->o.retries, 0, SCAN_MAX_RETRIES),
 		CLI_NUM(OPT_MAX_RETRIES, "max-retries", &a->o.retries, 0, SCAN_MAX_RETRIES),
 		CLI_DUR(OPT_TIMEOUT, "timeout", &a->o.timeout_ms, 1, 600000),

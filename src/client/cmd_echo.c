@@ -44,7 +44,7 @@ DEFAULT_ENDPOINT ".  One argument is the MESSAGE, unless it is written\n"
 "                       per try for datagrams, default 1s)\n"
 "  -w, --deadline DUR   give up after DUR in all, whatever the progress\n"
 "                       (default none); with --count, stop and summarise\n"
-"  -r, --retries N      datagram resends before giving up (default 3)\n"
+"      --retries N      datagram resends before giving up (default 3)\n"
 "  -j, --json           with --count: one JSON line per reply, then the\n"
 "                       summary as one JSON line\n"
 "  -q, --quiet          print no echo (--count: only the summary); the exit\n"
@@ -490,7 +490,7 @@ static int parse_args(struct echo_args *a, int argc, char **argv)
 		CLI_DUR('i', "interval", &a->interval_ms, 0, 3600000),
 		CLI_DUR('t', "timeout", &a->timeout_ms, 1, 3600000),
 		CLI_DUR('w', "deadline", &a->deadline_ms, 1, 86400000),
-		CLI_NUM('r', "retries", &a->retries, 0, 100),
+		CLI_NUM(CLI_LONG(9), "retries", &a->retries, 0, 100),
 		CLI_FLAG('j', "json", &a->json),
 		CLI_FLAG('q', "quiet", &a->quiet),
 		CLI_COUNT('v', "verbose", &a->verbose),

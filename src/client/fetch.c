@@ -24,7 +24,7 @@ struct fetch_kind {
 #define FETCH_OPTIONS \
 "  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n" \
 "  -w, --deadline DUR give up after DUR in all (default 30s)\n" \
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+"      --retries N    UDP: resend up to N times (default 2)\n"
 #define FETCH_HELP_END \
 "  -h, --help         this text\n" \
 "\n" \
@@ -172,7 +172,7 @@ static int fetch_parse(const struct fetch_kind *k, int argc, char **argv,
 	                           .deadline_ms = 30000, .retries = 2 };
 	const struct cli_option opts[] = {
 		CLIENT_OPTIONS(o),
-		CLI_NUM('r', "retries", &o->retries, 0, 100),
+		CLI_NUM(CLI_LONG(9), "retries", &o->retries, 0, 100),
 		CLI_END,
 	};
 	const struct cli_command cmd = { k->name, k->help, opts, 0 };

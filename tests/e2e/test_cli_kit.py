@@ -158,7 +158,7 @@ def test_count_json_lines(server):
 ])
 def test_wrong_echo_is_exit_1_saying_which(hostile, udp, reply, word):
     s = hostile(reply, udp=udp)
-    r = sockit("echo", "-t", "500ms", "-r", "0", s.endpoint, "hello")
+    r = sockit("echo", "-t", "500ms", "--retries", "0", s.endpoint, "hello")
     assert r.returncode == 1, r
     assert word in r.stderr and r.stderr.count(b"\n") == 1, r.stderr
 
@@ -171,7 +171,7 @@ def test_wrong_echo_of_stdin_stream(hostile):
 
 def test_udp_huge_reply_to_small_message(hostile):
     s = hostile(lambda d: b"x" * 65507, udp=True)
-    r = sockit("echo", "-r", "0", s.endpoint, "hello")
+    r = sockit("echo", "--retries", "0", s.endpoint, "hello")
     assert r.returncode == 1 and b"differs" in r.stderr
 
 
@@ -262,3 +262,42 @@ def test_bench_still_exit_0_when_it_measured(server):
     r = sockit("bench", "-q", "-c", "2", "-n", "200", "-s", "1K", s.endpoint(), timeout=60)
     assert r.returncode == 0, r
     assert r.stderr == b""   # -q: no progress lines
+
+
+# ------------------------------- one letter, one meaning (round 2, item 1)
+
+@pytest.mark.parametrize("args,letter", [
+    (["bench", "-w", "1", "-n", "1"], "-w"),           # --warmup only: -w is a deadline
+    (["scan", "-c", "10", "127.0.0.1"], "-c"),          # --concurrency only: -c is a count
+    (["echo", "-r", "1", "udp://127.0.0.1:9", "x"], "-r"),   # --retries only
+    (["daytime", "-r", "1", "udp://127.0.0.1:9"], "-r"),
+])
+def test_letters_without_a_peer_mean_one_thing(args, letter):
+    """A letter the peer tool has not got means one thing everywhere:
+    bench's warmup, scan's concurrency and the clients' retries keep only
+    their long names (docs/cli.md, the letter audit)."""
+    r = sockit(*args)
+    assert r.returncode == 2, r
+    assert r.stderr.decode() == (f"sockit {args[0]}: unknown option '{letter}' "
+                                 f"(see 'sockit {args[0]} --help')\n")
+
+
+def test_the_long_names_still_work(server):
+    s = server(SOCKIT, "serve", "-q", "--threads", "1", "echo", "tcp://127.0.0.1:0")
+    r = sockit("bench", "-q", "--json", "--warmup", "100ms", "-n", "50", "-c", "1",
+               s.endpoint(), timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout)["requests"] == 50, r
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:   # never answers
+        quiet.bind(("127.0.0.1", 0))
+        ep = f"udp://127.0.0.1:{quiet.getsockname()[1]}"
+        r = sockit("echo", "--retries", "1", "-t", "200ms", ep, "x")
+    assert r.returncode == 1 and b"no reply after 2 tries" in r.stderr, r
+
+
+def test_ping_has_j_like_every_json_subcommand():
+    """-j for all or for none: ping's --json takes -j too (iputils has no -j)."""
+    assert b"-j, --json" in sockit("ping", "--help").stdout
+    r = sockit("ping", "-j", "--alive", "127.0.0.1")
+    assert r.stderr.decode() == ("sockit ping: --json and --alive do not go together "
+                                 "(see 'sockit ping --help')\n")
