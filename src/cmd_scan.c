@@ -155,7 +155,7 @@ static int add_targets(struct target_list *tl, int family, int n, char **args)
 		int rc = targets_add(tl, args[i], family, err, sizeof err);
 		if (rc != TARGET_OK)
 			return rc == TARGET_BAD ? cli_sub_fail(EXIT_USAGE, "scan", "%s", err)
-			                        : cli_fail(EXIT_NETWORK, "scan: %s", err);
+			                        : cli_fail(EXIT_NETWORK, "%s", err);
 	}
 	return 0;
 }
@@ -167,7 +167,7 @@ static int choose_ports(struct port_list *pl, const char *spec,
 	if (spec && ports_parse(pl, spec, svc, err, sizeof err) < 0)
 		return cli_sub_fail(EXIT_USAGE, "scan", "%s", err);
 	if (!spec && ports_default(pl, svc) < 0)
-		return cli_fail(EXIT_NETWORK, "scan: ports: out of memory");
+		return cli_fail(EXIT_NETWORK, "ports: out of memory");
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static int run_scan(struct scan_args *a, struct target_list *tl,
 	int rc = scan_run(&a->o, &sum, err, sizeof err);
 	report_summary(&a->rep, &sum);
 	if (rc < 0)
-		return cli_fail(EXIT_NETWORK, "scan: %s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	return sum.interrupted ? EXIT_NETWORK : EXIT_OK;
 }
 

@@ -125,7 +125,7 @@ static int wait_failed(const struct echo_args *a, enum wait_result w, const char
 		sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms, "%s (-t)", step);
 		return cli_error("%s", why);
 	}
-	return cli_error("echo: %s: %s", step, strerror(errno));
+	return cli_error("%s: %s", step, strerror(errno));
 }
 
 /* Compare an echo with what was sent: 0 when equal, else -1 after saying
@@ -139,13 +139,13 @@ static int compare_echo(const char *sent, size_t len, const char *got, size_t n)
 		if (sent[i] != got[i])
 			d = got + i;
 	if (d)
-		return cli_error("echo: wrong echo: byte %zu differs (sent 0x%02x, got "
+		return cli_error("wrong echo: byte %zu differs (sent 0x%02x, got "
 		                 "0x%02x)", (size_t)(d - got),
 		                 (unsigned char)sent[d - got], (unsigned char)*d);
 	if (n < len)
-		return cli_error("echo: short echo: %zu of %zu bytes came back", n, len);
+		return cli_error("short echo: %zu of %zu bytes came back", n, len);
 	if (n > len)
-		return cli_error("echo: long echo: %zu bytes came back for %zu sent", n, len);
+		return cli_error("long echo: %zu bytes came back for %zu sent", n, len);
 	return 0;
 }
 
@@ -184,7 +184,7 @@ static int check_recv(struct sk_pump *p, const char *data, size_t n)
 	size_t cmp = n < owed ? n : owed;
 	for (size_t i = 0; i < cmp; i++) {
 		if (sk_buf_head(&c->unacked)[i] != data[i]) {
-			cli_error("echo: wrong echo: byte %llu differs (sent 0x%02x, got 0x%02x)",
+			cli_error("wrong echo: byte %llu differs (sent 0x%02x, got 0x%02x)",
 			          (unsigned long long)(c->offset + i),
 			          (unsigned char)sk_buf_head(&c->unacked)[i], (unsigned char)data[i]);
 			c->wrong = true;
@@ -193,7 +193,7 @@ static int check_recv(struct sk_pump *p, const char *data, size_t n)
 		}
 	}
 	if (n > owed) {
-		cli_error("echo: long echo: more bytes came back than were sent (%llu)",
+		cli_error("long echo: more bytes came back than were sent (%llu)",
 		          (unsigned long long)p->sent);
 		c->wrong = true;
 		errno = EBADMSG;
@@ -249,7 +249,7 @@ static int stream_stdin(int fd, const struct echo_args *a)
 		cli_error("%s", why);
 	}
 	else if (rc < 0)
-		cli_error("echo: %s: %s", p.failed, strerror(errno));
+		cli_error("%s: %s", p.failed, strerror(errno));
 	if (rc == 0 && a->verbose)
 		fprintf(stderr, "sockit echo: %llu bytes sent, %llu came back unchanged\n",
 		        (unsigned long long)p.sent, (unsigned long long)p.received);
@@ -267,7 +267,7 @@ static int stream_once(int fd, const struct echo_args *a, const char *msg,
                        size_t len, char *reply, size_t *got)
 {
 	if (sk_send_all(fd, msg, len, a->timeout_ms) < 0)
-		return cli_error("echo: send: %s", strerror(errno));
+		return cli_error("send: %s", strerror(errno));
 	*got = 0;
 	while (*got < len) {
 		enum wait_result w = wait_for(a, fd, POLLIN, a->timeout_ms);
@@ -284,9 +284,9 @@ static int stream_once(int fd, const struct echo_args *a, const char *msg,
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
-			return cli_error("echo: receive: %s", strerror(errno));
+			return cli_error("receive: %s", strerror(errno));
 		if (n == 0)
-			return cli_error("echo: server closed after %zu of %zu bytes", *got, len);
+			return cli_error("server closed after %zu of %zu bytes", *got, len);
 		*got += (size_t)n;
 	}
 	char extra;
@@ -301,7 +301,7 @@ static int dgram_once(int fd, const struct echo_args *a, const char *msg,
 {
 	for (long long try = 0; try <= a->retries; try++) {
 		if (send(fd, msg, len, MSG_NOSIGNAL) < 0)
-			return cli_error("echo: send: %s", strerror(errno));
+			return cli_error("send: %s", strerror(errno));
 		enum wait_result w = wait_for(a, fd, POLLIN, a->timeout_ms);
 		if (w == WAIT_IDLE)
 			continue;
@@ -309,7 +309,7 @@ static int dgram_once(int fd, const struct echo_args *a, const char *msg,
 			return wait_failed(a, w, "receive");
 		ssize_t n = recv(fd, reply, DGRAM_MAX, 0);
 		if (n < 0)
-			return cli_error("echo: receive: %s", strerror(errno));
+			return cli_error("receive: %s", strerror(errno));
 		*got = (size_t)n;
 		return 0;
 	}
@@ -406,7 +406,7 @@ static int run_count(int fd, const struct echo_args *a, const char *shown)
 	int rc = 0;
 
 	if (!reply)
-		return cli_fail(EXIT_NETWORK, "echo: out of memory");
+		return cli_fail(EXIT_NETWORK, "out of memory");
 	sigaction(SIGINT, &sa, NULL);
 	for (long long i = 1; i <= a->count && !interrupted && rc == 0; i++) {
 		if (i > 1 && a->interval_ms > 0) {
@@ -447,8 +447,10 @@ static int read_stdin_datagram(char **msg, size_t *len)
 	if (n < 0 || n > DGRAM_MAX) {
 		free(*msg);
 		*msg = NULL;
-		return cli_fail(n < 0 ? EXIT_NETWORK : EXIT_USAGE, "echo: stdin: %s",
-		                n < 0 ? strerror(errno) : "more than one datagram (65507 bytes)");
+		if (n >= 0)
+			return cli_sub_fail(EXIT_USAGE, "echo", "stdin: more than one "
+			                    "datagram (65507 bytes)");
+		return cli_fail(EXIT_NETWORK, "stdin: %s", strerror(errno));
 	}
 	*len = (size_t)n;
 	return EXIT_OK;
@@ -469,11 +471,11 @@ static int run_once(int fd, const struct echo_args *a)
 	const char *msg = a->message ? a->message : stdin_msg;
 	char *reply = malloc(len + 1 > DGRAM_MAX ? len + 1 : DGRAM_MAX);
 	size_t got = 0;
-	int rc = !reply ? cli_error("echo: out of memory") : round_trip(fd, a, msg, len, reply, &got);
+	int rc = !reply ? cli_error("out of memory") : round_trip(fd, a, msg, len, reply, &got);
 	/* What came back is printed even when it differs: the user sees it. */
 	size_t shown = got > len && !sk_endpoint_is_dgram(&a->ep) ? len : got;
 	if (rc == 0 && !a->quiet && sk_send_all(STDOUT_FILENO, reply, shown, -1) < 0)
-		rc = cli_error("echo: write stdout: %s", strerror(errno));
+		rc = cli_error("write stdout: %s", strerror(errno));
 	if (rc == 0)
 		rc = compare_echo(msg, len, reply, got);
 	if (rc == 0 && a->verbose)
@@ -507,7 +509,7 @@ static int parse_args(struct echo_args *a, int argc, char **argv)
 	if (rc != CLI_RUN)
 		return rc;
 	if (sk_endpoint_parse(&a->ep, a->endpoint, err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "echo: %s", err);
+		return cli_sub_fail(EXIT_USAGE, "echo", "%s", err);
 	if (a->count && !a->message)
 		return cli_usage("echo", "--count needs a MESSAGE argument");
 	if (a->timeout_ms == 0)

@@ -153,7 +153,7 @@ int cmd_greet(int argc, char **argv)
 	if (n <= 0) {
 		int e = errno;
 		close(fd);
-		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
+		return cli_fail(EXIT_NETWORK, "%s: %s", a.o.endpoint,
 		                n == 0 ? "closed without a greeting"
 		                : client_wait_error(&a.o, e, why, sizeof why));
 	}
@@ -162,7 +162,7 @@ int cmd_greet(int argc, char **argv)
 	close(fd);
 	print_result(&a, buf, (size_t)n + (m > 0 ? (size_t)m : 0));
 	if (m < 0)
-		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
+		return cli_fail(EXIT_NETWORK, "%s: %s", a.o.endpoint,
 		                saved == EMSGSIZE ? "server kept sending"
 		                : client_wait_error(&a.o, saved, why, sizeof why));
 	return EXIT_OK;

@@ -242,15 +242,15 @@ static int reverse(const struct resolve_cmd *c)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_family = c->family;
 	if ((rc = getaddrinfo(addr, c->port ? c->port : "0", &hints, &res)) != 0)
-		return cli_fail(rc == EAI_NONAME ? EXIT_USAGE : EXIT_NETWORK,
-		           "resolve -r %s: %s", c->reverse,
-		           rc == EAI_NONAME ? "not a numeric address or port"
-		                            : gai_text(rc, errno));
+		return rc == EAI_NONAME
+		       ? cli_sub_fail(EXIT_USAGE, "resolve", "-r %s: not a numeric address "
+		                      "or port", c->reverse)
+		       : cli_fail(EXIT_NETWORK, "reverse %s: %s", c->reverse, gai_text(rc, errno));
 	rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host,
 	                 c->port ? serv : NULL, c->port ? sizeof serv : 0, flags);
 	freeaddrinfo(res);
 	if (rc != 0)
-		return cli_fail(EXIT_NETWORK, "resolve -r %s: %s", c->reverse,
+		return cli_fail(EXIT_NETWORK, "reverse %s: %s", c->reverse,
 		           gai_text(rc, errno));
 	print_reverse(addr, host, c->port ? serv : NULL, c->json);
 	return EXIT_OK;
@@ -299,7 +299,7 @@ static int services(const struct resolve_cmd *c)
 
 	if (c->service[0] >= '0' && c->service[0] <= '9' &&
 	    sk_parse_num(c->service, 0, 65535, &port, "port", err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "resolve --service: %s", err);
+		return cli_sub_fail(EXIT_USAGE, "resolve", "--service: %s", err);
 	if (c->json) {
 		json_start(&j, stdout);
 		json_array(&j);
@@ -325,7 +325,7 @@ static int services(const struct resolve_cmd *c)
 		json_newline(&j);
 	}
 	if (!found)
-		return cli_fail(EXIT_NETWORK, "resolve --service %s: not in /etc/services",
+		return cli_fail(EXIT_NETWORK, "service %s: not in /etc/services",
 		           c->service);
 	return EXIT_OK;
 }

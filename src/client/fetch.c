@@ -128,13 +128,13 @@ static int time_answer(const struct client_opts *o, char *buf, size_t n)
 	struct tm tm;
 
 	if (n != 4)
-		return cli_fail(EXIT_NETWORK, "time %s: reply of %zu bytes, want 4",
+		return cli_fail(EXIT_NETWORK, "%s: reply of %zu bytes, want 4",
 		           o->endpoint, n);
 	int64_t t = rfc868_decode((const unsigned char *)buf);
 	time_t tt = (time_t)t;
 	if (!gmtime_r(&tt, &tm) ||
 	    !strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return cli_fail(EXIT_NETWORK, "time %s: cannot format %" PRId64, o->endpoint, t);
+		return cli_fail(EXIT_NETWORK, "%s: cannot format %" PRId64, o->endpoint, t);
 	if (!o->json) {
 		printf("%s\n", date);
 		return EXIT_OK;

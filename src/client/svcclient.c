@@ -21,10 +21,10 @@ int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
 
 	*status = EXIT_USAGE;
 	if (sk_endpoint_parse(ep, text, err, sizeof err) < 0)
-		return cli_error("%s: %s", cmd, err);
+		return cli_sub_fail(-1, cmd, "%s", err);
 	if (stream_only && sk_endpoint_is_dgram(ep))
-		return cli_error("%s: endpoint '%s': this protocol needs a "
-		           "stream (tcp:// or unix:)", cmd, text);
+		return cli_sub_fail(-1, cmd, "endpoint '%s': this protocol needs a "
+		           "stream (tcp:// or unix:)", text);
 	int fd = sk_connect(ep, timeout_ms, err, sizeof err);
 	if (fd < 0) {
 		*status = EXIT_NETWORK;
@@ -133,13 +133,13 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 	if (n < 0) {
 		*status = EXIT_NETWORK;
 		if (dgram && saved == ETIMEDOUT)
-			snprintf(why, sizeof why, "no reply after %d tries (sockit's -t "
-			         "timer, %d ms each)", o->retries + 1, o->timeout_ms);
+			sk_seterr_deadline(why, sizeof why, (uint64_t)o->timeout_ms,
+			                   "no reply after %d tries (-t, each)", o->retries + 1);
 		else if (saved == EMSGSIZE)
 			snprintf(why, sizeof why, "reply too long");
 		else
 			client_wait_error(o, saved, why, sizeof why);
-		cli_fail(EXIT_NETWORK, "%s %s: %s", cmd, o->endpoint, why);
+		cli_fail(EXIT_NETWORK, "%s: %s", o->endpoint, why);
 		errno = saved;
 		return -1;
 	}

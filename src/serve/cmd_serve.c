@@ -308,7 +308,7 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (load_plan(&plan, &a, err, sizeof err) < 0) {
-		cli_fail(EXIT_USAGE, "serve: %s", err);
+		cli_sub_fail(EXIT_USAGE, "serve", "%s", err);
 		goto out;
 	}
 	if (a.quiet)

@@ -301,3 +301,45 @@ def test_ping_has_j_like_every_json_subcommand():
     r = sockit("ping", "-j", "--alive", "127.0.0.1")
     assert r.stderr.decode() == ("sockit ping: --json and --alive do not go together "
                                  "(see 'sockit ping --help')\n")
+
+
+# ------------------------------------- one error prefix (round 2, item 3)
+
+def _close_at_once(data):
+    raise OSError("close the connection")
+
+
+@pytest.mark.parametrize("args,reply,prefix", [
+    (["echo", "EP", "hi"], lambda d: b"X" * len(d), "sockit: wrong echo: byte 0 differs"),
+    (["echo", "EP", "hi"], _close_at_once, "sockit: server closed after 0 of 2 bytes"),
+    (["caesar", "EP", "e", "3", "abc"], _close_at_once, "sockit: EP: server closed the connection"),
+    (["greet", "-t", "300ms", "EP"], None, "sockit: EP: no reply (-t): timed out after 300ms"),
+    (["daytime", "-t", "300ms", "EP"], None, "sockit: EP: no reply (-t): timed out after 300ms"),
+])
+def test_run_time_errors_name_what_failed_not_the_subcommand(hostile, args, reply, prefix):
+    """Run-time failures read `sockit: WHAT: why` (DESIGN.md's
+    `sockit: connect 127.0.0.1:1: Connection refused`), exit 1."""
+    s = hostile(reply=reply or (lambda d: b""))
+    argv = [s.endpoint if a == "EP" else a for a in args]
+    r = sockit(*argv, timeout=30)
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.count("\n") == 1, r
+    assert err.startswith(prefix.replace("EP", s.endpoint)), err
+
+
+@pytest.mark.parametrize("sub", ["echo", "greet", "caesar", "daytime", "time", "qotd", "bench"])
+def test_connect_refused_reads_as_in_design(sub):
+    opts = ["-q", "-n", "1"] if sub == "bench" else []
+    words = {"echo": ["hi"], "caesar": ["e", "3", "abc"]}.get(sub, [])
+    r = sockit(sub, *opts, "tcp://127.0.0.1:1", *words)
+    assert (r.returncode, r.stderr) == (1, b"sockit: connect 127.0.0.1:1: Connection refused\n"), r
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["caesar", "tcp://127.0.0.1:1", "e", "3", "a.b"], "sockit caesar: the message contains '.'"),
+    (["bench", "-n", "1", "unixgram:/nonexistent"], "sockit bench: unixgram endpoints are not supported"),
+    (["serve", "-c", "/nonexistent/x.conf"], "sockit serve: /nonexistent/x.conf: "),
+])
+def test_usage_errors_found_while_running_read_sockit_sub(args, msg):
+    r = sockit(*args)
+    assert r.returncode == 2 and r.stderr.decode().startswith(msg), r
