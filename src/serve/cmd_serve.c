@@ -152,22 +152,6 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 	}
 }
 
-/* --user replaces the config file's `user`. */
-static int set_cli_user(struct serve_plan *plan, const char *user,
-                        char *err, size_t errlen)
-{
-	char *u = strdup(user);
-
-	if (!u) {
-		sk_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	free(plan->user);
-	plan->user = u;
-	plan->user_line = 0;
-	return 0;
-}
-
 /* The services to run, from a config file, SERVICE [EP...], or all. */
 static int build_plan(struct serve_plan *plan, const struct serve_args *a,
                       char *err, size_t errlen)
@@ -210,7 +194,7 @@ static int load_plan(struct serve_plan *plan, const struct serve_args *a,
 			return -1;
 	if (a->have_opt)
 		apply_cli_options(plan, &a->opt);
-	if (a->user && set_cli_user(plan, a->user, err, errlen) < 0)
+	if (a->user && plan_set_user(plan, a->user, 0, err, errlen) < 0)
 		return -1;
 	return plan_check(plan, err, errlen);
 }
