@@ -70,6 +70,7 @@ static const char caesar_help[] =
 "  -w, --deadline DUR  give up after DUR in all (default 30s; none with -)\n"
 "  -j, --json          print one {\"mode\", \"shift\", \"message\", \"result\"}\n"
 "                      object per request (JSON Lines)\n"
+CLIENT_VERBOSE_HELP
 "  -h, --help          this text\n"
 "\n"
 "DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
@@ -454,10 +455,12 @@ int cmd_caesar(int argc, char **argv)
 		cleanup(&r);
 		return EXIT_USAGE;
 	}
-	r.fd = client_connect("caesar", r.o.endpoint, &ep, true, r.o.timeout_ms, &status);
+	r.fd = client_connect("caesar", &r.o, &ep, true, &status);
 	r.status = EXIT_NETWORK;
 	if (r.fd >= 0)
 		status = run(&r) < 0 ? r.status : EXIT_OK;
+	if (status == EXIT_OK)
+		client_say_done("caesar", &r.o, "every reply back");
 	fflush(stdout);
 	cleanup(&r);
 	return status;

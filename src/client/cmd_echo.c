@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/json.h"
+#include "client/svcclient.h"
 #include "commands.h"
 #include "sockit/buf.h"
 #include "sockit/error.h"
@@ -529,12 +530,12 @@ int cmd_echo(int argc, char **argv)
 		a.deadline_ns = sk_now_ns() + (uint64_t)a.deadline_ms * 1000000ULL;
 	int connect_ms = a.deadline_ms && a.deadline_ms < a.timeout_ms ? a.deadline_ms
 	                                                              : a.timeout_ms;
+	uint64_t t0 = sk_now_ns();
 	int fd = sk_connect(&a.ep, connect_ms, err, sizeof err);
 	if (fd < 0)
 		return cli_fail(EXIT_NETWORK, "%s", err);
 	sk_endpoint_format(&a.ep, shown, sizeof shown);
-	if (a.verbose)
-		fprintf(stderr, "sockit echo: connected to %s\n", shown);
+	client_say_connected("echo", a.verbose, fd, t0);
 	rc = a.count ? run_count(fd, &a, shown) : run_once(fd, &a);
 	close(fd);
 	return rc;

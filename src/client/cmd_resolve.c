@@ -17,12 +17,14 @@
 #include "commands.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/loop.h"
 
 struct resolve_cmd {
 	int family;   /* AF_UNSPEC, AF_INET, AF_INET6 */
 	int socktype; /* 0 or SOCK_* */
 	int flags;    /* AI_* beyond AI_CANONNAME */
 	bool json;
+	int verbose;         /* -v: the call and its time on stderr */
 	const char *reverse; /* -r ADDRESS */
 	const char *service; /* --service NAME|PORT */
 	const char *host, *port;
@@ -54,6 +56,7 @@ static const char usage_text[] =
     "                       and network byte order\n"
     "  -j, --json           print one JSON document (an array; an object for -r)\n"
     "                       instead of a table\n"
+    "  -v, --verbose        say on stderr which call was made and how long it took\n"
     "\n"
     "A numeric SERVICE or PORT must be 0-65535 (getaddrinfo would wrap it).\n"
     "Errors are getaddrinfo's own text: 'sockit: resolve nosuch.invalid: Name or\n"
@@ -202,7 +205,13 @@ static int forward(const struct resolve_cmd *c)
 		host = NULL;
 		hints.ai_flags &= ~AI_CANONNAME;
 	}
-	if ((rc = getaddrinfo(host, c->port, &hints, &res)) != 0)
+	uint64_t t0 = sk_now_ns();
+	rc = getaddrinfo(host, c->port, &hints, &res);
+	if (c->verbose)
+		fprintf(stderr, "sockit resolve: getaddrinfo(%s, %s) in %.2f ms\n",
+		        host ? host : "NULL", c->port ? c->port : "NULL",
+		        (double)(sk_now_ns() - t0) / 1e6);
+	if (rc != 0)
 		return cli_fail(EXIT_NETWORK, "resolve %s: %s", c->host, gai_text(rc, errno));
 	print_results(res, c->json);
 	freeaddrinfo(res);
@@ -410,6 +419,7 @@ int cmd_resolve(int argc, char **argv)
 		CLI_CALL_FLAG(OPT_NUMSERV, "numeric-service", option),
 		CLI_CALL_FLAG(OPT_ALL, "all", option),
 		CLI_FLAG('j', "json", &c.json),
+		CLI_COUNT('v', "verbose", &c.verbose),
 		CLI_STR(OPT_SERVICE, "service", &c.service),
 		CLI_END,
 	};

@@ -24,7 +24,9 @@ struct fetch_kind {
 #define FETCH_OPTIONS \
 "  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n" \
 "  -w, --deadline DUR give up after DUR in all (default 30s)\n" \
-"      --retries N    UDP: resend up to N times (default 2)\n"
+"      --retries N    UDP: resend up to N times (default 2)\n" \
+"  -v, --verbose      say on stderr where it connected, from where, and\n" \
+"                     how long the answer took\n"
 #define FETCH_HELP_END \
 "  -h, --help         this text\n" \
 "\n" \

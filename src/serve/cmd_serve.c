@@ -72,6 +72,8 @@ static const char serve_help[] =
 "      --read-timeout DUR greet: wait DUR for the reply (default 2s)\n"
 "      --udp              chargen: also answer over UDP (bounded replies)\n"
 "  -q, --quiet            log errors only\n"
+"  -v, --verbose          also log each datagram (peer, bytes in and out):\n"
+"                         UDP has no connection line\n"
 "  -h, --help             this text\n"
 "\n"
 "examples:\n"
@@ -98,6 +100,7 @@ struct serve_args {
 	const char *config;
 	const char *user;
 	bool quiet;
+	int verbose;
 	struct svc_options opt;     /* from the command line, for every service */
 	bool have_opt;
 	/* Limits given on the command line, applied over a config file's,
@@ -252,6 +255,7 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
 	struct cli_option opts[NSETTINGS + 4] = {
 		CLI_STR('c', "config", &a->config),
 		CLI_FLAG('q', "quiet", &a->quiet),
+		CLI_COUNT('v', "verbose", &a->verbose),
 		CLI_STR(CLI_LONG(NSETTINGS), "user", &a->user),
 	};
 	size_t n = 3;
@@ -297,6 +301,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (a.quiet)
 		sk_log_set_level(SK_LOG_ERROR);
+	else if (a.verbose)
+		sk_log_set_level(SK_LOG_DEBUG);
 	status = server_run(plan.entries, plan.n, &plan.lim, plan.user,
 	                    a.config ? &reload : NULL);
 out:

@@ -343,3 +343,69 @@ def test_connect_refused_reads_as_in_design(sub):
 def test_usage_errors_found_while_running_read_sockit_sub(args, msg):
     r = sockit(*args)
     assert r.returncode == 2 and r.stderr.decode().startswith(msg), r
+
+
+# ------------------------------------------------ -v and -q (round 2, item 2)
+
+@pytest.fixture
+def classic(server, tmp_path):
+    conf = tmp_path / "v.conf"
+    conf.write_text("service daytime\nlisten tcp://127.0.0.1:0\nlisten udp://127.0.0.1:0\n\n"
+                    "service greet\nlisten tcp://127.0.0.1:0\n\n"
+                    "service caesar\nlisten tcp://127.0.0.1:0\n")
+    return server(SOCKIT, "serve", "-q", "--threads", "1", "-c", str(conf), count=4)
+
+
+VERBOSE_LINE = re.compile(r"^sockit (\w+): connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+ "
+                          r"in \d+\.\d\d ms$")
+
+
+@pytest.mark.parametrize("args", [
+    ["daytime", "tcp"], ["daytime", "udp"], ["greet", "tcp", "thanks"],
+    ["caesar", "tcp", "e", "3", "abc"], ["echo", "tcp", "hi"],
+])
+def test_clients_v_says_who_from_where_and_how_long(classic, server, args):
+    """-v adds the connection details on stderr; stdout keeps only the
+    result, byte for byte what it is without -v."""
+    if args[0] == "echo":
+        srv = server(SOCKIT, "serve", "-q", "--threads", "1", "echo", "tcp://127.0.0.1:0")
+        ep = srv.endpoint()
+    else:
+        ep = [e for e, svc in classic.endpoints if svc == args[0] and e.startswith(args[1])][0]
+    quiet = sockit(args[0], ep, *args[2:])
+    loud = sockit(args[0], "-v", ep, *args[2:])
+    assert quiet.returncode == loud.returncode == 0, (quiet, loud)
+    assert quiet.stderr == b"", quiet
+    if args[0] != "daytime":          # the date may tick between the two runs
+        assert loud.stdout == quiet.stdout
+    lines = loud.stderr.decode().splitlines()
+    assert VERBOSE_LINE.match(lines[0]) and lines[0].startswith(f"sockit {args[0]}: "), lines
+    if args[0] != "echo":
+        assert re.match(rf"^sockit {args[0]}: .* in \d+\.\d\d ms$", lines[-1]), lines
+
+
+def test_resolve_v_names_the_call():
+    r = sockit("resolve", "-v", "127.0.0.1", "80")
+    assert r.returncode == 0 and b"127.0.0.1:80" in r.stdout
+    assert re.match(rb"^sockit resolve: getaddrinfo\(127\.0\.0\.1, 80\) in \d+\.\d\d ms\n$",
+                    r.stderr), r
+
+
+def test_serve_v_logs_each_datagram(server):
+    """UDP has no connection line; serve -v logs one line per datagram."""
+    s = server(SOCKIT, "serve", "-v", "--threads", "1", "echo", "udp://127.0.0.1:0")
+    assert sockit("echo", s.endpoint(), "hello").stdout == b"hello"
+    deadline = time.monotonic() + 10
+    while "datagram in=5 out=5" not in s.log() and time.monotonic() < deadline:
+        select.select([], [], [], 0.05)   # bounded wait for the log line
+    assert re.search(r" debug udp://127\.0\.0\.1:\d+ echo peer=127\.0\.0\.1:\d+ "
+                     r"datagram in=5 out=5\n", s.log()), s.log()
+    q = server(SOCKIT, "serve", "--threads", "1", "echo", "udp://127.0.0.1:0")
+    assert sockit("echo", q.endpoint(), "hello").stdout == b"hello"
+    assert "datagram" not in q.stop()
+
+
+def test_sockets_keeps_ss_letters_no_v():
+    """ss's -v is its version: sockets has no -v (docs/cli.md)."""
+    r = sockit("sockets", "-v")
+    assert r.returncode == 2 and b"unknown option '-v'" in r.stderr
