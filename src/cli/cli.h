@@ -70,6 +70,10 @@
 /* Exit statuses of every subcommand (DESIGN.md). */
 enum { EXIT_OK = 0, EXIT_NETWORK = 1, EXIT_USAGE = 2 };
 
+/* The --help sentence of every subcommand that takes a DUR (the one
+ * duration syntax, parsed by sk_parse_duration). */
+#define CLI_HELP_DUR "DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+
 /* cli_parse's answer when the command should go on and run. */
 #define CLI_RUN (-1)
 

@@ -73,7 +73,7 @@ static const char caesar_help[] =
 CLIENT_VERBOSE_HELP
 "  -h, --help          this text\n"
 "\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+CLI_HELP_DUR
 "\n"
 "examples:\n"
 "  sockit caesar encrypt 10 isi pesan\n"

@@ -53,7 +53,7 @@ DEFAULT_ENDPOINT ".  One argument is the MESSAGE, unless it is written\n"
 "  -v, --verbose        say on stderr where it connected and what came back\n"
 "  -h, --help           this text\n"
 "\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+CLI_HELP_DUR
 "\n"
 "examples:\n"
 "  sockit echo tcp://127.0.0.1:65432 hello\n"

@@ -30,7 +30,7 @@ struct fetch_kind {
 #define FETCH_HELP_END \
 "  -h, --help         this text\n" \
 "\n" \
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n" \
+CLI_HELP_DUR \
 "\n"
 
 static const char daytime_help[] =
