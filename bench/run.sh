@@ -127,7 +127,7 @@ measure() {
 	pid=${pid_of[${peer%%:*}]}
 	t0=$(ticks "$pid")
 	json=$(timeout 120 taskset -c "$CCPU" "$SOCKIT" bench "$ep" --json \
-	       -d "$DUR" -w "$WARM" "$@" 2>"$work/bench.err")
+	       -d "$DUR" --warmup "$WARM" "$@" 2>"$work/bench.err")
 	rc=$?
 	sleep 0.1
 	t1=$(ticks "$pid")

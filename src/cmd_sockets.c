@@ -495,12 +495,12 @@ static int enter_netns(const char *name)
 		return cli_bad_value("sockets", "--netns", name, "not a namespace name");
 	snprintf(path, sizeof path, "/run/netns/%s", name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cli_fail(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
+		return cli_fail(EXIT_NETWORK, "netns %s: %s", name, strerror(errno));
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 
 		close(fd);
-		return cli_fail(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
+		return cli_fail(EXIT_NETWORK, "netns %s: setns: %s", name,
 		           strerror(e));
 	}
 	close(fd);
@@ -514,7 +514,7 @@ static int finish_output(void)
 	/* A reader that stopped early (| head) is not worth a message. */
 	if (errno == EPIPE)
 		return EXIT_NETWORK;
-	return cli_fail(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
+	return cli_fail(EXIT_NETWORK, "writing output: %s", strerror(errno));
 }
 
 /* -K: destroy what was selected, keep in l what was destroyed, and say on

@@ -62,7 +62,7 @@ static int help(int argc, char **argv)
 	}
 	const struct command *c = find_command(argv[1]);
 	if (!c)
-		return cli_fail(EXIT_USAGE, "help: unknown command '%s' (try 'sockit "
+		return cli_sub_fail(EXIT_USAGE, "help", "unknown command '%s' (try 'sockit "
 		                "--help')", argv[1]);
 	char *args[] = { argv[1], "--help", NULL };
 	return c->run(2, args);

@@ -49,7 +49,7 @@ static const char usage_text[] =
     "                  (default port 65432, sockit serve's echo; also\n"
     "                  --udp=PORT or --udp-port PORT)\n"
     "      --alive     print only the hosts that answered, one per line\n"
-    "      --json      one JSON object per line: reply, timeout, error, then a\n"
+    "  -j, --json      one JSON object per line: reply, timeout, error, then a\n"
     "                  summary per host\n"
     "  -v, --verbose   more detail (late replies)\n"
     "  -h, --help      this text\n"
@@ -206,7 +206,7 @@ static int parse(int argc, char **argv, struct raw_opts *r, int *first)
 	    CLI_CALL(OPT_TCP, "tcp", set_option),
 	    CLI_CALL_FLAG(OPT_UDP, "udp", set_option),
 	    CLI_CALL(OPT_UDP_PORT, "udp-port", set_option),
-	    CLI_FLAG(OPT_JSON, "json", &o->json),
+	    CLI_FLAG('j', "json", &o->json),
 	    CLI_FLAG(OPT_ALIVE, "alive", &o->alive),
 	    CLI_END,
 	};

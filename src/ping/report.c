@@ -206,7 +206,7 @@ void pout_send_error(struct ping_session *s, struct ping_target *t, int err)
 		return;
 	}
 	fflush(s->out);
-	fprintf(stderr, "sockit ping: sendmsg %s: %s\n", t->addr, strerror(err));
+	fprintf(stderr, "sockit: sendmsg %s: %s\n", t->addr, strerror(err));
 }
 
 void pout_sent(struct ping_session *s)

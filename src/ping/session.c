@@ -125,7 +125,7 @@ static int resolve_targets(struct ping_session *s)
 	int rc = 0;
 
 	if (!pend) {
-		fprintf(stderr, "sockit ping: out of memory\n");
+		fprintf(stderr, "sockit: out of memory\n");
 		return -1;
 	}
 	for (int i = 0; i < s->o->nhosts && rc == 0; i++) {
@@ -134,7 +134,7 @@ static int resolve_targets(struct ping_session *s)
 		                    : add_host(pend, h, s->o->family, &n);
 	}
 	if (rc == 0 && n && !(s->targets = calloc(n, sizeof *s->targets))) {
-		fprintf(stderr, "sockit ping: out of memory\n");
+		fprintf(stderr, "sockit: out of memory\n");
 		rc = -1;
 	}
 	if (rc == 0) {
@@ -176,7 +176,7 @@ static int check_route(struct ping_target *t)
 	close(fd);
 	if (rc == 0)
 		return 0;
-	fprintf(stderr, "sockit ping: connect %s: %s\n", t->addr, strerror(e));
+	fprintf(stderr, "sockit: connect %s: %s\n", t->addr, strerror(e));
 	return -1;
 }
 
@@ -486,7 +486,7 @@ static int start(struct ping_session *s)
 	int usable = 0;
 
 	if (s->tr->open(s, err, sizeof err) < 0) {
-		fprintf(stderr, "sockit ping: %s\n", err);
+		fprintf(stderr, "sockit: %s\n", err);
 		return -1;
 	}
 	for (size_t i = 0; i < s->ntargets; i++) {
@@ -558,7 +558,7 @@ int ping_session_run(const struct ping_opts *o)
 	s.pkt = malloc(PING_PKT_MAX);
 	s.loop = sk_loop_new(64);
 	if (!s.pkt || !s.loop) {
-		fprintf(stderr, "sockit ping: out of memory\n");
+		fprintf(stderr, "sockit: out of memory\n");
 		goto out;
 	}
 	if (resolve_targets(&s) < 0)

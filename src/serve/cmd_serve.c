@@ -88,6 +88,8 @@ static const char serve_help[] =
 "                         after 2*DUR; registration must end within DUR\n"
 "                         (default 2m)\n"
 "  -q, --quiet            log errors only\n"
+"  -v, --verbose          also log each datagram (peer, bytes in and out):\n"
+"                         UDP has no connection line\n"
 "  -h, --help             this text\n"
 "\n"
 "examples:\n"
@@ -116,6 +118,7 @@ struct serve_args {
 	const char *config;
 	const char *user;
 	bool quiet;
+	int verbose;
 	struct svc_options opt;     /* from the command line, for every service */
 	bool have_opt;
 	/* Limits given on the command line, applied over a config file's,
@@ -177,22 +180,6 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 	}
 }
 
-/* --user replaces the config file's `user`. */
-static int set_cli_user(struct serve_plan *plan, const char *user,
-                        char *err, size_t errlen)
-{
-	char *u = strdup(user);
-
-	if (!u) {
-		sk_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	free(plan->user);
-	plan->user = u;
-	plan->user_line = 0;
-	return 0;
-}
-
 /* The services to run, from a config file, SERVICE [EP...], or all. */
 static int build_plan(struct serve_plan *plan, const struct serve_args *a,
                       char *err, size_t errlen)
@@ -235,7 +222,7 @@ static int load_plan(struct serve_plan *plan, const struct serve_args *a,
 			return -1;
 	if (a->have_opt)
 		apply_cli_options(plan, &a->opt);
-	if (a->user && set_cli_user(plan, a->user, err, errlen) < 0)
+	if (a->user && plan_set_user(plan, a->user, 0, err, errlen) < 0)
 		return -1;
 	if (sysd_adopt(plan, err, errlen) < 0)
 		return -1;
@@ -292,12 +279,13 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
                       char **argv)
 {
 	struct serve_parse sp = { cli, a };
-	struct cli_option opts[NSETTINGS + 4] = {
+	struct cli_option opts[NSETTINGS + 5] = {
 		CLI_STR('c', "config", &a->config),
 		CLI_FLAG('q', "quiet", &a->quiet),
+		CLI_COUNT('v', "verbose", &a->verbose),
 		CLI_STR(CLI_LONG(NSETTINGS), "user", &a->user),
 	};
-	size_t n = 3;
+	size_t n = 4;   /* the rows above */
 
 	for (int i = 0; i < NSETTINGS; i++) {
 		struct cli_option o = CLI_CALL(CLI_LONG(i), setting_names[i], setting_option);
@@ -336,11 +324,13 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (load_plan(&plan, &a, err, sizeof err) < 0) {
-		cli_fail(EXIT_USAGE, "serve: %s", err);
+		cli_sub_fail(EXIT_USAGE, "serve", "%s", err);
 		goto out;
 	}
 	if (a.quiet)
 		sk_log_set_level(SK_LOG_ERROR);
+	else if (a.verbose)
+		sk_log_set_level(SK_LOG_DEBUG);
 	status = server_run(plan.entries, plan.n, &plan.lim, plan.user,
 	                    a.config ? &reload : NULL);
 out:

@@ -47,6 +47,20 @@ static void prepare_recv(struct dgram_batch *b)
 	}
 }
 
+/* With -v (debug level): one line per datagram, as TCP logs one per
+ * connection — UDP has no connection to log otherwise. */
+static void log_datagram(const struct listener *l, const struct sockaddr *from,
+                         socklen_t fromlen, size_t in, size_t out, const char *what)
+{
+	char peer[SK_ADDRSTRLEN];
+
+	if (!sk_log_enabled(SK_LOG_DEBUG))
+		return;
+	sk_log(SK_LOG_DEBUG, "%s %s peer=%s datagram in=%zu out=%zu%s", l->name,
+	       l->entry->svc->name, sk_addr_format(from, fromlen, peer, sizeof peer),
+	       in, out, what);
+}
+
 /* Build the reply for datagram i into out slot *nout; skips sources that
  * cannot receive (unnamed UNIX) and replies over budget. */
 static void answer(struct listener *l, struct dgram_batch *b, int i, int *nout)
@@ -61,12 +75,17 @@ static void answer(struct listener *l, struct dgram_batch *b, int i, int *nout)
 	if ((b->in[i].msg_hdr.msg_flags & MSG_TRUNC) && !svc->dgram_may_amplify)
 		len = cap = DGRAM_MAX;
 	size_t n = svc->datagram(l->instance, b->data_in[i], len, b->data_out[*nout], cap);
-	if (n == 0)
+	struct sockaddr *from = (struct sockaddr *)&b->from[i];
+	if (n == 0) {
+		log_datagram(l, from, namelen, len, 0, "");
 		return;
+	}
 	if (svc->dgram_may_amplify && n > len &&
-	    !rate_allow(l->w->srv->rates, svc, (struct sockaddr *)&b->from[i],
-	                sk_loop_now(l->w->loop)))
+	    !rate_allow(l->w->srv->rates, svc, from, sk_loop_now(l->w->loop))) {
+		log_datagram(l, from, namelen, len, 0, " (over the per-source budget)");
 		return;
+	}
+	log_datagram(l, from, namelen, len, n > cap ? cap : n, "");
 	int o = (*nout)++;
 	b->iov_out[o] = (struct iovec){ b->data_out[o], n > cap ? cap : n };
 	b->out[o].msg_hdr = (struct msghdr){

@@ -159,6 +159,21 @@ static int check_user(const struct serve_plan *p, char *err, size_t errlen)
 	return -1;
 }
 
+int plan_set_user(struct serve_plan *p, const char *user, int line, char *err,
+                  size_t errlen)
+{
+	char *u = strdup(user);
+
+	if (!u) {
+		sk_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	free(p->user);
+	p->user = u;
+	p->user_line = line;
+	return 0;
+}
+
 int plan_check(struct serve_plan *p, char *err, size_t errlen)
 {
 	if (check_user(p, err, errlen) < 0)

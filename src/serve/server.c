@@ -37,7 +37,7 @@ static int bind_all(struct server *srv)
 				if (out[w] && lvec_push(&srv->workers[w].ls, out[w]) < 0) {
 					listener_close(out[w]);
 					free(out[w]);
-					fprintf(stderr, "sockit: serve: out of memory\n");
+					fprintf(stderr, "sockit: out of memory\n");
 					return -1;
 				}
 		}
@@ -222,7 +222,7 @@ static int watch_signals(struct server *srv)
 	if (sk_loop_on_signal(loop, SIGINT, on_stop_signal, srv) < 0 ||
 	    sk_loop_on_signal(loop, SIGTERM, on_stop_signal, srv) < 0 ||
 	    sk_loop_on_signal(loop, SIGHUP, on_hangup, srv) < 0) {
-		fprintf(stderr, "sockit: serve: signals: %s\n", strerror(errno));
+		fprintf(stderr, "sockit: signals: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -269,7 +269,7 @@ int server_run(const struct serve_entry *entries, size_t n,
 	/* A service that cannot start from its options (a quotes file with no
 	 * quotes) is bad usage, exit 2, like an option check that caught it. */
 	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err))) {
-		fprintf(stderr, "sockit: %s\n", err);
+		fprintf(stderr, "sockit serve: %s\n", err);
 		status = 2;
 	}
 	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
@@ -279,7 +279,7 @@ int server_run(const struct serve_entry *entries, size_t n,
 	announce(&srv);
 	notify("READY=1");
 	if (run_workers(&srv) < 0)
-		fprintf(stderr, "sockit: serve: %s\n", strerror(errno));
+		fprintf(stderr, "sockit: %s\n", strerror(errno));
 	else
 		status = 0;
 out:
