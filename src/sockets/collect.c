@@ -40,12 +40,12 @@ static int fallback(enum diag_kind kind, const struct collect_opts *o,
 	 * like ss, read /proc/net/raw without a word. */
 	if (!o->force_proc && kind != DIAG_RAW)
 		fprintf(stderr,
-		        "sockit: sockets: netlink sock_diag for %s unavailable (%s); "
+		        "sockit: netlink sock_diag for %s unavailable (%s); "
 		        "reading /proc/net instead\n",
 		        kind_label[kind], strerror(why));
 	if (collect_proc_kind(kind, o, out) == 0)
 		return 0;
-	snprintf(err, errlen, "sockets: /proc/net/%s: %s", kind_label[kind],
+	snprintf(err, errlen, "/proc/net/%s: %s", kind_label[kind],
 	         strerror(errno));
 	return -1;
 }
@@ -72,7 +72,7 @@ int collect_sockets(const struct collect_opts *o, struct sock_list *out, char *e
 		else if (unavailable(errno))
 			rc = fallback((enum diag_kind)k, o, out, errno, err, errlen);
 		else {
-			snprintf(err, errlen, "sockets: netlink %s dump: %s",
+			snprintf(err, errlen, "netlink %s dump: %s",
 			         kind_label[k], strerror(errno));
 			rc = -1;
 		}

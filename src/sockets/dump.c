@@ -147,12 +147,12 @@ int dump_read(const char *path, struct sock_list *out, struct procmap *m, char *
 	int rc = 0;
 
 	if (!f) {
-		snprintf(err, errlen, "sockets: dump %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "dump %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!(line = malloc(LINE_MAX_LEN + 2))) {
 		fclose(f);
-		snprintf(err, errlen, "sockets: dump %s: %s", path, strerror(ENOMEM));
+		snprintf(err, errlen, "dump %s: %s", path, strerror(ENOMEM));
 		return -1;
 	}
 	while (rc == 0 && fgets(line, LINE_MAX_LEN + 2, f)) {
@@ -163,7 +163,7 @@ int dump_read(const char *path, struct sock_list *out, struct procmap *m, char *
 			rc = read_line(line, out, m);
 	}
 	if (rc < 0)
-		snprintf(err, errlen, "sockets: dump %s:%u: %s", path, lineno,
+		snprintf(err, errlen, "dump %s:%u: %s", path, lineno,
 		         rc == -2 ? strerror(ENOMEM) : "malformed line");
 	free(line);
 	fclose(f);

@@ -98,7 +98,7 @@ static int listen_loop(struct mnl_socket *nl, struct ev_ctx *c, char *err, size_
 		if ((n = mnl_socket_recvfrom(nl, buf, sizeof buf)) < 0) {
 			if (errno == EINTR || errno == ENOBUFS) /* overrun: keep going */
 				continue;
-			snprintf(err, errlen, "sockets: events: %s", strerror(errno));
+			snprintf(err, errlen, "events: %s", strerror(errno));
 			return -1;
 		}
 		rc = mnl_cb_run(buf, (size_t)n, 0, 0, event_cb, c);
@@ -120,7 +120,7 @@ int events_run(FILE *out, const struct events_opts *o, char *err, size_t errlen)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!nl || mnl_socket_bind(nl, groups_for(o->filter), MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "sockets: events: netlink sock_diag: %s",
+		snprintf(err, errlen, "events: netlink sock_diag: %s",
 		         strerror(errno));
 		if (nl)
 			mnl_socket_close(nl);

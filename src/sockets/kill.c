@@ -62,7 +62,7 @@ long kill_sockets(struct sock_list *l, size_t *refused, int *why, char *err,
 	*refused = 0;
 	*why = 0;
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "sockets: netlink sock_diag: %s", strerror(errno));
+		snprintf(err, errlen, "netlink sock_diag: %s", strerror(errno));
 		if (nl)
 			mnl_socket_close(nl);
 		return -1;

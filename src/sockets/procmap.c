@@ -278,7 +278,7 @@ struct procscan *procmap_scan_start(int only_pid, char *err, size_t errlen)
 	int want;
 
 	if (!ps || list_pids(only_pid, &ps->pids, &ps->npids) < 0) {
-		snprintf(err, errlen, "sockets: /proc: %s", strerror(errno));
+		snprintf(err, errlen, "/proc: %s", strerror(errno));
 		if (ps)
 			free(ps->pids);
 		free(ps);

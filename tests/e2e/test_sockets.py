@@ -374,7 +374,7 @@ def test_dump_malformed_is_a_clean_error(tmp_path):
     bad = tmp_path / "bad.dump"
     bad.write_text("nl tcp 0011zz\n")
     r = sockit("sockets", "--from-dump", str(bad))
-    assert r.returncode == 1 and r.stderr.decode() == f"sockit: sockets: dump {bad}:1: malformed line\n"
+    assert r.returncode == 1 and r.stderr.decode() == f"sockit: dump {bad}:1: malformed line\n"
     short = tmp_path / "short.dump"
     short.write_text("nl tcp 10000000140002000000000000000000\n")   # header only, no payload
     r = sockit("sockets", "--from-dump", str(short), "-a")

@@ -116,7 +116,7 @@ def test_socket_matching_nothing_is_refused(tmp_path):
         p.wait_for("err", r"^Listening on")
         c = socket.socket(socket.AF_UNIX)
         c.connect(path)
-        p.wait_for("err", r"sockit: serve: inherited socket 3 \(unix:.*x\.sock, "
+        p.wait_for("err", r"sockit serve: inherited socket 3 \(unix:.*x\.sock, "
                           r"name 'nosuch'\) matches no endpoint or service")
         assert p.wait() == 2
         c.close()
