@@ -226,7 +226,10 @@ static void cmd_admin(struct client *cl, struct irc_msg *m)
 static void cmd_links(struct client *cl, struct irc_msg *m)
 {
 	(void)m;
-	chat_num(cl, 364, "%s %s :0 sockit chat", cl->srv->name, cl->srv->name);
+	if (cl->srv->cluster)
+		chat_cluster_links(cl);
+	else
+		chat_num(cl, 364, "%s %s :0 sockit chat", cl->srv->name, cl->srv->name);
 	chat_num(cl, 365, "* :End of /LINKS list");
 }
 
