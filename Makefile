@@ -12,7 +12,7 @@ VERSION := $(shell cat VERSION)
 CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -luring -lmnl -lcrypt -lpthread -lm
+LDLIBS   = -lhiredis -luring -lmnl -lcrypt -lpthread -lm
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \

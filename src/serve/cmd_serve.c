@@ -54,7 +54,8 @@ static const char serve_help[] =
 "                           listen EP [EP...]         (default: defaults)\n"
 "                           banner|quotes|max-request|read-timeout|\n"
 "                           server-name|password|motd|sendq|oper|\n"
-"                           flood-limit|ping-interval|\n"
+"                           flood-limit|ping-interval|cluster|\n"
+"                           cluster-password|node-name|cluster-ttl|\n"
 "                           udp VALUE                 (in a block)\n"
 "                         An error names FILE:LINE and nothing starts.\n"
 "                         Options given here override the file's.\n"
@@ -87,6 +88,15 @@ static const char serve_help[] =
 "      --ping-interval S  chat: PING a client silent for S seconds, drop it\n"
 "                         after 2*S; registration must end within S\n"
 "                         (default 120)\n"
+"      --cluster URL      chat: join a cluster of nodes sharing nicks and\n"
+"                         rooms through Redis: redis://HOST:PORT[/DB] or\n"
+"                         redis+unix:PATH (docs/chat-cluster.md)\n"
+"      --cluster-password SECRET  chat: Redis AUTH (else $SOCKIT_CLUSTER_AUTH\n"
+"                         or $REDISCLI_AUTH)\n"
+"      --node-name NAME   chat: this node's name in the cluster (default\n"
+"                         host:pid)\n"
+"      --cluster-ttl S    chat: node liveness TTL; a node silent this long\n"
+"                         is lost and its users QUIT (default 9)\n"
 "  -q, --quiet            log errors only\n"
 "  -h, --help             this text\n"
 "\n"
@@ -120,6 +130,10 @@ static const struct option serve_options[] = {
 	{ "no-flood-limit", no_argument, NULL, OPT_SVC },
 	{ "oper-file", required_argument, NULL, OPT_SVC },
 	{ "ping-interval", required_argument, NULL, OPT_SVC },
+	{ "cluster", required_argument, NULL, OPT_SVC },
+	{ "cluster-password", required_argument, NULL, OPT_SVC },
+	{ "node-name", required_argument, NULL, OPT_SVC },
+	{ "cluster-ttl", required_argument, NULL, OPT_SVC },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -186,6 +200,10 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 		if (o->sendq) e->sendq = o->sendq;
 		if (o->no_flood_limit) e->no_flood_limit = true;
 		if (o->ping_ms) e->ping_ms = o->ping_ms;
+		if (o->cluster) e->cluster = o->cluster;
+		if (o->cluster_password) e->cluster_password = o->cluster_password;
+		if (o->node_name) e->node_name = o->node_name;
+		if (o->cluster_ttl_ms) e->cluster_ttl_ms = o->cluster_ttl_ms;
 	}
 }
 

@@ -281,6 +281,34 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 	           strcmp(name, "motd") == 0 || strcmp(name, "oper-file") == 0 ||
 	           strcmp(name, "oper") == 0) {
 		return set_chat_string(p, opt, name, value, err, errlen);
+	} else if (strcmp(name, "cluster") == 0 || strcmp(name, "cluster-password") == 0 ||
+	           strcmp(name, "node-name") == 0) {
+		const char *kept = plan_keep(p, value);
+		if (!kept || (name[0] == 'n' && (!value[0] || strlen(value) > 60 ||
+		                                 strpbrk(value, " \t\r\n")))) {
+			sk_seterr(err, errlen, kept ? "node-name '%s': 1-60 characters, no spaces"
+			          : "%s: too many string settings", kept ? value : name);
+			return -1;
+		}
+		if (strcmp(name, "cluster") == 0 && strncmp(value, "redis://", 8) != 0 &&
+		    strncmp(value, "redis+unix:", 11) != 0) {
+			sk_seterr(err, errlen, "cluster '%s': expected redis://HOST:PORT[/DB] "
+			          "or redis+unix:PATH", value);
+			return -1;
+		}
+		if (name[0] == 'n')
+			opt->node_name = kept;
+		else if (strcmp(name, "cluster") == 0)
+			opt->cluster = kept;
+		else
+			opt->cluster_password = kept;
+	} else if (strcmp(name, "cluster-ttl") == 0) {
+		if (parse_seconds_ms(value, 3600, &opt->cluster_ttl_ms, name, err, errlen) < 0)
+			return -1;
+		if (opt->cluster_ttl_ms < 300) {
+			sk_seterr(err, errlen, "cluster-ttl '%s': at least 300ms", value);
+			return -1;
+		}
 	} else if (strcmp(name, "sendq") == 0) {
 		if (sk_parse_num(value, 4096, 1LL << 30, &v, name, err, errlen) < 0)
 			return -1;
