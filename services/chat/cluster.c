@@ -640,11 +640,11 @@ static void on_claimed(void *svc, uint64_t token, int result, const char *holder
 		else
 			cl->claimed = result == BUS_CLAIM_WON;
 	} else if (result == BUS_CLAIM_TAKEN) {
-		chat_num(cl, 433, "%s :Nickname is already in use", c.nick);
 		if (!cl->registered) {
 			chat_unset_nick(s, cl);
 			cl->has_nick = false;
 		}
+		chat_num(cl, 433, "%s :Nickname is already in use", c.nick);
 	} else if (cl->registered) {
 		char old[NICKLEN + 1];
 		snprintf(old, sizeof old, "%s", cl->nick);
