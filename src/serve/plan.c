@@ -8,6 +8,7 @@
 
 #include "serve/plan.h"
 #include "sockit/error.h"
+#include "sockit/parse.h"
 
 void plan_init(struct serve_plan *p)
 {
@@ -303,12 +304,11 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 		else
 			opt->cluster_password = kept;
 	} else if (strcmp(name, "cluster-ttl") == 0) {
-		if (parse_seconds_ms(value, 3600, &opt->cluster_ttl_ms, name, err, errlen) < 0)
+		uint64_t ns;
+		if (sk_parse_duration(value, 300 * 1000000ULL, 3600 * 1000000000ULL, &ns,
+		                      name, err, errlen) < 0)
 			return -1;
-		if (opt->cluster_ttl_ms < 300) {
-			sk_seterr(err, errlen, "cluster-ttl '%s': at least 300ms", value);
-			return -1;
-		}
+		opt->cluster_ttl_ms = ns / 1000000;
 	} else if (strcmp(name, "sendq") == 0) {
 		if (sk_parse_num(value, 4096, 1LL << 30, &v, name, err, errlen) < 0)
 			return -1;
