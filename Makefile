@@ -12,7 +12,10 @@ VERSION := $(shell cat VERSION)
 CPPFLAGS = -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -lhiredis -luring -lmnl -lcrypt -lpthread -lm
+LDLIBS   = -lhiredis -lmnl -lcrypt -lpthread -lm
+# liburing (liburing-dev) is for the io_uring backend to come: add it to the
+# link of what uses it, not to every binary.
+URING_LIBS = -luring
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -117,5 +120,43 @@ install: $(SOCKIT) $(LIB_A)
 
 clean:
 	rm -rf build build-asan build-fuzz compile_commands.json
+
+# Missing Debian packages are named in one line before any compiler runs
+# (a fresh machine gets "run make deps", not "libmnl/libmnl.h: No such
+# file").  The packages come from the libraries the link uses (LDLIBS, so
+# a library added there is checked too), plus libc and, for the tests,
+# cmocka.  A package counts as installed when its header is there;
+# override a path (make HDR_libmnl-dev=/opt/...) if yours is elsewhere, or
+# DEPS_CHECK=no to skip.  Goals that install their own packages first
+# (check, demo, bench, fuzz, deps) and clean are not checked here; the
+# makes they start are.
+PKG_-lmnl          = libmnl-dev
+PKG_-lssl          = libssl-dev
+PKG_-lcrypto       = libssl-dev
+PKG_-lcrypt        = libcrypt-dev
+PKG_-lhiredis      = libhiredis-dev
+PKG_-luring        = liburing-dev
+HDR_libc6-dev      ?= /usr/include/stdio.h
+HDR_libmnl-dev     ?= /usr/include/libmnl/libmnl.h
+HDR_libssl-dev     ?= /usr/include/openssl/ssl.h
+HDR_libcrypt-dev   ?= /usr/include/crypt.h
+HDR_libhiredis-dev ?= /usr/include/hiredis/hiredis.h
+HDR_liburing-dev   ?= /usr/include/liburing.h
+HDR_libcmocka-dev  ?= /usr/include/cmocka.h
+DEPS_CHECK         ?= yes
+SELF_INSTALLING     = check demo bench fuzz deps clean
+BUILD_GOALS         = $(if $(MAKECMDGOALS),$(filter-out $(SELF_INSTALLING),$(MAKECMDGOALS)),all)
+NEED_PKGS           = $(sort libc6-dev $(foreach l,$(LDLIBS),$(PKG_$(l))) \
+                      $(if $(filter tests check $(BUILD)/tests/%,$(BUILD_GOALS)),libcmocka-dev))
+CC_PKG              = $(if $(findstring clang,$(notdir $(firstword $(CC)))),clang,gcc)
+MISSING_PKGS        = $(if $(shell command -v $(firstword $(CC))),,$(CC_PKG)) \
+                      $(foreach p,$(NEED_PKGS),$(if $(wildcard $(HDR_$(p))),,$(p)))
+ifeq ($(DEPS_CHECK),yes)
+ifneq ($(BUILD_GOALS),)
+ifneq ($(strip $(MISSING_PKGS)),)
+$(error missing Debian packages: $(strip $(MISSING_PKGS)); run 'make deps' as root to install them)
+endif
+endif
+endif
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

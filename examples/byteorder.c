@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 /* The bytes of an object as they lie in memory, lowest address first. */
@@ -28,12 +29,21 @@ static void show_bytes(const char *label, const void *p, size_t len)
 	printf("\n");
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: byteorder [NUMBER 0..65535]\n"
+	"Shows NUMBER (default 11111) in host and network byte order.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	char *end = "";
 	long n = argc > 1 ? strtol(argv[1], &end, 0) : 11111;
 	if (argc > 2 || *end || n < 0 || n > 65535) {
-		fprintf(stderr, "usage: byteorder [NUMBER 0..65535]\n");
+		fprintf(stderr, "%s", usage_text);
 		return 2;
 	}
 	uint16_t one = 1, h16 = (uint16_t)n, n16 = htons(h16);

@@ -159,8 +159,17 @@ static int listen_on(struct sockaddr_in *addr)
 	return -1;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: caesar_server [-n COUNT] [HOST [PORT]]\n"
+	"Default: 127.0.0.1 5555; -n: stop after COUNT clients.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	long count = 0, served = 0, port = 5555;
 	char *end = "", ip[INET_ADDRSTRLEN];
@@ -206,6 +215,6 @@ int main(int argc, char **argv)
 	close(lfd);
 	return rc < 0 ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: caesar_server [-n COUNT] [HOST [PORT]]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

@@ -24,6 +24,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* The constant's name, or its number when we do not know it. */
@@ -74,13 +75,22 @@ static void print_entry(const struct addrinfo *ai)
 	printf("\n");
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: detailsocket [HOST [SERVICE]]\n"
+	"Prints what getaddrinfo() says (default: localhost http).\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	const char *host = argc > 1 ? argv[1] : "localhost";
 	const char *service = argc > 2 ? argv[2] : "http";
 	struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *res;
 	if (argc > 3) {
-		fprintf(stderr, "usage: detailsocket [HOST [SERVICE]]\n");
+		fprintf(stderr, "%s", usage_text);
 		return 2;
 	}
 	/* getaddrinfo() does not use errno: its result code goes through

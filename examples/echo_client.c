@@ -83,8 +83,17 @@ static int talk(int fd, const struct sockaddr_in *addr, const char *msg)
 	return rc;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: echo_client [HOST [PORT [MESSAGE]]]\n"
+	"Default: 127.0.0.1 65432 \"Hello, world\".\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	const char *host = argc > 1 ? argv[1] : "127.0.0.1";
 	const char *msg = argc > 3 ? argv[3] : "Hello, world";
@@ -92,7 +101,7 @@ int main(int argc, char **argv)
 	long port = argc > 2 ? strtol(argv[2], &end, 10) : 65432;
 	if (argc > 4 || *end || port < 1 || port > 65535 ||
 	    inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-		fprintf(stderr, "usage: echo_client [HOST [PORT [MESSAGE]]]\n");
+		fprintf(stderr, "%s", usage_text);
 		return 2;
 	}
 	addr.sin_port = htons((unsigned short)port);

@@ -46,8 +46,21 @@ static int write_all(int fd, const char *s)
 	return 0;
 }
 
-int main(void)
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: fd_demo < some-input\n"
+	"Shows what descriptors 0, 1 and 2 are, and how socket() numbers are handed out.\n";
+
+int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "%s", usage_text);
+		return 2;
+	}
 	for (int fd = 0; fd <= 2; fd++)
 		printf("fd %d: %s\n", fd, kind(fd));
 	fflush(stdout);      /* printf buffers; write() does not: keep the order */

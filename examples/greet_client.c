@@ -86,8 +86,17 @@ static int talk(int fd, const struct sockaddr_in *srv, const char *reply)
 	return 0;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: greet_client [-t MS] [HOST [PORT [REPLY]]]\n"
+	"Default: 127.0.0.1 12345 \"Hello from the client\", wait 1000 ms.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_in srv = { .sin_family = AF_INET };
 	long port = 12345, ms = 1000;
 	char *end = "";
@@ -113,6 +122,6 @@ int main(int argc, char **argv)
 	close(fd);
 	return rc;
 usage:
-	fprintf(stderr, "usage: greet_client [-t MS] [HOST [PORT [REPLY]]]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

@@ -161,8 +161,17 @@ static int serve(int lfd, long count)
 	return r < 0 ? -1 : 0;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: greet_server [--once] [-n COUNT] [HOST [PORT]]\n"
+	"Default: 127.0.0.1 12345; -n: stop after COUNT clients (--once: 1).\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	static const struct option longopts[] = { { "once", no_argument, NULL, '1' }, { 0 } };
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	long count = 0, port = 12345;
@@ -195,6 +204,6 @@ int main(int argc, char **argv)
 	close(lfd);
 	return rc;
 usage:
-	fprintf(stderr, "usage: greet_server [--once] [-n COUNT] [HOST [PORT]]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

@@ -77,8 +77,17 @@ static int probe(struct sockaddr_in *target, unsigned port, int ms)
 	return open;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: portscan [-t MS] [HOST [FIRST [LAST]]]\n"
+	"Default: 127.0.0.1, ports 20..1024, 10 ms per port.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_in target = { .sin_family = AF_INET };
 	long first = 20, last = 1024, ms = 10;
 	char *end = "";
@@ -107,6 +116,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "portscan: %s ports %ld-%ld: %d open\n", host, first, last, found);
 	return 0;
 usage:
-	fprintf(stderr, "usage: portscan [-t MS] [HOST [FIRST [LAST]]]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

@@ -2,7 +2,7 @@
  * "Echo Client UDP 2"), in plain C.
  *
  * usage: udp_echo_client [-c] [-t MS] [HOST [PORT [MESSAGE]]]
- *        (default 127.0.0.1 5555 "Hello, world", timeout 2000 ms)
+ *        (default 127.0.0.1 5555 "Isi pesan" as in the tutorial, timeout 2000 ms)
  *
  * Sends MESSAGE as one datagram and prints the reply.
  *
@@ -70,8 +70,17 @@ static int talk(int fd, const struct sockaddr_in *srv, int connected, const char
 	return 0;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: udp_echo_client [-c] [-t MS] [HOST [PORT [MESSAGE]]]\n"
+	"Default: 127.0.0.1 5555 \"Isi pesan\", wait 2000 ms; -c: connect() the socket.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_in srv = { .sin_family = AF_INET };
 	long port = 5555, ms = 2000;
 	char *end = "";
@@ -83,7 +92,7 @@ int main(int argc, char **argv)
 			goto usage;
 	}
 	const char *host = optind < argc ? argv[optind] : "127.0.0.1";
-	const char *msg = optind + 2 < argc ? argv[optind + 2] : "Hello, world";
+	const char *msg = optind + 2 < argc ? argv[optind + 2] : "Isi pesan";
 	if (optind + 1 < argc)
 		port = strtol(argv[optind + 1], &end, 10);
 	if (argc - optind > 3 || *end || port < 1 || port > 65535 ||
@@ -100,6 +109,6 @@ int main(int argc, char **argv)
 	close(fd);
 	return rc;
 usage:
-	fprintf(stderr, "usage: udp_echo_client [-c] [-t MS] [HOST [PORT [MESSAGE]]]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

@@ -89,8 +89,17 @@ static int echo_one(int fd)
 	return 0;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: udp_echo_server [-n COUNT] [HOST [PORT]]\n"
+	"Default: 127.0.0.1 5555; -n: stop after COUNT datagrams.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t alen = sizeof addr;
 	long count = 0, port = 5555;
@@ -135,6 +144,6 @@ int main(int argc, char **argv)
 	close(fd);
 	return rc < 0 ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: udp_echo_server [-n COUNT] [HOST [PORT]]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

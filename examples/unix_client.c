@@ -74,13 +74,22 @@ static int talk(int fd, const struct sockaddr_un *addr, const char *msg)
 	return rc;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: unix_client [PATH [MESSAGE]]\n"
+	"Default: /tmp/sock \"Hello, world\".\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	const char *path = argc > 1 ? argv[1] : "/tmp/sock";
 	const char *msg = argc > 2 ? argv[2] : "Hello, world";
 	if (argc > 3 || strlen(path) >= sizeof addr.sun_path) {
-		fprintf(stderr, "usage: unix_client [PATH [MESSAGE]]\n");
+		fprintf(stderr, "%s", usage_text);
 		return 2;
 	}
 	strcpy(addr.sun_path, path);

@@ -118,8 +118,17 @@ static int listen_on(const struct sockaddr_un *addr)
 	return -1;
 }
 
+/* What -h/--help prints on stdout, and a usage error on stderr. */
+static const char usage_text[] =
+	"usage: unix_server [-n COUNT] [PATH]\n"
+	"Default: /tmp/sock; -n: stop after COUNT clients.\n";
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("%s", usage_text);
+		return 0;
+	}
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	long count = 0, served = 0;
 	char *end;
@@ -160,6 +169,6 @@ int main(int argc, char **argv)
 		rc = fail("unlink");
 	return rc < 0 ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: unix_server [-n COUNT] [PATH]\n");
+	fprintf(stderr, "%s", usage_text);
 	return 2;
 }

@@ -1,6 +1,7 @@
 /* loop.c — the event loop: epoll, an fd-indexed table, a timer heap,
  * signals through signalfd, and an eventfd to stop it from other threads. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ struct sk_loop {
 	sigset_t sigs;
 	sk_signal_fn *sigfn[NSIG];
 	void *sigdata[NSIG];
+	sk_after_fn *after;          /* end of each wakeup, or NULL */
+	void *after_data;
 	struct epoll_event events[SK_LOOP_MAX_EVENTS];
 };
 
@@ -43,6 +46,20 @@ uint64_t sk_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int sk_wait_ms(uint64_t deadline_ns, int idle_ms, bool *by_deadline)
+{
+	*by_deadline = false;
+	if (!deadline_ns)
+		return idle_ms;
+	uint64_t now = sk_now_ns();
+	long long left = now >= deadline_ns ? 0
+	                 : (long long)((deadline_ns - now + 999999) / 1000000);
+	if (idle_ms >= 0 && left > idle_ms)
+		return idle_ms;
+	*by_deadline = true;
+	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 uint64_t sk_now_ms(void)
@@ -362,7 +379,16 @@ int sk_loop_once(struct sk_loop *loop, int timeout_ms)
 	loop->now = sk_now_ms();
 	for (int i = 0; i < n; i++)
 		dispatch(loop, &loop->events[i]);
-	return (n > 0 ? n : 0) + run_timers(loop);
+	int t = run_timers(loop);
+	if (loop->after)
+		loop->after(loop, loop->after_data);
+	return (n > 0 ? n : 0) + t;
+}
+
+void sk_loop_set_after(struct sk_loop *loop, sk_after_fn *fn, void *data)
+{
+	loop->after = fn;
+	loop->after_data = data;
 }
 
 int sk_loop_run(struct sk_loop *loop)

@@ -149,13 +149,18 @@ static int listen_addr(const struct addrinfo *ai, int type, int backlog,
 
 	if (fd < 0)
 		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if ((flags & SK_LISTEN_REUSEPORT) &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
 		goto fail;
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		goto fail;
+	/* Before listen(): a TCP socket enters its reuseport group there. */
+	if ((flags & SK_LISTEN_GROUP_FIRST) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
 		goto fail;
 	if (type == SOCK_STREAM && listen(fd, backlog) < 0)
 		goto fail;

@@ -107,6 +107,12 @@ struct service {
 	 * the options ask for one; the bus outlives the instance's use of it.
 	 * NULL: the service cannot be clustered.  0 or -1. */
 	int (*bus_attach)(void *instance, struct svc_bus *bus);
+	/* single_thread only, may be NULL: called with the instance at the
+	 * end of every wakeup of the loop running it, after all callbacks of
+	 * that wakeup — to send output gathered for many connections in one
+	 * write each.  A host that never calls it is fine (chat then sends
+	 * at the end of each callback). */
+	void (*wakeup_end)(void *instance);
 };
 
 /* The services, by name; NULL when unknown. */

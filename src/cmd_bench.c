@@ -1,7 +1,6 @@
 /* cmd_bench.c — sockit bench: a load generator for echo-style servers
  * (ping-pong, pipelined, UDP, connect rate, Caesar), every reply checked. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <netdb.h>
 #include <poll.h>
@@ -16,6 +15,7 @@
 #include "bench/bench.h"
 #include "commands.h"
 #include "sockit/endpoint.h"
+#include "sockit/error.h"
 #include "sockit/net.h"
 
 #define MAX_CONNECTIONS 1000000
@@ -48,90 +48,37 @@ static const char usage_text[] =
 "  -c, --connections N  concurrent connections (default 50); thousands work:\n"
 "                       the descriptor limit is raised as far as allowed\n"
 "  -s, --size BYTES     payload bytes per request (default 64)\n"
-"  -d, --duration S     measure for S seconds (default 5)\n"
+"  -d, --duration DUR   measure for DUR (default 5s)\n"
 "  -n, --requests N     measure N requests instead of a duration\n"
 "  -t, --threads T      load threads, connections shared among them (default 1)\n"
-"  -w, --warmup S       run S seconds before measuring (default 0)\n"
-"      --timeout MS     a reply later than this is an error (default 2000)\n"
-"      --json           print the results as one JSON object\n"
+"  -w, --warmup DUR     run DUR before measuring (default 0)\n"
+"      --timeout DUR    a reply later than this is an error (default 2s)\n"
+"  -j, --json           print the results as one JSON line\n"
+"  -q, --quiet          no progress line on stderr\n"
 "  -h, --help           this text\n"
+"\n"
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.  -s takes\n"
+"K, M or G (binary): -s 4K is 4096 bytes.\n"
 "\n"
 "Output: requests/s, MB/s of replies, latency p50/p90/p99/p99.9/max and\n"
 "errors by kind; a progress line per second on stderr.\n"
 "Ctrl-C (SIGINT) or SIGTERM ends the run early; what was measured is\n"
-"still reported.\n"
+"still reported.  A run that measured nothing (no reply verified: a\n"
+"server that never answers, like discard) says why and exits 1.\n"
+"\n"
+"examples:\n"
+"  sockit bench -c 10 -d 2s tcp://127.0.0.1:65432\n"
+"  sockit bench -n 10000 --json 127.0.0.1:65432 pipeline 16\n"
+"  sockit bench -c 4 -d 1 udp://127.0.0.1:65432\n"
+"\n"
 "Exit status: 0 every reply verified, 1 any error (mismatch, early close,\n"
-"timeout/loss, refused), 2 bad usage.\n";
+"timeout/loss, refused) or nothing measured, 2 bad usage.\n";
 
 struct bench_args {
 	struct bench_config cfg;
 	const char *endpoint;
 	bool mode_set;
 };
-
-static int parse_count(const char *text, long long min, long long max,
-                       long long *out, const char *what)
-{
-	char err[128];
-
-	if (sk_parse_num(text, min, max, out, what, err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "bench: %s", err);
-	return 0;
-}
-
-static int parse_seconds(const char *text, double max, double *out,
-                         const char *what)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(text, &end);
-	if (errno || end == text || *end || !isfinite(*out) || *out < 0 || *out > max)
-		return cli_fail(EXIT_USAGE, "bench: %s '%s' is not a number of seconds "
-		           "in 0-%.0f", what, text, max);
-	return 0;
-}
-
-static const struct option long_opts[] = {
-	{ "connections", required_argument, 0, 'c' },
-	{ "size",        required_argument, 0, 's' },
-	{ "duration",    required_argument, 0, 'd' },
-	{ "requests",    required_argument, 0, 'n' },
-	{ "threads",     required_argument, 0, 't' },
-	{ "warmup",      required_argument, 0, 'w' },
-	{ "timeout",     required_argument, 0, 'T' },
-	{ "json",        no_argument,       0, 'j' },
-	{ "help",        no_argument,       0, 'h' },
-	{ 0, 0, 0, 0 }
-};
-
-/* One option into a; returns 0, or an exit status. */
-static int parse_option(struct bench_args *a, int opt, const char *arg)
-{
-	struct bench_config *cfg = &a->cfg;
-	long long v = 0;
-	int rc = 0;
-
-	switch (opt) {
-	case 'c': rc = parse_count(arg, 1, MAX_CONNECTIONS, &v, "connections");
-	          cfg->connections = (unsigned)v; break;
-	case 's': rc = parse_count(arg, 1, BENCH_MAX_SIZE, &v, "size");
-	          cfg->size = (size_t)v; break;
-	case 'n': rc = parse_count(arg, 1, 1LL << 40, &v, "requests");
-	          cfg->requests = (uint64_t)v; break;
-	case 't': rc = parse_count(arg, 1, MAX_THREADS, &v, "threads");
-	          cfg->threads = (unsigned)v; break;
-	case 'T': rc = parse_count(arg, 1, 3600000, &v, "timeout");
-	          cfg->timeout_ms = (uint64_t)v; break;
-	case 'd': rc = parse_seconds(arg, 86400, &cfg->duration_s, "duration"); break;
-	case 'w': rc = parse_seconds(arg, 3600, &cfg->warmup_s, "warmup"); break;
-	case 'j': cfg->json = true; break;
-	case 'h': fputs(usage_text, stdout); return -1;
-	default:  return cli_fail(EXIT_USAGE, "bench: unknown option '%s' (try 'sockit "
-	                     "bench --help')", arg);
-	}
-	return rc;
-}
 
 static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 {
@@ -140,57 +87,68 @@ static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 		{ "udp", MODE_UDP }, { "connect", MODE_CONNECT },
 		{ "caesar", MODE_CAESAR },
 	};
+	char why[SK_ERRLEN];
 	long long k;
 
 	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
 		if (strcmp(pos[*i], modes[m].name) != 0)
 			continue;
 		if (a->mode_set)
-			return cli_fail(EXIT_USAGE, "bench: more than one mode given");
+			return cli_usage("bench", "more than one mode given");
 		a->mode_set = true;
 		a->cfg.mode = modes[m].mode;
 		if (modes[m].mode != MODE_PIPELINE)
 			return 0;
 		if (*i + 1 >= n)
-			return cli_fail(EXIT_USAGE, "bench: pipeline needs K, the requests in flight");
+			return cli_usage("bench", "pipeline needs K, the requests in flight");
 		(*i)++;
-		if (parse_count(pos[*i], 1, BENCH_MAX_DEPTH, &k, "pipeline depth"))
-			return EXIT_USAGE;
+		if (sk_parse_num(pos[*i], 1, BENCH_MAX_DEPTH, &k, NULL, why, sizeof why) < 0)
+			return cli_bad_value("bench", "K", pos[*i], why);
 		a->cfg.depth = (unsigned)k;
 		return 0;
 	}
 	if (a->endpoint)
-		return cli_fail(EXIT_USAGE, "bench: unexpected argument '%s' (try --help)", pos[*i]);
+		return cli_usage("bench", "unexpected argument '%s'", pos[*i]);
 	a->endpoint = pos[*i];
 	return 0;
 }
 
+/* Options and MODE/ENDPOINT words into a: CLI_RUN or the exit status. */
 static int parse_args(struct bench_args *a, int argc, char **argv)
 {
-	int opt, rc;
+	struct bench_config *cfg = &a->cfg;
+	int rc;
 
 	memset(a, 0, sizeof *a);
-	a->cfg.connections = 50;
-	a->cfg.size = 64;
-	a->cfg.duration_s = 5;
-	a->cfg.threads = 1;
-	a->cfg.depth = 1;
-	a->cfg.timeout_ms = 2000;
-	optind = 1;
-	opterr = 0;          /* errors in our own "sockit: ..." form */
-	while ((opt = getopt_long(argc, argv, ":c:s:d:n:t:w:h", long_opts, NULL)) != -1) {
-		if (opt == ':')
-			return cli_fail(EXIT_USAGE, "bench: option '%s' needs a value",
-			           argv[optind - 1]);
-		if ((rc = parse_option(a, opt, opt == '?' ? argv[optind - 1] : optarg)) != 0)
-			return rc;
-	}
-	char **pos = argv + optind;
-	int n = argc - optind;
+	cfg->connections = 50;
+	cfg->size = 64;
+	cfg->duration_s = 5;
+	cfg->threads = 1;
+	cfg->depth = 1;
+	cfg->timeout_ms = 2000;
+	const struct cli_option opts[] = {
+		CLI_NUM('c', "connections", &cfg->connections, 1, MAX_CONNECTIONS),
+		CLI_SIZE('s', "size", &cfg->size, 1, BENCH_MAX_SIZE),
+		CLI_DUR('d', "duration", &cfg->duration_s, 0, 86400000),
+		CLI_NUM('n', "requests", &cfg->requests, 1, 1LL << 40),
+		CLI_NUM('t', "threads", &cfg->threads, 1, MAX_THREADS),
+		CLI_DUR('w', "warmup", &cfg->warmup_s, 0, 3600000),
+		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
+		CLI_FLAG('j', "json", &cfg->json),
+		CLI_FLAG('q', "quiet", &cfg->quiet),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "bench", usage_text, opts, 0 };
+	int first;
+
+	if ((rc = cli_parse(&cmd, argc, argv, a, &first)) != CLI_RUN)
+		return rc;
+	char **pos = argv + first;
+	int n = argc - first;
 	for (int i = 0; i < n; i++)
 		if ((rc = parse_mode(a, pos, n, &i)) != 0)
 			return rc;
-	return 0;
+	return CLI_RUN;
 }
 
 /* The mode follows the endpoint's transport unless given; sizes must fit
@@ -326,10 +284,14 @@ static void progress(struct bench_thread *th, unsigned n, uint64_t t0)
 	}
 }
 
+/* The one flag a signal handler may reach; the threads see it through
+ * bench_config.interrupted. */
+static atomic_bool interrupted;
+
 static void on_interrupt(int sig)
 {
 	(void)sig;
-	atomic_store(&bench_interrupted, true);
+	atomic_store(&interrupted, true);
 }
 
 /* Ctrl-C ends the run early and still reports what was measured; the
@@ -377,7 +339,7 @@ static unsigned start_threads(struct bench_thread *th, pthread_t *tid, unsigned 
 		int e = pthread_create(&tid[i], NULL, bench_thread_run, &th[i]);
 		if (e != 0) {
 			cli_fail(EXIT_NETWORK, "bench: pthread_create: %s", strerror(e));
-			atomic_store(&bench_interrupted, true);
+			atomic_store(&interrupted, true);
 			break;
 		}
 	}
@@ -438,7 +400,11 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 	unsigned started = start_threads(th, tid, n);
 	if (started < n)
 		rc = EXIT_NETWORK;
-	progress(th, started, t0);
+	if (!cfg->quiet)
+		progress(th, started, t0);
+	else
+		while (!all_finished(th, started))
+			sleep_ms(20);
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
 		if (th[i].setup_errno && !rc)
@@ -459,6 +425,27 @@ static bool any_error(const struct bench_stats *st)
 	return st->failed > 0;
 }
 
+/* No reply was verified: the numbers mean nothing, so say why and fail
+ * (issue 10 item 6: a discard server used to give "0 requests, exit 0"). */
+static int measured_nothing(const struct bench_config *cfg, const struct bench_stats *st,
+                            double secs)
+{
+	if (atomic_load(&interrupted) && secs < 0.001)
+		return cli_fail(EXIT_NETWORK, "bench: measured nothing: interrupted before "
+		                "the measurement began");
+	if (st->connects == 0)
+		return cli_fail(EXIT_NETWORK, "bench: measured nothing: no connection to %s "
+		                "succeeded", cfg->target);
+	if (st->bytes_in == 0)
+		return cli_fail(EXIT_NETWORK, "bench: measured nothing: %s never replied in "
+		                "%.2f s (%llu bytes sent; a server that does not echo, like "
+		                "discard, cannot be measured)", cfg->target, secs,
+		                (unsigned long long)st->bytes_out);
+	return cli_fail(EXIT_NETWORK, "bench: measured nothing: no reply was verified in "
+	                "%.2f s (%s)", secs, st->first_error[0] ? st->first_error
+	                : "no error recorded");
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_args a;
@@ -467,8 +454,9 @@ int cmd_bench(int argc, char **argv)
 	char err[256];
 	int rc = parse_args(&a, argc, argv);
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+	if (rc != CLI_RUN)
+		return rc;
+	a.cfg.interrupted = &interrupted;
 	if (!a.endpoint)
 		a.endpoint = a.cfg.mode == MODE_CAESAR ? "tcp://127.0.0.1:5555"
 		           : a.cfg.mode == MODE_UDP ? "udp://127.0.0.1:65432"
@@ -499,6 +487,8 @@ int cmd_bench(int argc, char **argv)
 	if (!rc) {
 		bench_report(&a.cfg, total, secs);
 		rc = any_error(total) ? EXIT_NETWORK : EXIT_OK;
+		if (total->ok == 0)
+			rc = measured_nothing(&a.cfg, total, secs);
 	}
 	free(total);
 	pattern_free(&pat);

@@ -1,7 +1,6 @@
 /* cmd_scan.c — `sockit scan`: options, targets and ports in; the engine
  * (src/scan/engine.c) does the scanning. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,29 +40,42 @@ static const char usage_text[] =
 "                         limit, raised to its hard maximum, less 64, at\n"
 "                         most 10000)\n"
 "      --retries N        retries for an unanswered port, 0-10 (default 2,\n"
-"                         raised up to 6 when answers show packet loss)\n"
-"      --timeout MS       fixed connect timeout; the default adapts like\n"
+"                         raised up to 6 when answers show packet loss);\n"
+"                         also --max-retries, as in nmap\n"
+"      --timeout DUR      fixed connect timeout; the default adapts like\n"
 "                         TCP's RTO: SRTT + 4*RTTVAR of the answers so far\n"
-"      --min-timeout MS   lower bound of the adaptive timeout (default 100)\n"
-"      --max-timeout MS   upper bound of the adaptive timeout (default 10000)\n"
-"      --rate N           at most N connects per second\n"
+"      --min-timeout DUR  lower bound of the adaptive timeout (default 100ms)\n"
+"      --max-timeout DUR  upper bound of the adaptive timeout (default 10s)\n"
+"      --rate N           at most N connects per second (also --max-rate)\n"
 "      --threads N        event loops in parallel, 1-64 (default: one per\n"
 "                         CPU, at most 4; 1 for scans under 4096 probes)\n"
 "      --shard I/N        scan only slice I of N (1 <= I <= N): the slices\n"
 "                         are disjoint and together cover the whole scan\n"
 "      --banner           for open ports, print what the service says first\n"
-"      --banner-timeout MS  how long to wait for it (default 1500)\n"
+"      --banner-timeout DUR  how long to wait for it (default 1.5s)\n"
 "  -a, --all              list closed and filtered ports too\n"
-"      --json             one JSON object per line: {\"type\":\"port\",...} for\n"
+"  -j, --json             one JSON object per line: {\"type\":\"port\",...} for\n"
 "                         each result, then {\"type\":\"summary\",...}\n"
 "      --progress         progress line on stderr (default when stderr is a\n"
 "                         terminal); --no-progress turns it off\n"
+"  -v, --verbose          the progress line, as --progress\n"
+"  -q, --quiet            no progress line and no summary line (text)\n"
 "  -h, --help             this text\n"
+"\n"
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m (as in nmap).\n"
 "\n"
 "Output: each open port as found (\"22/tcp open ssh\"; with several hosts\n"
 "the address comes first), then a summary line.  Self-connects (on\n"
 "loopback the kernel may pick the target port as source port) are\n"
 "detected and retried, never reported open.\n"
+"\n"
+"Scan only what you may: loopback, or a network namespace of your own\n"
+"(unshare -rn, ip netns).\n"
+"\n"
+"examples:\n"
+"  sockit scan 127.0.0.1 -p 1-1024\n"
+"  sockit scan --json -p 22,80,443 127.0.0.1\n"
+"  sockit scan -a --timeout 200ms -p 7,9,13 ::1\n"
 "\n"
 "Exit status: 0 scan done, 1 network failure or interrupted, 2 bad usage.\n";
 
@@ -75,115 +87,75 @@ struct scan_args {
 	bool progress_set, progress;
 };
 
-enum { OPT_RETRIES = 256, OPT_TIMEOUT, OPT_MIN_TIMEOUT, OPT_MAX_TIMEOUT,
-       OPT_RATE, OPT_SHARD, OPT_BANNER, OPT_BANNER_TIMEOUT, OPT_JSON,
-       OPT_PROGRESS, OPT_NO_PROGRESS, OPT_THREADS };
+enum { OPT_RETRIES = CLI_LONG(0), OPT_TIMEOUT, OPT_MIN_TIMEOUT, OPT_MAX_TIMEOUT,
+       OPT_RATE, OPT_SHARD, OPT_BANNER, OPT_BANNER_TIMEOUT, OPT_PROGRESS,
+       OPT_NO_PROGRESS, OPT_THREADS, OPT_MAX_RETRIES, OPT_MAX_RATE };
 
-static const struct option long_opts[] = {
-	{ "ports", required_argument, NULL, 'p' },
-	{ "concurrency", required_argument, NULL, 'c' },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "min-timeout", required_argument, NULL, OPT_MIN_TIMEOUT },
-	{ "max-timeout", required_argument, NULL, OPT_MAX_TIMEOUT },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "shard", required_argument, NULL, OPT_SHARD },
-	{ "banner", no_argument, NULL, OPT_BANNER },
-	{ "banner-timeout", required_argument, NULL, OPT_BANNER_TIMEOUT },
-	{ "all", no_argument, NULL, 'a' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int num(const char *text, long long min, long long max, long long *out,
-               const char *what)
+/* The options that are not a plain value (CLI_CALL rows). */
+static int option(void *ctx, int c, const char *arg, char *why, size_t len)
 {
-	char err[SK_ERRLEN];
-	if (sk_parse_num(text, min, max, out, what, err, sizeof err) == 0)
-		return 0;
-	return cli_fail(EXIT_USAGE, "scan: %s", err);
-}
+	struct scan_args *a = ctx;
 
-static int set_u32(const char *text, long long min, long long max,
-                   uint32_t *out, const char *what)
-{
-	long long v;
-	if (num(text, min, max, &v, what))
-		return EXIT_USAGE;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* One option; returns 0, or the exit status to leave with. */
-static int option(struct scan_args *a, int c, const char *arg)
-{
-	long long v;
-	char err[SK_ERRLEN];
 	switch (c) {
-	case 'p': a->ports_spec = arg; return 0;
 	case '4': a->family = AF_INET; return 0;
 	case '6': a->family = AF_INET6; return 0;
-	case 'c': return set_u32(arg, 1, 1 << 20, &a->o.concurrency, "concurrency");
-	case OPT_RETRIES:
-		if (num(arg, 0, SCAN_MAX_RETRIES, &v, "retries"))
-			return EXIT_USAGE;
-		a->o.retries = (int)v;
-		return 0;
-	case OPT_TIMEOUT: return set_u32(arg, 1, 600000, &a->o.timeout_ms, "timeout");
-	case OPT_MIN_TIMEOUT: return set_u32(arg, 1, 600000, &a->o.min_timeout_ms, "min-timeout");
-	case OPT_MAX_TIMEOUT: return set_u32(arg, 1, 600000, &a->o.max_timeout_ms, "max-timeout");
-	case OPT_RATE:
-		if (num(arg, 1, 100000000, &v, "rate"))
-			return EXIT_USAGE;
-		a->o.rate = (double)v;
-		return 0;
-	case OPT_THREADS: return set_u32(arg, 1, 64, &a->o.threads, "threads");
-	case OPT_SHARD:
-		if (shard_parse(&a->o.shard, arg, err, sizeof err) < 0)
-			return cli_fail(EXIT_USAGE, "scan: %s", err);
-		return 0;
-	case OPT_BANNER: a->o.banner = true; return 0;
-	case OPT_BANNER_TIMEOUT: return set_u32(arg, 1, 60000, &a->o.banner_ms, "banner-timeout");
-	case 'a': a->rep.all = true; return 0;
-	case OPT_JSON: a->rep.json = true; return 0;
-	case OPT_PROGRESS: a->progress_set = a->progress = true; return 0;
+	case OPT_SHARD: return shard_parse(&a->o.shard, arg, why, len);
+	case OPT_PROGRESS: case 'v': a->progress_set = a->progress = true; return 0;
 	case OPT_NO_PROGRESS: a->progress_set = true; a->progress = false; return 0;
-	case 'h': fputs(usage_text, stdout); return -1;
-	default: return cli_fail(EXIT_USAGE, "scan: bad option (try 'sockit scan --help')");
+	case 'q': a->progress_set = true; a->progress = false; a->rep.quiet = true; return 0;
 	}
+	return -1;
 }
 
-static int parse_args(struct scan_args *a, int argc, char **argv)
+/* Options into a; CLI_RUN with *first the first TARGET's index, or the
+ * exit status (0 after --help). */
+static int parse_args(struct scan_args *a, int argc, char **argv, int *first)
 {
-	int c, rc;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:46c:ah", long_opts, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return cli_fail(EXIT_USAGE, "scan: bad option '%s' (try 'sockit scan "
-			           "--help')", argv[optind - 1]);
-		if ((rc = option(a, c, optarg)) != 0)
-			return rc;
-	}
+	const struct cli_option opts[] = {
+		CLI_STR('p', "ports", &a->ports_spec),
+		CLI_CALL_FLAG('4', NULL, option),
+		CLI_CALL_FLAG('6', NULL, option),
+		CLI_NUM('c', "concurrency", &a->o.concurrency, 1, 1 << 20),
+		CLI_NUM(OPT_RETRIES, "retries", &a->o.retries, 0, SCAN_MAX_RETRIES),
+		CLI_NUM(OPT_MAX_RETRIES, "max-retries", &a->o.retries, 0, SCAN_MAX_RETRIES),
+		CLI_DUR(OPT_TIMEOUT, "timeout", &a->o.timeout_ms, 1, 600000),
+		CLI_DUR(OPT_MIN_TIMEOUT, "min-timeout", &a->o.min_timeout_ms, 1, 600000),
+		CLI_DUR(OPT_MAX_TIMEOUT, "max-timeout", &a->o.max_timeout_ms, 1, 600000),
+		CLI_NUM(OPT_RATE, "rate", &a->o.rate, 1, 100000000),
+		CLI_NUM(OPT_MAX_RATE, "max-rate", &a->o.rate, 1, 100000000),
+		CLI_NUM(OPT_THREADS, "threads", &a->o.threads, 1, 64),
+		CLI_CALL(OPT_SHARD, "shard", option),
+		CLI_FLAG(OPT_BANNER, "banner", &a->o.banner),
+		CLI_DUR(OPT_BANNER_TIMEOUT, "banner-timeout", &a->o.banner_ms, 1, 60000),
+		CLI_FLAG('a', "all", &a->rep.all),
+		CLI_FLAG('j', "json", &a->rep.json),
+		CLI_CALL_FLAG(OPT_PROGRESS, "progress", option),
+		CLI_CALL_FLAG(OPT_NO_PROGRESS, "no-progress", option),
+		CLI_CALL_FLAG('v', "verbose", option),
+		CLI_CALL_FLAG('q', "quiet", option),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "scan", usage_text, opts, 0 };
+	int rc = cli_parse(&cmd, argc, argv, a, first);
+
+	if (rc != CLI_RUN)
+		return rc;
 	if (a->o.min_timeout_ms > a->o.max_timeout_ms)
-		return cli_fail(EXIT_USAGE, "scan: min-timeout %u exceeds max-timeout %u",
-		           a->o.min_timeout_ms, a->o.max_timeout_ms);
-	return 0;
+		return cli_usage("scan", "--min-timeout %u ms exceeds --max-timeout %u ms",
+		                 a->o.min_timeout_ms, a->o.max_timeout_ms);
+	return CLI_RUN;
 }
 
 static int add_targets(struct target_list *tl, int family, int n, char **args)
 {
 	char err[SK_ERRLEN];
 	if (n == 0)
-		return cli_fail(EXIT_USAGE, "scan: no target (try 'sockit scan --help')");
+		return cli_usage("scan", "no target");
 	for (int i = 0; i < n; i++) {
 		int rc = targets_add(tl, args[i], family, err, sizeof err);
 		if (rc != TARGET_OK)
-			return cli_fail(rc == TARGET_BAD ? EXIT_USAGE : EXIT_NETWORK, "scan: %s", err);
+			return rc == TARGET_BAD ? cli_sub_fail(EXIT_USAGE, "scan", "%s", err)
+			                        : cli_fail(EXIT_NETWORK, "scan: %s", err);
 	}
 	return 0;
 }
@@ -193,7 +165,7 @@ static int choose_ports(struct port_list *pl, const char *spec,
 {
 	char err[SK_ERRLEN];
 	if (spec && ports_parse(pl, spec, svc, err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "scan: %s", err);
+		return cli_sub_fail(EXIT_USAGE, "scan", "%s", err);
 	if (!spec && ports_default(pl, svc) < 0)
 		return cli_fail(EXIT_NETWORK, "scan: ports: out of memory");
 	return 0;
@@ -208,8 +180,8 @@ static int choose_concurrency(struct scan_opts *o)
 	if (o->concurrency == 0)
 		o->concurrency = room < CONCURRENCY_CAP ? (unsigned)room : CONCURRENCY_CAP;
 	else if (o->concurrency > room)
-		return cli_fail(EXIT_USAGE, "scan: concurrency %u exceeds the open-file limit "
-		           "(%llu, less %u spare)", o->concurrency,
+		return cli_sub_fail(EXIT_USAGE, "scan", "concurrency %u exceeds the open-file "
+		           "limit (%llu, less %u spare)", o->concurrency,
 		           (unsigned long long)nofile, FD_RESERVE);
 	return 0;
 }
@@ -265,11 +237,13 @@ int cmd_scan(int argc, char **argv)
 	struct svc_table svc;
 	int rc;
 
+	int first;
+
 	defaults(&a);
-	if ((rc = parse_args(&a, argc, argv)) != 0)
-		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = parse_args(&a, argc, argv, &first)) != CLI_RUN)
+		return rc;
 	svc_load(&svc, SERVICES_FILE);   /* without it: numbers only, no names */
-	if ((rc = add_targets(&tl, a.family, argc - optind, argv + optind)) == 0 &&
+	if ((rc = add_targets(&tl, a.family, argc - first, argv + first)) == 0 &&
 	    (rc = choose_ports(&pl, a.ports_spec, &svc)) == 0 &&
 	    (rc = choose_concurrency(&a.o)) == 0)
 		rc = run_scan(&a, &tl, &pl, &svc);

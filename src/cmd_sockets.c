@@ -2,7 +2,6 @@
  * netlink sock_diag, with owners, filters, JSON, sorting and --watch. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +59,12 @@ static const char usage_text[] =
     "  -s, --summary        counts by netid and state of the selected sockets\n"
     "  -H, --no-header      no column titles\n"
     "  -n, --numeric        accepted for ss compatibility (always numeric)\n"
-    "  --json               a JSON array of objects (with -s: one object)\n"
+    "  -j, --json           one JSON document: an array of objects (with -s: one\n"
+    "                       object)\n"
     "  --sort KEY           recvq, sendq (largest first), port (local), pid\n"
-    "  --watch SECONDS      redraw every SECONDS (0.1-86400); new sockets are\n"
-    "                       marked +, vanished ones - (in colour on a terminal)\n"
+    "  --watch DUR          redraw every DUR (100ms-24h; a bare number is\n"
+    "                       seconds); new sockets are marked +, vanished ones -\n"
+    "                       (in colour on a terminal)\n"
     "  --count N, --frames N  with --watch, stop after N frames\n"
     "\n"
     "Sources:\n"
@@ -76,15 +77,20 @@ static const char usage_text[] =
     "  --from-dump FILE     read sockets and owners from such a FILE instead of\n"
     "                       the kernel; filters and output apply as usual\n"
     "\n"
+    "\n"
+    "examples:\n"
+    "  sockit sockets -tl\n"
+    "  sockit sockets -t -a -p --sport 22\n"
+    "  sockit sockets -s --json\n"
+    "\n"
     "Exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage.\n";
 
 enum {
-	OPT_STATE = 256,
+	OPT_STATE = CLI_LONG(0),
 	OPT_SPORT,
 	OPT_DPORT,
 	OPT_PORT,
 	OPT_PID,
-	OPT_JSON,
 	OPT_SORT,
 	OPT_WATCH,
 	OPT_COUNT,
@@ -94,206 +100,93 @@ enum {
 	OPT_PROC,
 };
 
-static const struct option long_opts[] = {
-    {"tcp", no_argument, NULL, 't'},
-    {"udp", no_argument, NULL, 'u'},
-    {"unix", no_argument, NULL, 'x'},
-    {"ipv4", no_argument, NULL, '4'},
-    {"ipv6", no_argument, NULL, '6'},
-    {"listening", no_argument, NULL, 'l'},
-    {"all", no_argument, NULL, 'a'},
-    {"process", no_argument, NULL, 'p'},
-    {"extended", no_argument, NULL, 'e'},
-    {"summary", no_argument, NULL, 's'},
-    {"numeric", no_argument, NULL, 'n'},
-    {"no-header", no_argument, NULL, 'H'},
-    {"help", no_argument, NULL, 'h'},
-    {"state", required_argument, NULL, OPT_STATE},
-    {"sport", required_argument, NULL, OPT_SPORT},
-    {"dport", required_argument, NULL, OPT_DPORT},
-    {"port", required_argument, NULL, OPT_PORT},
-    {"pid", required_argument, NULL, OPT_PID},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"sort", required_argument, NULL, OPT_SORT},
-    {"watch", required_argument, NULL, OPT_WATCH},
-    {"count", required_argument, NULL, OPT_COUNT},
-    {"frames", required_argument, NULL, OPT_COUNT},
-    {"netns", required_argument, NULL, OPT_NETNS},
-    {"from-dump", required_argument, NULL, OPT_FROM_DUMP},
-    {"record-dump", required_argument, NULL, OPT_RECORD_DUMP},
-    {"proc", no_argument, NULL, OPT_PROC},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_number(const char *text, long long min, long long max, const char *what,
-                        long long *out)
+/* The ss selection flags and the values that need more than a number
+ * (CLI_CALL rows). */
+static int option(void *ctx, int opt, const char *arg, char *why, size_t len)
 {
-	char err[SK_ERRLEN];
-
-	if (sk_parse_num(text, min, max, out, what, err, sizeof err) < 0)
-		return cli_error("sockets: %s", err);
-	return 0;
-}
-
-static int set_port(int *slot, const char *text, const char *what)
-{
-	long long v;
-
-	if (parse_number(text, 0, 65535, what, &v) < 0)
-		return -1;
-	*slot = (int)v;
-	return 0;
-}
-
-static int parse_watch(struct sockets_cmd *c, const char *text)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || *end || !(v >= 0.1 && v <= 86400))
-		return cli_error("sockets: --watch '%s': not a number of seconds 0.1-86400",
-		           text);
-	c->watch = v;
-	return 0;
-}
-
-/* The options that take an argument. */
-static int long_option(struct sockets_cmd *c, int opt, const char *arg)
-{
+	struct sockets_cmd *c = ctx;
 	const char *bad;
-	long long v;
 
 	switch (opt) {
+	case 't': c->sel.tcp = true; return 0;
+	case 'u': c->sel.udp = true; return 0;
+	case 'x': c->sel.unix_ = true; return 0;
+	case '4': c->sel.v4 = true; return 0;
+	case '6': c->sel.v6 = true; return 0;
+	case 'l': c->sel.listening = true; return 0;
+	case 'a': c->sel.all = true; return 0;
+	case 'H': c->out.header = false; return 0;
+	case 'n': return 0;
 	case OPT_STATE:
-		if (filter_parse_states(arg, &c->sel.states, &bad) < 0)
-			return cli_error("sockets: --state: unknown state '%.*s'",
-			           (int)strcspn(bad, ","), bad);
-		return 0;
-	case OPT_SPORT:
-		return set_port(&c->sel.sport, arg, "--sport");
-	case OPT_DPORT:
-		return set_port(&c->sel.dport, arg, "--dport");
-	case OPT_PORT:
-		return set_port(&c->sel.port, arg, "--port");
-	case OPT_PID:
-		if (parse_number(arg, 1, 4194304, "--pid", &v) < 0)
-			return -1;
-		c->sel.pid = (int)v;
-		return 0;
+		if (filter_parse_states(arg, &c->sel.states, &bad) == 0)
+			return 0;
+		snprintf(why, len, "unknown state '%.*s'", (int)strcspn(bad, ","), bad);
+		return -1;
 	case OPT_SORT:
-		if (sort_parse(arg, &c->sort) < 0)
-			return cli_error("sockets: --sort '%s': expected recvq, sendq, port or "
-			           "pid",
-			           arg);
-		return 0;
-	case OPT_WATCH:
-		return parse_watch(c, arg);
-	case OPT_COUNT:
-		if (parse_number(arg, 1, 1000000, "--count", &v) < 0)
-			return -1;
-		c->frames = (long)v;
-		return 0;
-	case OPT_NETNS:
-		c->netns = arg;
-		return 0;
-	case OPT_FROM_DUMP:
-		c->from_dump = arg;
-		return 0;
-	case OPT_RECORD_DUMP:
-		c->record_dump = arg;
-		return 0;
+		if (sort_parse(arg, &c->sort) == 0)
+			return 0;
+		snprintf(why, len, "expected recvq, sendq, port or pid");
+		return -1;
 	}
-	return cli_error("sockets: unknown option (try 'sockit sockets --help')");
+	return -1;
 }
 
-/* The flags; returns 1 when the option was one of them. */
-static int flag_option(struct sockets_cmd *c, int opt)
-{
-	switch (opt) {
-	case 't':
-		c->sel.tcp = true;
-		break;
-	case 'u':
-		c->sel.udp = true;
-		break;
-	case 'x':
-		c->sel.unix_ = true;
-		break;
-	case '4':
-		c->sel.v4 = true;
-		break;
-	case '6':
-		c->sel.v6 = true;
-		break;
-	case 'l':
-		c->sel.listening = true;
-		break;
-	case 'a':
-		c->sel.all = true;
-		break;
-	case 'p':
-		c->out.process = true;
-		break;
-	case 'e':
-		c->out.extended = true;
-		break;
-	case 's':
-		c->summary = true;
-		break;
-	case 'H':
-		c->out.header = false;
-		break;
-	case 'n':
-		break;
-	case OPT_JSON:
-		c->json = true;
-		break;
-	case OPT_PROC:
-		c->force_proc = true;
-		break;
-	default:
-		return 0;
-	}
-	return 1;
-}
-
+/* Options that exclude each other: CLI_RUN, or EXIT_USAGE after saying so. */
 static int check_combination(const struct sockets_cmd *c)
 {
 	if (c->watch && (c->json || c->summary))
-		return cli_error("sockets: --watch draws the table; not with "
-		                       "--json or --summary");
+		return cli_usage("sockets", "--watch draws the table; not with --json or "
+		                 "--summary");
 	if (c->frames && !c->watch)
-		return cli_error("sockets: --count needs --watch");
+		return cli_usage("sockets", "--count needs --watch");
 	if (c->from_dump && (c->record_dump || c->netns || c->force_proc))
-		return cli_error("sockets: --from-dump reads no kernel; not with "
-		                       "--record-dump, --netns or --proc");
-	return 0;
+		return cli_usage("sockets", "--from-dump reads no kernel; not with "
+		                 "--record-dump, --netns or --proc");
+	return CLI_RUN;
 }
 
-/* Returns 0, 1 for --help, -1 after printing a usage error. */
+/* CLI_RUN, or the exit status (0 after --help, 2 after a usage error). */
 static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 {
-	int opt;
-
 	memset(c, 0, sizeof *c);
 	select_init(&c->sel);
 	c->out.header = true;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "tux46lapesnHh", long_opts, NULL)) != -1) {
-		if (opt == 'h')
-			return 1;
-		if (opt == '?' || opt == ':')
-			return cli_error("sockets: bad option '%s' (try 'sockit sockets "
-			           "--help')",
-			           argv[optind - 1]);
-		if (!flag_option(c, opt) && long_option(c, opt, optarg) < 0)
-			return -1;
-	}
-	if (optind < argc)
-		return cli_error("sockets: unexpected argument '%s'", argv[optind]);
+	const struct cli_option opts[] = {
+		CLI_CALL_FLAG('t', "tcp", option),
+		CLI_CALL_FLAG('u', "udp", option),
+		CLI_CALL_FLAG('x', "unix", option),
+		CLI_CALL_FLAG('4', "ipv4", option),
+		CLI_CALL_FLAG('6', "ipv6", option),
+		CLI_CALL_FLAG('l', "listening", option),
+		CLI_CALL_FLAG('a', "all", option),
+		CLI_FLAG('p', "process", &c->out.process),
+		CLI_FLAG('e', "extended", &c->out.extended),
+		CLI_FLAG('s', "summary", &c->summary),
+		CLI_CALL_FLAG('n', "numeric", option),
+		CLI_CALL_FLAG('H', "no-header", option),
+		CLI_CALL(OPT_STATE, "state", option),
+		CLI_NUM(OPT_SPORT, "sport", &c->sel.sport, 0, 65535),
+		CLI_NUM(OPT_DPORT, "dport", &c->sel.dport, 0, 65535),
+		CLI_NUM(OPT_PORT, "port", &c->sel.port, 0, 65535),
+		CLI_NUM(OPT_PID, "pid", &c->sel.pid, 1, 4194304),
+		CLI_FLAG('j', "json", &c->json),
+		CLI_CALL(OPT_SORT, "sort", option),
+		CLI_DUR(OPT_WATCH, "watch", &c->watch, 100, 86400000),
+		CLI_NUM(OPT_COUNT, "count", &c->frames, 1, 1000000),
+		CLI_NUM(CLI_LONG(20), "frames", &c->frames, 1, 1000000),
+		CLI_STR(OPT_NETNS, "netns", &c->netns),
+		CLI_STR(OPT_FROM_DUMP, "from-dump", &c->from_dump),
+		CLI_STR(OPT_RECORD_DUMP, "record-dump", &c->record_dump),
+		CLI_FLAG(OPT_PROC, "proc", &c->force_proc),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "sockets", usage_text, opts, 0 };
+	int first, rc = cli_parse(&cmd, argc, argv, c, &first);
+
+	if (rc != CLI_RUN)
+		return rc;
+	if (first < argc)
+		return cli_usage("sockets", "unexpected argument '%s'", argv[first]);
 	filter_setup(&c->filter, &c->sel);
 	return check_combination(c);
 }
@@ -393,8 +286,7 @@ static int enter_netns(const char *name)
 
 	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0 || strlen(name) > 255)
-		return cli_fail(EXIT_USAGE, "sockets: --netns '%s': not a namespace name",
-		           name);
+		return cli_bad_value("sockets", "--netns", name, "not a namespace name");
 	snprintf(path, sizeof path, "/run/netns/%s", name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return cli_fail(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
@@ -453,10 +345,8 @@ int cmd_sockets(int argc, char **argv)
 	struct sockets_cmd c;
 	int rc = parse_args(&c, argc, argv);
 
-	if (rc > 0)
-		return fputs(usage_text, stdout), EXIT_OK;
-	if (rc < 0)
-		return EXIT_USAGE;
+	if (rc != CLI_RUN)
+		return rc;
 	if (c.netns && (rc = enter_netns(c.netns)) != EXIT_OK)
 		return rc;
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);

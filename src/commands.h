@@ -1,5 +1,5 @@
-/* commands.h — every sockit subcommand's entry point, and the CLI helpers
- * they share.  Each subcommand lives in a cmd_NAME.c (src/, src/serve/, src/client/). */
+/* commands.h — every sockit subcommand's entry point; the CLI helpers
+ * they share are the kit's (cli/cli.h).  Each subcommand lives in a cmd_NAME.c (src/, src/serve/, src/client/). */
 #ifndef SOCKIT_COMMANDS_H
 #define SOCKIT_COMMANDS_H
 
@@ -22,17 +22,5 @@ int cmd_sockets(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_chat(int argc, char **argv);
-
-/* Print "sockit: " + message + "\n" on stderr; returns status, so
- * `return die(EXIT_USAGE, ...)` reads as what it does. */
-int die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Report a getopt failure ('?' unknown option, ':' missing value) as one
- * line naming the option; returns EXIT_USAGE.  Use with opterr = 0 and an
- * optstring starting with ':'. */
-int bad_option(const char *cmd, int c, char **argv);
-
-/* Whether argv[i] asks for help (-h, --help). */
-int is_help(const char *arg);
 
 #endif

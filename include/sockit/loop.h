@@ -87,6 +87,13 @@ int sk_loop_run(struct sk_loop *loop);
  * timer).  Returns events handled, or -1. */
 int sk_loop_once(struct sk_loop *loop, int timeout_ms);
 
+/* Run fn(loop, data) at the end of every wakeup: after its I/O callbacks
+ * and timers, before the loop waits again.  One slot; fn NULL clears it.
+ * For a protocol that gathers output for many connections during a
+ * wakeup and sends it in one write each (chat's fan-out). */
+typedef void sk_after_fn(struct sk_loop *loop, void *data);
+void sk_loop_set_after(struct sk_loop *loop, sk_after_fn *fn, void *data);
+
 /* Make sk_loop_run() return after the current iteration.  Thread-safe:
  * another thread may stop a loop (it wakes it through an eventfd). */
 void sk_loop_stop(struct sk_loop *loop);
@@ -97,5 +104,11 @@ uint64_t sk_loop_now(const struct sk_loop *loop);
 /* Monotonic clock in ms and in ns, uncached. */
 uint64_t sk_now_ms(void);
 uint64_t sk_now_ns(void);
+
+/* The poll timeout that honours both an idle timer (idle_ms, -1 none)
+ * and a deadline (sk_now_ns() value, 0 none): the smaller, rounded up
+ * to whole ms.  *by_deadline says which one it is, so a timeout of the
+ * poll can be told apart ("deadline" or "idle"). */
+int sk_wait_ms(uint64_t deadline_ns, int idle_ms, bool *by_deadline);
 
 #endif

@@ -8,15 +8,25 @@
 
 #include "sockit/endpoint.h"
 
+/* One listener per thread on one address: the first socket is opened with
+ * SK_LISTEN_GROUP_FIRST and the others with SK_LISTEN_REUSEPORT.  The
+ * first is bound without SO_REUSEPORT, so its bind fails with EADDRINUSE
+ * when any other socket holds the address — even one with SO_REUSEPORT of
+ * the same user, which the kernel would otherwise let share the port and
+ * take half the clients — and SO_REUSEPORT is set on it only after the
+ * bind, so the caller's later sockets can join it. */
 enum {
-	SK_LISTEN_REUSEPORT = 1 << 0,  /* SO_REUSEPORT, for one listener per thread */
-	SK_LISTEN_V6ONLY    = 1 << 1,  /* do not accept IPv4 on an IPv6 wildcard */
+	SK_LISTEN_REUSEPORT   = 1 << 0,  /* SO_REUSEPORT before bind: join a group */
+	SK_LISTEN_V6ONLY      = 1 << 1,  /* do not accept IPv4 on an IPv6 wildcard */
+	SK_LISTEN_GROUP_FIRST = 1 << 2,  /* exclusive bind, then SO_REUSEPORT */
 };
 
 /* Open a listening (stream) or bound (datagram) socket on ep: every
  * getaddrinfo result is tried in turn; "*" is one dual-stack IPv6 socket,
- * or IPv4 where IPv6 is off.  SO_REUSEADDR always; SOCK_NONBLOCK and
- * SOCK_CLOEXEC from creation.  A UNIX path that exists is replaced only
+ * or IPv4 where IPv6 is off.  SO_REUSEADDR on stream sockets (a restart
+ * binds over TIME_WAIT), never on datagram ones, where it would let
+ * another socket bind the same port; SOCK_NONBLOCK and SOCK_CLOEXEC from
+ * creation.  A UNIX path that exists is replaced only
  * when it is a socket nobody is listening on.  Returns the fd, or -1 with
  * err ("listen tcp://127.0.0.1:80: Permission denied"). */
 int sk_listen(const struct sk_endpoint *ep, int backlog, int flags,

@@ -375,6 +375,7 @@ static void chat_fini(void *instance)
 
 	if (!s)
 		return;
+	chat_flush_all(s);        /* frees clients closed since the last wakeup */
 	chat_cluster_free(s);
 	chat_state_free(s);
 	for (size_t i = 0; i < s->nmotd; i++)
@@ -440,4 +441,5 @@ const struct service svc_chat = {
 	.close = chat_close,
 	.single_thread = true,
 	.bus_attach = chat_bus_attach,
+	.wakeup_end = chat_wakeup_end,
 };

@@ -312,18 +312,42 @@ void chat_enter(struct chat_server *s)
 	s->busy++;
 }
 
-/* Leaving the outermost chat call: clean up the dying, then send.  Both
- * may add work (a QUIT to peers, a send error closing a client), so loop
- * until both lists stay empty; each pass only removes clients. */
+/* Clean up the dying, then send.  Both may add work (a QUIT to peers, a
+ * send error closing a client), so loop until both lists stay empty; each
+ * pass only removes clients. */
+void chat_flush_all(struct chat_server *s)
+{
+	for (int pass = 0; pass < 1000; pass++) {
+		bool did = process_leaving(s);
+		did |= flush_dirty(s);
+		if (!did)
+			break;
+	}
+}
+
+/* Leaving the outermost chat call: the dying are cleaned up now; output
+ * is sent now too, unless the host calls chat_wakeup_end, which sends
+ * everything a whole wakeup gathered (ten senders read in one wakeup cost
+ * each receiver one write, not ten). */
 void chat_leave(struct chat_server *s)
 {
 	if (s->busy == 1) {
-		for (int pass = 0; pass < 1000; pass++) {
-			bool did = process_leaving(s);
-			did |= flush_dirty(s);
-			if (!did)
-				break;
+		if (s->batched) {
+			for (int pass = 0; pass < 1000 && process_leaving(s); pass++)
+				;
+		} else {
+			chat_flush_all(s);
 		}
 	}
 	s->busy--;
+}
+
+void chat_wakeup_end(void *instance)
+{
+	struct chat_server *s = instance;
+
+	s->batched = true;
+	chat_enter(s);
+	chat_flush_all(s);
+	chat_leave(s);
 }

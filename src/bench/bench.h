@@ -42,7 +42,10 @@ struct bench_config {
 	uint64_t requests;
 	double warmup_s;
 	uint64_t timeout_ms;
-	bool json;
+	bool json, quiet;
+	atomic_bool *interrupted;    /* set (by the caller's signal handler) to end
+	                                every thread early; what was measured is
+	                                still reported */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int socktype;                /* SOCK_STREAM or SOCK_DGRAM */
@@ -108,10 +111,6 @@ struct bench_thread {
 
 /* Run one thread's share to the end (pthread entry point). */
 void *bench_thread_run(void *arg);
-
-/* Set (from a signal handler) to end every thread early; the results so
- * far are still reported. */
-extern atomic_bool bench_interrupted;
 
 /* Shared by the stream and datagram halves of the engine. */
 uint64_t bench_now(void);

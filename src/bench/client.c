@@ -21,7 +21,6 @@
 #define RECONNECT_NS  (100 * 1000000ull)  /* after a failed connect */
 #define IOV_REQUESTS  64                  /* requests per writev at most */
 
-atomic_bool bench_interrupted;
 
 /* Close c; it is reopened by the scan at retry_ns. */
 static void conn_close(struct bench_thread *t, struct bench_conn *c,
@@ -343,7 +342,7 @@ static void thread_loop(struct bench_thread *t)
 		}
 		if (t->now >= next_scan) {
 			if (thread_scan(t) ||
-			    atomic_load_explicit(&bench_interrupted, memory_order_relaxed))
+			    atomic_load_explicit(t->cfg->interrupted, memory_order_relaxed))
 				return;
 			next_scan = t->now + SCAN_NS;
 		}

@@ -19,7 +19,7 @@
  *     json_end(&j);
  *     json_newline(&j);          // one JSON Lines record
  *
- * Separators are compact (',' and ':').  Nesting deeper than
+ * Separators are ", " and ": " (as Python's json.dumps writes them).  Nesting deeper than
  * JSON_MAX_DEPTH is refused (nothing written, j.overflow set). */
 #ifndef SOCKIT_CLI_JSON_H
 #define SOCKIT_CLI_JSON_H

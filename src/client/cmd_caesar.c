@@ -2,7 +2,6 @@
  * the command line, or one per stdin line, pipelined: requests go out
  * while replies come back, with a bounded window of unanswered bytes. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +12,8 @@
 #include "caesar.h"
 #include "commands.h"
 #include "sockit/buf.h"
+#include "sockit/error.h"
+#include "sockit/loop.h"
 #include "sockit/net.h"
 #include "sockit/pump.h"
 #include "client/svcclient.h"
@@ -42,9 +43,7 @@ struct caesar_run {
 	size_t bad_line;            /* a stdin line holding '.', refused */
 };
 
-static void caesar_help(FILE *out)
-{
-	fprintf(out,
+static const char caesar_help[] =
 "usage: sockit caesar [OPTIONS] [ENDPOINT] encrypt|decrypt SHIFT MESSAGE...\n"
 "       sockit caesar [OPTIONS] [ENDPOINT] encrypt|decrypt SHIFT -\n"
 "\n"
@@ -62,19 +61,27 @@ static void caesar_help(FILE *out)
 "answered.\n"
 "\n"
 "ENDPOINT defaults to tcp://127.0.0.1:5555 (sockit serve's caesar); a\n"
-"stream endpoint (tcp:// or unix:) is needed.  encrypt/decrypt may be\n"
-"written e/d.\n"
+"stream endpoint (tcp:// or unix:) is needed, HOST:PORT means tcp.\n"
+"encrypt/decrypt may be written e/d.\n"
 "\n"
 "options:\n"
-"  -t, --timeout MS   wait at most MS for the server each time (default 5000)\n"
-"  -j, --json         print one {\"mode\", \"shift\", \"message\", \"result\"}\n"
-"                     object per request\n"
-"  -h, --help         this text\n"
+"  -t, --timeout DUR   the idle timer: wait at most DUR for the server each\n"
+"                      time (default 5s)\n"
+"  -w, --deadline DUR  give up after DUR in all (default 30s; none with -)\n"
+"  -j, --json          print one {\"mode\", \"shift\", \"message\", \"result\"}\n"
+"                      object per request (JSON Lines)\n"
+"  -h, --help          this text\n"
 "\n"
-"Exit status: 0 every request answered; 1 network failure, or the server\n"
-"replied `error: ...` (printed on stderr); 2 bad usage or a message\n"
-"containing '.'.\n");
-}
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+"\n"
+"examples:\n"
+"  sockit caesar encrypt 10 isi pesan\n"
+"  sockit caesar tcp://127.0.0.1:5555 decrypt 10 scs zockx\n"
+"  printf 'one\\ntwo\\n' | sockit caesar --json 127.0.0.1:5555 e 3 -\n"
+"\n"
+"Exit status: 0 every request answered; 1 network failure, deadline, or\n"
+"the server replied `error: ...` (printed on stderr); 2 bad usage or a\n"
+"message containing '.'.\n";
 
 static int parse_mode(const char *s, char *mode)
 {
@@ -89,61 +96,60 @@ static int parse_mode(const char *s, char *mode)
 
 /* Options may come before and after the ENDPOINT, but not after MODE:
  * from there on every word is SHIFT or MESSAGE, so a negative SHIFT or a
- * message starting with '-' needs no quoting. */
-static int parse_options(int argc, char **argv, struct caesar_run *r)
+ * message starting with '-' needs no quoting.  *pos gets the index of
+ * MODE.  CLI_RUN, or the exit status (0 after --help). */
+static int parse_options(int argc, char **argv, struct caesar_run *r, int *pos)
 {
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool have_endpoint = false;
-	int c;
+	const struct cli_option opts[] = { CLIENT_OPTIONS(&r->o), CLI_END };
+	const struct cli_command cmd = { "caesar", caesar_help, opts, CLI_IN_ORDER };
+	int first;
 
-	r->o = (struct client_opts){ "tcp://127.0.0.1:5555", 5000, 0, false };
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		c = getopt_long(argc, argv, "+:t:jh", longopts, NULL);
-		if (c == -1) {
-			if (have_endpoint || optind >= argc || parse_mode(argv[optind], &r->mode) == 0)
-				return 0;
-			r->o.endpoint = argv[optind++];
-			have_endpoint = true;
-		} else if (c == 't') {
-			if (client_parse_int("caesar", "timeout", optarg, 1, 3600000,
-			                     &r->o.timeout_ms) < 0)
-				return -1;
-		} else if (c == 'j') {
-			r->o.json = true;
-		} else if (c == 'h') {
-			return caesar_help(stdout), 1;
-		} else {
-			return bad_option("caesar", c, argv), -1;
-		}
+	r->o = (struct client_opts){ .endpoint = "tcp://127.0.0.1:5555", .timeout_ms = 5000,
+	                             .deadline_ms = -1 };
+	int rc = cli_parse(&cmd, argc, argv, r, &first);
+	if (rc != CLI_RUN)
+		return rc;
+	if (first < argc && parse_mode(argv[first], &r->mode) < 0) {
+		/* argv[first] is the ENDPOINT; options may follow it. */
+		r->o.endpoint = argv[first];
+		int more;
+		rc = cli_parse(&cmd, argc - first, argv + first, r, &more);
+		if (rc != CLI_RUN)
+			return rc;
+		first += more;
 	}
+	*pos = first;
+	return CLI_RUN;
 }
 
-/* MODE SHIFT MESSAGE...: returns the index of the first message word, or
- * -1 after a usage error. */
-static int parse_positionals(int argc, char **argv, struct caesar_run *r)
+/* MODE SHIFT MESSAGE... from argv[i]: returns the index of the first
+ * message word, or -1 after a usage error. */
+static int parse_positionals(int argc, char **argv, int i, struct caesar_run *r)
 {
-	int i = optind;
-	int shift;
+	char why[SK_ERRLEN];
+	long long shift;
 
-	if (i >= argc || parse_mode(argv[i], &r->mode) < 0)
-		return cli_error("caesar: expected encrypt or decrypt%s%s%s "
-		           "(try --help)", i < argc ? ", not '" : "",
-		           i < argc ? argv[i] : "", i < argc ? "'" : "");
-	if (++i >= argc)
-		return cli_error("caesar: missing SHIFT (try --help)");
-	if (client_parse_int("caesar", "shift", argv[i], -1000000000LL,
-	                     1000000000LL, &shift) < 0)
+	if (i >= argc || parse_mode(argv[i], &r->mode) < 0) {
+		if (i < argc)
+			cli_usage("caesar", "expected encrypt or decrypt, not '%s'", argv[i]);
+		else
+			cli_usage("caesar", "expected encrypt or decrypt");
 		return -1;
+	}
+	if (++i >= argc) {
+		cli_usage("caesar", "missing SHIFT");
+		return -1;
+	}
+	if (sk_parse_num(argv[i], -1000000000LL, 1000000000LL, &shift, NULL, why,
+	                 sizeof why) < 0) {
+		cli_bad_value("caesar", "SHIFT", argv[i], why);
+		return -1;
+	}
 	r->nn = (unsigned)(((shift % 26) + 26) % 26);
-	if (++i >= argc)
-		return cli_error("caesar: missing MESSAGE (try --help)");
+	if (++i >= argc) {
+		cli_usage("caesar", "missing MESSAGE");
+		return -1;
+	}
 	return i;
 }
 
@@ -245,12 +251,15 @@ static void print_result(struct caesar_run *r, const struct pending *p,
 		putchar('\n');
 		return;
 	}
-	printf("{\"mode\": \"%s\", \"shift\": %u, \"message\": ",
-	       r->mode == 'e' ? "encrypt" : "decrypt", r->nn);
-	json_string(stdout, p->msg, p->len);
-	printf(", \"result\": ");
-	json_string(stdout, res, len);
-	printf("}\n");
+	struct json j;
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "mode", r->mode == 'e' ? "encrypt" : "decrypt");
+	json_kv_uint(&j, "shift", r->nn);
+	json_kv_strn(&j, "message", p->msg, p->len);
+	json_kv_strn(&j, "result", res, len);
+	json_end(&j);
+	json_newline(&j);
 }
 
 /* A reply is good when it is as long as the message (plus '.') and is
@@ -357,6 +366,11 @@ static int run(struct caesar_run *r)
 	r->pump.ops = &ops;
 	r->pump.ctx = r;
 	r->pump.idle_ms = r->o.timeout_ms;
+	if (r->o.deadline_ns) {
+		uint64_t now = sk_now_ns();
+		r->pump.deadline_ms = now >= r->o.deadline_ns ? 0
+		                      : (int)((r->o.deadline_ns - now + 999999) / 1000000);
+	}
 	/* The window is caesar's own (requests and bytes unanswered). */
 	r->pump.window = SIZE_MAX;
 	if (r->from_stdin && take_lines(r) < 0)
@@ -364,9 +378,12 @@ static int run(struct caesar_run *r)
 	if (sk_pump_run(&r->pump) < 0) {
 		if (r->reported)
 			return -1;
+		if (errno == ETIMEDOUT && strcmp(r->pump.failed, "deadline") == 0)
+			return cli_error("caesar %s: deadline of %d ms (-w) passed", r->o.endpoint,
+			                 r->o.deadline_ms);
 		if (errno == ETIMEDOUT)
-			return cli_error("caesar %s: no reply within %d ms", r->o.endpoint,
-			                 r->o.timeout_ms);
+			return cli_error("caesar %s: no reply within %d ms (sockit's -t timer)",
+			                 r->o.endpoint, r->o.timeout_ms);
 		if (strcmp(r->pump.failed, "read input") == 0)
 			return cli_error("caesar: stdin: %s", strerror(errno));
 		return cli_error("caesar %s: %s", r->o.endpoint, strerror(errno));
@@ -421,13 +438,16 @@ int cmd_caesar(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.fd = -1;
 	sk_pump_init(&r.pump, -1, -1, -1);
-	int rc = parse_options(argc, argv, &r);
-	if (rc != 0)
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	int first = parse_positionals(argc, argv, &r);
+	int pos, rc = parse_options(argc, argv, &r, &pos);
+	if (rc != CLI_RUN)
+		return rc;
+	int first = parse_positionals(argc, argv, pos, &r);
 	if (first < 0)
 		return EXIT_USAGE;
 	r.from_stdin = first == argc - 1 && strcmp(argv[first], "-") == 0;
+	if (r.o.deadline_ms < 0)   /* the default: 30 s, none for a stdin stream */
+		r.o.deadline_ms = r.from_stdin ? 0 : 30000;
+	client_start_deadline(&r.o);
 	if (!r.from_stdin && add_words(&r, argc, argv, first) < 0) {
 		cleanup(&r);
 		return EXIT_USAGE;

@@ -55,7 +55,7 @@ static const char chat_help[] =
 "examples:\n"
 "  sockit chat --nick ann                       # #lobby on 127.0.0.1:6667\n"
 "  echo 'hello all' | sockit chat --nick bot -c '#test' localhost:6667\n"
-"  sockit chat --nick watcher --json tcp://127.0.0.1:6667 > events.jsonl\n"
+"  sockit chat --nick watcher --json tcp://127.0.0.1:6667 < /dev/null\n"
 "\n"
 "exit status: 0 after /quit or stdin's end, 1 when the connection fails, is\n"
 "lost, or registration is refused, 2 for bad usage.\n";

@@ -55,9 +55,9 @@ DEFAULT_ENDPOINT ".  One argument is the MESSAGE, unless it is written\n"
 "DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
 "\n"
 "examples:\n"
-"  sockit echo tcp://127.0.0.1:7 hello\n"
-"  printf 'one\\ntwo\\n' | sockit echo 127.0.0.1:7\n"
-"  sockit echo --count 3 --interval 200ms udp://127.0.0.1:7 ping\n"
+"  sockit echo tcp://127.0.0.1:65432 hello\n"
+"  printf 'one\\ntwo\\n' | sockit echo 127.0.0.1:65432\n"
+"  sockit echo --count 3 --interval 200ms udp://127.0.0.1:65432 ping\n"
 "\n"
 "exit status: 0 the whole echo came back unchanged (--count: every reply,\n"
 "or at least one after Ctrl-C); 1 network failure, deadline, or a short,\n"
@@ -93,17 +93,9 @@ enum wait_result { WAIT_READY = 1, WAIT_IDLE = 0, WAIT_ERROR = -1,
 static enum wait_result wait_for(const struct echo_args *a, int fd, short events, int ms)
 {
 	for (;;) {
-		int t = ms;
-		bool by_deadline = false;
-		if (a->deadline_ns) {
-			uint64_t now = sk_now_ns();
-			long long left = now >= a->deadline_ns ? 0 :
-			                 (long long)((a->deadline_ns - now + 999999) / 1000000);
-			if (t < 0 || left <= t)
-				t = (int)left, by_deadline = true;
-		}
+		bool by_deadline;
 		struct pollfd p = { .fd = fd, .events = events };
-		int n = poll(&p, fd >= 0 ? 1 : 0, t);
+		int n = poll(&p, fd >= 0 ? 1 : 0, sk_wait_ms(a->deadline_ns, ms, &by_deadline));
 		if (interrupted)
 			return WAIT_INTERRUPTED;
 		if (n < 0 && errno == EINTR)

@@ -1,7 +1,6 @@
 /* cmd_greet.c — `sockit greet`: the tutorial's greeting client: print the
  * server's greeting, send a reply, wait for the server to close. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,88 +22,81 @@ struct greet_args {
 	const char *reply;      /* NULL: send nothing */
 };
 
-static void greet_help(FILE *out)
-{
-	fprintf(out,
-"usage: sockit greet [OPTIONS] [ENDPOINT]\n"
+static const char greet_help[] =
+"usage: sockit greet [OPTIONS] [REPLY]\n"
+"       sockit greet [OPTIONS] ENDPOINT [REPLY]\n"
 "\n"
 "The greeting client: connect, print the server's greeting (its first line,\n"
-"or what it sent before going quiet), send the --reply text if given,\n"
+"or what it sent before going quiet), send the REPLY text if given,\n"
 "half-close and wait for the server to close the connection.  Anything the\n"
 "server sends after the greeting is printed too.\n"
 "\n"
 "ENDPOINT defaults to tcp://127.0.0.1:12345 (sockit serve's greet); a\n"
-"stream endpoint (tcp:// or unix:) is needed.\n"
+"stream endpoint (tcp:// or unix:) is needed.  One argument is the REPLY\n"
+"unless it is written with a scheme (tcp://, unix:); with two, the first\n"
+"is the ENDPOINT, where HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  --reply TEXT       send TEXT back to the server (sockit's greet server\n"
-"                     logs it)\n"
-"  -t, --timeout MS   wait at most MS per step (default 2000)\n"
-"  -j, --json         print {\"endpoint\", \"greeting\", \"reply\"}\n"
-"  -h, --help         this text\n"
+"  --reply TEXT        send TEXT back to the server (the same as REPLY;\n"
+"                      sockit's greet server logs it)\n"
+"  -t, --timeout DUR   the idle timer: wait at most DUR per step (default 2s)\n"
+"  -w, --deadline DUR  give up after DUR in all (default 30s)\n"
+"  -j, --json          print {\"endpoint\", \"greeting\", \"reply\"}\n"
+"  -h, --help          this text\n"
 "\n"
-"Exit status: 0 greeting received, 1 network failure or no greeting, 2 bad\n"
-"usage.\n");
-}
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+"\n"
+"examples:\n"
+"  sockit greet\n"
+"  sockit greet tcp://127.0.0.1:12345 'terima kasih'\n"
+"  sockit greet --json -w 5s 127.0.0.1:12345 thanks\n"
+"\n"
+"Exit status: 0 greeting received, 1 network failure, deadline or no\n"
+"greeting, 2 bad usage.\n";
 
 static int parse_args(int argc, char **argv, struct greet_args *a)
 {
-	static const struct option longopts[] = {
-		{ "reply", required_argument, NULL, 'R' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
 	memset(a, 0, sizeof *a);
-	a->o = (struct client_opts){ "tcp://127.0.0.1:12345", 2000, 0, false };
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:jh", longopts, NULL)) != -1) {
-		if (c == 'R')
-			a->reply = optarg;
-		else if (c == 't') {
-			if (client_parse_int("greet", "timeout", optarg, 1, 3600000,
-			                     &a->o.timeout_ms) < 0)
-				return -1;
-		} else if (c == 'j')
-			a->o.json = true;
-		else if (c == 'h')
-			return greet_help(stdout), 1;
-		else
-			return bad_option("greet", c, argv), -1;
-	}
-	if (argc - optind > 1)
-		return cli_error("greet: too many arguments (try --help)");
-	if (optind < argc)
-		a->o.endpoint = argv[optind];
-	return 0;
+	a->o = (struct client_opts){ .endpoint = "tcp://127.0.0.1:12345",
+	                             .timeout_ms = 2000, .deadline_ms = 30000 };
+	const struct cli_option opts[] = {
+		CLIENT_OPTIONS(&a->o),
+		CLI_STR(CLI_LONG(0), "reply", &a->reply),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "greet", greet_help, opts, 0 };
+	int first, rc = cli_parse(&cmd, argc, argv, a, &first);
+
+	if (rc != CLI_RUN)
+		return rc;
+	rc = cli_endpoint_message("greet", argc - first, argv + first, &a->o.endpoint,
+	                          &a->reply);
+	client_start_deadline(&a->o);
+	return rc;
 }
 
 /* Read the greeting: up to the first newline, or whatever came before
  * the server went quiet (the tutorial's server sends no newline). */
-static ssize_t read_greeting(int fd, char *buf, size_t cap, int timeout_ms)
+static ssize_t read_greeting(int fd, char *buf, size_t cap, const struct client_opts *o)
 {
+	struct client_opts quiet = *o;
 	size_t got = 0;
-	int wait = timeout_ms;
 
 	while (got < cap && !memchr(buf, '\n', got)) {
-		int r = sk_wait_fd(fd, POLLIN, wait);
-		if (r < 0)
+		int r = client_wait(got ? &quiet : o, fd, POLLIN);
+		if (r < 0 || (r == 0 && errno == ETIME))
 			return -1;
 		if (r == 0 && got > 0)
 			break;
 		if (r == 0)
-			return errno = ETIMEDOUT, -1;
+			return -1;
 		ssize_t n = recv(fd, buf + got, cap - got, 0);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return n < 0 ? -1 : (ssize_t)got;
 		got += (size_t)n;
-		wait = GREETING_QUIET_MS;
+		quiet.timeout_ms = GREETING_QUIET_MS;
 	}
 	return (ssize_t)got;
 }
@@ -119,16 +111,14 @@ static void print_result(const struct greet_args *a, const char *g, size_t n)
 	}
 	while (n > 0 && (g[n - 1] == '\n' || g[n - 1] == '\r'))
 		n--;
-	printf("{\"endpoint\": ");
-	json_string(stdout, a->o.endpoint, strlen(a->o.endpoint));
-	printf(", \"greeting\": ");
-	json_string(stdout, g, n);
-	printf(", \"reply\": ");
-	if (a->reply)
-		json_string(stdout, a->reply, strlen(a->reply));
-	else
-		printf("null");
-	printf("}\n");
+	struct json j;
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "endpoint", a->o.endpoint);
+	json_kv_strn(&j, "greeting", g, n);
+	json_kv_str(&j, "reply", a->reply);
+	json_end(&j);
+	json_newline(&j);
 }
 
 /* Send the reply, half-close, and read to EOF so the server has logged
@@ -141,7 +131,7 @@ static ssize_t reply_and_drain(int fd, const struct greet_args *a, char *rest,
 		return -1;
 	if (shutdown(fd, SHUT_WR) < 0 && errno != ENOTCONN)
 		return -1;
-	ssize_t n = client_read_all(fd, rest, cap, a->o.timeout_ms);
+	ssize_t n = client_read_all_opts(fd, rest, cap, &a->o);
 	return n < 0 && errno == ECONNRESET ? 0 : n;
 }
 
@@ -153,16 +143,19 @@ int cmd_greet(int argc, char **argv)
 	int status;
 
 	int r = parse_args(argc, argv, &a);
-	if (r != 0)
-		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (r != CLI_RUN)
+		return r;
 	int fd = client_connect("greet", a.o.endpoint, &ep, true, a.o.timeout_ms, &status);
 	if (fd < 0)
 		return status;
-	ssize_t n = read_greeting(fd, buf, GREETING_MAX, a.o.timeout_ms);
+	char why[128];
+	ssize_t n = read_greeting(fd, buf, GREETING_MAX, &a.o);
 	if (n <= 0) {
+		int e = errno;
 		close(fd);
 		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
-		           n == 0 ? "closed without a greeting" : strerror(errno));
+		                n == 0 ? "closed without a greeting"
+		                : client_wait_error(&a.o, e, why, sizeof why));
 	}
 	ssize_t m = reply_and_drain(fd, &a, buf + n, sizeof buf - (size_t)n);
 	int saved = errno;
@@ -170,6 +163,7 @@ int cmd_greet(int argc, char **argv)
 	print_result(&a, buf, (size_t)n + (m > 0 ? (size_t)m : 0));
 	if (m < 0)
 		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
-		           saved == EMSGSIZE ? "server kept sending" : strerror(saved));
+		                saved == EMSGSIZE ? "server kept sending"
+		                : client_wait_error(&a.o, saved, why, sizeof why));
 	return EXIT_OK;
 }

@@ -4,7 +4,6 @@
  * /etc/services both ways, with the port in host and network byte order. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -14,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "cli/json.h"
 #include "commands.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
@@ -52,34 +52,27 @@ static const char usage_text[] =
     "  --service NAME|PORT  /etc/services both ways (http <-> 80/tcp), for tcp\n"
     "                       and udp (or the --type given), with the port in host\n"
     "                       and network byte order\n"
-    "  --json               print a JSON array instead of a table\n"
+    "  -j, --json           print one JSON document (an array; an object for -r)\n"
+    "                       instead of a table\n"
     "\n"
+    "A numeric SERVICE or PORT must be 0-65535 (getaddrinfo would wrap it).\n"
     "Errors are getaddrinfo's own text: 'sockit: resolve nosuch.invalid: Name or\n"
-    "service not known'.  Exit status: 0 found, 1 look-up failed, 2 bad usage.\n";
+    "service not known'.\n"
+    "\n"
+    "examples:\n"
+    "  sockit resolve localhost 80\n"
+    "  sockit resolve -r 127.0.0.1 22\n"
+    "  sockit resolve --service http --json\n"
+    "\n"
+    "Exit status: 0 found, 1 look-up failed, 2 bad usage.\n";
 
 enum {
-	OPT_TYPE = 256,
+	OPT_TYPE = CLI_LONG(0),
 	OPT_PASSIVE,
 	OPT_NUMHOST,
 	OPT_NUMSERV,
 	OPT_ALL,
-	OPT_JSON,
 	OPT_SERVICE
-};
-
-static const struct option long_opts[] = {
-    {"ipv4", no_argument, NULL, '4'},
-    {"ipv6", no_argument, NULL, '6'},
-    {"reverse", required_argument, NULL, 'r'},
-    {"help", no_argument, NULL, 'h'},
-    {"type", required_argument, NULL, OPT_TYPE},
-    {"passive", no_argument, NULL, OPT_PASSIVE},
-    {"numeric-host", no_argument, NULL, OPT_NUMHOST},
-    {"numeric-service", no_argument, NULL, OPT_NUMSERV},
-    {"all", no_argument, NULL, OPT_ALL},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"service", required_argument, NULL, OPT_SERVICE},
-    {NULL, 0, NULL, 0},
 };
 
 struct name {
@@ -118,20 +111,6 @@ static const char *name_of(const struct name *table, int value, char *buf, size_
 	return buf;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
 /* Numeric host and port of an inet address. */
 static void split_addr(const struct addrinfo *ai, char *host, size_t len, unsigned *port)
 {
@@ -145,30 +124,26 @@ static void split_addr(const struct addrinfo *ai, char *host, size_t len, unsign
 		*port = ntohs(((const struct sockaddr_in6 *)ai->ai_addr)->sin6_port);
 }
 
-static void print_json_result(const struct addrinfo *ai, bool first)
+static void print_json_result(struct json *j, const struct addrinfo *ai)
 {
 	char f[16], t[16], p[16], host[NI_MAXHOST], sa[SK_ADDRSTRLEN];
 	unsigned port;
 
 	split_addr(ai, host, sizeof host, &port);
-	printf("%s{\"family\":\"%s\",\"type\":\"%s\",\"protocol\":\"%s\",\"canonname\":",
-	       first ? "\n " : ",\n ", name_of(families, ai->ai_family, f, sizeof f),
-	       name_of(types, ai->ai_socktype, t, sizeof t),
-	       name_of(protocols, ai->ai_protocol, p, sizeof p));
-	if (ai->ai_canonname)
-		json_string(ai->ai_canonname);
-	else
-		fputs("null", stdout);
-	fputs(",\"address\":", stdout);
-	json_string(host);
-	printf(",\"port\":%u", port);
-	if (ai->ai_family == AF_INET6)
-		printf(",\"flowinfo\":%u,\"scope_id\":%u",
-		       ntohl(((const struct sockaddr_in6 *)ai->ai_addr)->sin6_flowinfo),
-		       ((const struct sockaddr_in6 *)ai->ai_addr)->sin6_scope_id);
-	fputs(",\"sockaddr\":", stdout);
-	json_string(sk_addr_format(ai->ai_addr, ai->ai_addrlen, sa, sizeof sa));
-	putchar('}');
+	json_object(j);
+	json_kv_str(j, "family", name_of(families, ai->ai_family, f, sizeof f));
+	json_kv_str(j, "type", name_of(types, ai->ai_socktype, t, sizeof t));
+	json_kv_str(j, "protocol", name_of(protocols, ai->ai_protocol, p, sizeof p));
+	json_kv_str(j, "canonname", ai->ai_canonname);
+	json_kv_str(j, "address", host);
+	json_kv_uint(j, "port", port);
+	if (ai->ai_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ai->ai_addr;
+		json_kv_uint(j, "flowinfo", ntohl(s6->sin6_flowinfo));
+		json_kv_uint(j, "scope_id", s6->sin6_scope_id);
+	}
+	json_kv_str(j, "sockaddr", sk_addr_format(ai->ai_addr, ai->ai_addrlen, sa, sizeof sa));
+	json_end(j);
 }
 
 static void print_table_result(const struct addrinfo *ai)
@@ -185,19 +160,25 @@ static void print_table_result(const struct addrinfo *ai)
 
 static void print_results(const struct addrinfo *res, bool json)
 {
-	if (json)
-		putchar('[');
-	else
+	struct json j;
+
+	if (json) {
+		json_start(&j, stdout);
+		json_array(&j);
+	} else {
 		printf("%-9s %-14s %-14s %-20s %s\n", "FAMILY", "TYPE", "PROTOCOL",
 		       "CANONNAME", "ADDRESS");
+	}
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		if (json)
-			print_json_result(ai, ai == res);
+			print_json_result(&j, ai);
 		else
 			print_table_result(ai);
 	}
-	if (json)
-		fputs(res ? "\n]\n" : "]\n", stdout);
+	if (json) {
+		json_end(&j);
+		json_newline(&j);
+	}
 }
 
 static const char *gai_text(int rc, int saved_errno)
@@ -234,15 +215,15 @@ static void print_reverse(const char *addr, const char *host, const char *serv, 
 		printf("%s %s%s%s\n", addr, host, serv ? " " : "", serv ? serv : "");
 		return;
 	}
-	fputs("{\"address\":", stdout);
-	json_string(addr);
-	fputs(",\"host\":", stdout);
-	json_string(host);
-	if (serv) {
-		fputs(",\"service\":", stdout);
-		json_string(serv);
-	}
-	fputs("}\n", stdout);
+	struct json j;
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "address", addr);
+	json_kv_str(&j, "host", host);
+	if (serv)
+		json_kv_str(&j, "service", serv);
+	json_end(&j);
+	json_newline(&j);
 }
 
 /* Reverse: ADDRESS must be numeric ("[::1]" brackets allowed). */
@@ -278,11 +259,12 @@ static int reverse(const struct resolve_cmd *c)
 /* One /etc/services entry: the port as this host holds it, and as the
  * 16-bit value sin_port holds (htons) — what the same two bytes read as
  * here.  On a little-endian host 80 becomes 20480 (0x5000). */
-static void print_service(const struct servent *s, bool json, bool first)
+static void print_service(struct json *j, const struct servent *s)
 {
 	unsigned port = ntohs((uint16_t)s->s_port), net = (uint16_t)s->s_port;
+	char bytes[8];
 
-	if (!json) {
+	if (!j) {
 		printf("%-16s %5u/%-4s %5u (0x%04x)  %5u (0x%04x)  %02x %02x ", s->s_name,
 		       port, s->s_proto, port, port, net, net, port >> 8, port & 0xff);
 		for (char **a = s->s_aliases; *a; a++)
@@ -290,19 +272,20 @@ static void print_service(const struct servent *s, bool json, bool first)
 		printf("%s\n", *s->s_aliases ? "" : "-");
 		return;
 	}
-	printf("%s{\"name\":", first ? "\n " : ",\n ");
-	json_string(s->s_name);
-	printf(",\"port\":%u,\"proto\":", port);
-	json_string(s->s_proto);
-	printf(",\"host_order\":%u,\"network_order\":%u,\"bytes\":\"%02x "
-	       "%02x\",\"aliases\":[",
-	       port, net, port >> 8, port & 0xff);
-	for (char **a = s->s_aliases; *a; a++) {
-		if (a != s->s_aliases)
-			putchar(',');
-		json_string(*a);
-	}
-	fputs("]}", stdout);
+	snprintf(bytes, sizeof bytes, "%02x %02x", port >> 8, port & 0xff);
+	json_object(j);
+	json_kv_str(j, "name", s->s_name);
+	json_kv_uint(j, "port", port);
+	json_kv_str(j, "proto", s->s_proto);
+	json_kv_uint(j, "host_order", port);
+	json_kv_uint(j, "network_order", net);
+	json_kv_str(j, "bytes", bytes);
+	json_key(j, "aliases");
+	json_array(j);
+	for (char **a = s->s_aliases; *a; a++)
+		json_str(j, *a);
+	json_end(j);
+	json_end(j);
 }
 
 static int services(const struct resolve_cmd *c)
@@ -312,12 +295,15 @@ static int services(const struct resolve_cmd *c)
 	long long port = -1;
 	int found = 0;
 
+	struct json j;
+
 	if (c->service[0] >= '0' && c->service[0] <= '9' &&
 	    sk_parse_num(c->service, 0, 65535, &port, "port", err, sizeof err) < 0)
 		return cli_fail(EXIT_USAGE, "resolve --service: %s", err);
-	if (c->json)
-		putchar('[');
-	else
+	if (c->json) {
+		json_start(&j, stdout);
+		json_array(&j);
+	} else
 		printf("%-16s %10s %14s  %14s  %-5s %s\n", "SERVICE", "PORT/PROTO",
 		       "HOST-ORDER", "NETWORK-ORDER", "BYTES", "ALIASES");
 	for (int i = 0; i < 2; i++) {
@@ -328,112 +314,111 @@ static int services(const struct resolve_cmd *c)
 			continue;
 		s = port >= 0 ? getservbyport(htons((uint16_t)port), protos[i])
 		              : getservbyname(c->service, protos[i]);
-		if (s)
-			print_service(s, c->json, found++ == 0);
+		if (s) {
+			print_service(c->json ? &j : NULL, s);
+			found++;
+		}
 	}
 	endservent();
-	if (c->json)
-		fputs(found ? "\n]\n" : "]\n", stdout);
+	if (c->json) {
+		json_end(&j);
+		json_newline(&j);
+	}
 	if (!found)
 		return cli_fail(EXIT_NETWORK, "resolve --service %s: not in /etc/services",
 		           c->service);
 	return EXIT_OK;
 }
 
-static int set_type(struct resolve_cmd *c, const char *arg)
+/* Every resolve option but --help, through the kit (CLI_CALL rows). */
+static int option(void *ctx, int opt, const char *arg, char *why, size_t len)
 {
-	if (strcmp(arg, "stream") == 0)
-		c->socktype = SOCK_STREAM;
-	else if (strcmp(arg, "dgram") == 0)
-		c->socktype = SOCK_DGRAM;
-	else if (strcmp(arg, "raw") == 0)
-		c->socktype = SOCK_RAW;
-	else
-		return cli_error("resolve: --type '%s': expected stream, dgram or raw", arg);
-	return 0;
-}
+	struct resolve_cmd *c = ctx;
 
-static int option(struct resolve_cmd *c, int opt, const char *arg)
-{
 	switch (opt) {
-	case '4':
-		c->family = AF_INET;
-		return 0;
-	case '6':
-		c->family = AF_INET6;
-		return 0;
-	case 'r':
-		c->reverse = arg;
-		return 0;
+	case '4': c->family = AF_INET; return 0;
+	case '6': c->family = AF_INET6; return 0;
+	case OPT_PASSIVE: c->flags |= AI_PASSIVE; return 0;
+	case OPT_NUMHOST: c->flags |= AI_NUMERICHOST; return 0;
+	case OPT_NUMSERV: c->flags |= AI_NUMERICSERV; return 0;
+	case OPT_ALL: c->flags |= AI_ALL | AI_V4MAPPED; return 0;
 	case OPT_TYPE:
-		return set_type(c, arg);
-	case OPT_PASSIVE:
-		c->flags |= AI_PASSIVE;
-		return 0;
-	case OPT_NUMHOST:
-		c->flags |= AI_NUMERICHOST;
-		return 0;
-	case OPT_NUMSERV:
-		c->flags |= AI_NUMERICSERV;
-		return 0;
-	case OPT_ALL:
-		c->flags |= AI_ALL | AI_V4MAPPED;
-		return 0;
-	case OPT_JSON:
-		c->json = true;
-		return 0;
-	case OPT_SERVICE:
-		c->service = arg;
+		if (strcmp(arg, "stream") == 0)
+			c->socktype = SOCK_STREAM;
+		else if (strcmp(arg, "dgram") == 0)
+			c->socktype = SOCK_DGRAM;
+		else if (strcmp(arg, "raw") == 0)
+			c->socktype = SOCK_RAW;
+		else {
+			snprintf(why, len, "expected stream, dgram or raw");
+			return -1;
+		}
 		return 0;
 	}
-	return cli_error("resolve: bad option (try 'sockit resolve --help')");
+	return -1;
+}
+
+/* A numeric port must be 0-65535: getaddrinfo would take 99999 as 34463
+ * (issue 14 item 4).  Names are left to getaddrinfo. */
+static int check_port(const char *what, const char *text)
+{
+	char why[SK_ERRLEN];
+	long long v;
+
+	if (!text || !(text[0] == '-' || (text[0] >= '0' && text[0] <= '9')))
+		return 0;
+	if (sk_parse_num(text, 0, 65535, &v, NULL, why, sizeof why) < 0)
+		return cli_bad_value("resolve", what, text, why);
+	return 0;
 }
 
 /* Positional arguments: HOST [SERVICE] for a forward look-up, [PORT]
  * after -r, none with --service. */
 static int positionals(struct resolve_cmd *c, int argc, char **argv)
 {
-	int n = argc - optind, max = c->service ? 0 : c->reverse ? 1 : 2;
+	int n = argc, max = c->service ? 0 : c->reverse ? 1 : 2;
 
 	if (c->service && c->reverse)
-		return cli_error("resolve: -r and --service are separate look-ups");
+		return cli_usage("resolve", "-r and --service are separate look-ups");
 	if (n > max || (n == 0 && !c->service && !c->reverse))
-		return cli_error("resolve: expected %s (try 'sockit resolve --help')",
-		           c->service   ? "no arguments after --service"
-		           : c->reverse ? "at most a PORT after -r ADDRESS"
-		                        : "HOST [SERVICE]");
+		return cli_usage("resolve", "expected %s",
+		                 c->service   ? "no arguments after --service"
+		                 : c->reverse ? "at most a PORT after -r ADDRESS"
+		                              : "HOST [SERVICE]");
 	if (c->reverse) {
-		c->port = n ? argv[optind] : NULL;
-		return 0;
+		c->port = n ? argv[0] : NULL;
+		return check_port("PORT", c->port);
 	}
-	c->host = n ? argv[optind] : NULL;
-	c->port = n > 1 ? argv[optind + 1] : NULL;
+	c->host = n ? argv[0] : NULL;
+	c->port = n > 1 ? argv[1] : NULL;
 	if (c->host && strlen(c->host) >= SK_HOSTLEN)
-		return cli_error("resolve: host name longer than %d bytes",
-		           SK_HOSTLEN - 1);
-	return 0;
+		return cli_usage("resolve", "host name longer than %d bytes", SK_HOSTLEN - 1);
+	return check_port("SERVICE", c->port);
 }
 
 int cmd_resolve(int argc, char **argv)
 {
 	struct resolve_cmd c;
-	int opt;
-
 	memset(&c, 0, sizeof c);
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "46r:h", long_opts, NULL)) != -1) {
-		if (opt == 'h')
-			return fputs(usage_text, stdout), EXIT_OK;
-		if (opt == '?' || opt == ':')
-			return cli_fail(
-			    EXIT_USAGE,
-			    "resolve: bad option '%s' (try 'sockit resolve --help')",
-			    argv[optind - 1]);
-		if (option(&c, opt, optarg) < 0)
-			return EXIT_USAGE;
-	}
-	if (positionals(&c, argc, argv) < 0)
+	const struct cli_option opts[] = {
+		CLI_CALL_FLAG('4', "ipv4", option),
+		CLI_CALL_FLAG('6', "ipv6", option),
+		CLI_STR('r', "reverse", &c.reverse),
+		CLI_CALL(OPT_TYPE, "type", option),
+		CLI_CALL_FLAG(OPT_PASSIVE, "passive", option),
+		CLI_CALL_FLAG(OPT_NUMHOST, "numeric-host", option),
+		CLI_CALL_FLAG(OPT_NUMSERV, "numeric-service", option),
+		CLI_CALL_FLAG(OPT_ALL, "all", option),
+		CLI_FLAG('j', "json", &c.json),
+		CLI_STR(OPT_SERVICE, "service", &c.service),
+		CLI_END,
+	};
+	const struct cli_command cmd = { "resolve", usage_text, opts, 0 };
+	int first, rc = cli_parse(&cmd, argc, argv, &c, &first);
+
+	if (rc != CLI_RUN)
+		return rc;
+	if (positionals(&c, argc - first, argv + first) != 0)
 		return EXIT_USAGE;
 	if (c.service)
 		return services(&c);

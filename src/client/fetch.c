@@ -15,33 +15,44 @@ struct fetch_kind {
 	const char *name;             /* subcommand, and the error prefix */
 	const char *defep;            /* sockit serve's default endpoint */
 	size_t cap;                   /* longest reply accepted */
-	void (*help)(FILE *out);
+	const char *help;
 	int (*answer)(const struct client_opts *o, char *buf, size_t n);
 };
 
-static void daytime_help(FILE *out)
-{
-	fprintf(out,
+/* The option lines every fetch client shares, and the lines after its
+ * own --json one. */
+#define FETCH_OPTIONS \
+"  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n" \
+"  -w, --deadline DUR give up after DUR in all (default 30s)\n" \
+"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+#define FETCH_HELP_END \
+"  -h, --help         this text\n" \
+"\n" \
+"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n" \
+"\n"
+
+static const char daytime_help[] =
 "usage: sockit daytime [OPTIONS] [ENDPOINT]\n"
 "\n"
 "Ask a daytime server (RFC 867) for the date and time and print its line.\n"
 "Over TCP the server sends one line and closes; over UDP (udp://HOST:PORT)\n"
 "one empty datagram is sent and resent on timeout.\n"
 "\n"
-"ENDPOINT defaults to tcp://127.0.0.1:7013 (sockit serve's daytime).\n"
+"ENDPOINT defaults to tcp://127.0.0.1:7013 (sockit serve's daytime);\n"
+"HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  -t, --timeout MS   wait at most MS per step (default 2000)\n"
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+FETCH_OPTIONS
 "  -j, --json         print {\"endpoint\": ..., \"daytime\": ...}\n"
-"  -h, --help         this text\n"
+FETCH_HELP_END
+"examples:\n"
+"  sockit daytime\n"
+"  sockit daytime udp://127.0.0.1:7013\n"
+"  sockit daytime --json -t 500ms 127.0.0.1:7013\n"
 "\n"
-"Exit status: 0 answer printed, 1 network failure or no answer, 2 bad usage.\n");
-}
+"Exit status: 0 answer printed, 1 network failure or no answer, 2 bad usage.\n";
 
-static void qotd_help(FILE *out)
-{
-	fprintf(out,
+static const char qotd_help[] =
 "usage: sockit qotd [OPTIONS] [ENDPOINT]\n"
 "\n"
 "Ask a quote-of-the-day server (RFC 865) for a quote and print it.  Over\n"
@@ -49,20 +60,21 @@ static void qotd_help(FILE *out)
 "empty datagram is sent and resent on timeout.  Quotes are under 512 bytes;\n"
 "a longer answer is refused.\n"
 "\n"
-"ENDPOINT defaults to tcp://127.0.0.1:7017 (sockit serve's qotd).\n"
+"ENDPOINT defaults to tcp://127.0.0.1:7017 (sockit serve's qotd);\n"
+"HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  -t, --timeout MS   wait at most MS per step (default 2000)\n"
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+FETCH_OPTIONS
 "  -j, --json         print {\"endpoint\": ..., \"quote\": ...}\n"
-"  -h, --help         this text\n"
+FETCH_HELP_END
+"examples:\n"
+"  sockit qotd\n"
+"  sockit qotd udp://127.0.0.1:7017\n"
+"  sockit qotd --json 127.0.0.1:7017\n"
 "\n"
-"Exit status: 0 quote printed, 1 network failure or no answer, 2 bad usage.\n");
-}
+"Exit status: 0 quote printed, 1 network failure or no answer, 2 bad usage.\n";
 
-static void time_help(FILE *out)
-{
-	fprintf(out,
+static const char time_help[] =
 "usage: sockit time [OPTIONS] [ENDPOINT]\n"
 "\n"
 "Ask a time server (RFC 868) for the time and print it as a UTC date,\n"
@@ -72,18 +84,21 @@ static void time_help(FILE *out)
 "closes; over UDP (udp://HOST:PORT) one empty datagram is sent and resent\n"
 "on timeout.\n"
 "\n"
-"ENDPOINT defaults to tcp://127.0.0.1:7037 (sockit serve's time).\n"
+"ENDPOINT defaults to tcp://127.0.0.1:7037 (sockit serve's time);\n"
+"HOST:PORT means tcp.\n"
 "\n"
 "options:\n"
-"  -t, --timeout MS   wait at most MS per step (default 2000)\n"
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+FETCH_OPTIONS
 "  -j, --json         print {\"endpoint\", \"seconds_since_1900\", \"unix\",\n"
 "                     \"utc\"}\n"
-"  -h, --help         this text\n"
+FETCH_HELP_END
+"examples:\n"
+"  sockit time\n"
+"  sockit time udp://127.0.0.1:7037\n"
+"  sockit time --json 127.0.0.1:7037\n"
 "\n"
 "Exit status: 0 time printed, 1 network failure or a reply that is not 4\n"
-"bytes, 2 bad usage.\n");
-}
+"bytes, 2 bad usage.\n";
 
 /* daytime: the line without its CRLF. */
 static int daytime_answer(const struct client_opts *o, char *buf, size_t n)
@@ -124,10 +139,15 @@ static int time_answer(const struct client_opts *o, char *buf, size_t n)
 		printf("%s\n", date);
 		return EXIT_OK;
 	}
-	printf("{\"endpoint\": ");
-	json_string(stdout, o->endpoint, strlen(o->endpoint));
-	printf(", \"seconds_since_1900\": %" PRIu32 ", \"unix\": %" PRId64
-	       ", \"utc\": \"%s\"}\n", rfc868_seconds(tt), t, date);
+	struct json j;
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "endpoint", o->endpoint);
+	json_kv_uint(&j, "seconds_since_1900", rfc868_seconds(tt));
+	json_kv_int(&j, "unix", t);
+	json_kv_str(&j, "utc", date);
+	json_end(&j);
+	json_newline(&j);
 	return EXIT_OK;
 }
 
@@ -141,18 +161,31 @@ static const struct fetch_kind fetch_time = {
 	"time", "tcp://127.0.0.1:7037", 64, time_help, time_answer,
 };
 
-/* The options of every fetch client, parsed into o: 0 to go on, or the
- * exit status to return at once (EXIT_OK after --help, EXIT_USAGE).
- * The only place that knows the command line. */
+/* The options of every fetch client, parsed into o: CLI_RUN to go on, or
+ * the exit status to return at once (EXIT_OK after --help, EXIT_USAGE).
+ * The only place that knows the command line.  The one positional is the
+ * ENDPOINT (these clients send no message), HOST:PORT allowed. */
 static int fetch_parse(const struct fetch_kind *k, int argc, char **argv,
-                       struct client_opts *o, int *status)
+                       struct client_opts *o)
 {
-	int r = client_parse_opts(argc, argv, k->defep, o, k->help);
+	*o = (struct client_opts){ .endpoint = k->defep, .timeout_ms = 2000,
+	                           .deadline_ms = 30000, .retries = 2 };
+	const struct cli_option opts[] = {
+		CLIENT_OPTIONS(o),
+		CLI_NUM('r', "retries", &o->retries, 0, 100),
+		CLI_END,
+	};
+	const struct cli_command cmd = { k->name, k->help, opts, 0 };
+	int first, rc = cli_parse(&cmd, argc, argv, o, &first);
 
-	if (r == 0)
-		return 0;
-	*status = r > 0 ? EXIT_OK : EXIT_USAGE;
-	return -1;
+	if (rc != CLI_RUN)
+		return rc;
+	if (argc - first > 1)
+		return cli_usage(k->name, "too many arguments");
+	if (argc - first == 1)
+		o->endpoint = argv[first];
+	client_start_deadline(o);
+	return CLI_RUN;
 }
 
 /* Run fetch client k: parse, fetch one reply, print it. */
@@ -162,7 +195,8 @@ static int fetch_run(const struct fetch_kind *k, int argc, char **argv)
 	char buf[4096];
 	int status;
 
-	if (fetch_parse(k, argc, argv, &o, &status) < 0)
+	status = fetch_parse(k, argc, argv, &o);
+	if (status != CLI_RUN)
 		return status;
 	size_t cap = k->cap < sizeof buf ? k->cap : sizeof buf;
 	ssize_t n = client_fetch(k->name, &o, buf, cap, &status);

@@ -1,8 +1,8 @@
 /* svcclient.c — connect, fetch and print helpers for the clients of the
  * classic services (greet, caesar, daytime, time, qotd). */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "sockit/error.h"
 #include "sockit/io.h"
+#include "sockit/loop.h"
 #include "sockit/net.h"
 #include "client/svcclient.h"
 
@@ -32,25 +33,67 @@ int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
 	return fd;
 }
 
-ssize_t client_read_all(int fd, char *buf, size_t cap, int timeout_ms)
+void client_start_deadline(struct client_opts *o)
+{
+	if (o->deadline_ms > 0)
+		o->deadline_ns = sk_now_ns() + (uint64_t)o->deadline_ms * 1000000ULL;
+}
+
+int client_wait(const struct client_opts *o, int fd, short events)
+{
+	for (;;) {
+		bool by_deadline;
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, sk_wait_ms(o->deadline_ns, o->timeout_ms, &by_deadline));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = by_deadline ? ETIME : ETIMEDOUT;
+		return n < 0 ? -1 : n > 0;
+	}
+}
+
+const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len)
+{
+	if (e == ETIMEDOUT)
+		snprintf(buf, len, "no reply within %d ms (sockit's -t timer)", o->timeout_ms);
+	else if (e == ETIME)
+		snprintf(buf, len, "deadline of %d ms (-w) passed", o->deadline_ms);
+	else
+		snprintf(buf, len, "%s", strerror(e));
+	return buf;
+}
+
+ssize_t client_read_all_opts(int fd, char *buf, size_t cap, const struct client_opts *o)
 {
 	size_t got = 0;
+	char extra;
 
 	for (;;) {
-		char extra;
+		int w = client_wait(o, fd, POLLIN);
+		if (w <= 0)
+			return -1;
 		char *p = got < cap ? buf + got : &extra;
-		size_t room = got < cap ? cap - got : 1;
-		ssize_t n = sk_recv_exact(fd, p, room, timeout_ms);
+		ssize_t n = recv(fd, p, got < cap ? cap - got : 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
 		if (n < 0)
 			return -1;
-		if (got >= cap && n > 0) {
+		if (n == 0)
+			return (ssize_t)got;   /* EOF */
+		if (got >= cap) {
 			errno = EMSGSIZE;
 			return -1;
 		}
 		got += (size_t)n;
-		if ((size_t)n < room)
-			return (ssize_t)got;   /* EOF */
 	}
+}
+
+ssize_t client_read_all(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	struct client_opts o = { .timeout_ms = timeout_ms };
+
+	return client_read_all_opts(fd, buf, cap, &o);
 }
 
 /* One datagram exchange with retries: a lost request or reply is resent
@@ -61,8 +104,8 @@ static ssize_t dgram_query(int fd, char *buf, size_t cap,
 	for (int i = 0; i <= o->retries; i++) {
 		if (send(fd, "", 0, MSG_NOSIGNAL) < 0)
 			return -1;
-		int r = sk_wait_fd(fd, POLLIN, o->timeout_ms);
-		if (r < 0)
+		int r = client_wait(o, fd, POLLIN);
+		if (r < 0 || (r == 0 && errno == ETIME))
 			return -1;
 		if (r == 0)
 			continue;
@@ -83,85 +126,40 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 	if (fd < 0)
 		return -1;
 	bool dgram = sk_endpoint_is_dgram(&ep);
-	ssize_t n = dgram ? dgram_query(fd, buf, cap, o)
-	                  : client_read_all(fd, buf, cap, o->timeout_ms);
+	ssize_t n = dgram ? dgram_query(fd, buf, cap, o) : client_read_all_opts(fd, buf, cap, o);
 	int saved = errno;
+	char why[128];
 	close(fd);
 	if (n < 0) {
 		*status = EXIT_NETWORK;
+		if (dgram && saved == ETIMEDOUT)
+			snprintf(why, sizeof why, "no reply after %d tries (sockit's -t "
+			         "timer, %d ms each)", o->retries + 1, o->timeout_ms);
+		else if (saved == EMSGSIZE)
+			snprintf(why, sizeof why, "reply too long");
+		else
+			client_wait_error(o, saved, why, sizeof why);
+		cli_fail(EXIT_NETWORK, "%s %s: %s", cmd, o->endpoint, why);
 		errno = saved;
-		cli_fail(EXIT_NETWORK, "%s %s: %s%s", cmd, o->endpoint,
-		    dgram && saved == ETIMEDOUT ? "no reply: " : "",
-		    saved == EMSGSIZE ? "reply too long" : strerror(saved));
 		return -1;
 	}
 	return n;
 }
 
-int client_parse_opts(int argc, char **argv, const char *defep,
-                      struct client_opts *o, void (*help)(FILE *))
-{
-	static const struct option longopts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	*o = (struct client_opts){ defep, 2000, 2, false };
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:r:jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (client_parse_int(argv[0], "timeout", optarg, 1, 3600000,
-			                     &o->timeout_ms) < 0)
-				return -1;
-			break;
-		case 'r':
-			if (client_parse_int(argv[0], "retries", optarg, 0, 100,
-			                     &o->retries) < 0)
-				return -1;
-			break;
-		case 'j': o->json = true; break;
-		case 'h': help(stdout); return 1;
-		default:
-			return bad_option(argv[0], c, argv), -1;
-		}
-	}
-	if (argc - optind > 1)
-		return cli_error("%s: too many arguments (try --help)",
-		           argv[0]);
-	if (optind < argc)
-		o->endpoint = argv[optind];
-	return 0;
-}
-
-int client_parse_int(const char *cmd, const char *what, const char *text,
-                     long long min, long long max, int *out)
-{
-	char err[SK_ERRLEN];
-	long long v;
-
-	if (sk_parse_num(text, min, max, &v, what, err, sizeof err) < 0)
-		return cli_error("%s: %s", cmd, err);
-	*out = (int)v;
-	return 0;
-}
-
 int client_print_answer(const struct client_opts *o, const char *key,
                         const char *text, size_t len)
 {
+	struct json j;
+
 	if (!o->json) {
 		printf("%.*s\n", (int)len, text);
 		return EXIT_OK;
 	}
-	printf("{\"endpoint\": ");
-	json_string(stdout, o->endpoint, strlen(o->endpoint));
-	printf(", \"%s\": ", key);
-	json_string(stdout, text, len);
-	printf("}\n");
+	json_start(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "endpoint", o->endpoint);
+	json_kv_strn(&j, key, text, len);
+	json_end(&j);
+	json_newline(&j);
 	return EXIT_OK;
 }

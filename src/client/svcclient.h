@@ -5,19 +5,42 @@
 #define SOCKIT_SVCCLIENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "cli/cli.h"
 #include "cli/json.h"
 #include "sockit/endpoint.h"
 
 /* Options every one of these clients takes. */
 struct client_opts {
 	const char *endpoint;   /* as given, or the service's default */
-	int timeout_ms;         /* per wait; -t */
+	int timeout_ms;         /* the idle timer, per wait; -t */
+	int deadline_ms;        /* the whole run; -w; 0 none */
 	int retries;            /* datagram tries after the first; --retries */
 	bool json;
+	uint64_t deadline_ns;   /* sk_now_ns() when -w passes; 0 none */
 };
+
+/* The rows every client's option table shares: -t/--timeout,
+ * -w/--deadline, -j/--json (o is a struct client_opts *). */
+#define CLIENT_OPTIONS(o)                                                   \
+	CLI_DUR('t', "timeout", &(o)->timeout_ms, 1, 3600000),              \
+	CLI_DUR('w', "deadline", &(o)->deadline_ms, 1, 86400000),           \
+	CLI_FLAG('j', "json", &(o)->json)
+
+/* Start the -w clock (call once the options are parsed). */
+void client_start_deadline(struct client_opts *o);
+
+/* Wait up to the idle timer for events on fd, never past the deadline:
+ * 1 ready; 0 with errno ETIMEDOUT (idle) or ETIME (the deadline passed);
+ * -1 with errno.  EINTR is retried. */
+int client_wait(const struct client_opts *o, int fd, short events);
+
+/* The words for a wait that ended with errno e: "no reply within 2000 ms
+ * (sockit's -t timer)", "deadline of 5000 ms (-w) passed", or strerror. */
+const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len);
 
 /* Parse text into ep and connect.  On failure print the one-line error
  * and return -1 with *status EXIT_USAGE (bad endpoint, or a datagram
@@ -36,20 +59,13 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
  * (EMSGSIZE when more than cap arrive, ETIMEDOUT). */
 ssize_t client_read_all(int fd, char *buf, size_t cap, int timeout_ms);
 
-/* Parse "-t MS" style numbers for the clients: 0 or -1 after printing
- * "sockit: CMD: ..." (exit 2 is the caller's). */
+/* The same under o's idle timer and deadline (errno ETIME when the
+ * deadline passed). */
+ssize_t client_read_all_opts(int fd, char *buf, size_t cap, const struct client_opts *o);
+
 /* Print a one-text answer: the text and a newline, or with --json
  * {"endpoint": ..., "<key>": ...}.  Returns EXIT_OK. */
 int client_print_answer(const struct client_opts *o, const char *key,
                         const char *text, size_t len);
-
-int client_parse_int(const char *cmd, const char *what, const char *text,
-                     long long min, long long max, int *out);
-
-/* Parse [-t MS] [--retries N] [--json] [ENDPOINT] for cmd argv[0];
- * o->endpoint defaults to defep.  Returns 0, 1 when --help was printed
- * (exit 0), or -1 after printing a usage error (exit 2). */
-int client_parse_opts(int argc, char **argv, const char *defep,
-                      struct client_opts *o, void (*help)(FILE *));
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/json.h"
 #include "scan/report.h"
 
 const char *port_state_name(enum port_state s)
@@ -22,10 +23,9 @@ static bool put(char *out, size_t outlen, size_t *pos, const char *piece)
 	return true;
 }
 
-/* Escape in[] into out: \r \n \t \\ \" by name, other control and
- * non-ASCII bytes with byte_fmt (one unsigned argument). */
-static void escape(char *out, size_t outlen, const unsigned char *in, size_t len,
-                   const char *byte_fmt)
+/* Escape in[] into out for a terminal: \r \n \t \\ \" by name, other
+ * control and non-ASCII bytes as \xXX. */
+void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
 {
 	size_t pos = 0;
 	out[0] = '\0';
@@ -37,7 +37,7 @@ static void escape(char *out, size_t outlen, const unsigned char *in, size_t len
 		else if (c == '\\' || c == '"')
 			snprintf(piece, sizeof piece, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			snprintf(piece, sizeof piece, byte_fmt, c);
+			snprintf(piece, sizeof piece, "\\x%02x", c);
 		else
 			snprintf(piece, sizeof piece, "%c", c);
 		if (!put(out, outlen, &pos, piece))
@@ -45,15 +45,10 @@ static void escape(char *out, size_t outlen, const unsigned char *in, size_t len
 	}
 }
 
-void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
-{
-	escape(out, outlen, in, len, "\\x%02x");
-}
-
-/* JSON has no \x: bytes become \u00XX (read as Latin-1). */
+/* The kit's JSON escaping (cli/json.h), into a line buffer. */
 void escape_json(char *out, size_t outlen, const unsigned char *in, size_t len)
 {
-	escape(out, outlen, in, len, "\\u%04x");
+	json_escape_buf(out, outlen, (const char *)in, len, NULL);
 }
 
 /* snprintf into buf at *pos, never past len (a cut line is dropped by the
@@ -79,8 +74,10 @@ static void line_json(char *buf, size_t len, size_t *pos,
 	add(buf, len, pos, "{\"type\":\"port\",\"host\":\"%s\",\"port\":%u,"
 	    "\"proto\":\"tcp\",\"state\":\"%s\",\"reason\":\"%s\"",
 	    host, res->port, port_state_name(res->state), res->reason);
-	if (svc)
-		add(buf, len, pos, ",\"service\":\"%s\"", svc);
+	if (svc) {
+		escape_json(esc, sizeof esc, (const unsigned char *)svc, strlen(svc));
+		add(buf, len, pos, ",\"service\":\"%s\"", esc);
+	}
 	if (res->rtt_us)
 		add(buf, len, pos, ",\"rtt_ms\":%.3f", (double)res->rtt_us / 1000.0);
 	if (res->banner) {
@@ -154,7 +151,7 @@ void report_summary(struct report *r, const struct scan_summary *s)
 		        s->probes, s->retries, s->self_connects, s->timeout_ms,
 		        s->elapsed_s, s->shard_index, s->shard_count,
 		        s->interrupted ? "true" : "false");
-	} else {
+	} else if (!r->quiet) {
 		fprintf(r->out, "%s%" PRIu64 " host%s, %" PRIu64 " port%s scanned in "
 		        "%.2f s: %" PRIu64 " open, %" PRIu64 " closed, %" PRIu64
 		        " filtered\n", s->interrupted ? "interrupted: " : "",

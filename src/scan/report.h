@@ -20,6 +20,7 @@ struct report {
 	FILE *out;
 	const struct svc_table *svc;
 	bool json, all;
+	bool quiet;                    /* -q: no text summary line */
 	bool host_column;              /* more than one host: name it on each line */
 	bool progress, progress_tty;
 	uint64_t last_progress_ms;

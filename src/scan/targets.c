@@ -9,6 +9,7 @@
 
 #include "scan/targets.h"
 #include "sockit/error.h"
+#include "sockit/parse.h"
 
 static int grow(struct target_list *tl, size_t more, const char *text,
                 char *err, size_t errlen)
@@ -112,7 +113,6 @@ static int parse_cidr(const char *text, struct scan_host *net, unsigned *bits,
 	char buf[128];
 	const char *slash = strrchr(text, '/');
 	size_t alen = (size_t)(slash - text);
-	char *end;
 	if (alen >= sizeof buf)
 		goto bad;
 	memcpy(buf, text, alen);
@@ -124,9 +124,10 @@ static int parse_cidr(const char *text, struct scan_host *net, unsigned *bits,
 		net->family = AF_INET6;
 	else
 		goto bad;
-	unsigned long v = strtoul(slash + 1, &end, 10);
-	unsigned max = net->family == AF_INET ? 32 : 128;
-	if (!isdigit((unsigned char)slash[1]) || *end || v > max || strlen(slash + 1) > 3)
+	long long v;
+	/* The one bounded parser: no sign, no wrap, the whole text. */
+	if (!isdigit((unsigned char)slash[1]) ||
+	    sk_parse_num(slash + 1, 0, net->family == AF_INET ? 32 : 128, &v, NULL, NULL, 0) < 0)
 		goto bad;
 	*bits = (unsigned)v;
 	return 0;

@@ -1,5 +1,4 @@
 /* cmd_serve.c — `sockit serve`: run services on endpoints. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +61,8 @@ static const char serve_help[] =
 "      --max-conn N       at most N connections at once (default: no limit);\n"
 "                         more are accepted and closed at once, with a log line\n"
 "      --per-ip N         at most N connections at once per client address\n"
-"      --idle-timeout S   close a connection silent for S seconds\n"
-"                         (decimals allowed, e.g. 0.5; default: never)\n"
+"      --idle-timeout DUR close a connection silent for DUR (0.5, 500ms,\n"
+"                         2m; a bare number is seconds; default: never)\n"
 "      --threads N        worker threads sharing TCP/UDP ports with\n"
 "                         SO_REUSEPORT, 1-256 (default: one per core)\n"
 "      --max-queue BYTES  stop reading a client whose unsent replies pass\n"
@@ -74,20 +73,20 @@ static const char serve_help[] =
 "      --banner TEXT      greet: the banner (default: Thank you for connecting)\n"
 "      --quotes FILE      qotd: quotes, separated by lines holding only %\n"
 "      --max-request N    caesar: longest message in bytes (default 65536)\n"
-"      --read-timeout S   greet: wait S seconds for the reply (default 2)\n"
+"      --read-timeout DUR greet: wait DUR for the reply (default 2s)\n"
 "      --udp              chargen: also answer over UDP (bounded replies)\n"
 "      --server-name NAME chat: the server's name in replies (default sockit)\n"
 "      --password SECRET  chat: the PASS every client must send\n"
 "      --motd FILE        chat: message of the day (else 422 MOTD missing)\n"
 "      --sendq BYTES      chat: drop a client whose unsent output passes\n"
-"                         BYTES with 'SendQ exceeded' (default 1 MiB)\n"
+"                         BYTES with 'SendQ exceeded' (default 1M; K/M/G)\n"
 "      --no-flood-limit   chat: no per-client command rate limit (benchmarks;\n"
 "                         by default ~3 commands/s after a burst of 33)\n"
 "      --oper-file FILE   chat: IRC operators, NAME:HASH per line, HASH as\n"
 "                         'openssl passwd -6' prints it\n"
-"      --ping-interval S  chat: PING a client silent for S seconds, drop it\n"
-"                         after 2*S; registration must end within S\n"
-"                         (default 120)\n"
+"      --ping-interval DUR chat: PING a client silent for DUR, drop it\n"
+"                         after 2*DUR; registration must end within DUR\n"
+"                         (default 2m)\n"
 "      --cluster URL      chat: join a cluster of nodes sharing nicks and\n"
 "                         rooms through Redis: redis://HOST:PORT[/DB] or\n"
 "                         redis+unix:PATH (docs/chat-cluster.md)\n"
@@ -95,49 +94,29 @@ static const char serve_help[] =
 "                         or $REDISCLI_AUTH)\n"
 "      --node-name NAME   chat: this node's name in the cluster (default\n"
 "                         host:pid)\n"
-"      --cluster-ttl S    chat: node liveness TTL; a node silent this long\n"
-"                         is lost and its users QUIT (default 9)\n"
+"      --cluster-ttl DUR  chat: node liveness TTL; a node silent this long\n"
+"                         is lost and its users QUIT (default 9s)\n"
 "  -q, --quiet            log errors only\n"
 "  -h, --help             this text\n"
 "\n"
 "examples:\n"
-"  sockit serve                                  # every default service\n"
-"  sockit serve echo tcp://127.0.0.1:0 unix:/tmp/echo.sock\n"
-"  sockit serve --motd motd.txt --sendq 262144 chat tcp://127.0.0.1:6667\n"
+"  sockit serve\n"
+"  sockit serve -c docs/examples/sockit.conf --idle-timeout 30s\n"
+"  sockit serve --motd docs/examples/motd.txt --sendq 256K chat tcp://127.0.0.1:6667\n"
 "\n"
 "exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
 "the server fails, 2 for bad usage or a bad config file.\n";
 
-enum { OPT_LIMIT = 256, OPT_SVC, OPT_USER };
-
-static const struct option serve_options[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "max-conn", required_argument, NULL, OPT_LIMIT },
-	{ "per-ip", required_argument, NULL, OPT_LIMIT },
-	{ "idle-timeout", required_argument, NULL, OPT_LIMIT },
-	{ "threads", required_argument, NULL, OPT_LIMIT },
-	{ "max-queue", required_argument, NULL, OPT_LIMIT },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "banner", required_argument, NULL, OPT_SVC },
-	{ "quotes", required_argument, NULL, OPT_SVC },
-	{ "max-request", required_argument, NULL, OPT_SVC },
-	{ "read-timeout", required_argument, NULL, OPT_SVC },
-	{ "udp", no_argument, NULL, OPT_SVC },
-	{ "server-name", required_argument, NULL, OPT_SVC },
-	{ "password", required_argument, NULL, OPT_SVC },
-	{ "motd", required_argument, NULL, OPT_SVC },
-	{ "sendq", required_argument, NULL, OPT_SVC },
-	{ "no-flood-limit", no_argument, NULL, OPT_SVC },
-	{ "oper-file", required_argument, NULL, OPT_SVC },
-	{ "ping-interval", required_argument, NULL, OPT_SVC },
-	{ "cluster", required_argument, NULL, OPT_SVC },
-	{ "cluster-password", required_argument, NULL, OPT_SVC },
-	{ "node-name", required_argument, NULL, OPT_SVC },
-	{ "cluster-ttl", required_argument, NULL, OPT_SVC },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The long options that are config-file settings, by key: CLI_LONG(i)
+ * is setting_names[i], a limit before FIRST_SVC_OPTION, a per-service
+ * option after. */
+static const char *const setting_names[] = {
+	"max-conn", "per-ip", "idle-timeout", "threads", "max-queue",
+	"banner", "quotes", "max-request", "read-timeout", "udp",
+	"server-name", "password", "motd", "sendq", "no-flood-limit", "oper-file",
+	"ping-interval", "cluster", "cluster-password", "node-name", "cluster-ttl",
 };
+enum { FIRST_SVC_OPTION = 5, NSETTINGS = 21 };
 
 #define MAX_CLI_LIMITS 32
 
@@ -156,30 +135,33 @@ struct serve_args {
 	char **argv;
 };
 
-/* cli holds what the options keep (banner and quotes strings). */
-static int parse_option(struct serve_plan *cli, struct serve_args *a, int c,
-                        int idx, char *err, size_t errlen)
-{
-	const char *name = serve_options[idx].name;
+/* The context of serve's CLI_CALL rows. */
+struct serve_parse {
+	struct serve_plan *cli;    /* holds what the options keep (banner, quotes) */
+	struct serve_args *a;
+};
 
-	switch (c) {
-	case 'c': a->config = optarg; return 0;
-	case 'q': a->quiet = true; return 0;
-	case OPT_USER: a->user = optarg; return 0;
-	case OPT_LIMIT:
+/* A config-file setting given as an option: checked by the same code as
+ * the file's (plan.c), kept to apply over the file at every reload. */
+static int setting_option(void *ctx, int key, const char *arg, char *why, size_t len)
+{
+	struct serve_parse *sp = ctx;
+	struct serve_args *a = sp->a;
+	int i = key - CLI_LONG(0);
+	const char *name = setting_names[i];
+
+	if (i < FIRST_SVC_OPTION) {
 		if (a->nlimits == MAX_CLI_LIMITS) {
-			sk_seterr(err, errlen, "too many limit options");
+			sk_seterr(why, len, "too many limit options");
 			return -1;
 		}
 		a->limit_name[a->nlimits] = name;
-		a->limit_value[a->nlimits++] = optarg;
-		return plan_set_limit(cli, name, optarg, err, errlen);
-	case OPT_SVC:
-		a->have_opt = true;
-		return plan_set_option(cli, &a->opt, name, optarg ? optarg : "yes",
-		                       err, errlen);
+		a->limit_value[a->nlimits++] = arg;
+		return plan_set_limit(sp->cli, name, arg, why, len) == 0 ? 0 : -1;
 	}
-	return -1;
+	a->have_opt = true;
+	return plan_set_option(sp->cli, &a->opt, name, arg ? arg : "yes", why, len) == 0
+	       ? 0 : -1;
 }
 
 /* Options given on the command line apply to every service in the plan,
@@ -315,27 +297,34 @@ static void free_plans(struct reloader *r)
 	}
 }
 
+/* CLI_RUN, or the exit status (0 after --help, 2 after a usage error). */
 static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
                       char **argv)
 {
-	char err[SK_ERRLEN];
-	int c, idx = 0;
+	struct serve_parse sp = { cli, a };
+	struct cli_option opts[NSETTINGS + 4] = {
+		CLI_STR('c', "config", &a->config),
+		CLI_FLAG('q', "quiet", &a->quiet),
+		CLI_STR(CLI_LONG(NSETTINGS), "user", &a->user),
+	};
+	size_t n = 3;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:qh", serve_options, &idx)) != -1) {
-		if (c == 'h') {
-			fputs(serve_help, stdout);
-			return 1;
-		}
-		if (c == '?' || c == ':')
-			return bad_option("serve", c, argv), -1;
-		if (parse_option(cli, a, c, idx, err, sizeof err) != 0)
-			return cli_error("serve: %s", err);
+	for (int i = 0; i < NSETTINGS; i++) {
+		struct cli_option o = CLI_CALL(CLI_LONG(i), setting_names[i], setting_option);
+		if (strcmp(setting_names[i], "udp") == 0 ||
+		    strcmp(setting_names[i], "no-flood-limit") == 0)
+			o.kind = CLI_K_CALL_FLAG;   /* --udp, --no-flood-limit take no value */
+		opts[n++] = o;
 	}
-	a->argc = argc - optind;
-	a->argv = argv + optind;
-	return 0;
+	opts[n] = (struct cli_option)CLI_END;
+	const struct cli_command cmd = { "serve", serve_help, opts, 0 };
+	int first, rc = cli_parse(&cmd, argc, argv, &sp, &first);
+
+	if (rc != CLI_RUN)
+		return rc;
+	a->argc = argc - first;
+	a->argv = argv + first;
+	return CLI_RUN;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -352,8 +341,8 @@ int cmd_serve(int argc, char **argv)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	a.threads = cores > 0 && cores < 64 ? (int)cores : 1;
 	int rc = parse_args(&cli, &a, argc, argv);
-	if (rc != 0) {
-		status = rc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (rc != CLI_RUN) {
+		status = rc;
 		goto out;
 	}
 	if (load_plan(&plan, &a, err, sizeof err) < 0) {

@@ -85,15 +85,21 @@ static int add_listen(struct block *b, char *value, char *why, size_t whylen)
 	return 0;
 }
 
+/* Whether key is one of the NULL-terminated list. */
+static bool in_list(const char *key, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(key, list[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool is_global(const char *key)
 {
 	static const char *const globals[] = {
 	    "threads", "max-conn", "per-ip", "idle-timeout", "max-queue", "user", NULL};
 
-	for (size_t i = 0; globals[i]; i++)
-		if (strcmp(key, globals[i]) == 0)
-			return true;
-	return false;
+	return in_list(key, globals);
 }
 
 static bool is_block_key(const char *key)
@@ -104,10 +110,7 @@ static bool is_block_key(const char *key)
 	    "ping-interval", "cluster", "cluster-password", "node-name",
 	    "cluster-ttl", NULL};
 
-	for (size_t i = 0; keys[i]; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return true;
-	return false;
+	return in_list(key, keys);
 }
 
 /* A known key in the wrong part of the file gets its own message. */

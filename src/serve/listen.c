@@ -1,6 +1,7 @@
 /* serve/listen.c — the server's listeners: open one endpoint on every
- * worker that serves it (SO_REUSEPORT), learn the port it really got,
- * watch it on the worker's loop, close it. */
+ * worker that serves it (worker 0 alone first, the others joining it with
+ * SO_REUSEPORT), learn the port it really got, watch it on the worker's
+ * loop, close it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,13 +101,25 @@ static void grow_receive_buffer(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
-static struct listener *listener_open(struct server *srv, int w,
+/* How worker w binds an endpoint.  One worker: a plain exclusive bind.
+ * Several: worker 0 binds first and alone (SK_LISTEN_GROUP_FIRST), so an
+ * address that anyone else holds fails right there, even when the holder
+ * set SO_REUSEPORT; the others join worker 0's socket.  Our own listeners
+ * count as holders too: a reload that moves a port to another service
+ * fails as "in use" (docs/serve-config.md), with any number of workers. */
+static int listen_flags(const struct server *srv, int w)
+{
+	if (srv->nworkers == 1)
+		return 0;
+	return w == 0 ? SK_LISTEN_GROUP_FIRST : SK_LISTEN_REUSEPORT;
+}
+
+static struct listener *listener_open(struct server *srv, int w, int flags,
                                       const struct serve_entry *e, void *instance,
                                       const struct sk_endpoint *ep, const char *key,
                                       char *err, size_t errlen)
 {
 	struct listener *l = calloc(1, sizeof *l);
-	int flags = srv->nworkers > 1 ? SK_LISTEN_REUSEPORT : 0;
 
 	if (!l) {
 		sk_seterr(err, errlen, "out of memory");
@@ -139,7 +152,8 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 	for (int w = 0; w < srv->nworkers; w++) {
 		if (!worker_serves(w, e, &ep))
 			continue;
-		out[w] = listener_open(srv, w, e, instance, &ep, key, err, errlen);
+		out[w] = listener_open(srv, w, listen_flags(srv, w), e, instance,
+		                       &ep, key, err, errlen);
 		if (!out[w])
 			goto fail;
 		if (w == 0)

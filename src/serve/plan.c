@@ -173,37 +173,22 @@ int plan_check(struct serve_plan *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* Seconds as plain decimal text, "2" or "0.25": no sign, exponent, hex,
- * inf or nan (strtod takes all of those), at most 3 decimals, at most
- * max_s.  Returns 0 and *ms, or -1 with err. */
+/* A duration setting in whole milliseconds, at most max_s seconds,
+ * through libsockit's one duration parser: "2", "0.25", "250ms", "2m"
+ * (a bare number is seconds).  Returns 0 and *ms, or -1 with err. */
 static int parse_seconds_ms(const char *value, long long max_s, uint64_t *ms,
                             const char *what, char *err, size_t errlen)
 {
-	uint64_t whole = 0, frac = 0;
-	int ndig = 0, nfrac = -1;
-	const char *c = value;
+	uint64_t ns;
 
-	for (; *c; c++) {
-		if (*c == '.' && nfrac < 0 && ndig > 0) {
-			nfrac = 0;
-		} else if (*c >= '0' && *c <= '9' && nfrac < 3 && whole <= (uint64_t)max_s) {
-			if (nfrac < 0)
-				whole = whole * 10 + (uint64_t)(*c - '0'), ndig++;
-			else
-				frac = frac * 10 + (uint64_t)(*c - '0'), nfrac++;
-		} else {
-			break;
-		}
-	}
-	for (int i = nfrac < 0 ? 0 : nfrac; i < 3; i++)
-		frac *= 10;
-	if (*c || ndig == 0 || nfrac == 0 || whole > (uint64_t)max_s ||
-	    (whole == (uint64_t)max_s && frac > 0)) {
-		sk_seterr(err, errlen, "%s '%s': expected seconds 0-%lld (up to 3 "
-		          "decimals)", what, value, max_s);
+	if (sk_parse_duration(value, 0, (uint64_t)max_s * 1000000000ULL, &ns, what,
+	                      err, errlen) < 0)
+		return -1;
+	if (ns % 1000000) {
+		sk_seterr(err, errlen, "%s '%s': finer than a millisecond", what, value);
 		return -1;
 	}
-	*ms = whole * 1000 + frac;
+	*ms = ns / 1000000;
 	return 0;
 }
 
@@ -310,9 +295,10 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 			return -1;
 		opt->cluster_ttl_ms = ns / 1000000;
 	} else if (strcmp(name, "sendq") == 0) {
-		if (sk_parse_num(value, 4096, 1LL << 30, &v, name, err, errlen) < 0)
+		uint64_t bytes;
+		if (sk_parse_size(value, 4096, 1ULL << 30, &bytes, name, err, errlen) < 0)
 			return -1;
-		opt->sendq = (size_t)v;
+		opt->sendq = (size_t)bytes;
 	} else if (strcmp(name, "ping-interval") == 0) {
 		if (parse_seconds_ms(value, 86400, &opt->ping_ms, name, err, errlen) < 0)
 			return -1;

@@ -87,11 +87,32 @@ static void on_hangup(struct sk_loop *loop, int signo, void *data)
 /* Worker threads other than 0 also park here while worker 0 reloads:
  * their loop stops, they wait at the barrier until the new listeners are
  * in place, then run on. */
+/* Worker 0's end of wakeup: the single_thread services that asked for it
+ * send what they gathered (a few listeners at most; an instance shared by
+ * several listeners is called once per listener, which is harmless). */
+static void worker_after(struct sk_loop *loop, void *data)
+{
+	struct worker *w = data;
+	(void)loop;
+
+	for (size_t i = 0; i < w->ls.n; i++) {
+		const struct service *svc = w->ls.v[i]->entry->svc;
+		if (svc->single_thread && svc->wakeup_end && w->ls.v[i]->instance)
+			svc->wakeup_end(w->ls.v[i]->instance);
+	}
+	/* Listeners a reload closed may still have clients. */
+	for (struct listener *l = w->retired; l; l = l->next_retired)
+		if (l->entry->svc->single_thread && l->entry->svc->wakeup_end && l->instance)
+			l->entry->svc->wakeup_end(l->instance);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct server *srv = w->srv;
 
+	if (w->index == 0)
+		sk_loop_set_after(w->loop, worker_after, w);
 	for (;;) {
 		sk_loop_run(w->loop);
 		if (w->index == 0 || !atomic_load(&srv->reloading))

@@ -1,11 +1,13 @@
 /* dump.c — write and replay recorded sock_diag replies (see dump.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netlink.h>
 
 #include "sockets/dump.h"
+#include "sockit/parse.h"
 
 static const char *const kind_names[DIAG_KINDS] = {"tcp", "udp", "unix"};
 
@@ -107,17 +109,20 @@ static int read_msg(char *rest, struct sock_list *out)
 
 static int read_owner(const char *rest, struct procmap *m)
 {
-	char hex[40], comm[17];
-	int pid;
-	unsigned inode;
+	char pidw[12], inodew[12], hex[40], comm[17];
+	long long pid, inode;
 	ssize_t len;
 
-	if (sscanf(rest, "%d %u %39s", &pid, &inode, hex) != 3 || pid <= 0)
+	/* Words first, numbers through the one bounded parser: sscanf's %d
+	 * is undefined on overflow, and a dump file is input. */
+	if (sscanf(rest, "%11s %11s %39s", pidw, inodew, hex) != 3 ||
+	    sk_parse_num(pidw, 1, INT_MAX, &pid, NULL, NULL, 0) < 0 ||
+	    sk_parse_num(inodew, 0, UINT32_MAX, &inode, NULL, NULL, 0) < 0)
 		return -1;
 	if ((len = unhex(hex, (unsigned char *)comm, 16)) < 0)
 		return -1;
 	comm[len] = '\0';
-	return procmap_add(m, inode, pid, comm) < 0 ? -2 : 0;
+	return procmap_add(m, (unsigned)inode, (int)pid, comm) < 0 ? -2 : 0;
 }
 
 static int read_line(char *line, struct sock_list *out, struct procmap *m)

@@ -188,14 +188,13 @@ static int cmp_u(uint64_t a, uint64_t b, bool desc)
 	return desc ? -c : c;
 }
 
-static enum sort_key current_key;
 
-static int compare_entries(const void *pa, const void *pb)
+static int compare_entries(const void *pa, const void *pb, void *key)
 {
 	const struct sock_entry *a = pa, *b = pb;
 	int c = 0;
 
-	switch (current_key) {
+	switch (*(const enum sort_key *)key) {
 	case SORT_RECVQ:
 		c = cmp_u(a->rq, b->rq, true);
 		break;
@@ -221,6 +220,6 @@ void sort_sockets(struct sock_list *l, enum sort_key key)
 		return;
 	for (size_t i = 0; i < l->n; i++)
 		l->v[i].seq = (uint32_t)i;
-	current_key = key;
-	qsort(l->v, l->n, sizeof l->v[0], compare_entries);
+	/* qsort_r hands the key to the comparison: no global. */
+	qsort_r(l->v, l->n, sizeof l->v[0], compare_entries, &key);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cli/json.h"
 #include "sockit/endpoint.h"
 #include "sockets/output.h"
 
@@ -282,21 +283,11 @@ void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
 	free(t.off);
 }
 
-/* A JSON string: quotes and backslashes escaped; control bytes and bytes
- * >= 0x7f (paths are bytes, not always UTF-8) as \u00XX, so the document
- * is always valid ASCII JSON. */
-static void json_string(FILE *out, const char *s)
+/* A JSON string through the kit's one escaper (cli/json.h): paths are
+ * bytes, not always UTF-8; invalid bytes come out as \u00XX. */
+static void json_str0(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	json_string(out, s, strlen(s));
 }
 
 static void json_addr(FILE *out, const char *key, const struct sock_entry *e, bool local)
@@ -305,7 +296,7 @@ static void json_addr(FILE *out, const char *key, const struct sock_entry *e, bo
 
 	inet_ntop(e->family, local ? e->laddr : e->raddr, host, sizeof host);
 	fprintf(out, ",\"%s_address\":", key);
-	json_string(out, host);
+	json_str0(out, host);
 	fprintf(out, ",\"%s_port\":%u", key, local ? e->lport : e->rport);
 }
 
@@ -327,13 +318,13 @@ static void json_entry(FILE *out, const struct sock_entry *e, const struct out_o
 	    out,
 	    "{\"netid\":\"%s\",\"state\":\"%s\",\"recv_q\":%u,\"send_q\":%u,\"local\":",
 	    netid_name(e->netid), state_name(e->state, e->netid), e->rq, e->wq);
-	json_string(out, format_local(e, buf, sizeof buf));
+	json_str0(out, format_local(e, buf, sizeof buf));
 	fputs(",\"peer\":", out);
-	json_string(out, format_peer(e, buf, sizeof buf));
+	json_str0(out, format_peer(e, buf, sizeof buf));
 	if (e->family == AF_UNIX) {
 		fputs(",\"family\":\"unix\",\"path\":", out);
 		if (e->path)
-			json_string(out, e->path);
+			json_str0(out, e->path);
 		else
 			fputs("null", out);
 		fprintf(out, ",\"peer_inode\":%u", e->peer_inode);
@@ -348,7 +339,7 @@ static void json_entry(FILE *out, const struct sock_entry *e, const struct out_o
 		fprintf(out, ",\"uid\":%u", e->uid);
 	if (o->process && e->pid > 0) {
 		fprintf(out, ",\"pid\":%d,\"process\":", e->pid);
-		json_string(out, e->comm);
+		json_str0(out, e->comm);
 	} else if (o->process) {
 		fputs(",\"pid\":null,\"process\":null", out);
 	}

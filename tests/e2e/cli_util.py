@@ -10,8 +10,9 @@ class HostileServer:
     with reply(data) -- or, with trickle, echoes one byte every `trickle`
     seconds.  Stopped (and its thread joined) by close()."""
 
-    def __init__(self, reply=None, udp=False, trickle=None):
-        self.reply, self.trickle, self.udp = reply, trickle, udp
+    def __init__(self, reply=None, udp=False, trickle=None, drip=None):
+        """drip: bytes sent on connect, one every `trickle` seconds."""
+        self.reply, self.trickle, self.udp, self.drip = reply, trickle, udp, drip
         kind = socket.SOCK_DGRAM if udp else socket.SOCK_STREAM
         self.sock = socket.socket(socket.AF_INET, kind)
         self.sock.bind(("127.0.0.1", 0))
@@ -39,6 +40,13 @@ class HostileServer:
     def _client(self, conn):
         conn.settimeout(0.2)
         with conn:
+            for b in self.drip or b"":
+                if self.stopping.wait(self.trickle):
+                    return
+                try:
+                    conn.sendall(bytes([b]))
+                except OSError:
+                    return
             deadline = time.monotonic() + 30   # every loop bounded
             while not self.stopping.is_set() and time.monotonic() < deadline:
                 try:

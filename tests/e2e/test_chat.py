@@ -171,6 +171,12 @@ def test_error_numerics(server):
         ("KILL bob :x", r" 481 alice :Permission Denied"),
         ("WHOIS ghost", r" 401 alice ghost :No such nick"),
         ("WHOWAS ghost", r" 406 alice ghost :There was no such nickname"),
+        ("PRIVMSG n1,n2,n3,n4,n5 :x", r" 407 alice n5 :Too many recipients"),
+        ("PING", r" 409 alice :No origin specified"),
+        ("CAP FOO", r" 410 alice FOO :Invalid CAP command"),
+        ("JOIN " + ",".join(f"#j{i}" for i in range(20)), r" 366 alice #j19 "),
+        ("JOIN #j20", r" 405 alice #j20 :You have joined too many channels"),
+        ("JOIN 0", r"PART #j\d+ :alice$"),
     ]
     for line, want in cases:
         a.send(line)

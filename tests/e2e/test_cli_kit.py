@@ -14,19 +14,9 @@ import pytest
 
 from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
-from scan_util import Netns
+from scan_util import ns  # noqa: F401  (the fixture)
 
-SUBCOMMANDS = ["echo"]
-
-
-@pytest.fixture
-def ns():
-    try:
-        n = Netns()
-    except OSError as e:
-        pytest.skip(f"cannot create a network namespace here: {e}")
-    yield n
-    n.close()
+SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan", "sockets", "bench"]
 
 
 @pytest.fixture
@@ -62,6 +52,11 @@ def test_unknown_short_option_one_style(sub):
 
 
 @pytest.mark.parametrize("args,msg", [
+    (["scan", "-sT", "127.0.0.1"], "sockit scan: unknown option '-s' (see 'sockit scan --help')"),
+    (["scan", "127.0.0.1", "-p"], "sockit scan: option '-p' needs a value"),
+    (["scan", "--timeout", "1x", "127.0.0.1"], "sockit scan: bad value for '--timeout': '1x' "
+                                                "(is not a duration (a number of seconds, or "
+                                                "with a unit: 250ms, 1.5s, 2m, 1h))"),
     (["echo", "-zq"], "sockit echo: unknown option '-z' (see 'sockit echo --help')"),
     (["echo", "-qz"], "sockit echo: unknown option '-z' (see 'sockit echo --help')"),
     (["echo", "x", "--count"], "sockit echo: option '--count' needs a value"),
@@ -199,3 +194,55 @@ def test_echo_deadline_against_a_trickling_server(hostile):
     assert time.monotonic() - t0 < 20
     r = sockit("echo", "-t", "2", "-w", "1", s.endpoint, input=b"y" * 200, timeout=30)
     assert r.returncode == 1 and b"deadline" in r.stderr, r
+
+
+@pytest.mark.parametrize("args", [
+    ["greet"], ["caesar", "e", "3", "x" * 200], ["daytime"], ["qotd"],
+])
+def test_client_deadline_against_a_trickling_server(hostile, args):
+    """A server sending one byte every 0.3 s resets any idle timer; -w
+    bounds the whole run (issue 14 item 3)."""
+    s = hostile(trickle=0.3, drip=b"Hello, this greeting never ends... " * 40)
+    t0 = time.monotonic()
+    r = sockit(args[0], "-t", "2s", "-w", "1s", s.endpoint, *args[1:], timeout=30)
+    assert r.returncode == 1 and b"deadline" in r.stderr, r
+    assert r.stderr.count(b"\n") == 1
+    assert time.monotonic() - t0 < 20
+
+
+def test_greet_and_caesar_have_a_default_deadline():
+    for sub in ("greet", "caesar", "daytime"):
+        assert b"default 30s" in sockit(sub, "--help").stdout
+
+
+# --------------------------------------------- bounded numbers (14.4)
+
+@pytest.mark.parametrize("args,part", [
+    (["localhost", "99999"], "SERVICE"), (["localhost", "65536"], "SERVICE"),
+    (["localhost", "4294967297"], "SERVICE"), (["--", "localhost", "-1"], "SERVICE"),
+    (["-r", "127.0.0.1", "99999"], "PORT"), (["-r", "127.0.0.1", "65536"], "PORT"),
+])
+def test_resolve_out_of_range_port_is_exit_2(args, part):
+    r = sockit("resolve", *args)
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert r.stderr.decode() == (f"sockit resolve: bad value for '{part}': "
+                                 f"'{args[-1]}' (out of range 0-65535)\n")
+
+
+# ------------------------------------------- bench measured nothing (item 6)
+
+def test_bench_against_a_server_that_never_replies(server):
+    s = server(SOCKIT, "serve", "-q", "--threads", "1", "discard", "tcp://127.0.0.1:0")
+    r = sockit("bench", "-q", "-c", "2", "-d", "300ms", s.endpoint(), timeout=60)
+    assert r.returncode == 1, r
+    err = r.stderr.decode()
+    assert "measured nothing" in err and "never replied" in err, err
+    r = sockit("bench", "-q", "--json", "-c", "2", "-d", "300ms", s.endpoint(), timeout=60)
+    assert r.returncode == 1 and json.loads(r.stdout)["requests"] == 0
+
+
+def test_bench_still_exit_0_when_it_measured(server):
+    s = server(SOCKIT, "serve", "-q", "--threads", "1", "echo", "tcp://127.0.0.1:0")
+    r = sockit("bench", "-q", "-c", "2", "-n", "200", "-s", "1K", s.endpoint(), timeout=60)
+    assert r.returncode == 0, r
+    assert r.stderr == b""   # -q: no progress lines

@@ -198,7 +198,7 @@ def test_udp_client_times_out_on_a_silent_server():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         r = run(ex("udp_echo_client", "-t", 200, *map(str, silent.getsockname())))
-        assert silent.recv(100) == b"Hello, world"     # it did send
+        assert silent.recv(100) == b"Isi pesan"        # it did send (the default)
     assert r.returncode == 1
     assert b"no reply before the timeout" in r.stderr
 
@@ -590,3 +590,47 @@ def test_server_stops_cleanly_on_signal(server, tmp_path, name, sig):
     where = [str(tmp_path / "s.sock")] if name == "unix_server" else ["127.0.0.1", 0]
     srv = server(*ex(name, *where))
     clean_exit(srv, sig)
+
+
+# --- defaults of the tutorial, and -h/--help --------------------------------
+
+EXAMPLE_PROGRAMS = sorted(os.path.basename(p)[:-2] for p in os.listdir(os.path.join(ROOT, "examples"))
+                          if p.endswith(".c") and p != "frame.c")
+
+
+@pytest.mark.parametrize("peer", ["c", "sockit"])
+def test_caesar_client_without_a_message_does_the_tutorial_round_trip(server, peer):
+    """`caesar_client HOST PORT`: "isi pesan" encrypted with shift 10, then
+    the reply decrypted, on one connection."""
+    if peer == "sockit":
+        need_sockit("serve")
+        srv = server(SOCKIT, "serve", "caesar", "tcp://127.0.0.1:0")
+    else:
+        srv = server(*ex("caesar_server", "-n", 1, "127.0.0.1", 0))
+    host, port = srv.hostport()
+    assert ok(ex("caesar_client", host, port)) == "scs zockx\nisi pesan\n"
+    if peer == "c":
+        clean_exit(srv)                        # -n 1: both on one connection
+
+
+def test_caesar_client_with_a_mode_but_no_message_is_usage():
+    r = run(ex("caesar_client", "127.0.0.1", 1, "e", 10))
+    assert r.returncode == 2 and r.stderr.startswith(b"usage: caesar_client"), r
+
+
+@pytest.mark.parametrize("connected", [False, True])
+def test_udp_echo_client_default_message_is_the_tutorials(server, connected):
+    srv = server(*ex("udp_echo_server", "127.0.0.1", 0))
+    host, port = srv.hostport("udp://")
+    flags = ["-c"] if connected else []
+    assert ok(ex("udp_echo_client", *flags, host, port)) == "Received 'Isi pesan'\n"
+    clean_exit(srv, signal.SIGTERM)
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+@pytest.mark.parametrize("name", EXAMPLE_PROGRAMS)
+def test_every_example_accepts_help(name, flag):
+    r = run(ex(name, flag), timeout=10)
+    assert r.returncode == 0, r
+    assert r.stdout.startswith(f"usage: {name}".encode()), r
+    assert r.stderr == b"", r

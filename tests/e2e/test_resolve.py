@@ -131,7 +131,8 @@ def test_reverse_needs_a_numeric_address():
                                   ["--bogus"], ["-r", "127.0.0.1", "--service", "http"]])
 def test_bad_usage(args):
     r = sockit("resolve", *args)
-    assert r.returncode == 2 and r.stderr.startswith(b"sockit: resolve")
+    # Usage errors read "sockit resolve: ..." (DESIGN.md).
+    assert r.returncode == 2 and r.stderr.startswith(b"sockit resolve: ")
 
 
 def test_help():

@@ -11,18 +11,8 @@ import random
 import pytest
 
 from conftest import SANITIZED, SOCKIT, run
-from scan_util import (BED_HOST, Bed, Netns, json_lines, nmap_states,
-                       portsink_cmd, states)
-
-
-@pytest.fixture
-def ns():
-    try:
-        n = Netns()
-    except OSError as e:
-        pytest.skip(f"cannot create a network namespace here: {e}")
-    yield n
-    n.close()
+from scan_util import (BED_HOST, Bed, json_lines, nmap_states,  # noqa: F401 (ns: a fixture)
+                       ns, portsink_cmd, states)
 
 
 def listeners(server, ns, addr, count, **kw):
@@ -170,7 +160,7 @@ def test_netns_bed_filtered_and_delayed_ports(tmp_path):
     (["127.0.0.1", "--shard", "4/3"], "shard"),
     (["127.0.0.1", "--retries", "99"], "retries"),
     (["127.0.0.1", "--rate", "0"], "rate"),
-    (["127.0.0.1", "--bogus"], "bad option"),
+    (["127.0.0.1", "--bogus"], "unknown option '--bogus'"),
     (["127.0.0.1", "-c", "999999"], "open-file limit"),
 ])
 def test_bad_input_exits_2_with_one_line(ns, args, words):
@@ -178,7 +168,8 @@ def test_bad_input_exits_2_with_one_line(ns, args, words):
     assert r.returncode == 2
     assert r.stdout == b""
     err = r.stderr.decode()
-    assert err.count("\n") == 1 and err.startswith("sockit: scan: "), err
+    # Usage errors read "sockit scan: ..." (DESIGN.md).
+    assert err.count("\n") == 1 and err.startswith("sockit scan: "), err
     assert words in err
 
 

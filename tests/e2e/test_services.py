@@ -470,7 +470,8 @@ def test_client_help_and_usage(cmd):
     r = sockit(cmd, "--help")
     assert r.returncode == 0 and r.stdout.startswith(b"usage: sockit " + cmd.encode())
     r = sockit(cmd, "--no-such-option")
-    assert r.returncode == 2 and r.stderr.startswith(b"sockit: ")
+    # DESIGN.md's form for usage errors: "sockit SUB: unknown option ...".
+    assert r.returncode == 2 and r.stderr.startswith(b"sockit " + cmd.encode() + b": ")
     r = sockit(cmd, "tcp://127.0.0.1:99999", *(["e", "1", "x"] if cmd == "caesar" else []))
     assert r.returncode == 2 and b"99999" in r.stderr
 
@@ -494,7 +495,7 @@ def test_udp_client_gives_up(tmp_path):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:
         quiet.bind(("127.0.0.1", 0))         # bound, never answers
         port = quiet.getsockname()[1]
-        r = sockit("daytime", "-t", "100", "-r", "2", f"udp://127.0.0.1:{port}")
+        r = sockit("daytime", "-t", "100ms", "-r", "2", f"udp://127.0.0.1:{port}")
         assert r.returncode == 1 and b"no reply" in r.stderr
         got = 0
         quiet.settimeout(0)

@@ -192,7 +192,8 @@ def test_summary_counts(socks):
                                   ["--count", "2"], ["stray"], ["--watch", "0"], ["--netns", "../x"]])
 def test_bad_usage_exits_2(args):
     r = sockit("sockets", *args)
-    assert r.returncode == 2 and r.stderr.startswith(b"sockit: sockets: ")
+    # Usage errors read "sockit sockets: ..." (DESIGN.md).
+    assert r.returncode == 2 and r.stderr.startswith(b"sockit sockets: ")
     assert r.stderr.count(b"\n") == 1
 
 

@@ -7,7 +7,7 @@
  *     -Iinclude -Isrc tests/fuzz/fuzz_scan_targets.c src/scan/targets.c \
  *     lib/error.c -o fuzz_scan_targets
  *
- * fuzz-sources: src/scan/targets.c lib/error.c */
+ * fuzz-sources: src/scan/targets.c lib/error.c lib/parse.c */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>

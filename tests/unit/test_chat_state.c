@@ -189,6 +189,25 @@ static void test_flood_control_pauses_and_resumes(void **st)
 	teardown_all();
 }
 
+/* With the host's end-of-wakeup call, two senders' lines reach a
+ * receiver in one write. */
+static void test_wakeup_end_batches_across_senders(void **st)
+{
+	(void)st;
+	setup_all(NULL);
+	register_all();
+	void *inst = fk[0].conn.instance;
+	svc_chat.wakeup_end(inst);          /* the host calls it: batch */
+	say(0, "PRIVMSG #c :from zero\r\n");
+	say(1, "PRIVMSG #c :from one\r\n");
+	assert_int_equal(fk[3].sends, 0);
+	svc_chat.wakeup_end(inst);
+	assert_int_equal(fk[3].sends, 1);
+	assert_non_null(strstr(fk[3].out, ":n0!~u@127.0.0.1 PRIVMSG #c :from zero\r\n"
+	                                  ":n1!~u@127.0.0.1 PRIVMSG #c :from one\r\n"));
+	teardown_all();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_sendq_drops_the_slow_one_only),
 		cmocka_unit_test(test_close_leaves_channels),
 		cmocka_unit_test(test_flood_control_pauses_and_resumes),
+		cmocka_unit_test(test_wakeup_end_batches_across_senders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
