@@ -4,14 +4,17 @@
 # demo or bench.
 set -eu
 
-base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev"
+# libhiredis-dev: sockit links hiredis (chat --cluster); redis-server: the
+# cluster tests, demo and bench start their own instance.
+base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev libhiredis-dev"
 case "${1:-check}" in
-demo)  pkgs="$base python3" ;;
+demo)  pkgs="$base python3 redis-server iproute2" ;;
 check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
              ncat nmap iproute2 nftables ethtool tmux valgrind util-linux
-             procps net-tools clang irssi ngircd" ;;
+             procps net-tools clang irssi ngircd redis-server" ;;
 bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
-             iproute2 nftables ethtool util-linux net-tools ngircd" ;;
+             iproute2 nftables ethtool util-linux net-tools ngircd
+             redis-server" ;;
 *) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
 
