@@ -437,6 +437,8 @@ static void take_here(struct chat_cluster *cc, unsigned node, char **f,
 	}
 }
 
+static void rename_loser(struct chat_cluster *cc, struct client *cl, bool held);
+
 static void on_message(void *svc, const char *chan, const char *msg, size_t len)
 {
 	struct chat_server *s = svc;
@@ -473,6 +475,11 @@ static void on_message(void *svc, const char *chan, const char *msg, size_t len)
 			send_here(cc, ch);
 	} else if (strcmp(f[1], "H") == 0) {
 		take_here(cc, node, f, nf, body);
+	} else if (strcmp(f[1], "R") == 0 && nf >= 4) {
+		struct client *cl = chat_find_nick(s, f[2]);
+		if (cl && !cl->node && cl->registered &&
+		    cl->reg_ms == strtoull(f[3], NULL, 10))
+			rename_loser(cc, cl, true);
 	}
 	cc->receiving = false;
 	chat_leave(s);
@@ -571,6 +578,8 @@ bool chat_cluster_claim(struct client *cl, const char *nick)
 {
 	struct chat_cluster *cc = cl->srv->cluster;
 
+	if (!cl->reg_ms)
+		cl->reg_ms = wall_ms();     /* the time a split collision compares */
 	if (!cc->bus->up)
 		return false;
 	for (size_t i = 0; i < cc->nclaims; i++)
@@ -595,23 +604,40 @@ static void release_nick(struct chat_cluster *cc, const char *nick)
 	cc->bus->ops->release(cc->bus, key);
 }
 
-/* A collision found after a split: the later registration is renamed. */
-static void collide(struct chat_cluster *cc, struct client *cl, const char *holder)
+/* The later of two registrations of one nick (made during a split) is
+ * renamed, with 436 and a NICK line its client understands. */
+static void rename_loser(struct chat_cluster *cc, struct client *cl, bool held)
 {
-	char nick[NICKLEN + 1];
-	unsigned long long at = 0;
-	const char *sp = holder ? strchr(holder, ' ') : NULL;
+	char nick[NICKLEN + 1], old[NICKLEN + 1];
 
-	if (sp)
-		at = strtoull(sp + 1, NULL, 10);
-	if (sp && at > cl->reg_ms)
-		return;                  /* we are earlier: the other node renames */
+	snprintf(old, sizeof old, "%s", cl->nick);
 	snprintf(nick, sizeof nick, "%.20s-%04u", cl->nick,
 	         (unsigned)(cl->reg_ms % 10000));
 	chat_num(cl, 436, "%s :Nickname collision, renamed to %s", cl->nick, nick);
 	cl->claimed = false;
 	chat_apply_nick(cl, nick);
-	send_claim(cc, cl, nick, true);
+	if (held)
+		release_nick(cc, old);
+	send_claim(cc, cl, cl->nick, true);
+}
+
+/* A re-claim found the nick held by another node: the later registration
+ * loses — this one, or the holder's (asked to rename by an R message;
+ * this node's claim is retried each tick until the key is free). */
+static void collide(struct chat_cluster *cc, struct client *cl, const char *holder)
+{
+	char node[64], chan[128], hdr[NICKLEN + 64];
+	unsigned long long at = 0;
+
+	/* Earlier wins; at the same millisecond, the lower node name. */
+	if (!holder || sscanf(holder, "%63s %llu", node, &at) != 2 || at < cl->reg_ms ||
+	    (at == cl->reg_ms && strcmp(node, cc->bus->node) < 0)) {
+		rename_loser(cc, cl, false);
+		return;
+	}
+	node_chan(node, chan, sizeof chan);
+	snprintf(hdr, sizeof hdr, "R\t%s\t%llu", cl->nick, at);
+	publish(cc, chan, hdr, "", 0);
 }
 
 static void on_claimed(void *svc, uint64_t token, int result, const char *holder)
@@ -730,6 +756,8 @@ static void on_probed(void *svc, uint64_t token, bool alive)
 	chat_leave(s);
 }
 
+static void reclaim(struct chat_cluster *cc, struct client *cl, void *arg);
+
 static void on_tick(void *svc)
 {
 	struct chat_server *s = svc;
@@ -742,6 +770,7 @@ static void on_tick(void *svc)
 		cc->grace--;
 		return;
 	}
+	each_client(s, reclaim, NULL);     /* nicks still unclaimed after a split */
 	for (size_t i = 0; i < cc->nnodes; i++)
 		if (cc->nodes[i].ghosts && !cc->nodes[i].probing) {
 			cc->nodes[i].probing = true;
@@ -758,9 +787,14 @@ static void notice_all(struct chat_cluster *cc, struct client *cl, void *arg)
 
 static void reclaim(struct chat_cluster *cc, struct client *cl, void *arg)
 {
-	(void)arg;
-	if (!cl->node && cl->registered && !cl->dying)
-		send_claim(cc, cl, cl->nick, true);
+	bool all = arg != NULL;
+
+	if (cl->node || !cl->registered || cl->dying || (!all && cl->claimed))
+		return;
+	for (size_t i = 0; i < cc->nclaims; i++)
+		if (cc->claims[i].cl == cl)
+			return;                  /* one claim at a time */
+	send_claim(cc, cl, cl->nick, true);
 }
 
 static void on_link(void *svc, bool up, const char *why)
@@ -775,7 +809,7 @@ static void on_link(void *svc, bool up, const char *why)
 		 * node a few ticks to heartbeat before probing. */
 		cc->grace = 3;
 		cc->bus->ops->heartbeat(cc->bus);
-		each_client(s, reclaim, NULL);
+		each_client(s, reclaim, "all");
 		if (cc->was_up)
 			each_client(s, notice_all, "cluster link restored");
 		cc->was_up = true;

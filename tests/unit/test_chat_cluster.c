@@ -198,6 +198,39 @@ static void test_link_down_keeps_local_rooms(void **st)
 	assert_non_null(strstr(out(&B.fk[1]), " 433 "));
 }
 
+static void link_set(struct node *n, bool up)
+{
+	n->bus.b.up = up;
+	n->bus.b.sink.link(n->bus.b.sink.svc, up, up ? NULL : "test");
+	fake_bus_run();
+}
+
+/* The same nick registered on both sides of a split: the later
+ * registration is renamed (436 + NICK) whichever node reconnects first. */
+static void test_split_collision_later_renamed(void **st)
+{
+	(void)st;
+	link_set(&A, false);
+	link_set(&B, false);
+	say(&A.fk[0], "NICK carol\r\nUSER a 0 * :A\r\n");
+	assert_non_null(strstr(out(&A.fk[0]), " 001 carol "));
+	say(&B.fk[0], "NICK carol\r\nUSER b 0 * :B\r\n");  /* later */
+	assert_non_null(strstr(out(&B.fk[0]), " 001 carol "));
+	link_set(&B, true);           /* the later one takes the key first */
+	link_set(&A, true);
+	for (int i = 0; i < 6; i++) {
+		A.bus.b.sink.tick(A.bus.b.sink.svc);
+		B.bus.b.sink.tick(B.bus.b.sink.svc);
+		fake_bus_run();
+	}
+	assert_non_null(strstr(out(&B.fk[0]), " 436 carol carol :Nickname collision"));
+	assert_non_null(strstr(out(&B.fk[0]), ":carol!~b@127.0.0.1 NICK :carol-"));
+	assert_null(strstr(out(&A.fk[0]), " 436 "));
+	/* A holds carol in the cluster now: a third client cannot take it. */
+	say(&B.fk[1], "NICK carol\r\nUSER c 0 * :C\r\n");
+	assert_non_null(strstr(out(&B.fk[1]), " 433 * carol "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nick_race_one_winner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_node_users_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_keeps_local_rooms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_collision_later_renamed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
