@@ -33,6 +33,8 @@ struct svc_bus_ops {
 	              uint64_t token);
 	/* Give key up if this node still holds it. */
 	void (*release)(struct svc_bus *b, const char *key);
+	/* Read key: sink.got(token, value or NULL when absent or failed). */
+	void (*get)(struct svc_bus *b, const char *key, uint64_t token);
 	/* Refresh this node's liveness key (expires after ttl_ms). */
 	void (*heartbeat)(struct svc_bus *b);
 	/* Whether node's liveness key exists: sink.probed(token, alive);
@@ -47,6 +49,7 @@ struct svc_bus_sink {
 	void (*subscribed)(void *svc, const char *chan);
 	void (*claimed)(void *svc, uint64_t token, int result, const char *holder);
 	void (*probed)(void *svc, uint64_t token, bool alive);
+	void (*got)(void *svc, uint64_t token, const char *value);
 	/* The link came up (again: re-publish state) or went down. */
 	void (*link)(void *svc, bool up, const char *why);
 	/* Every ttl_ms / 3: heartbeat and probe time. */

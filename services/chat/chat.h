@@ -282,6 +282,8 @@ void chat_cluster_parting(struct channel *ch, struct client *cl);
 void chat_cluster_leaving(struct client *cl);
 void chat_cluster_forget(struct client *cl);
 void chat_cluster_links(struct client *cl);
+bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target,
+                          const char *text, bool notice);
 size_t chat_cluster_nodes(const struct chat_server *s);
 
 /* cmd_reg.c */

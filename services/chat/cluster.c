@@ -22,6 +22,7 @@
 #include "chat.h"
 
 #define MAX_NODES 256
+#define MAX_LOOKUPS 1024       /* private lines waiting for a nick's node */
 #define PREFIX "sockit:"
 #define H_CHUNK (32 * 1024)    /* members per "here" message, in bytes */
 #define CONTAINER(p, type, field) ((type *)((char *)(p) - offsetof(type, field)))
@@ -39,6 +40,17 @@ struct claim {
 	bool reclaim;              /* re-publishing after the link came back */
 };
 
+/* A private line to a nick this node does not know: its node is read
+ * from the nick key first. */
+struct lookup {
+	uint64_t token;
+	struct client *cl;         /* the sender; NULL once gone */
+	bool notice;
+	char target[NICKLEN + 1];
+	char *line;
+	size_t len;
+};
+
 struct chat_cluster {
 	struct svc_bus *bus;
 	struct chat_server *s;
@@ -47,6 +59,8 @@ struct chat_cluster {
 	struct claim *claims;
 	size_t nclaims, capclaims;
 	uint64_t next_token;
+	struct lookup *lookups;
+	size_t nlookups, caplookups;
 	int grace;                 /* ticks without probes after (re)connect */
 	bool receiving;            /* handling a bus message: deliver locally only */
 	bool was_up;
@@ -719,6 +733,69 @@ void chat_cluster_forget(struct client *cl)
 	for (size_t i = 0; i < cc->nclaims; i++)
 		if (cc->claims[i].cl == cl)
 			cc->claims[i].cl = NULL;
+	for (size_t i = 0; i < cc->nlookups; i++)
+		if (cc->lookups[i].cl == cl)
+			cc->lookups[i].cl = NULL;
+}
+
+/* PRIVMSG/NOTICE to a nick no local user shares a room with: read the
+ * nick's holder, then send the line to that node only (on_got).  False
+ * when that cannot be tried (the caller answers 401). */
+bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target,
+                          const char *text, bool notice)
+{
+	struct chat_cluster *cc = cl->srv->cluster;
+	char line[IRC_LINE_MAX + 1], key[NICKLEN + 32];
+
+	if (!cc->bus->up || !chat_nick_valid(target) || cc->nlookups == MAX_LOOKUPS)
+		return false;
+	if (cc->nlookups == cc->caplookups) {
+		size_t nc = cc->caplookups ? cc->caplookups * 2 : 16;
+		struct lookup *v = realloc(cc->lookups, nc * sizeof *v);
+		if (!v)
+			return false;
+		cc->lookups = v;
+		cc->caplookups = nc;
+	}
+	int n = snprintf(line, sizeof line, ":%s!%s@%s %s %s :%s\r\n", cl->nick, cl->user,
+	                 cl->host, cmd, target, text);
+	size_t len = n < 0 ? 0 : (size_t)n >= sizeof line ? sizeof line - 1 : (size_t)n;
+	struct lookup *l = &cc->lookups[cc->nlookups];
+	*l = (struct lookup){ .token = ++cc->next_token, .cl = cl, .notice = notice,
+	                      .line = malloc(len), .len = len };
+	if (!l->line)
+		return false;
+	memcpy(l->line, line, len);
+	snprintf(l->target, sizeof l->target, "%s", target);
+	cc->nlookups++;
+	nick_key(target, key, sizeof key);
+	cc->bus->ops->get(cc->bus, key, l->token);
+	return true;
+}
+
+static void on_got(void *svc, uint64_t token, const char *value)
+{
+	struct chat_server *s = svc;
+	struct chat_cluster *cc = s->cluster;
+	char node[64], chan[128], hdr[NICKLEN + 8];
+	size_t i;
+
+	for (i = 0; i < cc->nlookups && cc->lookups[i].token != token; i++)
+		;
+	if (i == cc->nlookups)
+		return;
+	struct lookup l = cc->lookups[i];
+	cc->lookups[i] = cc->lookups[--cc->nlookups];
+	chat_enter(s);
+	if (value && sscanf(value, "%63s", node) == 1 && strcmp(node, cc->bus->node) != 0) {
+		node_chan(node, chan, sizeof chan);
+		snprintf(hdr, sizeof hdr, "U\t%s", l.target);
+		publish(cc, chan, hdr, l.line, l.len);
+	} else if (l.cl && !l.notice && !l.cl->dying) {
+		chat_num(l.cl, 401, "%s :No such nick/channel", l.target);
+	}
+	free(l.line);
+	chat_leave(s);
 }
 
 /* --- liveness and the link -------------------------------------------- */
@@ -854,7 +931,7 @@ int chat_cluster_attach(struct chat_server *s, struct svc_bus *bus)
 	s->bus = &cluster_bus;
 	bus->sink = (struct svc_bus_sink){
 		.svc = s, .message = on_message, .subscribed = on_subscribed,
-		.claimed = on_claimed, .probed = on_probed, .link = on_link,
+		.claimed = on_claimed, .probed = on_probed, .link = on_link, .got = on_got,
 		.tick = on_tick,
 	};
 	char chan[128];
@@ -875,6 +952,9 @@ void chat_cluster_free(struct chat_server *s)
 	if (!s->cluster)
 		return;
 	each_client(s, free_ghost, NULL);
+	for (size_t i = 0; i < s->cluster->nlookups; i++)
+		free(s->cluster->lookups[i].line);
+	free(s->cluster->lookups);
 	free(s->cluster->claims);
 	free(s->cluster);
 	s->cluster = NULL;

@@ -70,7 +70,7 @@ struct pending {
 	struct pending *next;      /* on rb->deferred */
 };
 
-enum { P_PLAIN, P_CLAIM, P_PROBE };
+enum { P_PLAIN, P_CLAIM, P_PROBE, P_GET };
 
 static void link_down(struct redis_bus *rb, const char *why);
 
@@ -106,6 +106,9 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 			sk_log(SK_LOG_ERROR, "cluster: claim: %s", reply->str);
 		}
 		rb->b.sink.claimed(rb->b.sink.svc, p->token, res, holder);
+	} else if (p->kind == P_GET && rb->b.sink.got) {
+		rb->b.sink.got(rb->b.sink.svc, p->token,
+		               reply && reply->type == REDIS_REPLY_STRING ? reply->str : NULL);
 	} else if (p->kind == P_PROBE && rb->b.sink.probed) {
 		bool alive = !reply || reply->type != REDIS_REPLY_INTEGER || reply->integer;
 		rb->b.sink.probed(rb->b.sink.svc, p->token, alive);
@@ -263,6 +266,16 @@ static void bus_release(struct svc_bus *b, const char *key)
 		command(rb, rb->cmd, P_PLAIN, 0, 5, argv, lens);
 }
 
+static void bus_get(struct svc_bus *b, const char *key, uint64_t token)
+{
+	struct redis_bus *rb = of(b);
+	const char *argv[] = { "GET", key };
+	size_t lens[] = { 3, strlen(key) };
+
+	if (!usable(rb) || !command(rb, rb->cmd, P_GET, token, 2, argv, lens))
+		fail_later(rb, P_GET, token);
+}
+
 static void bus_heartbeat(struct svc_bus *b)
 {
 	struct redis_bus *rb = of(b);
@@ -291,7 +304,7 @@ static void bus_probe(struct svc_bus *b, const char *node, uint64_t token)
 static const struct svc_bus_ops redis_ops = {
 	.publish = bus_publish, .subscribe = bus_subscribe,
 	.unsubscribe = bus_unsubscribe, .claim = bus_claim, .release = bus_release,
-	.heartbeat = bus_heartbeat, .probe = bus_probe,
+	.heartbeat = bus_heartbeat, .probe = bus_probe, .get = bus_get,
 };
 
 /* --- the link --------------------------------------------------------- */

@@ -56,6 +56,13 @@ def test_rooms_and_commands_cross_nodes(bed):
     b.expect(r" 311 bob carol ~u \S+ \* :Real Name")
     b.send("PRIVMSG carol :private B to C")
     c.expect(r"^:bob!\S+ PRIVMSG carol :private B to C$")
+    # Users sharing no room: the nick's node is looked up in Redis.
+    lone = bed.client("c")
+    lone.register("lonely")
+    a.send("PRIVMSG lonely :found you on C")
+    lone.expect(r"^:alice!\S+ PRIVMSG lonely :found you on C$")
+    lone.send("PRIVMSG alice :and back to A")
+    a.expect(r"^:lonely!\S+ PRIVMSG alice :and back to A$")
     a.send("NICK alicia")
     b.expect(r"^:alice!\S+ NICK :alicia$")
     c.expect(r"^:alice!\S+ NICK :alicia$")

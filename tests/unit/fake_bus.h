@@ -24,7 +24,7 @@ struct fbus {
 	int publishes;
 };
 
-enum { FE_MSG, FE_SUB, FE_CLAIM, FE_PROBE };
+enum { FE_MSG, FE_SUB, FE_CLAIM, FE_PROBE, FE_GET };
 
 struct fevent {
 	int type;
@@ -139,6 +139,16 @@ static inline void fb_release(struct svc_bus *b, const char *key)
 	}
 }
 
+static inline void fb_get(struct svc_bus *b, const char *key, uint64_t token)
+{
+	struct fevent *e = fb_push(FE_GET, (struct fbus *)b);
+	int i = fb_find(key);
+
+	e->token = token;
+	if (i >= 0)
+		memcpy(e->holder, fb.val[i], sizeof e->holder);
+}
+
 static inline void fb_heartbeat(struct svc_bus *b)
 {
 	(void)b;
@@ -154,7 +164,7 @@ static inline void fb_probe(struct svc_bus *b, const char *node, uint64_t token)
 static const struct svc_bus_ops fb_ops = {
 	.publish = fb_publish, .subscribe = fb_subscribe,
 	.unsubscribe = fb_unsubscribe, .claim = fb_claim, .release = fb_release,
-	.heartbeat = fb_heartbeat, .probe = fb_probe,
+	.heartbeat = fb_heartbeat, .probe = fb_probe, .get = fb_get,
 };
 
 static inline void fake_bus_init(struct fbus *f, const char *node)
@@ -190,6 +200,8 @@ static inline int fake_bus_run(void)
 			k->subscribed(k->svc, e.chan);
 		else if (e.type == FE_CLAIM && k->claimed)
 			k->claimed(k->svc, e.token, e.result, e.holder[0] ? e.holder : NULL);
+		else if (e.type == FE_GET && k->got)
+			k->got(k->svc, e.token, e.holder[0] ? e.holder : NULL);
 		else if (e.type == FE_PROBE && k->probed)
 			k->probed(k->svc, e.token, e.result != 0);
 		free(e.msg);

@@ -2,7 +2,8 @@
  * (fake_bus.h): channel lines, NAMES/WHOIS of remote users, private
  * messages to the owning node, NICK/TOPIC/KICK/QUIT mirrored, one publish
  * per channel message, a nick raced on two nodes won once, a lost node's
- * users QUIT with "node lost". */
+ * users QUIT with "node lost", Redis down and back, split collisions,
+ * private lines to users sharing no room. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +199,23 @@ static void test_link_down_keeps_local_rooms(void **st)
 	assert_non_null(strstr(out(&B.fk[1]), " 433 "));
 }
 
+/* A private line to a user of another node sharing no room with anyone
+ * here: the nick's node is looked up, the line goes to that node only. */
+static void test_private_line_without_shared_room(void **st)
+{
+	(void)st;
+	say(&A.fk[0], "NICK dave\r\nUSER d 0 * :D\r\n");
+	say(&B.fk[0], "NICK erin\r\nUSER e 0 * :E\r\n");
+	int before = B.bus.publishes;
+	say(&A.fk[0], "PRIVMSG erin :hi, no room shared\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), ":dave!~d@127.0.0.1 PRIVMSG erin :hi, no room shared"));
+	assert_int_equal(B.bus.publishes, before);
+	say(&B.fk[0], "PRIVMSG dave :hi back\r\n");
+	assert_non_null(strstr(out(&A.fk[0]), ":erin!~e@127.0.0.1 PRIVMSG dave :hi back"));
+	say(&A.fk[0], "PRIVMSG nobody :hello?\r\n");
+	assert_non_null(strstr(out(&A.fk[0]), " 401 dave nobody :No such nick/channel"));
+}
+
 static void link_set(struct node *n, bool up)
 {
 	n->bus.b.up = up;
@@ -239,6 +257,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_node_users_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_keeps_local_rooms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_collision_later_renamed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_line_without_shared_room, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
