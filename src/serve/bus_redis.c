@@ -70,9 +70,10 @@ struct pending {
 	struct pending *next;      /* on rb->deferred */
 };
 
-enum { P_PLAIN, P_CLAIM, P_PROBE, P_GET };
+enum { P_PLAIN, P_CLAIM, P_PROBE, P_GET, P_HELLO };
 
 static void link_down(struct redis_bus *rb, const char *why);
+static void link_up(struct redis_bus *rb);
 
 static struct redis_bus *of(struct svc_bus *b)
 {
@@ -106,6 +107,14 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 			sk_log(SK_LOG_ERROR, "cluster: claim: %s", reply->str);
 		}
 		rb->b.sink.claimed(rb->b.sink.svc, p->token, res, holder);
+	} else if (p->kind == P_HELLO) {
+		/* Connected is not enough (a stopped Redis still accepts): the
+		 * link is up once Redis answers. */
+		if (reply && (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING) &&
+		    strcmp(reply->str, "PONG") == 0 && rb->cmd && rb->sub && !rb->b.up)
+			link_up(rb);
+		else if (reply && reply->type == REDIS_REPLY_ERROR)
+			link_down(rb, reply->str);
 	} else if (p->kind == P_GET && rb->b.sink.got) {
 		rb->b.sink.got(rb->b.sink.svc, p->token,
 		               reply && reply->type == REDIS_REPLY_STRING ? reply->str : NULL);
@@ -374,8 +383,11 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		link_down(rb, ac->errstr[0] ? ac->errstr : "connect failed");
 		return;
 	}
-	if (++rb->connected == 2)
-		link_up(rb);
+	if (++rb->connected == 2) {
+		const char *argv[] = { "PING" };
+		size_t lens[] = { 4 };
+		command(rb, rb->cmd, P_HELLO, 0, 1, argv, lens);
+	}
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)

@@ -140,6 +140,28 @@ def test_redis_restart_local_rooms_keep_working_and_heal(bed):
     e.expect(r" 433 \* dave ")
 
 
+def test_redis_stalled_commands_time_out_loop_never_stalls(bed):
+    import signal
+    a = joined(bed, "a", "alice")
+    b = joined(bed, "b", "bob")
+    wait_names(a, "#test", ["bob"])
+    d = joined(bed, "a", "dave")
+    bed.redis.send_signal(signal.SIGSTOP)       # accepts, never answers
+    try:
+        # The node keeps serving while its Redis commands hang...
+        a.send("PRIVMSG #test :while redis hangs")
+        d.expect(r"PRIVMSG #test :while redis hangs$")
+        # ...and the watchdog ends the link (the next heartbeat times out).
+        a.expect(r"NOTICE alice :\*\*\* cluster link lost \(.*timed out\)", timeout=20)
+        d.send("PRIVMSG alice :still here")
+        a.expect(r"PRIVMSG alice :still here$")
+    finally:
+        bed.redis.send_signal(signal.SIGCONT)
+    a.expect(r"NOTICE alice :\*\*\* cluster link restored", timeout=20)
+    log = bed.nodes["a"].log()
+    assert "timed out" in log, log
+
+
 def test_many_clients_in_one_room_every_line_in_order(bed):
     per, senders, lines = 100, 10, 10
     clients = []
