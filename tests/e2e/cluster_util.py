@@ -90,15 +90,18 @@ class Bed:
                             str(self.PORT), *args], capture_output=True, timeout=10)
         return r.stdout.decode()
 
-    def start_node(self, n, *opts):
+    def start_node(self, n, *opts, tcp=False):
+        """Node n on a unix socket (and, with tcp, on 127.0.0.1:0 inside
+        its namespace, for a client run there)."""
         path = os.path.join(self.dir, f"{n}.sock")
         if os.path.exists(path):
             os.unlink(path)
+        eps = [f"unix:{path}"] + (["tcp://127.0.0.1:0"] if tcp else [])
         args = ["ip", "netns", "exec", self.ns[n], SOCKIT, "serve", "--threads", "1",
                 "--node-name", n.upper(), "--cluster-ttl", self.ttl, "--cluster",
                 f"redis://{self.addr[n]}:{self.PORT}", *self.extra, *opts,
-                "chat", f"unix:{path}"]
-        srv = Server(args, 1, timeout=20)
+                "chat", *eps]
+        srv = Server(args, len(eps), timeout=20)
         self.nodes[n] = srv
         # Ready for clients once the link is up (logged by the node).
         deadline = time.monotonic() + 15

@@ -1,7 +1,9 @@
 """sockit serve chat --cluster: three nodes, each in a network namespace
 of its own, sharing nicks and rooms through a redis-server in a fourth
 namespace (tests/e2e/cluster_util.py).  Raw IRC clients on every node."""
+import os
 import re
+import shutil
 import time
 
 import pytest
@@ -17,7 +19,7 @@ def bed():
     b = Bed()
     try:
         for n in ("a", "b", "c"):
-            b.start_node(n, "--no-flood-limit")
+            b.start_node(n, "--no-flood-limit", tcp=(n == "a"))
         yield b
     finally:
         logs = b.close()
@@ -197,3 +199,43 @@ def test_many_clients_in_one_room_every_line_in_order(bed):
             got += 1
     for c in clients:
         c.close()
+
+
+@pytest.mark.skipif(not shutil.which("irssi") or not shutil.which("tmux"),
+                    reason="irssi and tmux are installed by scripts/install-deps.sh check")
+def test_irssi_on_node_a_with_raw_clients_on_b_and_c(bed, tmp_path):
+    from test_chat import Tmux
+    port = bed.nodes["a"].hostport()[1]
+    home = tmp_path / "irssi"
+    home.mkdir()
+    (home / "config").write_text(
+        'settings = { core = { real_name = "Irssi Tester"; user_name = "it"; '
+        'nick = "irssitest"; }; "fe-common/core" = { autocreate_own_query = "no"; '
+        'autocreate_query_level = "NONE"; }; };\n')
+    b = joined(bed, "b", "bob")
+    c = joined(bed, "c", "carol")
+    # irssi runs inside node A's namespace (its tmux server forks there).
+    t = Tmux(f"cluster-{os.getpid()}",
+             f"ip netns exec {bed.ns['a']} irssi --home={home} -n irssitest")
+    try:
+        t.wait(r"Irssi")
+        t.keys(f"/connect 127.0.0.1 {port}")
+        t.wait(r"MOTD File is missing")
+        t.keys("/join #test")
+        b.expect(r"^:irssitest!~it@\S+ JOIN :#test$", timeout=30)
+        c.expect(r"^:irssitest!~it@\S+ JOIN :#test$", timeout=30)
+        t.wait(r"Join to #test was synced")
+        wait_names(b, "#test", ["irssitest", "bob", "carol"])
+        b.send("PRIVMSG #test :hello irssi from B")
+        t.wait(r"bob> hello irssi from B")
+        t.keys("hi from irssi on A")
+        c.expect(r"^:irssitest!\S+ PRIVMSG #test :hi from irssi on A$", timeout=30)
+        b.expect(r"^:irssitest!\S+ PRIVMSG #test :hi from irssi on A$", timeout=30)
+        c.send("TOPIC #test :topic from C")
+        t.wait(r"changed the topic of #test to: topic from C")
+        t.keys("/nick irssi2")
+        b.expect(r"^:irssitest!\S+ NICK :irssi2$", timeout=30)
+        t.keys("/quit leaving now")
+        c.expect(r"^:irssi2!\S+ QUIT :Quit: leaving now$", timeout=30)
+    finally:
+        t.kill()
