@@ -285,6 +285,7 @@ void chat_cluster_links(struct client *cl);
 bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target,
                           const char *text, bool notice);
 size_t chat_cluster_nodes(const struct chat_server *s);
+size_t chat_cluster_ghosts(const struct chat_server *s);
 
 /* cmd_reg.c */
 void chat_apply_nick(struct client *cl, const char *nick);

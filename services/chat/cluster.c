@@ -217,6 +217,7 @@ static struct client *ghost_get(struct chat_cluster *cc, unsigned node,
 	chat_set_nick(s, g, nick);
 	g->has_user = g->registered = g->decided = true;
 	g->signon = time(NULL);
+	g->last_in_ms = chat_now_ms();   /* WHOIS idle: since first seen here */
 	s->nclients++;
 	s->nusers++;
 	cc->nodes[node - 1].ghosts++;
@@ -916,6 +917,16 @@ size_t chat_cluster_nodes(const struct chat_server *s)
 
 	for (size_t i = 0; s->cluster && i < s->cluster->nnodes; i++)
 		n += s->cluster->nodes[i].ghosts > 0;
+	return n;
+}
+
+/* Users of other nodes mirrored here (0 without a cluster). */
+size_t chat_cluster_ghosts(const struct chat_server *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; s->cluster && i < s->cluster->nnodes; i++)
+		n += s->cluster->nodes[i].ghosts;
 	return n;
 }
 

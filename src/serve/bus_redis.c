@@ -53,6 +53,7 @@ struct redis_bus {
 	redisAsyncContext *cmd, *sub;
 	int connected;             /* connect callbacks with success, of 2 */
 	bool want;                 /* not shutting down */
+	bool freeing;              /* in free_contexts: disconnects are ours */
 	struct sk_timer tick, retry, watchdog;
 	uint64_t backoff_ms, started_ms, last_reply_ms;
 	int inflight;
@@ -326,10 +327,12 @@ static void free_contexts(struct redis_bus *rb)
 
 	rb->cmd = rb->sub = NULL;
 	rb->connected = 0;
+	rb->freeing = true;
 	if (c)
 		redisAsyncFree(c);
 	if (s)
 		redisAsyncFree(s);
+	rb->freeing = false;
 }
 
 static void on_retry(struct sk_loop *loop, struct sk_timer *t)
@@ -399,7 +402,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 		rb->cmd = NULL;
 	if (ac == rb->sub)
 		rb->sub = NULL;
-	if (rb->want)
+	if (rb->want && !rb->freeing)
 		link_down(rb, ac->errstr[0] ? ac->errstr : "connection closed");
 }
 
