@@ -286,6 +286,7 @@ bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target
                           const char *text, bool notice);
 size_t chat_cluster_nodes(const struct chat_server *s);
 size_t chat_cluster_ghosts(const struct chat_server *s);
+const char *chat_cluster_node_name(const struct chat_server *s, const struct client *cl);
 
 /* cmd_reg.c */
 void chat_apply_nick(struct client *cl, const char *nick);

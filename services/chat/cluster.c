@@ -920,6 +920,14 @@ size_t chat_cluster_nodes(const struct chat_server *s)
 	return n;
 }
 
+/* The node a ghost's user is on ("?" for a local client). */
+const char *chat_cluster_node_name(const struct chat_server *s, const struct client *cl)
+{
+	if (!s->cluster || !cl->node || cl->node > s->cluster->nnodes)
+		return "?";
+	return s->cluster->nodes[cl->node - 1].name;
+}
+
 /* Users of other nodes mirrored here (0 without a cluster). */
 size_t chat_cluster_ghosts(const struct chat_server *s)
 {

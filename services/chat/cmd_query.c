@@ -89,7 +89,11 @@ static void cmd_whois(struct client *cl, struct irc_msg *m)
 	}
 	chat_num(cl, 311, "%s %s %s * :%s", w->nick, w->user, w->host, w->real);
 	whois_channels(cl, w);
-	chat_num(cl, 312, "%s %s :sockit chat", w->nick, cl->srv->name);
+	if (w->node)             /* a user of another cluster node */
+		chat_num(cl, 312, "%s %s :sockit chat, node %s", w->nick, cl->srv->name,
+		         chat_cluster_node_name(cl->srv, w));
+	else
+		chat_num(cl, 312, "%s %s :sockit chat", w->nick, cl->srv->name);
 	if (w->away)
 		chat_num(cl, 301, "%s :%s", w->nick, w->away);
 	if (w->modes & UMODE_O)

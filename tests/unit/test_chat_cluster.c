@@ -112,6 +112,7 @@ static void test_lines_cross_nodes(void **st)
 	assert_non_null(names);
 	assert_true(strstr(names, "alice") && strstr(names, "alice") < strstr(names, " 366 "));
 	assert_non_null(strstr(out(&B.fk[0]), " 311 bob alice ~a 127.0.0.1 * :Alice A"));
+	assert_non_null(strstr(out(&B.fk[0]), " 312 bob alice sockit :sockit chat, node a"));
 	int before = A.bus.publishes;
 	say(&A.fk[0], "PRIVMSG #test :hello world\r\n");
 	assert_int_equal(A.bus.publishes - before, 1);
