@@ -37,9 +37,11 @@ class UIrc(Irc):
 
 class Bed:
     PORT = 6390          # inside the bed's own redis namespace: no one else there
+    made = 0             # beds made by this process: unique names
 
     def __init__(self, nodes=("a", "b", "c"), ttl="1.5s", extra=()):
-        tag = f"{os.getpid() % 100000}"
+        Bed.made += 1
+        tag = f"{os.getpid() % 100000}-{Bed.made}"
         self.ns_r = f"cluster-{tag}-r"
         self.ns = {n: f"cluster-{tag}-{n}" for n in nodes}
         self.dir = tempfile.mkdtemp(prefix="cluster-")
@@ -48,6 +50,13 @@ class Bed:
         self.addr = {}
         self.ttl = ttl
         self.extra = list(extra)
+        try:
+            self._build(nodes)
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self, nodes):
         ip("netns", "add", self.ns_r)
         ip("-n", self.ns_r, "link", "set", "lo", "up")
         for i, n in enumerate(nodes, 1):
@@ -84,6 +93,9 @@ class Bed:
             self.redis.send_signal(signal.SIGTERM)
             self.redis.wait(10)
         self.redis = None
+        if getattr(self, "redis_log", None):
+            self.redis_log.close()
+            self.redis_log = None
 
     def redis_cli(self, *args):
         r = subprocess.run(["ip", "netns", "exec", self.ns_r, "redis-cli", "-p",
