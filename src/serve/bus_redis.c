@@ -54,6 +54,7 @@ struct redis_bus {
 	int connected;             /* connect callbacks with success, of 2 */
 	bool want;                 /* not shutting down */
 	bool freeing;              /* in free_contexts: disconnects are ours */
+	bool quiet;                /* a failed connect was logged this outage */
 	struct sk_timer tick, retry, watchdog;
 	uint64_t backoff_ms, started_ms, last_reply_ms;
 	int inflight;
@@ -366,6 +367,7 @@ static void link_down(struct redis_bus *rb, const char *why)
 static void link_up(struct redis_bus *rb)
 {
 	rb->b.up = true;
+	rb->quiet = false;
 	rb->backoff_ms = BACKOFF_MIN_MS;
 	sk_log(SK_LOG_INFO, "cluster: redis link up, node %s", rb->b.node);
 	for (size_t i = 0; i < rb->nsubs; i++)
@@ -383,6 +385,10 @@ static void on_connect(const redisAsyncContext *ac, int status)
 			rb->cmd = NULL;      /* hiredis frees it after this callback */
 		if (ac == rb->sub)
 			rb->sub = NULL;
+		if (!rb->quiet)
+			sk_log(SK_LOG_ERROR, "cluster: redis: %s; retrying",
+			       ac->errstr[0] ? ac->errstr : "connect failed");
+		rb->quiet = true;
 		link_down(rb, ac->errstr[0] ? ac->errstr : "connect failed");
 		return;
 	}
@@ -413,7 +419,9 @@ static redisAsyncContext *open_one(struct redis_bus *rb)
 	if (!ac)
 		return NULL;
 	if (ac->err || sk_redis_attach(rb->loop, ac) != REDIS_OK) {
-		sk_log(SK_LOG_ERROR, "cluster: redis: %s", ac->err ? ac->errstr : "attach");
+		if (!rb->quiet)
+			sk_log(SK_LOG_ERROR, "cluster: redis: %s; retrying", ac->err ? ac->errstr : "attach");
+		rb->quiet = true;
 		redisAsyncFree(ac);
 		return NULL;
 	}
@@ -511,9 +519,17 @@ static int parse_url(struct redis_bus *rb, const char *url, char *err, size_t er
 	}
 	return 0;
 bad:
-	sk_seterr(err, errlen, "--cluster '%s': expected redis://HOST:PORT[/DB] "
+	sk_seterr(err, errlen, "cluster '%s': expected redis://HOST:PORT[/DB] "
 	          "or redis+unix:PATH", url);
 	return -1;
+}
+
+int redis_url_check(const char *url, char *err, size_t errlen)
+{
+	struct redis_bus rb;
+
+	memset(&rb, 0, sizeof rb);
+	return parse_url(&rb, url, err, errlen);
 }
 
 struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "serve/bus_redis.h"
 #include "serve/plan.h"
 #include "sockit/error.h"
 #include "sockit/parse.h"
@@ -169,6 +170,11 @@ int plan_check(struct serve_plan *p, char *err, size_t errlen)
 			return -1;
 		if (check_entry(p, i, err, errlen) < 0)
 			return -1;
+		if (e->opt.cluster && !e->svc->bus_attach) {
+			sk_seterr(err, errlen, "%s cannot run in a cluster (--cluster is for chat)",
+			          e->svc->name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -276,12 +282,8 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 			          : "%s: too many string settings", kept ? value : name);
 			return -1;
 		}
-		if (strcmp(name, "cluster") == 0 && strncmp(value, "redis://", 8) != 0 &&
-		    strncmp(value, "redis+unix:", 11) != 0) {
-			sk_seterr(err, errlen, "cluster '%s': expected redis://HOST:PORT[/DB] "
-			          "or redis+unix:PATH", value);
+		if (strcmp(name, "cluster") == 0 && redis_url_check(value, err, errlen) < 0)
 			return -1;
-		}
 		if (name[0] == 'n')
 			opt->node_name = kept;
 		else if (strcmp(name, "cluster") == 0)

@@ -10,8 +10,8 @@ import pytest
 
 from cluster_util import HAVE_REDIS, IS_ROOT, Bed, names, wait_names
 
-pytestmark = pytest.mark.skipif(not (HAVE_REDIS and IS_ROOT),
-                                reason="needs root (namespaces) and redis-server")
+needs_bed = pytest.mark.skipif(not (HAVE_REDIS and IS_ROOT),
+                               reason="needs root (namespaces) and redis-server")
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def joined(bed, node, nick, chan="#test"):
     return c
 
 
+@needs_bed
 def test_rooms_and_commands_cross_nodes(bed):
     a = joined(bed, "a", "alice")
     b = joined(bed, "b", "bob")
@@ -80,6 +81,7 @@ def test_rooms_and_commands_cross_nodes(bed):
     a.expect(r" 365 ")
 
 
+@needs_bed
 def test_two_clients_race_one_nick(bed):
     for i in range(5):
         x, y = bed.client("a"), bed.client("b")
@@ -95,6 +97,7 @@ def test_two_clients_race_one_nick(bed):
         y.close()
 
 
+@needs_bed
 def test_killed_node_users_quit_within_ttl(bed):
     a = joined(bed, "a", "alice")
     b = joined(bed, "b", "bob")
@@ -110,6 +113,7 @@ def test_killed_node_users_quit_within_ttl(bed):
     assert any(" 001 bob " in ln for ln in n.lines), n.lines
 
 
+@needs_bed
 def test_redis_restart_local_rooms_keep_working_and_heal(bed):
     a = joined(bed, "a", "alice")
     b = joined(bed, "b", "bob")
@@ -142,6 +146,7 @@ def test_redis_restart_local_rooms_keep_working_and_heal(bed):
     e.expect(r" 433 \* dave ")
 
 
+@needs_bed
 def test_redis_stalled_commands_time_out_loop_never_stalls(bed):
     import signal
     a = joined(bed, "a", "alice")
@@ -164,6 +169,7 @@ def test_redis_stalled_commands_time_out_loop_never_stalls(bed):
     assert "timed out" in log, log
 
 
+@needs_bed
 def test_many_clients_in_one_room_every_line_in_order(bed):
     per, senders, lines = 100, 10, 10
     clients = []
@@ -203,6 +209,7 @@ def test_many_clients_in_one_room_every_line_in_order(bed):
 
 @pytest.mark.skipif(not shutil.which("irssi") or not shutil.which("tmux"),
                     reason="irssi and tmux are installed by scripts/install-deps.sh check")
+@needs_bed
 def test_irssi_on_node_a_with_raw_clients_on_b_and_c(bed, tmp_path):
     from test_chat import Tmux
     port = bed.nodes["a"].hostport()[1]
@@ -239,3 +246,18 @@ def test_irssi_on_node_a_with_raw_clients_on_b_and_c(bed, tmp_path):
         c.expect(r"^:irssi2!\S+ QUIT :Quit: leaving now$", timeout=30)
     finally:
         t.kill()
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--cluster", "http://x", "chat"], "expected redis://HOST:PORT[/DB] or redis+unix:PATH"),
+    (["--cluster", "redis://127.0.0.1", "chat"], "expected redis://HOST:PORT[/DB]"),
+    (["--cluster", "redis://127.0.0.1:0", "chat"], "expected redis://HOST:PORT[/DB]"),
+    (["--cluster-ttl", "10ms", "chat"], "out of range 300ms-1h"),
+    (["--node-name", "a b", "chat"], "node-name 'a b': 1-60 characters"),
+    (["--cluster", "redis://127.0.0.1:6379", "echo"], "echo cannot run in a cluster"),
+])
+def test_cluster_usage_errors_exit_2(args, msg):
+    from conftest import sockit
+    r = sockit("serve", *args)
+    assert r.returncode == 2, r
+    assert msg in r.stderr.decode(), r.stderr
