@@ -9,6 +9,7 @@
  * the connect is retried with a doubling backoff.  Key and channel layout:
  * docs/chat-cluster.md. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,12 +571,32 @@ struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
 	return &rb->b;
 }
 
+/* At shutdown the loop has stopped, but what the last callbacks queued
+ * (the QUITs of the node's users, their nick releases) should still
+ * reach Redis: write it out, waiting at most 500 ms in all. */
+static void flush_on_exit(struct redis_bus *rb)
+{
+	redisAsyncContext *ac = rb->cmd;
+	int done = 0;
+	uint64_t until = sk_now_ms() + 500;
+
+	if (!ac || !rb->b.up)
+		return;
+	while (!done && redisBufferWrite(&ac->c, &done) == REDIS_OK && !done) {
+		uint64_t now = sk_now_ms();
+		struct pollfd pfd = { .fd = ac->c.fd, .events = POLLOUT };
+		if (now >= until || poll(&pfd, 1, (int)(until - now)) <= 0)
+			break;
+	}
+}
+
 void redis_bus_free(struct svc_bus *b)
 {
 	struct redis_bus *rb = of(b);
 
 	if (!rb)
 		return;
+	flush_on_exit(rb);
 	rb->want = false;
 	rb->b.sink = (struct svc_bus_sink){ 0 };   /* no more calls into chat */
 	rb->b.up = false;

@@ -114,6 +114,17 @@ def test_killed_node_users_quit_within_ttl(bed):
 
 
 @needs_bed
+def test_stopped_node_users_quit_at_once(bed):
+    a = joined(bed, "a", "alice")
+    b = joined(bed, "b", "bob")
+    wait_names(a, "#test", ["bob"])
+    bed.nodes["b"].stop()                      # SIGTERM: a clean stop
+    m, _ = a.expect(r"^:bob!\S+ QUIT :(.*)$", timeout=15)
+    assert m.group(1) != "node lost", m.group(0)   # told, not timed out
+    assert bed.redis_cli("--raw", "EXISTS", "sockit:nick:bob").strip() == "0"
+
+
+@needs_bed
 def test_redis_restart_local_rooms_keep_working_and_heal(bed):
     a = joined(bed, "a", "alice")
     b = joined(bed, "b", "bob")
