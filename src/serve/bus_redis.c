@@ -20,6 +20,7 @@
 #include "bus.h"
 #include "serve/bus_redis.h"
 #include "serve/hiredis_loop.h"
+#include "serve/redis_url.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
 
@@ -46,10 +47,7 @@ static const char release_lua[] =
 struct redis_bus {
 	struct svc_bus b;
 	struct sk_loop *loop;
-	char host[256];
-	int port;
-	char path[108];            /* redis+unix: */
-	int db;
+	struct redis_url url;
 	char *password;
 	redisAsyncContext *cmd, *sub;
 	int connected;             /* connect callbacks with success, of 2 */
@@ -415,8 +413,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static redisAsyncContext *open_one(struct redis_bus *rb)
 {
-	redisAsyncContext *ac = rb->path[0] ? redisAsyncConnectUnix(rb->path)
-	                                    : redisAsyncConnect(rb->host, rb->port);
+	redisAsyncContext *ac = rb->url.path[0] ? redisAsyncConnectUnix(rb->url.path)
+	                                        : redisAsyncConnect(rb->url.host, rb->url.port);
 	if (!ac)
 		return NULL;
 	if (ac->err || sk_redis_attach(rb->loop, ac) != REDIS_OK) {
@@ -435,9 +433,9 @@ static redisAsyncContext *open_one(struct redis_bus *rb)
 		size_t lens[] = { 4, strlen(rb->password) };
 		command(rb, ac, P_PLAIN, 0, 2, argv, lens);
 	}
-	if (rb->db) {
+	if (rb->url.db) {
 		char db[16];
-		snprintf(db, sizeof db, "%d", rb->db);
+		snprintf(db, sizeof db, "%d", rb->url.db);
 		const char *argv[] = { "SELECT", db };
 		size_t lens[] = { 6, strlen(db) };
 		command(rb, ac, P_PLAIN, 0, 2, argv, lens);
@@ -481,58 +479,6 @@ static void on_tick(struct sk_loop *loop, struct sk_timer *t)
 	sk_timer_start(loop, t, rb->b.ttl_ms / 3 ? rb->b.ttl_ms / 3 : 1, on_tick, rb);
 }
 
-/* redis://[:PASSWORD@]HOST:PORT[/DB] or redis+unix:PATH. */
-static int parse_url(struct redis_bus *rb, const char *url, char *err, size_t errlen)
-{
-	const char *p;
-
-	if (strncmp(url, "redis+unix:", 11) == 0) {
-		if (!url[11] || strlen(url + 11) >= sizeof rb->path)
-			goto bad;
-		snprintf(rb->path, sizeof rb->path, "%s", url + 11);
-		return 0;
-	}
-	if (strncmp(url, "redis://", 8) != 0)
-		goto bad;
-	p = url + 8;
-	const char *colon = strrchr(p, ':'), *slash = strchr(p, '/');
-	if (!colon || (slash && slash < colon) || colon == p ||
-	    (size_t)(colon - p) >= sizeof rb->host)
-		goto bad;
-	snprintf(rb->host, sizeof rb->host, "%.*s", (int)(colon - p), p);
-	if (rb->host[0] == '[') {           /* [v6] */
-		size_t n = strlen(rb->host);
-		if (n < 3 || rb->host[n - 1] != ']')
-			goto bad;
-		memmove(rb->host, rb->host + 1, n - 2);
-		rb->host[n - 2] = '\0';
-	}
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (end == colon + 1 || port < 1 || port > 65535 || (*end && *end != '/'))
-		goto bad;
-	rb->port = (int)port;
-	if (*end == '/') {
-		long db = strtol(end + 1, &end, 10);
-		if (*end || db < 0 || db > 1000)
-			goto bad;
-		rb->db = (int)db;
-	}
-	return 0;
-bad:
-	sk_seterr(err, errlen, "cluster '%s': expected redis://HOST:PORT[/DB] "
-	          "or redis+unix:PATH", url);
-	return -1;
-}
-
-int redis_url_check(const char *url, char *err, size_t errlen)
-{
-	struct redis_bus rb;
-
-	memset(&rb, 0, sizeof rb);
-	return parse_url(&rb, url, err, errlen);
-}
-
 struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
                               const char *password, const char *node,
                               uint64_t ttl_ms, char *err, size_t errlen)
@@ -543,7 +489,7 @@ struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
 		sk_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (parse_url(rb, url, err, errlen) < 0) {
+	if (redis_url_parse(url, &rb->url, err, errlen) < 0) {
 		free(rb);
 		return NULL;
 	}

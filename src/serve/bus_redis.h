@@ -18,9 +18,6 @@ struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
                               const char *password, const char *node,
                               uint64_t ttl_ms, char *err, size_t errlen);
 
-/* Whether url is a cluster URL redis_bus_new takes: 0, or -1 with err. */
-int redis_url_check(const char *url, char *err, size_t errlen);
-
 /* Close both connections; no sink call after this.  NULL is fine. */
 void redis_bus_free(struct svc_bus *b);
 

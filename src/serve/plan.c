@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve/bus_redis.h"
 #include "serve/plan.h"
+#include "serve/redis_url.h"
 #include "sockit/error.h"
 #include "sockit/parse.h"
 
@@ -282,7 +282,8 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 			          : "%s: too many string settings", kept ? value : name);
 			return -1;
 		}
-		if (strcmp(name, "cluster") == 0 && redis_url_check(value, err, errlen) < 0)
+		struct redis_url url;
+		if (strcmp(name, "cluster") == 0 && redis_url_parse(value, &url, err, errlen) < 0)
 			return -1;
 		if (name[0] == 'n')
 			opt->node_name = kept;
