@@ -266,7 +266,7 @@ rel=$(realpath --relative-to="$root" "$build")
 helpers=$(for f in tests/helpers/*.c; do printf '%s/tests/helpers/%s ' "$rel" "$(basename "$f" .c)"; done)
 # scan.sh needs the test helpers (relay, portsink), which `make all` does not build.
 [ -n "$helpers" ] && make -s BUILD="$rel" $helpers >/dev/null
-for extra in bench/scan.sh bench/sockets.sh bench/ping.sh bench/chat.sh bench/netcat.sh; do
+for extra in bench/scan.sh bench/sockets.sh bench/ping.sh bench/chat.sh bench/chat_cluster.sh bench/netcat.sh; do
 	if [ -x "$extra" ]; then
 		say "running $extra $rel"
 		"$extra" "$rel" || say "$extra failed"

@@ -121,6 +121,49 @@ printf '\n$ sockit relay tcp://127.0.0.1:0 tcp://127.0.0.1:65432 &   # prints: l
 printf '$ echo "through the relay" | sockit connect -v %s\n' "$ep"
 printf '%s\n' "through the relay" | "$sockit" connect -v "$ep"
 
+# A chat cluster: two nodes sharing one Redis (on a UNIX socket: no port to
+# collide with); ann on node 1, bob on node 2, one line crosses.
+start_node() {   # start_node NAME: a clustered chat node; sets $port
+	"$sockit" serve --threads 1 --cluster "redis+unix:$tmp/redis.sock" \
+		--node-name "$1" chat tcp://127.0.0.1:0 >"$tmp/$1.ready" 2>>"$tmp/cluster.log" &
+	server_pids+=($!)
+	for _ in $(seq 200); do
+		port=$(sed -n 's/^listening tcp:\/\/127.0.0.1:\([0-9]*\) chat$/\1/p' "$tmp/$1.ready")
+		[ -n "$port" ] && grep -q "link up, node $1" "$tmp/cluster.log" && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || { cat "$tmp/cluster.log"; exit 1; }
+	printf 'node %s: listening tcp://127.0.0.1:%s chat\n' "$1" "$port"
+}
+if command -v redis-server >/dev/null; then
+	echo
+	echo "== chat cluster: two nodes, one Redis; bob on node n2 talks to ann on n1"
+	redis-server --port 0 --unixsocket "$tmp/redis.sock" --save '' --appendonly no \
+		>"$tmp/redis.log" 2>&1 &
+	server_pids+=($!)
+	for _ in $(seq 200); do
+		[ "$(redis-cli -s "$tmp/redis.sock" ping 2>/dev/null)" = PONG ] && break
+		sleep 0.05
+	done
+	start_node n1; p1=$port
+	start_node n2; p2=$port
+	mkfifo "$tmp/ann2.in"
+	"$sockit" chat "tcp://127.0.0.1:$p1" --nick ann --channel '#demo' \
+		<"$tmp/ann2.in" >"$tmp/ann2.out" &
+	ann=$!
+	exec 5>"$tmp/ann2.in"
+	for _ in $(seq 200); do grep -q 'ann joined' "$tmp/ann2.out" && break; sleep 0.05; done
+	printf "\n\$ echo 'hello from node n2' | sockit chat tcp://127.0.0.1:%s --nick bob --channel '#demo'\n" "$p2"
+	echo 'hello from node n2' | "$sockit" chat "tcp://127.0.0.1:$p2" --nick bob --channel '#demo'
+	for _ in $(seq 200); do grep -q '<bob> hello from node n2' "$tmp/ann2.out" && break; sleep 0.05; done
+	exec 5>&-
+	wait "$ann"
+	echo "ann on n1 saw:"
+	sed 's/^/ann| /' "$tmp/ann2.out"
+	grep -q '<bob> hello from node n2' "$tmp/ann2.out" ||
+		{ echo "demo: the line did not cross"; cat "$tmp/cluster.log"; exit 1; }
+fi
+
 for pid in "${server_pids[@]}"; do kill "$pid"; done
 for pid in "${server_pids[@]}"; do wait "$pid"; done
 server_pids=()

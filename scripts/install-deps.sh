@@ -4,16 +4,18 @@
 # demo or bench.
 set -eu
 
-base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev libssl-dev openssl scdoc"
+# libhiredis-dev: sockit links hiredis (chat --cluster); redis-server: the
+# cluster tests, demo and bench start their own instance.
+base="gcc make libc6-dev liburing-dev libmnl-dev libcrypt-dev libssl-dev openssl scdoc libhiredis-dev"
 case "${1:-check}" in
-demo)  pkgs="$base python3" ;;
+demo)  pkgs="$base python3 redis-server iproute2" ;;
 check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
              ncat nmap iproute2 nftables ethtool tmux valgrind util-linux
-             procps net-tools clang irssi ngircd systemd pkg-config binutils
-             groff-base bash-completion zsh debhelper dpkg-dev lintian" ;;
+             procps net-tools clang irssi ngircd redis-server systemd pkg-config
+             binutils groff-base bash-completion zsh debhelper dpkg-dev lintian" ;;
 bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
              netcat-openbsd netcat-traditional
-             iproute2 nftables ethtool util-linux net-tools ngircd" ;;
+             iproute2 nftables ethtool util-linux net-tools ngircd redis-server" ;;
 *) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
 

@@ -30,7 +30,14 @@ struct svc_options {
 	size_t sendq;                /* per-client output limit, bytes */
 	bool no_flood_limit;
 	uint64_t ping_ms;            /* PING after this silence; drop after 2x */
+	/* chat cluster (docs/chat-cluster.md): the host makes the bus */
+	const char *cluster;         /* redis://HOST:PORT[/DB], redis+unix:PATH */
+	const char *cluster_password;
+	const char *node_name;       /* default host:pid */
+	uint64_t cluster_ttl_ms;     /* node liveness key lifetime */
 };
+
+struct svc_bus;
 
 struct svc_conn;
 
@@ -96,6 +103,10 @@ struct service {
 	/* Whether one instance must see every connection (chat): the host
 	 * then runs it on one thread. */
 	bool single_thread;
+	/* Join a cluster through bus (services/bus.h), made by the host when
+	 * the options ask for one; the bus outlives the instance's use of it.
+	 * NULL: the service cannot be clustered.  0 or -1. */
+	int (*bus_attach)(void *instance, struct svc_bus *bus);
 	/* single_thread only, may be NULL: called with the instance at the
 	 * end of every wakeup of the loop running it, after all callbacks of
 	 * that wakeup — to send output gathered for many connections in one

@@ -150,6 +150,10 @@ static void feed(struct client *cl, const char *d, size_t n)
 	uint64_t now = chat_now_ms();
 
 	while (n > 0 && !cl->dying && cl->conn) {
+		if (cl->claiming) {
+			stash(cl, d, n);      /* a cluster nick claim is out */
+			return;
+		}
 		if (flooded(cl, now)) {
 			stash(cl, d, n);
 			return;
@@ -200,14 +204,28 @@ static void arm_timer(struct client *cl)
 		return;
 	else
 		due = cl->last_in_ms + (cl->pinged ? 2 * ping : ping);
-	if (cl->paused && cl->flood_ms - FLOOD_BURST_MS < due)
+	if (cl->paused && !cl->claiming && cl->flood_ms - FLOOD_BURST_MS < due)
 		due = cl->flood_ms - FLOOD_BURST_MS;
 	svc_set_timer(cl->conn, due > now ? due - now : 1);
 }
 
+/* Run the input held back (flood control or a cluster claim). */
+void chat_resume_input(struct client *cl)
+{
+	cl->paused = false;
+	char *p = cl->pending;
+	size_t n = cl->npending;
+	cl->pending = NULL;
+	cl->npending = 0;
+	feed(cl, p, n);
+	free(p);
+	if (!cl->paused && cl->conn && !cl->dying)
+		svc_resume(cl->conn);
+}
+
 static void resume_flood(struct client *cl, uint64_t now)
 {
-	if (!cl->paused || cl->flood_ms > now + FLOOD_BURST_MS)
+	if (!cl->paused || cl->claiming || cl->flood_ms > now + FLOOD_BURST_MS)
 		return;
 	cl->paused = false;
 	char *p = cl->pending;
@@ -358,6 +376,7 @@ static void chat_fini(void *instance)
 	if (!s)
 		return;
 	chat_flush_all(s);        /* frees clients closed since the last wakeup */
+	chat_cluster_free(s);
 	chat_state_free(s);
 	for (size_t i = 0; i < s->nmotd; i++)
 		free(s->motd[i]);
@@ -402,6 +421,11 @@ static int chat_init(const struct svc_options *opt, void **instance, char *err,
 	return 0;
 }
 
+static int chat_bus_attach(void *instance, struct svc_bus *bus)
+{
+	return chat_cluster_attach(instance, bus);
+}
+
 static const char *const chat_defaults[] = { "tcp://127.0.0.1:6667", NULL };
 
 const struct service svc_chat = {
@@ -416,5 +440,6 @@ const struct service svc_chat = {
 	.timer = chat_timer,
 	.close = chat_close,
 	.single_thread = true,
+	.bus_attach = chat_bus_attach,
 	.wakeup_end = chat_wakeup_end,
 };

@@ -137,6 +137,11 @@ struct client {
 	char *obuf;                /* lines queued this wakeup, sent at its end */
 	size_t olen, ocap;
 	struct irc_splitter sp;
+	/* cluster.c: a ghost mirrors a user of another node (no conn). */
+	unsigned node;             /* 1 + index in the cluster's node table; 0 local */
+	bool claimed;              /* this node holds the nick in the cluster */
+	bool claiming;             /* a claim is out: input held back */
+	uint64_t reg_ms;           /* wall-clock registration, for collisions */
 };
 
 /* An operator from --oper-file: NAME:HASH, HASH from crypt(3). */
@@ -183,6 +188,7 @@ struct chat_server {
 	struct client *dirty;      /* with bytes in obuf */
 	bool batched;              /* the host calls wakeup_end: send there */
 	const struct chat_bus *bus;
+	struct chat_cluster *cluster;   /* NULL: a single node */
 	struct whowas whowas[WHOWAS_KEEP];
 	size_t whowas_next;
 };
@@ -266,7 +272,27 @@ void chat_line_input(struct client *cl, char *line, size_t len);
 void chat_line_render(struct client *to, const char *line, size_t len);
 void chat_line_start(struct client *cl);
 
+/* cluster.c (docs/chat-cluster.md) */
+struct svc_bus;
+int chat_cluster_attach(struct chat_server *s, struct svc_bus *bus);
+void chat_cluster_free(struct chat_server *s);
+bool chat_cluster_claim(struct client *cl, const char *nick);
+void chat_cluster_joined(struct channel *ch, struct client *cl);
+void chat_cluster_parting(struct channel *ch, struct client *cl);
+void chat_cluster_leaving(struct client *cl);
+void chat_cluster_forget(struct client *cl);
+void chat_cluster_links(struct client *cl);
+bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target,
+                          const char *text, bool notice);
+size_t chat_cluster_nodes(const struct chat_server *s);
+size_t chat_cluster_ghosts(const struct chat_server *s);
+const char *chat_cluster_node_name(const struct chat_server *s, const struct client *cl);
+
+/* cmd_reg.c */
+void chat_apply_nick(struct client *cl, const char *nick);
+
 /* chat.c */
 uint64_t chat_now_ms(void);
+void chat_resume_input(struct client *cl);
 
 #endif

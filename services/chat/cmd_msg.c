@@ -40,6 +40,8 @@ static void to_one(struct client *cl, const char *cmd, const char *target,
 		return;
 	}
 	struct client *to = chat_find_nick(s, target);
+	if (!to && s->cluster && chat_cluster_forward(cl, cmd, target, text, notice))
+		return;             /* a user of another node: looked up there */
 	if (!to || !to->registered) {
 		if (!notice)
 			chat_num(cl, 401, "%s :No such nick/channel", target);

@@ -89,7 +89,11 @@ static void cmd_whois(struct client *cl, struct irc_msg *m)
 	}
 	chat_num(cl, 311, "%s %s %s * :%s", w->nick, w->user, w->host, w->real);
 	whois_channels(cl, w);
-	chat_num(cl, 312, "%s %s :sockit chat", w->nick, cl->srv->name);
+	if (w->node)             /* a user of another cluster node */
+		chat_num(cl, 312, "%s %s :sockit chat, node %s", w->nick, cl->srv->name,
+		         chat_cluster_node_name(cl->srv, w));
+	else
+		chat_num(cl, 312, "%s %s :sockit chat", w->nick, cl->srv->name);
 	if (w->away)
 		chat_num(cl, 301, "%s :%s", w->nick, w->away);
 	if (w->modes & UMODE_O)
@@ -226,7 +230,10 @@ static void cmd_admin(struct client *cl, struct irc_msg *m)
 static void cmd_links(struct client *cl, struct irc_msg *m)
 {
 	(void)m;
-	chat_num(cl, 364, "%s %s :0 sockit chat", cl->srv->name, cl->srv->name);
+	if (cl->srv->cluster)
+		chat_cluster_links(cl);
+	else
+		chat_num(cl, 364, "%s %s :0 sockit chat", cl->srv->name, cl->srv->name);
 	chat_num(cl, 365, "* :End of /LINKS list");
 }
 

@@ -18,6 +18,10 @@ void chat_try_register(struct client *cl)
 		chat_drop(cl, "Bad password", false);
 		return;
 	}
+	/* In a cluster the nick must be won first; the claim's answer comes
+	 * back here (or with 433). */
+	if (s->cluster && !cl->claimed && chat_cluster_claim(cl, cl->nick))
+		return;
 	cl->registered = true;
 	s->nusers++;
 	if (s->nusers > s->max_users)
@@ -64,7 +68,6 @@ static void cmd_pass(struct client *cl, struct irc_msg *m)
 void chat_do_nick(struct client *cl, const char *nick)
 {
 	struct chat_server *s = cl->srv;
-	char old[NICKLEN + USERLEN + HOSTLEN + 4];
 
 	if (!chat_nick_valid(nick)) {
 		chat_num(cl, 432, "%s :Erroneous nickname", nick);
@@ -77,6 +80,21 @@ void chat_do_nick(struct client *cl, const char *nick)
 	}
 	if (cl->registered && strcmp(cl->nick, nick) == 0)
 		return;
+	if (cl->registered && s->cluster && chat_cluster_claim(cl, nick))
+		return;             /* applied when the claim is won */
+	chat_apply_nick(cl, nick);
+}
+
+/* Take nick now (checked, and won in a cluster). */
+void chat_apply_nick(struct client *cl, const char *nick)
+{
+	struct chat_server *s = cl->srv;
+	char old[NICKLEN + USERLEN + HOSTLEN + 4];
+
+	if (chat_find_nick(s, nick) && chat_find_nick(s, nick) != cl) {
+		chat_num(cl, 433, "%s :Nickname is already in use", nick);
+		return;
+	}
 	chat_prefix(cl, old, sizeof old);
 	if (cl->registered)
 		chat_whowas_add(s, cl);

@@ -219,6 +219,8 @@ static void leave_world(struct chat_server *s, struct client *cl)
 		if (cl->modes & UMODE_O)
 			s->nopered--;
 	}
+	if (s->cluster)
+		chat_cluster_leaving(cl);
 	while (cl->nchans)
 		chat_part(s, cl->chans[cl->nchans - 1]);
 	chat_unset_nick(s, cl);
@@ -251,6 +253,8 @@ static void close_dying(struct client *cl)
 
 static void client_free(struct client *cl)
 {
+	if (cl->srv->cluster)
+		chat_cluster_forget(cl);
 	free(cl->chans);
 	free(cl->obuf);
 	free(cl->pending);

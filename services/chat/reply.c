@@ -57,14 +57,17 @@ void chat_lusers(struct client *cl)
 	struct chat_server *s = cl->srv;
 	size_t unknown = s->nclients >= s->nusers ? s->nclients - s->nusers : 0;
 
-	chat_num(cl, 251, ":There are %zu users and %zu invisible on 1 servers",
-	         s->nusers - s->ninvisible, s->ninvisible);
+	chat_num(cl, 251, ":There are %zu users and %zu invisible on %zu servers",
+	         s->nusers - s->ninvisible, s->ninvisible, chat_cluster_nodes(s));
 	chat_num(cl, 252, "%zu :operator(s) online", s->nopered);
 	chat_num(cl, 253, "%zu :unknown connection(s)", unknown);
 	chat_num(cl, 254, "%zu :channels formed", s->chans.n);
-	chat_num(cl, 255, ":I have %zu clients and 0 servers", s->nusers);
-	chat_num(cl, 265, "%zu %zu :Current local users %zu, max %zu", s->nusers,
-	         s->max_users, s->nusers, s->max_users);
+	/* In a cluster nusers counts the users of other nodes seen here too. */
+	size_t local = s->nusers - chat_cluster_ghosts(s);
+	chat_num(cl, 255, ":I have %zu clients and %zu servers", local,
+	         chat_cluster_nodes(s) - 1);
+	chat_num(cl, 265, "%zu %zu :Current local users %zu, max %zu", local,
+	         s->max_users, local, s->max_users);
 	chat_num(cl, 266, "%zu %zu :Current global users %zu, max %zu", s->nusers,
 	         s->max_users, s->nusers, s->max_users);
 }

@@ -263,6 +263,8 @@ struct member *chat_join(struct channel *ch, struct client *cl, unsigned flags)
 	*m = (struct member){ .ch = ch, .cl = cl, .idx = ch->n, .flags = flags };
 	ch->members[ch->n++] = m;
 	cl->chans[cl->nchans++] = m;
+	if (ch->srv->cluster)
+		chat_cluster_joined(ch, cl);
 	return m;
 }
 
@@ -272,6 +274,8 @@ void chat_part(struct chat_server *s, struct member *m)
 	struct channel *ch = m->ch;
 	struct client *cl = m->cl;
 
+	if (s->cluster)
+		chat_cluster_parting(ch, cl);
 	ch->members[m->idx] = ch->members[--ch->n];
 	ch->members[m->idx]->idx = m->idx;
 	for (size_t i = 0; i < cl->nchans; i++)

@@ -54,7 +54,8 @@ static const char serve_help[] =
 "                           listen EP [EP...]         (default: defaults)\n"
 "                           banner|quotes|max-request|read-timeout|\n"
 "                           server-name|password|motd|sendq|oper|\n"
-"                           flood-limit|ping-interval|\n"
+"                           flood-limit|ping-interval|cluster|\n"
+"                           cluster-password|node-name|cluster-ttl|\n"
 "                           udp VALUE                 (in a block)\n"
 "                         An error names FILE:LINE and nothing starts.\n"
 "                         Options given here override the file's.\n"
@@ -87,6 +88,15 @@ static const char serve_help[] =
 "      --ping-interval DUR chat: PING a client silent for DUR, drop it\n"
 "                         after 2*DUR; registration must end within DUR\n"
 "                         (default 2m)\n"
+"      --cluster URL      chat: join a cluster of nodes sharing nicks and\n"
+"                         rooms through Redis: redis://HOST:PORT[/DB] or\n"
+"                         redis+unix:PATH (docs/chat-cluster.md)\n"
+"      --cluster-password SECRET  chat: Redis AUTH (else $SOCKIT_CLUSTER_AUTH\n"
+"                         or $REDISCLI_AUTH)\n"
+"      --node-name NAME   chat: this node's name in the cluster (default\n"
+"                         host:pid)\n"
+"      --cluster-ttl DUR  chat: node liveness TTL; a node silent this long\n"
+"                         is lost and its users QUIT (default 9s)\n"
 "  -q, --quiet            log errors only\n"
 "  -v, --verbose          also log each datagram (peer, bytes in and out):\n"
 "                         UDP has no connection line\n"
@@ -108,9 +118,9 @@ static const char *const setting_names[] = {
 	"max-conn", "per-ip", "idle-timeout", "threads", "max-queue",
 	"banner", "quotes", "max-request", "read-timeout", "udp",
 	"server-name", "password", "motd", "sendq", "no-flood-limit", "oper-file",
-	"ping-interval",
+	"ping-interval", "cluster", "cluster-password", "node-name", "cluster-ttl",
 };
-enum { FIRST_SVC_OPTION = 5, NSETTINGS = 17 };
+enum { FIRST_SVC_OPTION = 5, NSETTINGS = 21 };
 
 #define MAX_CLI_LIMITS 32
 
@@ -177,6 +187,10 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 		if (o->sendq) e->sendq = o->sendq;
 		if (o->no_flood_limit) e->no_flood_limit = true;
 		if (o->ping_ms) e->ping_ms = o->ping_ms;
+		if (o->cluster) e->cluster = o->cluster;
+		if (o->cluster_password) e->cluster_password = o->cluster_password;
+		if (o->node_name) e->node_name = o->node_name;
+		if (o->cluster_ttl_ms) e->cluster_ttl_ms = o->cluster_ttl_ms;
 	}
 }
 

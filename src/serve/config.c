@@ -106,7 +106,8 @@ static bool is_block_key(const char *key)
 	static const char *const keys[] = {
 	    "listen", "banner", "quotes", "max-request", "read-timeout", "udp",
 	    "server-name", "password", "motd", "sendq", "flood-limit", "oper",
-	    "ping-interval", NULL};
+	    "ping-interval", "cluster", "cluster-password", "node-name",
+	    "cluster-ttl", NULL};
 
 	return in_list(key, keys);
 }

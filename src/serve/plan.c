@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "serve/plan.h"
+#include "serve/redis_url.h"
 #include "sockit/error.h"
 #include "sockit/parse.h"
 
@@ -185,6 +186,11 @@ int plan_check(struct serve_plan *p, char *err, size_t errlen)
 			return -1;
 		if (check_entry(p, i, err, errlen) < 0)
 			return -1;
+		if (e->opt.cluster && !e->svc->bus_attach) {
+			sk_seterr(err, errlen, "%s cannot run in a cluster (--cluster is for chat)",
+			          e->svc->name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -292,6 +298,30 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 	           strcmp(name, "motd") == 0 || strcmp(name, "oper-file") == 0 ||
 	           strcmp(name, "oper") == 0) {
 		return set_chat_string(p, opt, name, value, err, errlen);
+	} else if (strcmp(name, "cluster") == 0 || strcmp(name, "cluster-password") == 0 ||
+	           strcmp(name, "node-name") == 0) {
+		const char *kept = plan_keep(p, value);
+		if (!kept || (name[0] == 'n' && (!value[0] || strlen(value) > 60 ||
+		                                 strpbrk(value, " \t\r\n")))) {
+			sk_seterr(err, errlen, kept ? "node-name '%s': 1-60 characters, no spaces"
+			          : "%s: too many string settings", kept ? value : name);
+			return -1;
+		}
+		struct redis_url url;
+		if (strcmp(name, "cluster") == 0 && redis_url_parse(value, &url, err, errlen) < 0)
+			return -1;
+		if (name[0] == 'n')
+			opt->node_name = kept;
+		else if (strcmp(name, "cluster") == 0)
+			opt->cluster = kept;
+		else
+			opt->cluster_password = kept;
+	} else if (strcmp(name, "cluster-ttl") == 0) {
+		uint64_t ns;
+		if (sk_parse_duration(value, 300 * 1000000ULL, 3600 * 1000000000ULL, &ns,
+		                      name, err, errlen) < 0)
+			return -1;
+		opt->cluster_ttl_ms = ns / 1000000;
 	} else if (strcmp(name, "sendq") == 0) {
 		uint64_t bytes;
 		if (sk_parse_size(value, 4096, 1ULL << 30, &bytes, name, err, errlen) < 0)

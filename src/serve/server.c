@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus.h"
+#include "serve/bus_redis.h"
 #include "serve/peer_table.h"
 #include "serve/rate_limit.h"
 #include "serve/server_int.h"
@@ -176,8 +178,50 @@ static void free_listeners(struct worker *w)
 	}
 }
 
+/* A service that asks for a cluster gets its bus on worker 0's loop (a
+ * clusterable service is single_thread, so it runs there). */
+static int attach_buses(struct server *srv)
+{
+	struct generation *g = srv->gen;
+	char err[SK_ERRLEN];
+
+	for (size_t i = 0; i < g->n; i++) {
+		const struct serve_entry *e = &g->entries[i];
+		if (!e->opt.cluster)
+			continue;
+		if (!e->svc->bus_attach) {
+			fprintf(stderr, "sockit: serve: %s cannot run in a cluster\n",
+			        e->svc->name);
+			return -1;
+		}
+		struct svc_bus **v = realloc(srv->buses, (srv->nbuses + 1) * sizeof *v);
+		if (!v)
+			return -1;
+		srv->buses = v;
+		struct svc_bus *b = redis_bus_new(srv->workers[0].loop, e->opt.cluster,
+		                                  e->opt.cluster_password, e->opt.node_name,
+		                                  e->opt.cluster_ttl_ms, err, sizeof err);
+		if (!b) {
+			fprintf(stderr, "sockit: serve: %s\n", err);
+			return -1;
+		}
+		srv->buses[srv->nbuses++] = b;
+		if (e->svc->bus_attach(g->instances[i], b) < 0) {
+			fprintf(stderr, "sockit: serve: %s: cluster: out of memory\n",
+			        e->svc->name);
+			return -1;
+		}
+		fprintf(stderr, "sockit: %s: cluster %s as node %s\n", e->svc->name,
+		        e->opt.cluster, b->node);
+	}
+	return 0;
+}
+
 static void free_server(struct server *srv)
 {
+	for (size_t i = 0; i < srv->nbuses; i++)
+		redis_bus_free(srv->buses[i]);
+	free(srv->buses);
 	for (int i = 0; srv->workers && i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];
 		free_listeners(w);
@@ -272,7 +316,8 @@ int server_run(const struct serve_entry *entries, size_t n,
 		fprintf(stderr, "sockit serve: %s\n", err);
 		status = 2;
 	}
-	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0)
+	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0 ||
+	    attach_buses(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;

@@ -75,6 +75,8 @@ struct server {
 	pthread_barrier_t park;      /* other workers wait here during a reload */
 	atomic_bool reloading;
 	bool stopping;               /* SIGINT/SIGTERM seen: no more reloads */
+	struct svc_bus **buses;      /* one per clustered entry, on worker 0 */
+	size_t nbuses;
 };
 
 /* server_listen.c */

@@ -3,7 +3,8 @@
  * limits, or fails with "FILE:LINE: problem" (or "FILE: why").  The input
  * goes through a memfd, so the real plan_load_file reads it.
  *
- * fuzz-sources: src/serve/config.c src/serve/plan.c src/serve/limits.c lib/endpoint.c
+ * fuzz-sources: src/serve/config.c src/serve/plan.c src/serve/limits.c
+ * src/serve/redis_url.c lib/endpoint.c
  * lib/error.c lib/parse.c services/[a-z]*.c services/chat/[a-z]*.c */
 #include <stdint.h>
 #include <stdio.h>

@@ -3,7 +3,10 @@
  * 75-byte PRIVMSG lines as fast as a window allows; every delivery is
  * checked (right sender, in order per sender) and its latency measured.
  *
- *   chat_load PORT CLIENTS SENDERS SECONDS [WINDOW]
+ *   chat_load PORT[,PORT...] CLIENTS SENDERS SECONDS [WINDOW]
+ *
+ * Several ports (the nodes of a chat cluster): client i connects to port
+ * i mod the number of ports, so senders and receivers spread over them.
  *
  * SENDERS 0 is the idle mode: CLIENTS register (and join nothing), one
  * line {"clients":N,"ready":true} is printed, and they stay SECONDS
@@ -220,15 +223,20 @@ static unsigned long long pct(double q)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: chat_load PORT CLIENTS SENDERS SECONDS [WINDOW]\n");
+		fprintf(stderr, "usage: chat_load PORT[,PORT...] CLIENTS SENDERS SECONDS [WINDOW]\n");
 		return 2;
 	}
-	int port = atoi(argv[1]);
+	int ports[16], nports = 0;
+	for (char *p = argv[1]; *p && nports < 16; ) {
+		ports[nports++] = atoi(p);
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
 	nclients = atoi(argv[2]);
 	nsenders = atoi(argv[3]);
 	double secs = atof(argv[4]);
 	long long window = argc > 5 ? atoll(argv[5]) : 500;
-	if (nclients < 2 || nclients > MAXC || nsenders < 0 || nsenders >= nclients ||
+	if (nports == 0 || nclients < 2 || nclients > MAXC || nsenders < 0 || nsenders >= nclients ||
 	    nsenders > MAXS || secs <= 0 || secs > 600)
 		return 2;
 	struct rlimit rl;
@@ -237,7 +245,7 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	for (int i = 0; i < nclients; i++)
-		setup(port, i, nsenders > 0);
+		setup(ports[i % nports], i, nsenders > 0);
 	if (nsenders == 0) {
 		printf("{\"clients\":%d,\"ready\":true}\n", nclients);
 		fflush(stdout);

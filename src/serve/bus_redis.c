@@ -1,0 +1,564 @@
+/* bus_redis.c — the cluster bus (services/bus.h) over Redis, through
+ * hiredis's async API on the worker's own loop (hiredis_loop.c).
+ *
+ * Two connections: one for commands (PUBLISH, claims, heartbeats) and one
+ * in subscriber mode.  Every command is asynchronous; a watchdog turns a
+ * command left unanswered for SK_REDIS_TIMEOUT_MS, or a connect that does
+ * not finish in that time, into "link down": both connections are freed
+ * (their pending callbacks answer "failed"), the service is told once, and
+ * the connect is retried with a doubling backoff.  Key and channel layout:
+ * docs/chat-cluster.md. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "bus.h"
+#include "serve/bus_redis.h"
+#include "serve/hiredis_loop.h"
+#include "serve/redis_url.h"
+#include "sockit/error.h"
+#include "sockit/log.h"
+
+#define SK_REDIS_TIMEOUT_MS 2000
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define MAX_SUBS 4096
+#define ALIVE_PREFIX "sockit:alive:"
+
+/* Take KEYS[1] for ARGV[1] ("NODE MS") unless another node whose
+ * liveness key exists holds it: {1} won, {0, holder} taken. */
+static const char claim_lua[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v then local n = string.match(v, '^(%S+)') "
+	"if n ~= ARGV[2] and redis.call('EXISTS', ARGV[3] .. n) == 1 then "
+	"return {0, v} end end "
+	"redis.call('SET', KEYS[1], ARGV[1]) return {1, ''}";
+/* Delete KEYS[1] only while this node (ARGV[1]) holds it. */
+static const char release_lua[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then "
+	"return redis.call('DEL', KEYS[1]) end return 0";
+
+struct redis_bus {
+	struct svc_bus b;
+	struct sk_loop *loop;
+	struct redis_url url;
+	char *password;
+	redisAsyncContext *cmd, *sub;
+	int connected;             /* connect callbacks with success, of 2 */
+	bool want;                 /* not shutting down */
+	bool freeing;              /* in free_contexts: disconnects are ours */
+	bool quiet;                /* a failed connect was logged this outage */
+	struct sk_timer tick, retry, watchdog;
+	uint64_t backoff_ms, started_ms, last_reply_ms;
+	int inflight;
+	char *subs[MAX_SUBS];
+	size_t nsubs;
+	uint64_t publishes;
+	struct pending *deferred;  /* failed at once: answered on the next turn */
+	struct sk_timer defer;
+};
+
+struct pending {
+	struct redis_bus *rb;
+	uint64_t token;
+	int kind;
+	struct pending *next;      /* on rb->deferred */
+};
+
+enum { P_PLAIN, P_CLAIM, P_PROBE, P_GET, P_HELLO };
+
+static void link_down(struct redis_bus *rb, const char *why);
+static void link_up(struct redis_bus *rb);
+
+static struct redis_bus *of(struct svc_bus *b)
+{
+	return (struct redis_bus *)b;
+}
+
+static bool usable(const struct redis_bus *rb)
+{
+	return rb->b.up && rb->cmd && rb->sub;
+}
+
+/* A reply (or NULL: the context is going away) to a tracked command. */
+static void on_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct pending *p = priv;
+	struct redis_bus *rb = p->rb;
+	redisReply *reply = r;
+
+	(void)ac;
+	rb->inflight--;
+	rb->last_reply_ms = sk_loop_now(rb->loop);
+	if (p->kind == P_CLAIM && rb->b.sink.claimed) {
+		int res = BUS_CLAIM_FAILED;
+		const char *holder = NULL;
+		if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+		    reply->element[0]->type == REDIS_REPLY_INTEGER) {
+			res = reply->element[0]->integer ? BUS_CLAIM_WON : BUS_CLAIM_TAKEN;
+			if (reply->element[1]->type == REDIS_REPLY_STRING)
+				holder = reply->element[1]->str;
+		} else if (reply && reply->type == REDIS_REPLY_ERROR) {
+			sk_log(SK_LOG_ERROR, "cluster: claim: %s", reply->str);
+		}
+		rb->b.sink.claimed(rb->b.sink.svc, p->token, res, holder);
+	} else if (p->kind == P_HELLO) {
+		/* Connected is not enough (a stopped Redis still accepts): the
+		 * link is up once Redis answers. */
+		if (reply && (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING) &&
+		    strcmp(reply->str, "PONG") == 0 && rb->cmd && rb->sub && !rb->b.up)
+			link_up(rb);
+		else if (reply && reply->type == REDIS_REPLY_ERROR)
+			link_down(rb, reply->str);
+	} else if (p->kind == P_GET && rb->b.sink.got) {
+		rb->b.sink.got(rb->b.sink.svc, p->token,
+		               reply && reply->type == REDIS_REPLY_STRING ? reply->str : NULL);
+	} else if (p->kind == P_PROBE && rb->b.sink.probed) {
+		bool alive = !reply || reply->type != REDIS_REPLY_INTEGER || reply->integer;
+		rb->b.sink.probed(rb->b.sink.svc, p->token, alive);
+	} else if (reply && reply->type == REDIS_REPLY_ERROR) {
+		sk_log(SK_LOG_ERROR, "cluster: redis: %s", reply->str);
+		if (strncmp(reply->str, "NOAUTH", 6) == 0 || strncmp(reply->str, "WRONGPASS", 9) == 0)
+			link_down(rb, reply->str);
+	}
+	free(p);
+}
+
+/* Send a tracked command (argv form: binary-safe); false when not sent. */
+static bool command(struct redis_bus *rb, redisAsyncContext *ac, int kind,
+                    uint64_t token, int argc, const char **argv,
+                    const size_t *lens)
+{
+	struct pending *p = malloc(sizeof *p);
+
+	if (!p || !ac) {
+		free(p);
+		return false;
+	}
+	*p = (struct pending){ .rb = rb, .token = token, .kind = kind };
+	if (redisAsyncCommandArgv(ac, on_reply, p, argc, argv, lens) != REDIS_OK) {
+		free(p);
+		return false;
+	}
+	if (rb->inflight++ == 0)
+		rb->last_reply_ms = sk_loop_now(rb->loop);
+	return true;
+}
+
+static void on_defer(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct redis_bus *rb = t->data;
+	struct pending *list = rb->deferred;
+
+	(void)loop;
+	rb->deferred = NULL;
+	while (list) {
+		struct pending *p = list;
+		list = p->next;
+		rb->inflight++;
+		on_reply(NULL, NULL, p);
+	}
+}
+
+/* A command that could not be sent gets its "failed" answer later, never
+ * from inside the op (bus.h). */
+static void fail_later(struct redis_bus *rb, int kind, uint64_t token)
+{
+	struct pending *p = malloc(sizeof *p);
+
+	if (!p)
+		return;
+	*p = (struct pending){ .rb = rb, .token = token, .kind = kind,
+	                       .next = rb->deferred };
+	rb->deferred = p;
+	if (!sk_timer_armed(&rb->defer))
+		sk_timer_start(rb->loop, &rb->defer, 0, on_defer, rb);
+}
+
+static void bus_publish(struct svc_bus *b, const char *chan, const char *msg,
+                        size_t len)
+{
+	struct redis_bus *rb = of(b);
+	const char *argv[] = { "PUBLISH", chan, msg };
+	size_t lens[] = { 7, strlen(chan), len };
+
+	if (usable(rb) && command(rb, rb->cmd, P_PLAIN, 0, 3, argv, lens))
+		rb->publishes++;
+}
+
+/* Messages on the subscriber connection ("message", chan, payload) and
+ * the (un)subscribe confirmations. */
+static void on_sub(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct redis_bus *rb = priv;
+	redisReply *reply = r;
+
+	(void)ac;
+	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_STRING)
+		return;
+	const char *kind = reply->element[0]->str, *chan = reply->element[1]->str;
+	if (strcmp(kind, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
+		if (rb->b.sink.message)
+			rb->b.sink.message(rb->b.sink.svc, chan, reply->element[2]->str,
+			                   reply->element[2]->len);
+	} else if (strcmp(kind, "subscribe") == 0 && rb->b.sink.subscribed) {
+		rb->b.sink.subscribed(rb->b.sink.svc, chan);
+	}
+}
+
+static void send_sub(struct redis_bus *rb, const char *verb, const char *chan)
+{
+	const char *argv[] = { verb, chan };
+	size_t lens[] = { strlen(verb), strlen(chan) };
+
+	if (rb->sub)
+		redisAsyncCommandArgv(rb->sub, on_sub, rb, 2, argv, lens);
+}
+
+static void bus_subscribe(struct svc_bus *b, const char *chan)
+{
+	struct redis_bus *rb = of(b);
+
+	for (size_t i = 0; i < rb->nsubs; i++)
+		if (strcmp(rb->subs[i], chan) == 0)
+			return;
+	if (rb->nsubs == MAX_SUBS || !(rb->subs[rb->nsubs] = strdup(chan)))
+		return;
+	rb->nsubs++;
+	if (usable(rb))
+		send_sub(rb, "SUBSCRIBE", chan);
+}
+
+static void bus_unsubscribe(struct svc_bus *b, const char *chan)
+{
+	struct redis_bus *rb = of(b);
+
+	for (size_t i = 0; i < rb->nsubs; i++)
+		if (strcmp(rb->subs[i], chan) == 0) {
+			free(rb->subs[i]);
+			rb->subs[i] = rb->subs[--rb->nsubs];
+			if (usable(rb))
+				send_sub(rb, "UNSUBSCRIBE", chan);
+			return;
+		}
+}
+
+static void bus_claim(struct svc_bus *b, const char *key, const char *value,
+                      uint64_t token)
+{
+	struct redis_bus *rb = of(b);
+	const char *argv[] = { "EVAL", claim_lua, "1", key, value, b->node, ALIVE_PREFIX };
+	size_t lens[7];
+
+	for (int i = 0; i < 7; i++)
+		lens[i] = strlen(argv[i]);
+	if (!usable(rb) || !command(rb, rb->cmd, P_CLAIM, token, 7, argv, lens))
+		fail_later(rb, P_CLAIM, token);
+}
+
+static void bus_release(struct svc_bus *b, const char *key)
+{
+	struct redis_bus *rb = of(b);
+	const char *argv[] = { "EVAL", release_lua, "1", key, b->node };
+	size_t lens[5];
+
+	for (int i = 0; i < 5; i++)
+		lens[i] = strlen(argv[i]);
+	if (usable(rb))
+		command(rb, rb->cmd, P_PLAIN, 0, 5, argv, lens);
+}
+
+static void bus_get(struct svc_bus *b, const char *key, uint64_t token)
+{
+	struct redis_bus *rb = of(b);
+	const char *argv[] = { "GET", key };
+	size_t lens[] = { 3, strlen(key) };
+
+	if (!usable(rb) || !command(rb, rb->cmd, P_GET, token, 2, argv, lens))
+		fail_later(rb, P_GET, token);
+}
+
+static void bus_heartbeat(struct svc_bus *b)
+{
+	struct redis_bus *rb = of(b);
+	char key[128], ttl[32];
+
+	snprintf(key, sizeof key, ALIVE_PREFIX "%s", b->node);
+	snprintf(ttl, sizeof ttl, "%llu", (unsigned long long)b->ttl_ms);
+	const char *argv[] = { "SET", key, "1", "PX", ttl };
+	size_t lens[] = { 3, strlen(key), 1, 2, strlen(ttl) };
+	if (usable(rb))
+		command(rb, rb->cmd, P_PLAIN, 0, 5, argv, lens);
+}
+
+static void bus_probe(struct svc_bus *b, const char *node, uint64_t token)
+{
+	struct redis_bus *rb = of(b);
+	char key[128];
+
+	snprintf(key, sizeof key, ALIVE_PREFIX "%s", node);
+	const char *argv[] = { "EXISTS", key };
+	size_t lens[] = { 6, strlen(key) };
+	if (!usable(rb) || !command(rb, rb->cmd, P_PROBE, token, 2, argv, lens))
+		fail_later(rb, P_PROBE, token);
+}
+
+static const struct svc_bus_ops redis_ops = {
+	.publish = bus_publish, .subscribe = bus_subscribe,
+	.unsubscribe = bus_unsubscribe, .claim = bus_claim, .release = bus_release,
+	.heartbeat = bus_heartbeat, .probe = bus_probe, .get = bus_get,
+};
+
+/* --- the link --------------------------------------------------------- */
+
+static void start_connect(struct redis_bus *rb);
+
+static void free_contexts(struct redis_bus *rb)
+{
+	redisAsyncContext *c = rb->cmd, *s = rb->sub;
+
+	rb->cmd = rb->sub = NULL;
+	rb->connected = 0;
+	rb->freeing = true;
+	if (c)
+		redisAsyncFree(c);
+	if (s)
+		redisAsyncFree(s);
+	rb->freeing = false;
+}
+
+static void on_retry(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct redis_bus *rb = t->data;
+
+	(void)loop;
+	free_contexts(rb);          /* outside any hiredis callback */
+	if (rb->want)
+		start_connect(rb);
+}
+
+/* The link failed: tell the service once, reconnect after the backoff. */
+static void link_down(struct redis_bus *rb, const char *why)
+{
+	bool was = rb->b.up;
+
+	rb->b.up = false;
+	if (sk_timer_armed(&rb->retry))
+		return;
+	if (was) {
+		sk_log(SK_LOG_ERROR, "cluster: redis link lost: %s; retrying", why);
+		if (rb->b.sink.link)
+			rb->b.sink.link(rb->b.sink.svc, false, why);
+	}
+	sk_timer_start(rb->loop, &rb->retry, rb->backoff_ms, on_retry, rb);
+	rb->backoff_ms = rb->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+	                                                      : rb->backoff_ms * 2;
+}
+
+static void link_up(struct redis_bus *rb)
+{
+	rb->b.up = true;
+	rb->quiet = false;
+	rb->backoff_ms = BACKOFF_MIN_MS;
+	sk_log(SK_LOG_INFO, "cluster: redis link up, node %s", rb->b.node);
+	for (size_t i = 0; i < rb->nsubs; i++)
+		send_sub(rb, "SUBSCRIBE", rb->subs[i]);
+	if (rb->b.sink.link)
+		rb->b.sink.link(rb->b.sink.svc, true, NULL);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+	struct redis_bus *rb = ac->data;
+
+	if (status != REDIS_OK) {
+		if (ac == rb->cmd)
+			rb->cmd = NULL;      /* hiredis frees it after this callback */
+		if (ac == rb->sub)
+			rb->sub = NULL;
+		if (!rb->quiet)
+			sk_log(SK_LOG_ERROR, "cluster: redis: %s; retrying",
+			       ac->errstr[0] ? ac->errstr : "connect failed");
+		rb->quiet = true;
+		link_down(rb, ac->errstr[0] ? ac->errstr : "connect failed");
+		return;
+	}
+	if (++rb->connected == 2) {
+		const char *argv[] = { "PING" };
+		size_t lens[] = { 4 };
+		command(rb, rb->cmd, P_HELLO, 0, 1, argv, lens);
+	}
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct redis_bus *rb = ac->data;
+
+	(void)status;
+	if (ac == rb->cmd)
+		rb->cmd = NULL;
+	if (ac == rb->sub)
+		rb->sub = NULL;
+	if (rb->want && !rb->freeing)
+		link_down(rb, ac->errstr[0] ? ac->errstr : "connection closed");
+}
+
+static redisAsyncContext *open_one(struct redis_bus *rb)
+{
+	redisAsyncContext *ac = rb->url.path[0] ? redisAsyncConnectUnix(rb->url.path)
+	                                        : redisAsyncConnect(rb->url.host, rb->url.port);
+	if (!ac)
+		return NULL;
+	if (ac->err || sk_redis_attach(rb->loop, ac) != REDIS_OK) {
+		if (!rb->quiet)
+			sk_log(SK_LOG_ERROR, "cluster: redis: %s; retrying", ac->err ? ac->errstr : "attach");
+		rb->quiet = true;
+		redisAsyncFree(ac);
+		return NULL;
+	}
+	ac->data = rb;
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	/* Queued until connected; AUTH and SELECT go first. */
+	if (rb->password) {
+		const char *argv[] = { "AUTH", rb->password };
+		size_t lens[] = { 4, strlen(rb->password) };
+		command(rb, ac, P_PLAIN, 0, 2, argv, lens);
+	}
+	if (rb->url.db) {
+		char db[16];
+		snprintf(db, sizeof db, "%d", rb->url.db);
+		const char *argv[] = { "SELECT", db };
+		size_t lens[] = { 6, strlen(db) };
+		command(rb, ac, P_PLAIN, 0, 2, argv, lens);
+	}
+	return ac;
+}
+
+static void start_connect(struct redis_bus *rb)
+{
+	rb->started_ms = sk_loop_now(rb->loop);
+	rb->inflight = 0;
+	rb->connected = 0;
+	rb->cmd = open_one(rb);
+	rb->sub = rb->cmd ? open_one(rb) : NULL;
+	if (!rb->cmd || !rb->sub)
+		link_down(rb, "connect failed");
+}
+
+/* Every 250 ms: a connect or a command that takes too long ends the link. */
+static void on_watchdog(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct redis_bus *rb = t->data;
+	uint64_t now = sk_loop_now(loop);
+
+	if (!sk_timer_armed(&rb->retry)) {
+		if (!rb->b.up && now - rb->started_ms > SK_REDIS_TIMEOUT_MS)
+			link_down(rb, "connect timed out");
+		else if (rb->b.up && rb->inflight > 0 &&
+		         now - rb->last_reply_ms > SK_REDIS_TIMEOUT_MS)
+			link_down(rb, "command timed out");
+	}
+	sk_timer_start(loop, t, 250, on_watchdog, rb);
+}
+
+static void on_tick(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct redis_bus *rb = t->data;
+
+	if (rb->b.sink.tick)
+		rb->b.sink.tick(rb->b.sink.svc);
+	sk_timer_start(loop, t, rb->b.ttl_ms / 3 ? rb->b.ttl_ms / 3 : 1, on_tick, rb);
+}
+
+struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
+                              const char *password, const char *node,
+                              uint64_t ttl_ms, char *err, size_t errlen)
+{
+	struct redis_bus *rb = calloc(1, sizeof *rb);
+
+	if (!rb) {
+		sk_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (redis_url_parse(url, &rb->url, err, errlen) < 0) {
+		free(rb);
+		return NULL;
+	}
+	if (!password)
+		password = getenv("SOCKIT_CLUSTER_AUTH");
+	if (!password)
+		password = getenv("REDISCLI_AUTH");
+	if (password && password[0])
+		rb->password = strdup(password);
+	rb->b.ops = &redis_ops;
+	if (node && node[0]) {
+		snprintf(rb->b.node, sizeof rb->b.node, "%s", node);
+	} else {
+		char host[48] = "node";
+		gethostname(host, sizeof host - 1);
+		snprintf(rb->b.node, sizeof rb->b.node, "%s:%ld", host, (long)getpid());
+	}
+	rb->b.ttl_ms = ttl_ms ? ttl_ms : 9000;
+	rb->loop = loop;
+	rb->want = true;
+	rb->backoff_ms = BACKOFF_MIN_MS;
+	start_connect(rb);
+	sk_timer_start(loop, &rb->watchdog, 250, on_watchdog, rb);
+	sk_timer_start(loop, &rb->tick, rb->b.ttl_ms / 3, on_tick, rb);
+	return &rb->b;
+}
+
+/* At shutdown the loop has stopped, but what the last callbacks queued
+ * (the QUITs of the node's users, their nick releases) should still
+ * reach Redis: write it out, waiting at most 500 ms in all. */
+static void flush_on_exit(struct redis_bus *rb)
+{
+	redisAsyncContext *ac = rb->cmd;
+	int done = 0;
+	uint64_t until = sk_now_ms() + 500;
+
+	if (!ac || !rb->b.up)
+		return;
+	while (!done && redisBufferWrite(&ac->c, &done) == REDIS_OK && !done) {
+		uint64_t now = sk_now_ms();
+		struct pollfd pfd = { .fd = ac->c.fd, .events = POLLOUT };
+		if (now >= until || poll(&pfd, 1, (int)(until - now)) <= 0)
+			break;
+	}
+}
+
+void redis_bus_free(struct svc_bus *b)
+{
+	struct redis_bus *rb = of(b);
+
+	if (!rb)
+		return;
+	flush_on_exit(rb);
+	rb->want = false;
+	rb->b.sink = (struct svc_bus_sink){ 0 };   /* no more calls into chat */
+	rb->b.up = false;
+	sk_timer_stop(rb->loop, &rb->retry);
+	sk_timer_stop(rb->loop, &rb->watchdog);
+	sk_timer_stop(rb->loop, &rb->tick);
+	sk_timer_stop(rb->loop, &rb->defer);
+	free_contexts(rb);
+	while (rb->deferred) {
+		struct pending *p = rb->deferred;
+		rb->deferred = p->next;
+		free(p);
+	}
+	for (size_t i = 0; i < rb->nsubs; i++)
+		free(rb->subs[i]);
+	free(rb->password);
+	free(rb);
+}
+
