@@ -76,6 +76,7 @@ static const char usage_text[] =
 
 struct bench_args {
 	struct bench_config cfg;
+	struct chat_opts chat;
 	const char *endpoint;
 	bool mode_set;
 };
@@ -85,7 +86,7 @@ static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 	static const struct { const char *name; enum bench_mode mode; } modes[] = {
 		{ "pingpong", MODE_PINGPONG }, { "pipeline", MODE_PIPELINE },
 		{ "udp", MODE_UDP }, { "connect", MODE_CONNECT },
-		{ "caesar", MODE_CAESAR },
+		{ "caesar", MODE_CAESAR }, { "chat", MODE_CHAT },
 	};
 	char why[SK_ERRLEN];
 	long long k;
@@ -126,6 +127,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 	cfg->threads = 1;
 	cfg->depth = 1;
 	cfg->timeout_ms = 2000;
+	a->chat = (struct chat_opts){ 1, 500, "#bench", "b" };
 	const struct cli_option opts[] = {
 		CLI_NUM('c', "connections", &cfg->connections, 1, MAX_CONNECTIONS),
 		CLI_SIZE('s', "size", &cfg->size, 1, BENCH_MAX_SIZE),
@@ -134,6 +136,10 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_NUM('t', "threads", &cfg->threads, 1, MAX_THREADS),
 		CLI_DUR('w', "warmup", &cfg->warmup_s, 0, 3600000),
 		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
+		CLI_NUM(CLI_LONG(1), "senders", &a->chat.senders, 1, 1000),
+		CLI_NUM(CLI_LONG(2), "window", &a->chat.window, 1, 1000000),
+		CLI_STR(CLI_LONG(3), "channel", &a->chat.channel),
+		CLI_STR(CLI_LONG(4), "nick-prefix", &a->chat.nick_prefix),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),
 		CLI_END,
@@ -171,6 +177,8 @@ static int check_config(struct bench_args *a, const struct sk_endpoint *ep)
 		return cli_fail(EXIT_USAGE, "bench: udp datagrams carry at most %d bytes",
 		           MAX_UDP_SIZE);
 	cfg->socktype = cfg->mode == MODE_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	if (cfg->mode == MODE_CHAT)
+		return bench_chat_check(cfg, &a->chat);
 	if (cfg->threads > cfg->connections)
 		cfg->threads = cfg->connections;
 	return 0;
@@ -459,6 +467,7 @@ int cmd_bench(int argc, char **argv)
 	a.cfg.interrupted = &interrupted;
 	if (!a.endpoint)
 		a.endpoint = a.cfg.mode == MODE_CAESAR ? "tcp://127.0.0.1:5555"
+		           : a.cfg.mode == MODE_CHAT ? "tcp://127.0.0.1:6667"
 		           : a.cfg.mode == MODE_UDP ? "udp://127.0.0.1:65432"
 		           : "tcp://127.0.0.1:65432";
 	if (sk_endpoint_parse(&ep, a.endpoint, err, sizeof err) < 0)
@@ -472,6 +481,8 @@ int cmd_bench(int argc, char **argv)
 	if ((rc = pick_address(&a.cfg, &ep)) != 0 ||
 	    (rc = raise_fd_limit(a.cfg.connections, a.cfg.threads)) != 0)
 		return rc;
+	if (a.cfg.mode == MODE_CHAT)
+		return bench_chat(&a.cfg, &a.chat);
 	if (pattern_init(&pat, a.cfg.mode, a.cfg.size) < 0)
 		return cli_fail(EXIT_NETWORK, "bench: out of memory");
 
