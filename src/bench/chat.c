@@ -177,9 +177,9 @@ static void delivery(struct chat_run *r, unsigned i, const char *l, const char *
 		chat_error(r, CE_SENDER, 1, "%s got %s's message %llu from '%.40s'",
 		           me, nick, seq, l);
 	if (seq > c->next[s])
-		chat_error(r, CE_LOST, seq - c->next[s], "%s got message %llu of %s after "
-		           "%llu: %llu lost", me, seq, nick,
-		           (unsigned long long)c->next[s] - 1, seq - c->next[s]);
+		chat_error(r, CE_LOST, seq - c->next[s], "%s got message %llu of %s, "
+		           "expected %llu: %llu lost", me, seq, nick,
+		           (unsigned long long)c->next[s], seq - c->next[s]);
 	else if (seq < c->next[s])
 		chat_error(r, CE_ORDER, 1, "%s got message %llu of %s again or out of "
 		           "order (expected %llu)", me, seq, nick,
