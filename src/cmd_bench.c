@@ -495,8 +495,10 @@ int cmd_bench(int argc, char **argv)
 	if ((rc = pick_address(&a.cfg, &ep)) != 0 ||
 	    (rc = raise_fd_limit(a.cfg.connections, a.cfg.threads)) != 0)
 		return rc;
-	if (a.cfg.mode == MODE_CHAT)
+	if (a.cfg.mode == MODE_CHAT) {
+		catch_interrupts();
 		return bench_chat(&a.cfg, &a.chat);
+	}
 	if (pattern_init(&pat, a.cfg.mode, a.cfg.size) < 0)
 		return cli_fail(EXIT_NETWORK, "bench: out of memory");
 

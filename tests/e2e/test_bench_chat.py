@@ -154,3 +154,22 @@ def test_refused_exits_1():
     s.close()
     r = bench(port, "-c", "2")
     assert r.returncode == 1 and "Connection refused" in r.stderr
+
+
+def test_interrupt_reports_what_was_measured(server):
+    import signal
+    srv = server(SOCKIT, "serve", "--no-flood-limit", "chat", "tcp://127.0.0.1:0")
+    port = srv.hostport()[1]
+    p = subprocess.Popen([SOCKIT, "bench", "-c", "5", "-d", "10m", f"127.0.0.1:{port}",
+                          "chat"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stderr.readline()          # the first progress line: running
+        assert "deliveries/s" in line, line
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    assert "5 clients, 1 sender" in out and "errors       0" in out
