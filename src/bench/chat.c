@@ -43,6 +43,8 @@ struct chat_client {
 	char *obuf;                  /* senders only */
 	size_t olen, ooff;
 	uint64_t *next;              /* next seq expected from each sender */
+	char nick[NICK_MAX];         /* formatted once: checked per delivery */
+	size_t nick_len;
 };
 
 struct chat_run {
@@ -77,7 +79,7 @@ static void chat_error(struct chat_run *r, enum chat_err kind, uint64_t n,
 
 static void nick_of(const struct chat_run *r, unsigned i, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%u", r->o->nick_prefix, i);
+	snprintf(buf, len, "%s", r->cl[i].nick);
 }
 
 /* Write all of d (setup lines are short; blocking is fine there). */
@@ -161,18 +163,18 @@ static void setup_line(struct chat_run *r, unsigned i, const char *l, size_t cl,
 static void delivery(struct chat_run *r, unsigned i, const char *l, const char *text)
 {
 	struct chat_client *c = &r->cl[i];
-	char *e, nick[NICK_MAX], me[NICK_MAX];
+	char *e;
+	const char *me = c->nick;
 	unsigned long s = strtoul(text, &e, 10);
 	unsigned long long seq = strtoull(e, &e, 10);
 	unsigned long long ts = strtoull(e, &e, 10);
 
-	nick_of(r, i, me, sizeof me);
 	if (s >= r->o->senders || *e != ' ' || s == i) {
 		chat_error(r, CE_PROTOCOL, 1, "%s got a line not sent by bench: '%.100s'", me, l);
 		return;
 	}
-	nick_of(r, (unsigned)s, nick, sizeof nick);
-	size_t nl = strlen(nick);
+	const char *nick = r->cl[s].nick;
+	size_t nl = r->cl[s].nick_len;
 	if (strncmp(l + 1, nick, nl) != 0 || (l[1 + nl] != '!' && l[1 + nl] != ' '))
 		chat_error(r, CE_SENDER, 1, "%s got %s's message %llu from '%.40s'",
 		           me, nick, seq, l);
@@ -536,6 +538,8 @@ static int alloc_run(struct chat_run *r)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		r->cl[i].fd = -1;
+		snprintf(r->cl[i].nick, NICK_MAX, "%s%u", r->o->nick_prefix, i);
+		r->cl[i].nick_len = strlen(r->cl[i].nick);
 		r->cl[i].rbuf = malloc(RBUF);
 		r->cl[i].next = calloc(s, sizeof *r->cl[i].next);
 		if (!r->cl[i].rbuf || !r->cl[i].next)
