@@ -82,7 +82,6 @@ static const char usage_text[] =
 "examples:\n"
 "  sockit bench -c 10 -d 2s tcp://127.0.0.1:65432\n"
 "  sockit bench -n 10000 --json 127.0.0.1:65432 pipeline 16\n"
-"  sockit bench -c 4 -d 1 udp://127.0.0.1:65432\n"
 "  sockit bench -c 20 -d 1 --window 5 --timeout 10s chat\n"
 "\n"
 "Exit status: 0 every reply verified, 1 any error (mismatch, early close,\n"
@@ -150,10 +149,10 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_NUM('t', "threads", &cfg->threads, 1, MAX_THREADS),
 		CLI_DUR('w', "warmup", &cfg->warmup_s, 0, 3600000),
 		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
-		CLI_NUM(CLI_LONG(1), "senders", &a->chat.senders, 1, 1000),
-		CLI_NUM(CLI_LONG(2), "window", &a->chat.window, 1, 1000000),
-		CLI_STR(CLI_LONG(3), "channel", &a->chat.channel),
-		CLI_STR(CLI_LONG(4), "nick-prefix", &a->chat.nick_prefix),
+		CLI_NUM(CLI_LONG(10), "senders", &a->chat.senders, 1, 1000),
+		CLI_NUM(CLI_LONG(11), "window", &a->chat.window, 1, 1000000),
+		CLI_STR(CLI_LONG(12), "channel", &a->chat.channel),
+		CLI_STR(CLI_LONG(13), "nick-prefix", &a->chat.nick_prefix),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),
 		CLI_END,
