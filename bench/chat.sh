@@ -3,11 +3,11 @@
 # ngircd, side by side in the same run, flood control off on both
 # (--no-flood-limit; ngircd's DefaultUserModes = F).  100 clients in one
 # channel, 75-byte lines; 1 sender (99 receivers) and 10 senders; every
-# delivery checked for sender and order by tests/helpers/chat_load.  Rounds
+# delivery checked for sender and order by `sockit bench chat`.  Rounds
 # alternate which server goes first.  Prints one table.
 #
 # Then 5,000 idle registered clients (CHAT_BENCH_IDLE): the servers'
-# RSS growth per client.
+# RSS growth per client (tests/helpers/chat_load's idle mode).
 #
 # CHAT_BENCH_SECONDS (default 2) per run, CHAT_BENCH_ROUNDS (default 2),
 # BENCH_SERVER_CPU / BENCH_CLIENT_CPU (default 0 / 1).  Loopback only;
@@ -31,7 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-make -s BUILD="$(realpath --relative-to="$PWD" "$BUILD")" "$(realpath --relative-to="$PWD" "$LOAD")" >/dev/null
+make -s BUILD="$(realpath -m --relative-to="$PWD" "$BUILD")" all >/dev/null
+make -s BUILD="$(realpath -m --relative-to="$PWD" "$BUILD")" "$(realpath -m --relative-to="$PWD" "$LOAD")" >/dev/null
 command -v ngircd >/dev/null || { echo "chat.sh: ngircd missing (install-deps.sh bench)" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -96,7 +97,8 @@ stop_server() {
 run() {
 	"start_$1"
 	local out
-	out=$(taskset -c "$CCPU" "$LOAD" "$port" 100 "$2" "$SECS") || out="{\"failed\":true}"
+	out=$(taskset -c "$CCPU" "$SOCKIT" bench -q --json -c 100 --senders "$2" -s 75 \
+		-d "$SECS" --timeout 30s "tcp://127.0.0.1:$port" chat) || out="{\"failed\":true}"
 	stop_server
 	echo "{\"server\":\"$1\",${out#\{}" >> "$TMP/results.jsonl"
 }
@@ -145,8 +147,11 @@ print("| scenario | sockit deliveries/s | ngircd deliveries/s | ratio | sockit p
 print("|---|---:|---:|---:|---:|---:|---:|")
 for s in (1, 10):
     a, b = med("sockit", s, "deliveries_per_s"), med("ngircd", s, "deliveries_per_s")
+    for r in rows:
+        if "latency_us" in r:
+            r["p99_us"] = r["latency_us"]["p99"]
     pa, pb = med("sockit", s, "p99_us"), med("ngircd", s, "p99_us")
-    errs = sum(r.get("order_errors", 0) + r.get("lost", 0) + (1 if r.get("failed") else 0)
+    errs = sum(r.get("errors", {}).get("total", 0) + (1 if r.get("failed") else 0)
                for r in rows if r.get("senders") == s or r.get("failed"))
     ratio = f"{a / b:.2f}x" if a and b else "-"
     fmt = lambda x: f"{x / 1e6:.2f} M" if x else "-"

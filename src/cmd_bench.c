@@ -39,10 +39,19 @@ static const char usage_text[] =
 "               (measures the accept rate; latency includes the handshake)\n"
 "  caesar       Caesar protocol requests 'e07<message>.'; each reply is\n"
 "               checked against the expected ciphertext\n"
+"  chat         -c IRC clients register and join --channel; --senders of\n"
+"               them send PRIVMSG lines of -s bytes (CRLF included), each\n"
+"               sender at most --window lines ahead of the first receiver;\n"
+"               every delivery is checked (sender, order per sender) and\n"
+"               timed; after the run every message must reach every member\n"
+"               within --timeout.  For throughput turn the server's flood\n"
+"               control off (sockit serve --no-flood-limit; ngircd\n"
+"               DefaultUserModes = F)\n"
 "\n"
 "ENDPOINT defaults to tcp://127.0.0.1:65432 (echo), tcp://127.0.0.1:5555\n"
-"for caesar.  Each request carries --size payload bytes, a different\n"
-"pattern each time, so a stale, shifted or corrupted reply is caught.\n"
+"for caesar, tcp://127.0.0.1:6667 for chat.  Each request carries --size\n"
+"payload bytes, a different pattern each time, so a stale, shifted or\n"
+"corrupted reply is caught.\n"
 "\n"
 "options:\n"
 "  -c, --connections N  concurrent connections (default 50); thousands work:\n"
@@ -54,6 +63,10 @@ static const char usage_text[] =
 "      --warmup DUR     run DUR before measuring (default 0; no -w: in\n"
 "                       the clients and ping -w is the overall deadline)\n"
 "      --timeout DUR    a reply later than this is an error (default 2s)\n"
+"      --senders S      chat: clients that send (default 1)\n"
+"      --window N       chat: lines a sender may be ahead (default 500)\n"
+"      --channel #C     chat: the channel (default #bench)\n"
+"      --nick-prefix P  chat: nicks are P0, P1, ... (default b)\n"
 "  -j, --json           print the results as one JSON line\n"
 "  -q, --quiet          no progress line on stderr\n"
 "  -h, --help           this text\n"
@@ -70,13 +83,14 @@ static const char usage_text[] =
 "examples:\n"
 "  sockit bench -c 10 -d 2s tcp://127.0.0.1:65432\n"
 "  sockit bench -n 10000 --json 127.0.0.1:65432 pipeline 16\n"
-"  sockit bench -c 4 -d 1 udp://127.0.0.1:65432\n"
+"  sockit bench -c 20 -d 1 --window 5 --timeout 10s chat\n"
 "\n"
 "Exit status: 0 every reply verified, 1 any error (mismatch, early close,\n"
 "timeout/loss, refused) or nothing measured, 2 bad usage.\n";
 
 struct bench_args {
 	struct bench_config cfg;
+	struct chat_opts chat;
 	const char *endpoint;
 	bool mode_set;
 };
@@ -86,7 +100,7 @@ static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 	static const struct { const char *name; enum bench_mode mode; } modes[] = {
 		{ "pingpong", MODE_PINGPONG }, { "pipeline", MODE_PIPELINE },
 		{ "udp", MODE_UDP }, { "connect", MODE_CONNECT },
-		{ "caesar", MODE_CAESAR },
+		{ "caesar", MODE_CAESAR }, { "chat", MODE_CHAT },
 	};
 	char why[SK_ERRLEN];
 	long long k;
@@ -127,6 +141,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 	cfg->threads = 1;
 	cfg->depth = 1;
 	cfg->timeout_ms = 2000;
+	a->chat = (struct chat_opts){ 1, 500, "#bench", "b" };
 	const struct cli_option opts[] = {
 		CLI_NUM('c', "connections", &cfg->connections, 1, MAX_CONNECTIONS),
 		CLI_SIZE('s', "size", &cfg->size, 1, BENCH_MAX_SIZE),
@@ -135,6 +150,10 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_NUM('t', "threads", &cfg->threads, 1, MAX_THREADS),
 		CLI_DUR(CLI_LONG(1), "warmup", &cfg->warmup_s, 0, 3600000),
 		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
+		CLI_NUM(CLI_LONG(10), "senders", &a->chat.senders, 1, 1000),
+		CLI_NUM(CLI_LONG(11), "window", &a->chat.window, 1, 1000000),
+		CLI_STR(CLI_LONG(12), "channel", &a->chat.channel),
+		CLI_STR(CLI_LONG(13), "nick-prefix", &a->chat.nick_prefix),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),
 		CLI_END,
@@ -172,6 +191,8 @@ static int check_config(struct bench_args *a, const struct sk_endpoint *ep)
 		return cli_sub_fail(EXIT_USAGE, "bench", "udp datagrams carry at most %d bytes",
 		           MAX_UDP_SIZE);
 	cfg->socktype = cfg->mode == MODE_UDP ? SOCK_DGRAM : SOCK_STREAM;
+	if (cfg->mode == MODE_CHAT)
+		return bench_chat_check(cfg, &a->chat);
 	if (cfg->threads > cfg->connections)
 		cfg->threads = cfg->connections;
 	return 0;
@@ -460,6 +481,7 @@ int cmd_bench(int argc, char **argv)
 	a.cfg.interrupted = &interrupted;
 	if (!a.endpoint)
 		a.endpoint = a.cfg.mode == MODE_CAESAR ? "tcp://127.0.0.1:5555"
+		           : a.cfg.mode == MODE_CHAT ? "tcp://127.0.0.1:6667"
 		           : a.cfg.mode == MODE_UDP ? "udp://127.0.0.1:65432"
 		           : "tcp://127.0.0.1:65432";
 	if (sk_endpoint_parse(&ep, a.endpoint, err, sizeof err) < 0)
@@ -473,6 +495,10 @@ int cmd_bench(int argc, char **argv)
 	if ((rc = pick_address(&a.cfg, &ep)) != 0 ||
 	    (rc = raise_fd_limit(a.cfg.connections, a.cfg.threads)) != 0)
 		return rc;
+	if (a.cfg.mode == MODE_CHAT) {
+		catch_interrupts();
+		return bench_chat(&a.cfg, &a.chat);
+	}
 	if (pattern_init(&pat, a.cfg.mode, a.cfg.size) < 0)
 		return cli_fail(EXIT_NETWORK, "out of memory");
 

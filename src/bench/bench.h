@@ -12,7 +12,7 @@
 #include "bench/histogram.h"
 
 enum bench_mode { MODE_PINGPONG, MODE_PIPELINE, MODE_UDP, MODE_CONNECT,
-                  MODE_CAESAR };
+                  MODE_CAESAR, MODE_CHAT };
 
 /* Why a request failed; each kind is counted and reported. */
 enum bench_err {
@@ -119,6 +119,26 @@ void bench_error(struct bench_thread *t, enum bench_err kind, uint64_t n,
 void bench_complete(struct bench_thread *t, uint64_t start_ns, size_t in,
                     size_t out);
 bool bench_may_start(struct bench_thread *t);
+
+/* Chat mode (chat.c): -c clients join channel as nick_prefix0, ...;
+ * clients 0..senders-1 send, each at most window lines ahead of the
+ * first receiver. */
+struct chat_opts {
+	unsigned senders;
+	unsigned window;
+	const char *channel;
+	const char *nick_prefix;
+};
+
+/* Run the chat mode against cfg->addr and print its report; returns the
+ * exit status (0 every delivery checked, 1 an error or nothing measured). */
+int bench_chat(const struct bench_config *cfg, const struct chat_opts *o);
+
+/* Check the chat options against cfg; 0 or EXIT_USAGE after saying why. */
+int bench_chat_check(const struct bench_config *cfg, const struct chat_opts *o);
+
+/* The shortest line (-s) that holds the chat mode's header. */
+size_t bench_chat_min_size(const struct chat_opts *o);
 
 /* Report the merged results (text or JSON) on stdout. */
 void bench_report(const struct bench_config *cfg, const struct bench_stats *st,

@@ -24,6 +24,7 @@ const char *bench_mode_name(enum bench_mode m)
 	case MODE_UDP:      return "udp";
 	case MODE_CONNECT:  return "connect";
 	case MODE_CAESAR:   return "caesar";
+	case MODE_CHAT:     return "chat";
 	}
 	return "?";
 }
