@@ -1,10 +1,12 @@
 /* test_loop.c — the event loop: timer order, cancel and re-arm, I/O
- * events, deletion inside a wakeup, signals, and connection backpressure. */
+ * events, deletion inside a wakeup, signals, and connection backpressure,
+ * each under both backends (io_uring where this kernel has it). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +15,18 @@
 #include "sockit/conn.h"
 #include "sockit/loop.h"
 #include "sockit/net.h"
+
+/* The backend the running group tests. */
+static enum sk_backend backend = SK_BACKEND_EPOLL;
+
+static struct sk_loop *new_loop(int setsize)
+{
+	struct sk_loop *loop = sk_loop_new_backend(setsize, backend);
+
+	assert_non_null(loop);
+	assert_int_equal(sk_loop_backend(loop), backend);
+	return loop;
+}
 
 struct record {
 	int order[64];
@@ -40,7 +54,7 @@ static void run_until(struct sk_loop *loop, const int *n, int want)
 
 static void test_timers_fire_in_deadline_order(void **state)
 {
-	struct sk_loop *loop = sk_loop_new(64);
+	struct sk_loop *loop = new_loop(64);
 	struct record rec = { 0 };
 	struct tagged x[6];
 	static const int delays[6] = { 30, 10, 20, 0, 25, 5 };
@@ -75,7 +89,7 @@ static void test_many_timers_heap(void **state)
 {
 	enum { N = 2000 };
 	static struct tagged x[N];
-	struct sk_loop *loop = sk_loop_new(64);
+	struct sk_loop *loop = new_loop(64);
 	int fired = 0;
 	(void)state;
 
@@ -117,7 +131,7 @@ static void on_read(struct sk_loop *loop, int fd, int events, void *data)
 
 static void test_io_events_and_delete_in_wakeup(void **state)
 {
-	struct sk_loop *loop = sk_loop_new(4);
+	struct sk_loop *loop = new_loop(4);
 	int a[2], b[2];
 	struct io_state sa = { 0 }, sb = { 0 };
 	(void)state;
@@ -148,7 +162,7 @@ static void on_sig(struct sk_loop *loop, int signo, void *data)
 
 static void test_signal_stops_loop(void **state)
 {
-	struct sk_loop *loop = sk_loop_new(16);
+	struct sk_loop *loop = new_loop(16);
 	int got = 0;
 	(void)state;
 
@@ -177,7 +191,7 @@ static const struct sk_conn_ops sink_ops = { .on_data = sink_data, .on_close = s
 
 static void test_conn_backpressure_stops_reading(void **state)
 {
-	struct sk_loop *loop = sk_loop_new(16);
+	struct sk_loop *loop = new_loop(16);
 	struct sink s = { 0 };
 	struct sk_conn_limits lim = sk_conn_default_limits;
 	char chunk[4096] = { 0 };
@@ -219,5 +233,14 @@ int main(void)
 		cmocka_unit_test(test_signal_stops_loop),
 		cmocka_unit_test(test_conn_backpressure_stops_reading),
 	};
-	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
+	const char *why = NULL;
+	int failed = cmocka_run_group_tests_name("loop (epoll)", tests, NULL, NULL);
+
+	if (!sk_uring_available(&why)) {
+		printf("loop (io_uring): skipped, %s\n", why);
+		return failed;
+	}
+	backend = SK_BACKEND_URING;
+	fired_total = 0;
+	return failed + cmocka_run_group_tests_name("loop (io_uring)", tests, NULL, NULL);
 }
