@@ -127,6 +127,10 @@ void sk_loop_free(struct sk_loop *loop)
 		return;
 	if (loop->be_data)
 		loop->be->fini(loop);
+	/* After the ring is gone: the kernel no longer writes into its
+	 * receive buffers. */
+	if (loop->conn_ring_free)
+		loop->conn_ring_free(loop);
 	if (loop->wakefd >= 0)
 		close(loop->wakefd);
 	if (loop->sigfd >= 0)

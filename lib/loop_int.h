@@ -48,6 +48,12 @@ struct sk_loop {
 	sigset_t sigs;
 	sk_signal_fn *sigfn[NSIG];
 	void *sigdata[NSIG];
+	/* The connection layer's per-loop io_uring state (conn_uring.c): run
+	 * before each submission (the turn's batched sends), freed with the
+	 * loop. */
+	void *conn_ring;
+	void (*conn_ring_flush)(struct sk_loop *loop);
+	void (*conn_ring_free)(struct sk_loop *loop);
 };
 
 /* Run fd's callback for what the kernel reported (SK_READ|SK_WRITE, or

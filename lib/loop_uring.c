@@ -379,6 +379,8 @@ static int uring_wait(struct sk_loop *loop, int timeout_ms)
 		}
 		b->enabled = true;
 	}
+	if (loop->conn_ring_flush)
+		loop->conn_ring_flush(loop);
 	if (reconcile(loop) < 0)
 		return -1;
 	if (timeout_ms < 0) {

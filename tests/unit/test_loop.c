@@ -202,13 +202,17 @@ static void test_conn_backpressure_stops_reading(void **state)
 	sk_set_bufsizes(sv[0], 4096, 4096);
 	lim.high_water = 32 * 1024;
 	lim.low_water = 8 * 1024;
+	sk_loop_once(loop, 0);      /* an io_uring loop makes its ring */
 	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &sink_ops, &s, &lim);
 	assert_non_null(c);
+	assert_int_equal(c->ring != NULL, backend == SK_BACKEND_URING);
 	/* The peer never reads: the queue passes the high watermark. */
 	for (int i = 0; i < 64; i++)
 		assert_int_equal(sk_conn_write(c, chunk, sizeof chunk), 0);
 	assert_true(c->backpressured);
-	assert_false(sk_loop_events(loop, sv[0]) & SK_READ);
+	assert_false(sk_conn_reading(c));
+	if (!c->ring)
+		assert_false(sk_loop_events(loop, sv[0]) & SK_READ);
 	/* The peer drains: reading resumes below the low watermark. */
 	char sink[65536];
 	for (int i = 0; i < 200 && c->backpressured; i++) {
@@ -217,9 +221,89 @@ static void test_conn_backpressure_stops_reading(void **state)
 		sk_loop_once(loop, 10);
 	}
 	assert_false(c->backpressured);
-	assert_true(sk_loop_events(loop, sv[0]) & SK_READ);
+	assert_true(sk_conn_reading(c));
+	if (!c->ring)
+		assert_true(sk_loop_events(loop, sv[0]) & SK_READ);
 	sk_conn_close(c, "test");
 	assert_true(s.closed);
+	close(sv[1]);
+	sk_loop_free(loop);
+}
+
+/* An owner that pauses after its first bytes, and records all it gets. */
+struct pauser { char got[64]; size_t n; int eofs; bool closed; };
+
+static void pauser_data(struct sk_conn *c, const char *d, size_t n)
+{
+	struct pauser *p = c->data;
+
+	assert_true(p->n + n <= sizeof p->got);
+	memcpy(p->got + p->n, d, n);
+	p->n += n;
+	sk_conn_pause(c);
+}
+
+static void pauser_eof(struct sk_conn *c)
+{
+	((struct pauser *)c->data)->eofs++;
+	sk_conn_write(c, "bye", 3);
+	sk_conn_end(c, "done");
+}
+
+static void pauser_close(struct sk_conn *c, const char *reason)
+{
+	(void)reason;
+	((struct pauser *)c->data)->closed = true;
+}
+
+static const struct sk_conn_ops pauser_ops = {
+	.on_data = pauser_data, .on_eof = pauser_eof, .on_close = pauser_close,
+};
+
+static void turns(struct sk_loop *loop, int n)
+{
+	for (int i = 0; i < n; i++)
+		sk_loop_once(loop, 5);
+}
+
+/* Paused, nothing is delivered (on io_uring what arrives meanwhile waits
+ * in order); resumed, the rest comes, then EOF once, and the reply to the
+ * EOF goes out before the close. */
+static void test_conn_pause_keeps_order_and_eof(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct pauser p = { 0 };
+	char buf[16];
+	int sv[2];
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	sk_loop_once(loop, 0);
+	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &pauser_ops, &p, NULL);
+	assert_non_null(c);
+	assert_int_equal(write(sv[1], "abc", 3), 3);
+	for (int i = 0; i < 200 && p.n == 0; i++)
+		sk_loop_once(loop, 10);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(write(sv[1], "def", 3), 3);
+	assert_int_equal(write(sv[1], "ghi", 3), 3);
+	shutdown(sv[1], SHUT_WR);
+	turns(loop, 10);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.eofs, 0);
+	/* Resume after each delivery until everything and the EOF are in
+	 * (the owner pauses again on every delivery). */
+	for (int i = 0; i < 200 && !p.closed; i++) {
+		sk_conn_resume(c);
+		sk_loop_once(loop, 10);
+	}
+	assert_true(p.closed);
+	assert_int_equal(p.eofs, 1);
+	assert_int_equal(p.n, 9);
+	assert_memory_equal(p.got, "abcdefghi", 9);
+	assert_int_equal(read(sv[1], buf, sizeof buf), 3);
+	assert_memory_equal(buf, "bye", 3);
+	assert_int_equal(read(sv[1], buf, sizeof buf), 0);
 	close(sv[1]);
 	sk_loop_free(loop);
 }
@@ -232,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_io_events_and_delete_in_wakeup),
 		cmocka_unit_test(test_signal_stops_loop),
 		cmocka_unit_test(test_conn_backpressure_stops_reading),
+		cmocka_unit_test(test_conn_pause_keeps_order_and_eof),
 	};
 	const char *why = NULL;
 	int failed = cmocka_run_group_tests_name("loop (epoll)", tests, NULL, NULL);
