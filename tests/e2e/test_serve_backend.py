@@ -5,6 +5,7 @@ io_uring that cannot be had is exit 1, a bad name exit 2.
 
 The serve, services and echo suites themselves run a second time under
 SOCKIT_BACKEND=auto from scripts/run-tests.sh."""
+import json
 import os
 import socket
 
@@ -119,3 +120,30 @@ def test_bad_backend_is_usage_error(args, envkw, msg):
     r = run([SOCKIT, "serve", *args, "echo", "tcp://127.0.0.1:0"], env=env(**envkw))
     assert r.returncode == 2
     assert r.stderr.decode().strip() == msg
+
+
+@pytest.mark.parametrize("mode", [[], ["pipeline", "8"], ["-s", "20000"]])
+def test_bench_on_io_uring_verifies_every_reply(mode):
+    srv = uring_or_skip()
+    try:
+        host, port = srv.hostport()
+        r = run([SOCKIT, "bench", "--backend", "io_uring", "-c", "20", "-n", "3000",
+                 "-q", "--json", f"tcp://{host}:{port}", *mode], env=env(), timeout=60)
+        assert r.returncode == 0, r.stderr
+        res = json.loads(r.stdout)
+        assert res["errors"]["total"] == 0
+        assert res["replies_total"] >= 3000
+    finally:
+        srv.stop()
+
+
+def test_bench_backend_errors():
+    r = run([SOCKIT, "bench", "--backend", "io_uring", "-n", "1", "tcp://127.0.0.1:9"],
+            env=env(SOCKIT_NO_URING="1"))
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == \
+        "sockit: bench: --backend io_uring: disabled by SOCKIT_NO_URING"
+    r = run([SOCKIT, "bench", "--backend", "kqueue", "tcp://127.0.0.1:9"], env=env())
+    assert r.returncode == 2
+    assert r.stderr.decode().strip() == \
+        "sockit bench: bad value for '--backend': 'kqueue' (want auto, epoll or io_uring)"
