@@ -11,8 +11,8 @@
 #include "sockit/parse.h"
 
 /* Fill err with "WHAT 'TEXT' WHY", or just WHY when what is NULL. */
-static int parse_fail(char *err, size_t errlen, const char *what,
-                      const char *text, const char *why)
+static int parse_fail(char *err, size_t errlen, const char *what, const char *text,
+                      const char *why)
 {
 	if (what)
 		sk_seterr(err, errlen, "%s '%s' %s", what, text, why);
@@ -22,8 +22,8 @@ static int parse_fail(char *err, size_t errlen, const char *what,
 	return -1;
 }
 
-int sk_parse_num(const char *text, long long min, long long max,
-                 long long *out, const char *what, char *err, size_t errlen)
+int sk_parse_num(const char *text, long long min, long long max, long long *out,
+                 const char *what, char *err, size_t errlen)
 {
 	char why[96];
 	char *end;
@@ -61,8 +61,8 @@ static int take_u64(const char **s, uint64_t *v)
 	return 0;
 }
 
-int sk_parse_size(const char *text, uint64_t min, uint64_t max,
-                  uint64_t *out, const char *what, char *err, size_t errlen)
+int sk_parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                  const char *what, char *err, size_t errlen)
 {
 	const char *p = text;
 	char why[96];
@@ -70,16 +70,31 @@ int sk_parse_size(const char *text, uint64_t min, uint64_t max,
 	unsigned shift = 0;
 
 	if (take_u64(&p, &v) < 0)
-		return parse_fail(err, errlen, what, text, isdigit((unsigned char)*text)
-		                  ? "is too large" : "is not a size (a number, "
-		                  "optionally with K, M or G)");
+		return parse_fail(err, errlen, what, text,
+		                  isdigit((unsigned char)*text)
+		                      ? "is too large"
+		                      : "is not a size (a number, "
+		                        "optionally with K, M or G)");
 	switch (*p) {
-	case 'k': case 'K': shift = 10; p++; break;
-	case 'm': case 'M': shift = 20; p++; break;
-	case 'g': case 'G': shift = 30; p++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		p++;
+		break;
 	}
 	if (*p)
-		return parse_fail(err, errlen, what, text, "is not a size (a number, "
+		return parse_fail(err, errlen, what, text,
+		                  "is not a size (a number, "
 		                  "optionally with K, M or G)");
 	bool over = shift && v > (UINT64_MAX >> shift);
 	v <<= shift;
@@ -98,22 +113,26 @@ struct unit {
 
 /* Longest names first so "ms" is not read as "m" + junk. */
 static const struct unit units[] = {
-	{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
-	{ "s", 1000000000ULL }, { "m", 60000000000ULL }, { "h", 3600000000000ULL },
+    {"ns", 1},
+    {"us", 1000},
+    {"ms", 1000000},
+    {"s", 1000000000ULL},
+    {"m", 60000000000ULL},
+    {"h", 3600000000000ULL},
 };
 
 static const struct unit *find_unit(const char *s)
 {
 	if (!*s)
-		return &units[3];   /* a bare number is seconds */
+		return &units[3]; /* a bare number is seconds */
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strcmp(s, units[i].name) == 0)
 			return &units[i];
 	return NULL;
 }
 
-int sk_parse_duration(const char *text, uint64_t min_ns, uint64_t max_ns,
-                      uint64_t *ns, const char *what, char *err, size_t errlen)
+int sk_parse_duration(const char *text, uint64_t min_ns, uint64_t max_ns, uint64_t *ns,
+                      const char *what, char *err, size_t errlen)
 {
 	static const char shape[] = "is not a duration (a number of seconds, or "
 	                            "with a unit: 250ms, 1.5s, 2m, 1h)";
@@ -136,8 +155,8 @@ int sk_parse_duration(const char *text, uint64_t min_ns, uint64_t max_ns,
 	const struct unit *u = find_unit(p);
 	if (!u)
 		return parse_fail(err, errlen, what, text, shape);
-	unsigned __int128 v = (unsigned __int128)whole * u->ns +
-	                      (unsigned __int128)frac * u->ns / scale;
+	unsigned __int128 v =
+	    (unsigned __int128)whole * u->ns + (unsigned __int128)frac * u->ns / scale;
 	if (v < min_ns || v > max_ns) {
 		snprintf(why, sizeof why, "out of range %s-%s",
 		         sk_format_duration(min_ns, lo, sizeof lo),

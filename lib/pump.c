@@ -14,9 +14,13 @@ void sk_pump_init(struct sk_pump *p, int in_fd, int sock, int out_fd)
 {
 	static const struct sk_pump_ops none;
 
-	*p = (struct sk_pump){ .in_fd = in_fd, .sock = sock, .out_fd = out_fd,
-	                       .window = 256 * 1024, .idle_ms = -1, .deadline_ms = -1,
-	                       .ops = &none };
+	*p = (struct sk_pump){.in_fd = in_fd,
+	                      .sock = sock,
+	                      .out_fd = out_fd,
+	                      .window = 256 * 1024,
+	                      .idle_ms = -1,
+	                      .deadline_ms = -1,
+	                      .ops = &none};
 	p->queue = (struct sk_buf)SK_BUF_INIT;
 	p->in_eof = in_fd < 0;
 }
@@ -24,7 +28,7 @@ void sk_pump_init(struct sk_pump *p, int in_fd, int sock, int out_fd)
 int sk_pump_send(struct sk_pump *p, const void *data, size_t n)
 {
 	if (p->send_failed)
-		return 0;   /* the peer is gone; what it would get is moot */
+		return 0; /* the peer is gone; what it would get is moot */
 	return sk_buf_append(&p->queue, data, n);
 }
 
@@ -124,18 +128,19 @@ static int step(struct sk_pump *p)
 	bool in = want_input(p), out = sk_buf_len(&p->queue) > 0;
 	/* A peer that shut only its sending side still takes our bytes. */
 	struct pollfd pf[2] = {
-		{ .fd = p->sock_eof && !out ? -1 : p->sock,
-		  .events = (short)((p->sock_eof ? 0 : POLLIN) | (out ? POLLOUT : 0)) },
-		{ .fd = in ? p->in_fd : -1, .events = POLLIN },
+	    {.fd = p->sock_eof && !out ? -1 : p->sock,
+	     .events = (short)((p->sock_eof ? 0 : POLLIN) | (out ? POLLOUT : 0))},
+	    {.fd = in ? p->in_fd : -1, .events = POLLIN},
 	};
 
 	if (pf[0].fd < 0 && !in) {
-		errno = EPIPE;   /* nothing can move any more, yet not done */
+		errno = EPIPE; /* nothing can move any more, yet not done */
 		return fail(p, "closed");
 	}
 	bool by_deadline;
-	int n = poll(pf, 2, sk_wait_ms(p->deadline_ns, awaiting(p) ? p->idle_ms : -1,
-	                               &by_deadline));
+	int n =
+	    poll(pf, 2,
+	         sk_wait_ms(p->deadline_ns, awaiting(p) ? p->idle_ms : -1, &by_deadline));
 	if (n < 0 && errno == EINTR)
 		return p->stop && *p->stop ? fail(p, "wait") : 0;
 	if (n < 0)

@@ -64,8 +64,7 @@ int cli_usage(const char *sub, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_bad_value(const char *sub, const char *what, const char *text,
-                  const char *why)
+int cli_bad_value(const char *sub, const char *what, const char *text, const char *why)
 {
 	if (why && *why)
 		return cli_sub_fail(EXIT_USAGE, sub, "bad value for '%s': '%s' (%s)",

@@ -8,7 +8,7 @@ size_t json_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t len;
-	unsigned lo = 0x80, hi = 0xbf;   /* allowed range of the second byte */
+	unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
 
 	if (c < 0x80)
 		return 1;
@@ -41,9 +41,14 @@ static size_t escape_step(const unsigned char *s, size_t n, char *out, size_t *o
 		*outlen = len;
 		return len;
 	}
-	const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-	                  : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
-	                  : c == '\f' ? "\\f" : NULL;
+	const char *named = c == '"'    ? "\\\""
+	                    : c == '\\' ? "\\\\"
+	                    : c == '\n' ? "\\n"
+	                    : c == '\r' ? "\\r"
+	                    : c == '\t' ? "\\t"
+	                    : c == '\b' ? "\\b"
+	                    : c == '\f' ? "\\f"
+	                                : NULL;
 	if (named) {
 		memcpy(out, named, 2);
 		*outlen = 2;
@@ -101,7 +106,7 @@ size_t json_escape_buf(char *dst, size_t cap, const char *s, size_t n, size_t *u
 
 void json_start(struct json *j, FILE *out)
 {
-	*j = (struct json){ .out = out };
+	*j = (struct json){.out = out};
 }
 
 /* Before any value or key: the comma when the container has one already. */
@@ -137,8 +142,14 @@ static void open_container(struct json *j, char c, bool array)
 		j->is_array &= ~(1ULL << j->depth);
 }
 
-void json_object(struct json *j) { open_container(j, '{', false); }
-void json_array(struct json *j) { open_container(j, '[', true); }
+void json_object(struct json *j)
+{
+	open_container(j, '{', false);
+}
+void json_array(struct json *j)
+{
+	open_container(j, '[', true);
+}
 
 void json_end(struct json *j)
 {
@@ -203,12 +214,36 @@ void json_null(struct json *j)
 		fputs("null", j->out);
 }
 
-void json_kv_str(struct json *j, const char *key, const char *s) { json_key(j, key); json_str(j, s); }
-void json_kv_strn(struct json *j, const char *key, const char *s, size_t n) { json_key(j, key); json_strn(j, s, n); }
-void json_kv_int(struct json *j, const char *key, long long v) { json_key(j, key); json_int(j, v); }
-void json_kv_uint(struct json *j, const char *key, unsigned long long v) { json_key(j, key); json_uint(j, v); }
-void json_kv_double(struct json *j, const char *key, double v, int decimals) { json_key(j, key); json_double(j, v, decimals); }
-void json_kv_bool(struct json *j, const char *key, bool v) { json_key(j, key); json_bool(j, v); }
+void json_kv_str(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_str(j, s);
+}
+void json_kv_strn(struct json *j, const char *key, const char *s, size_t n)
+{
+	json_key(j, key);
+	json_strn(j, s, n);
+}
+void json_kv_int(struct json *j, const char *key, long long v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+void json_kv_uint(struct json *j, const char *key, unsigned long long v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+void json_kv_double(struct json *j, const char *key, double v, int decimals)
+{
+	json_key(j, key);
+	json_double(j, v, decimals);
+}
+void json_kv_bool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}
 
 void json_newline(struct json *j)
 {

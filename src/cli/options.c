@@ -10,7 +10,7 @@
 #include "sockit/parse.h"
 
 #define MAX_OPTS 64
-#define HELP_KEY CLI_LONG(255)   /* --help when the table takes 'h' */
+#define HELP_KEY CLI_LONG(255) /* --help when the table takes 'h' */
 
 /* What getopt_long needs, built from a table. */
 struct getopt_spec {
@@ -20,8 +20,8 @@ struct getopt_spec {
 
 static bool takes_arg(enum cli_kind k)
 {
-	return k == CLI_K_STR || k == CLI_K_NUM || k == CLI_K_SIZE ||
-	       k == CLI_K_DUR || k == CLI_K_DUR_NS || k == CLI_K_CALL;
+	return k == CLI_K_STR || k == CLI_K_NUM || k == CLI_K_SIZE || k == CLI_K_DUR ||
+	       k == CLI_K_DUR_NS || k == CLI_K_CALL;
 }
 
 static const struct cli_option *find_key(const struct cli_option *opts, int key)
@@ -50,15 +50,17 @@ static int build_spec(const struct cli_command *cmd, struct getopt_spec *g)
 				g->shorts[s++] = ':';
 		}
 		if (o->name)
-			g->longs[l++] = (struct option){ o->name,
-				takes_arg(o->kind) ? required_argument : no_argument, NULL, o->key };
+			g->longs[l++] = (struct option){
+			    o->name, takes_arg(o->kind) ? required_argument : no_argument,
+			    NULL, o->key};
 	}
 	bool h_taken = find_key(cmd->opts, 'h') != NULL;
 	if (!h_taken)
 		g->shorts[s++] = 'h';
-	g->longs[l++] = (struct option){ "help", no_argument, NULL, h_taken ? HELP_KEY : 'h' };
+	g->longs[l++] =
+	    (struct option){"help", no_argument, NULL, h_taken ? HELP_KEY : 'h'};
 	g->shorts[s] = '\0';
-	g->longs[l] = (struct option){ NULL, 0, NULL, 0 };
+	g->longs[l] = (struct option){NULL, 0, NULL, 0};
 	return 0;
 }
 
@@ -88,8 +90,12 @@ static int store_int(void *dst, enum cli_width w, long long v)
 			return -1;
 		*(unsigned *)dst = (unsigned)v;
 		return 0;
-	case CLI_W_LONG: *(long *)dst = (long)v; return 0;
-	case CLI_W_LLONG: *(long long *)dst = v; return 0;
+	case CLI_W_LONG:
+		*(long *)dst = (long)v;
+		return 0;
+	case CLI_W_LLONG:
+		*(long long *)dst = v;
+		return 0;
 	case CLI_W_ULONG:
 	case CLI_W_ULLONG:
 		if (v < 0)
@@ -99,8 +105,11 @@ static int store_int(void *dst, enum cli_width w, long long v)
 		else
 			*(unsigned long long *)dst = (unsigned long long)v;
 		return 0;
-	case CLI_W_DOUBLE: *(double *)dst = (double)v; return 0;
-	case CLI_W_NONE: break;
+	case CLI_W_DOUBLE:
+		*(double *)dst = (double)v;
+		return 0;
+	case CLI_W_NONE:
+		break;
 	}
 	return -1;
 }
@@ -131,32 +140,41 @@ static int set_duration(const struct cli_option *o, const char *arg, char *why,
 }
 
 /* Parse and store one option's argument; -1 with why on a bad value. */
-static int set_value(const struct cli_option *o, const char *arg, void *ctx,
-                     char *why, size_t len)
+static int set_value(const struct cli_option *o, const char *arg, void *ctx, char *why,
+                     size_t len)
 {
 	long long v;
 	uint64_t u;
 
 	why[0] = '\0';
 	switch (o->kind) {
-	case CLI_K_FLAG: *(bool *)o->dst = true; return 0;
-	case CLI_K_COUNT: *(int *)o->dst += 1; return 0;
-	case CLI_K_STR: *(const char **)o->dst = arg; return 0;
+	case CLI_K_FLAG:
+		*(bool *)o->dst = true;
+		return 0;
+	case CLI_K_COUNT:
+		*(int *)o->dst += 1;
+		return 0;
+	case CLI_K_STR:
+		*(const char **)o->dst = arg;
+		return 0;
 	case CLI_K_NUM:
 		if (sk_parse_num(arg, o->min, o->max, &v, NULL, why, len) < 0)
 			return -1;
 		break;
 	case CLI_K_SIZE:
-		if (sk_parse_size(arg, (uint64_t)o->min, (uint64_t)o->max, &u, NULL,
-		                  why, len) < 0)
+		if (sk_parse_size(arg, (uint64_t)o->min, (uint64_t)o->max, &u, NULL, why,
+		                  len) < 0)
 			return -1;
 		v = (long long)u;
 		break;
-	case CLI_K_DUR: case CLI_K_DUR_NS:
+	case CLI_K_DUR:
+	case CLI_K_DUR_NS:
 		return set_duration(o, arg, why, len);
-	case CLI_K_CALL: case CLI_K_CALL_FLAG:
+	case CLI_K_CALL:
+	case CLI_K_CALL_FLAG:
 		return o->call(ctx, o->key, arg, why, len);
-	case CLI_K_END: return -1;
+	case CLI_K_END:
+		return -1;
 	}
 	if (store_int(o->dst, o->width, v) < 0) {
 		snprintf(why, len, "out of range");
@@ -175,12 +193,12 @@ static int report_unknown(const struct cli_command *cmd, const struct getopt_spe
 		size_t n = strlen(l->name);
 		if (l->val == optopt && strncmp(arg, "--", 2) == 0 &&
 		    strncmp(arg + 2, l->name, n) == 0 && arg[2 + n] == '=')
-			return cli_usage(cmd->name, "option '--%s' takes no value", l->name);
+			return cli_usage(cmd->name, "option '--%s' takes no value",
+			                 l->name);
 	}
 	if (optopt > 0 && optopt < 128)
 		return cli_usage(cmd->name, "unknown option '-%c'", optopt);
-	return cli_usage(cmd->name, "unknown option '%.*s'",
-	                 (int)strcspn(arg, "="), arg);
+	return cli_usage(cmd->name, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
 }
 
 /* ':' from getopt: a missing value.  A long option is the last element
@@ -195,8 +213,7 @@ static int report_missing(const struct cli_command *cmd, char **argv)
 	return cli_sub_fail(EXIT_USAGE, cmd->name, "option '-%c' needs a value", optopt);
 }
 
-int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *ctx,
-              int *first)
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *ctx, int *first)
 {
 	struct getopt_spec g;
 	char why[SK_ERRLEN], name[80];
@@ -204,10 +221,10 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *ctx,
 
 	if (build_spec(cmd, &g) < 0)
 		return cli_sub_fail(EXIT_USAGE, cmd->name, "too many options");
-	optind = 0;   /* 0, not 1: GNU getopt then forgets any earlier scan */
+	optind = 0; /* 0, not 1: GNU getopt then forgets any earlier scan */
 	opterr = 0;
-	while (longindex = -1, (c = getopt_long(argc, argv, g.shorts, g.longs,
-	                                        &longindex)) != -1) {
+	while (longindex = -1,
+	       (c = getopt_long(argc, argv, g.shorts, g.longs, &longindex)) != -1) {
 		if (c == '?')
 			return report_unknown(cmd, &g, argv);
 		if (c == ':')
@@ -218,8 +235,9 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *ctx,
 			return EXIT_OK;
 		}
 		if (set_value(o, optarg, ctx, why, sizeof why) < 0)
-			return cli_bad_value(cmd->name, shown_name(&g, longindex, c, name,
-			                     sizeof name), optarg ? optarg : "", why);
+			return cli_bad_value(
+			    cmd->name, shown_name(&g, longindex, c, name, sizeof name),
+			    optarg ? optarg : "", why);
 	}
 	*first = optind;
 	return CLI_RUN;

@@ -6,7 +6,7 @@
 
 bool cli_has_scheme(const char *text)
 {
-	static const char *const schemes[] = { "tcp://", "udp://", "unix:", "unixgram:" };
+	static const char *const schemes[] = {"tcp://", "udp://", "unix:", "unixgram:"};
 
 	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
 		if (strncmp(text, schemes[i], strlen(schemes[i])) == 0)
@@ -14,8 +14,8 @@ bool cli_has_scheme(const char *text)
 	return false;
 }
 
-int cli_endpoint_message(const char *sub, int argc, char **argv,
-                         const char **endpoint, const char **message)
+int cli_endpoint_message(const char *sub, int argc, char **argv, const char **endpoint,
+                         const char **message)
 {
 	if (argc > 2)
 		return cli_usage(sub, "too many arguments");

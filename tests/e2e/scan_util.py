@@ -11,6 +11,8 @@ import signal
 import subprocess
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import HELPERS, ROOT, SOCKIT, run
 
 TESTBED = os.path.join(ROOT, "tests", "netns", "testbed.sh")
@@ -47,6 +49,18 @@ class Netns:
             except (ProcessLookupError, ValueError):
                 pass
         run(["ip", "netns", "del", self.name], timeout=10)
+
+
+@pytest.fixture
+def ns():
+    """A private network namespace (loopback up) for one test, deleted
+    after it; the test is skipped where namespaces cannot be made."""
+    try:
+        n = Netns()
+    except OSError as e:
+        pytest.skip(f"cannot create a network namespace here: {e}")
+    yield n
+    n.close()
 
 
 class Bed:

@@ -14,19 +14,9 @@ import pytest
 
 from cli_util import HostileServer
 from conftest import ROOT, SOCKIT, run, sockit
-from scan_util import Netns
+from scan_util import ns  # noqa: F401  (the fixture)
 
 SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd", "resolve", "scan", "sockets", "bench"]
-
-
-@pytest.fixture
-def ns():
-    try:
-        n = Netns()
-    except OSError as e:
-        pytest.skip(f"cannot create a network namespace here: {e}")
-    yield n
-    n.close()
 
 
 @pytest.fixture

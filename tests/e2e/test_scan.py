@@ -11,18 +11,8 @@ import random
 import pytest
 
 from conftest import SANITIZED, SOCKIT, run
-from scan_util import (BED_HOST, Bed, Netns, json_lines, nmap_states,
-                       portsink_cmd, states)
-
-
-@pytest.fixture
-def ns():
-    try:
-        n = Netns()
-    except OSError as e:
-        pytest.skip(f"cannot create a network namespace here: {e}")
-    yield n
-    n.close()
+from scan_util import (BED_HOST, Bed, json_lines, nmap_states,  # noqa: F401 (ns: a fixture)
+                       ns, portsink_cmd, states)
 
 
 def listeners(server, ns, addr, count, **kw):

@@ -24,9 +24,14 @@ static char *json_of(const char *s, size_t n)
 /* What one lone byte must become, written out independently. */
 static void expected_byte(unsigned c, char *out)
 {
-	const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
-	                  : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
-	                  : c == '\f' ? "\\f" : NULL;
+	const char *named = c == '"'    ? "\\\""
+	                    : c == '\\' ? "\\\\"
+	                    : c == '\n' ? "\\n"
+	                    : c == '\r' ? "\\r"
+	                    : c == '\t' ? "\\t"
+	                    : c == '\b' ? "\\b"
+	                    : c == '\f' ? "\\f"
+	                                : NULL;
 	if (named)
 		sprintf(out, "\"%s\"", named);
 	else if (c < 0x20 || c >= 0x7f)
@@ -58,7 +63,7 @@ static void test_every_pair(void **st)
 
 	for (unsigned x = 0; x < 256; x++) {
 		for (unsigned y = 0; y < 256; y++) {
-			char in[2] = { (char)x, (char)y };
+			char in[2] = {(char)x, (char)y};
 			char *j = json_of(in, 2);
 			if (x >= 0xc2 && x <= 0xdf && y >= 0x80 && y <= 0xbf) {
 				snprintf(want, sizeof want, "\"%c%c\"", x, y);
@@ -77,22 +82,28 @@ static void test_every_pair(void **st)
 static void test_invalid_utf8(void **st)
 {
 	(void)st;
-	struct { const char *in; size_t n; const char *out; } cases[] = {
-		{ "caf\xc3\xa9 \xe2\x82\xac", 9, "\"caf\xc3\xa9 \xe2\x82\xac\"" },
-		{ "\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"" },             /* U+1F600 */
-		{ "\xf4\x8f\xbf\xbf", 4, "\"\xf4\x8f\xbf\xbf\"" },             /* U+10FFFF */
-		{ "\xe0\xa0\x80", 3, "\"\xe0\xa0\x80\"" },                     /* U+0800 */
-		{ "\xc0\xaf", 2, "\"\\u00c0\\u00af\"" },                       /* overlong '/' */
-		{ "\xe0\x9f\xbf", 3, "\"\\u00e0\\u009f\\u00bf\"" },            /* overlong */
-		{ "\xf0\x8f\xbf\xbf", 4, "\"\\u00f0\\u008f\\u00bf\\u00bf\"" }, /* overlong */
-		{ "\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\"" },            /* surrogate */
-		{ "\xf4\x90\x80\x80", 4, "\"\\u00f4\\u0090\\u0080\\u0080\"" }, /* > U+10FFFF */
-		{ "\xf5\x80\x80\x80", 4, "\"\\u00f5\\u0080\\u0080\\u0080\"" },
-		{ "\xe2\x82", 2, "\"\\u00e2\\u0082\"" },                       /* truncated */
-		{ "a\xe2\x82" "b", 4, "\"a\\u00e2\\u0082b\"" },
-		{ "\x01\xff\xc3", 3, "\"\\u0001\\u00ff\\u00c3\"" },
-		{ "\0x", 2, "\"\\u0000x\"" },
-		{ "\x7f", 1, "\"\\u007f\"" },
+	struct {
+		const char *in;
+		size_t n;
+		const char *out;
+	} cases[] = {
+	    {"caf\xc3\xa9 \xe2\x82\xac", 9, "\"caf\xc3\xa9 \xe2\x82\xac\""},
+	    {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},  /* U+1F600 */
+	    {"\xf4\x8f\xbf\xbf", 4, "\"\xf4\x8f\xbf\xbf\""},  /* U+10FFFF */
+	    {"\xe0\xa0\x80", 3, "\"\xe0\xa0\x80\""},          /* U+0800 */
+	    {"\xc0\xaf", 2, "\"\\u00c0\\u00af\""},            /* overlong '/' */
+	    {"\xe0\x9f\xbf", 3, "\"\\u00e0\\u009f\\u00bf\""}, /* overlong */
+	    {"\xf0\x8f\xbf\xbf", 4, "\"\\u00f0\\u008f\\u00bf\\u00bf\""}, /* overlong */
+	    {"\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\""},            /* surrogate */
+	    {"\xf4\x90\x80\x80", 4, "\"\\u00f4\\u0090\\u0080\\u0080\""}, /* > U+10FFFF */
+	    {"\xf5\x80\x80\x80", 4, "\"\\u00f5\\u0080\\u0080\\u0080\""},
+	    {"\xe2\x82", 2, "\"\\u00e2\\u0082\""}, /* truncated */
+	    {"a\xe2\x82"
+	     "b",
+	     4, "\"a\\u00e2\\u0082b\""},
+	    {"\x01\xff\xc3", 3, "\"\\u0001\\u00ff\\u00c3\""},
+	    {"\0x", 2, "\"\\u0000x\""},
+	    {"\x7f", 1, "\"\\u007f\""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *j = json_of(cases[i].in, cases[i].n);
@@ -153,9 +164,10 @@ static void test_writer(void **st)
 	json_end(&j);
 	json_newline(&j);
 	fclose(f);
-	assert_string_equal(buf, "{\"a\": \"x\\\"y\", \"n\": -3, \"u\": 18446744073709551615, "
-	                         "\"d\": 1.250, \"nan\": null, \"b\": true, "
-	                         "\"list\": [1, {}, [], null]}\n{\"k\": \"v\\u0000\"}\n");
+	assert_string_equal(buf,
+	                    "{\"a\": \"x\\\"y\", \"n\": -3, \"u\": 18446744073709551615, "
+	                    "\"d\": 1.250, \"nan\": null, \"b\": true, "
+	                    "\"list\": [1, {}, [], null]}\n{\"k\": \"v\\u0000\"}\n");
 	free(buf);
 }
 
@@ -179,12 +191,9 @@ static void test_depth_limit(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_byte),
-		cmocka_unit_test(test_every_pair),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_escape_buf),
-		cmocka_unit_test(test_writer),
-		cmocka_unit_test(test_depth_limit),
+	    cmocka_unit_test(test_every_byte),   cmocka_unit_test(test_every_pair),
+	    cmocka_unit_test(test_invalid_utf8), cmocka_unit_test(test_escape_buf),
+	    cmocka_unit_test(test_writer),       cmocka_unit_test(test_depth_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

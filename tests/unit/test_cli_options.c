@@ -44,19 +44,19 @@ static char errbuf[4096];
 static int parse(struct args *a, int *first, const char *w0, ...)
 {
 	const struct cli_option opts[] = {
-		CLI_FLAG('j', "json", &a->json),
-		CLI_COUNT('v', "verbose", &a->verbose),
-		CLI_NUM('c', "count", &a->count, 1, 1000),
-		CLI_DUR('t', "timeout", &a->timeout_ms, 1, 3600000),
-		CLI_DUR('i', "interval", &a->interval_s, 0, 60000),
-		CLI_NUM('p', "port", &a->port, 0, 65535),
-		CLI_SIZE('s', "size", &a->size, 1, 1 << 30),
-		CLI_STR('f', "file", &a->file),
-		CLI_CALL(CLI_LONG(0), "mode", set_mode),
-		CLI_END,
+	    CLI_FLAG('j', "json", &a->json),
+	    CLI_COUNT('v', "verbose", &a->verbose),
+	    CLI_NUM('c', "count", &a->count, 1, 1000),
+	    CLI_DUR('t', "timeout", &a->timeout_ms, 1, 3600000),
+	    CLI_DUR('i', "interval", &a->interval_s, 0, 60000),
+	    CLI_NUM('p', "port", &a->port, 0, 65535),
+	    CLI_SIZE('s', "size", &a->size, 1, 1 << 30),
+	    CLI_STR('f', "file", &a->file),
+	    CLI_CALL(CLI_LONG(0), "mode", set_mode),
+	    CLI_END,
 	};
-	const struct cli_command cmd = { "frob", "usage: sockit frob\n", opts, 0 };
-	char *argv[32] = { "frob", (char *)w0 };
+	const struct cli_command cmd = {"frob", "usage: sockit frob\n", opts, 0};
+	char *argv[32] = {"frob", (char *)w0};
 	int argc = w0 ? 2 : 1;
 	va_list ap;
 
@@ -86,12 +86,13 @@ static int parse(struct args *a, int *first, const char *w0, ...)
 static void test_values(void **st)
 {
 	(void)st;
-	struct args a = { 0 };
+	struct args a = {0};
 	int first;
 
-	assert_int_equal(parse(&a, &first, "-jvv", "-c", "7", "--timeout=250ms",
-	                       "-i", "1.5", "--port", "65535", "-s4K", "-f", "x",
-	                       "--mode", "fast", "pos1", "--", "-pos2", NULL), CLI_RUN);
+	assert_int_equal(parse(&a, &first, "-jvv", "-c", "7", "--timeout=250ms", "-i",
+	                       "1.5", "--port", "65535", "-s4K", "-f", "x", "--mode",
+	                       "fast", "pos1", "--", "-pos2", NULL),
+	                 CLI_RUN);
 	assert_true(a.json);
 	assert_int_equal(a.verbose, 2);
 	assert_int_equal(a.count, 7);
@@ -102,45 +103,57 @@ static void test_values(void **st)
 	assert_string_equal(a.file, "x");
 	assert_int_equal(a.mode, 1);
 	assert_string_equal(errbuf, "");
-	assert_int_equal(first, 15);   /* frob, 13 option words, "--" */
+	assert_int_equal(first, 15); /* frob, 13 option words, "--" */
 }
 
 static void test_bare_duration_is_seconds(void **st)
 {
 	(void)st;
-	struct args a = { 0 };
+	struct args a = {0};
 	int first;
 
 	assert_int_equal(parse(&a, &first, "-t", "2", NULL), CLI_RUN);
 	assert_int_equal(a.timeout_ms, 2000);
 	assert_int_equal(parse(&a, &first, "-t", "1.5ms", NULL), CLI_RUN);
-	assert_int_equal(a.timeout_ms, 2);   /* rounded up, never 0 */
+	assert_int_equal(a.timeout_ms, 2); /* rounded up, never 0 */
 }
 
 static void test_errors(void **st)
 {
 	(void)st;
-	struct { const char *w[4]; const char *msg; } cases[] = {
-		{ { "-x" }, "sockit frob: unknown option '-x' (see 'sockit frob --help')\n" },
-		{ { "-jx" }, "sockit frob: unknown option '-x' (see 'sockit frob --help')\n" },
-		{ { "-zq" }, "sockit frob: unknown option '-z' (see 'sockit frob --help')\n" },
-		{ { "--bogus" }, "sockit frob: unknown option '--bogus' (see 'sockit frob --help')\n" },
-		{ { "--bogus=1" }, "sockit frob: unknown option '--bogus' (see 'sockit frob --help')\n" },
-		{ { "--json=1" }, "sockit frob: option '--json' takes no value (see 'sockit frob --help')\n" },
-		{ { "-c" }, "sockit frob: option '-c' needs a value\n" },
-		{ { "-jc" }, "sockit frob: option '-c' needs a value\n" },
-		{ { "pos", "--count" }, "sockit frob: option '--count' needs a value\n" },
-		{ { "-c", "x" }, "sockit frob: bad value for '-c': 'x' (is not a number)\n" },
-		{ { "--count=0" }, "sockit frob: bad value for '--count': '0' (out of range 1-1000)\n" },
-		{ { "-p", "65536" }, "sockit frob: bad value for '-p': '65536' (out of range 0-65535)\n" },
-		{ { "-p", "4294967297" }, "sockit frob: bad value for '-p': '4294967297' (out of range 0-65535)\n" },
-		{ { "-t", "-1" }, "sockit frob: bad value for '-t': '-1' (is not a duration (a "
-		  "number of seconds, or with a unit: 250ms, 1.5s, 2m, 1h))\n" },
-		{ { "-t", "2h" }, "sockit frob: bad value for '-t': '2h' (out of range 1ms-1h)\n" },
-		{ { "--mode", "slow" }, "sockit frob: bad value for '--mode': 'slow' (expected fast)\n" },
+	struct {
+		const char *w[4];
+		const char *msg;
+	} cases[] = {
+	    {{"-x"}, "sockit frob: unknown option '-x' (see 'sockit frob --help')\n"},
+	    {{"-jx"}, "sockit frob: unknown option '-x' (see 'sockit frob --help')\n"},
+	    {{"-zq"}, "sockit frob: unknown option '-z' (see 'sockit frob --help')\n"},
+	    {{"--bogus"},
+	     "sockit frob: unknown option '--bogus' (see 'sockit frob --help')\n"},
+	    {{"--bogus=1"},
+	     "sockit frob: unknown option '--bogus' (see 'sockit frob --help')\n"},
+	    {{"--json=1"},
+	     "sockit frob: option '--json' takes no value (see 'sockit frob --help')\n"},
+	    {{"-c"}, "sockit frob: option '-c' needs a value\n"},
+	    {{"-jc"}, "sockit frob: option '-c' needs a value\n"},
+	    {{"pos", "--count"}, "sockit frob: option '--count' needs a value\n"},
+	    {{"-c", "x"}, "sockit frob: bad value for '-c': 'x' (is not a number)\n"},
+	    {{"--count=0"},
+	     "sockit frob: bad value for '--count': '0' (out of range 1-1000)\n"},
+	    {{"-p", "65536"},
+	     "sockit frob: bad value for '-p': '65536' (out of range 0-65535)\n"},
+	    {{"-p", "4294967297"},
+	     "sockit frob: bad value for '-p': '4294967297' (out of range 0-65535)\n"},
+	    {{"-t", "-1"},
+	     "sockit frob: bad value for '-t': '-1' (is not a duration (a "
+	     "number of seconds, or with a unit: 250ms, 1.5s, 2m, 1h))\n"},
+	    {{"-t", "2h"},
+	     "sockit frob: bad value for '-t': '2h' (out of range 1ms-1h)\n"},
+	    {{"--mode", "slow"},
+	     "sockit frob: bad value for '--mode': 'slow' (expected fast)\n"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct args a = { 0 };
+		struct args a = {0};
 		int first;
 		const char **w = cases[i].w;
 		int rc = parse(&a, &first, w[0], w[1], w[2], w[3], NULL);
@@ -152,26 +165,26 @@ static void test_errors(void **st)
 static void test_help(void **st)
 {
 	(void)st;
-	struct args a = { 0 };
+	struct args a = {0};
 	int first;
 
 	assert_int_equal(parse(&a, &first, "-j", "--help", NULL), EXIT_OK);
 	assert_string_equal(errbuf, "usage: sockit frob\n");
 	assert_int_equal(parse(&a, &first, "-h", NULL), EXIT_OK);
-	assert_int_equal(parse(&a, &first, "--he", NULL), EXIT_OK);   /* abbreviation */
+	assert_int_equal(parse(&a, &first, "--he", NULL), EXIT_OK); /* abbreviation */
 }
 
 static void test_in_order_and_reentry(void **st)
 {
 	(void)st;
 	bool json = false;
-	const struct cli_option opts[] = { CLI_FLAG('j', "json", &json), CLI_END };
-	const struct cli_command cmd = { "frob", "", opts, CLI_IN_ORDER };
-	char *argv[] = { "frob", "-j", "ep", "-j", "msg", "-5", NULL };
+	const struct cli_option opts[] = {CLI_FLAG('j', "json", &json), CLI_END};
+	const struct cli_command cmd = {"frob", "", opts, CLI_IN_ORDER};
+	char *argv[] = {"frob", "-j", "ep", "-j", "msg", "-5", NULL};
 	int first;
 
 	assert_int_equal(cli_parse(&cmd, 6, argv, NULL, &first), CLI_RUN);
-	assert_int_equal(first, 2);   /* stopped at "ep" */
+	assert_int_equal(first, 2); /* stopped at "ep" */
 	/* Again from "ep" (its slot is skipped as the command name): stops at
 	 * "msg", so the "-5" after it stays a positional. */
 	assert_int_equal(cli_parse(&cmd, 4, argv + 2, NULL, &first), CLI_RUN);
@@ -192,12 +205,12 @@ static void test_fail_paths(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_bare_duration_is_seconds),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_in_order_and_reentry),
-		cmocka_unit_test(test_fail_paths),
+	    cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_bare_duration_is_seconds),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_in_order_and_reentry),
+	    cmocka_unit_test(test_fail_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

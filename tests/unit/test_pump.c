@@ -42,7 +42,8 @@ static int start_peer(enum peer kind, pid_t *pid)
 			/* Interrupt the parent while it waits for this echo. */
 			if (kind == PEER_SIGNAL)
 				kill(getppid(), SIGUSR1);
-			if (kind != PEER_SILENT && sk_send_all(sv[1], buf, (size_t)n, -1) < 0)
+			if (kind != PEER_SILENT &&
+			    sk_send_all(sv[1], buf, (size_t)n, -1) < 0)
 				_exit(1);
 		}
 		if (kind == PEER_SILENT)
@@ -87,7 +88,7 @@ static void test_big_echo_with_half_close(void **st)
 	struct sk_pump p;
 
 	sk_pump_init(&p, in, sock, fileno(out));
-	p.half_close = true;   /* so the echo peer sees EOF and closes */
+	p.half_close = true; /* so the echo peer sees EOF and closes */
 	p.idle_ms = 60000;
 	assert_int_equal(sk_pump_run(&p), 0);
 	assert_true(p.sent == BIG && p.received == BIG && p.shut && p.sock_eof);
@@ -148,7 +149,10 @@ static void test_idle_timeout(void **st)
 
 /* Hooks: the input is sent upper-cased; the run is done when as many
  * bytes came back as went out, without waiting for the peer to close. */
-struct upper { char got[64]; size_t n; };
+struct upper {
+	char got[64];
+	size_t n;
+};
 
 static int upper_input(struct sk_pump *p, const char *d, size_t n)
 {
@@ -178,12 +182,12 @@ static bool upper_done(struct sk_pump *p)
 static void test_hooks(void **st)
 {
 	(void)st;
-	static const struct sk_pump_ops ops = { .input = upper_input,
-		.recv = upper_recv, .done = upper_done };
+	static const struct sk_pump_ops ops = {
+	    .input = upper_input, .recv = upper_recv, .done = upper_done};
 	pid_t peer;
 	int sock = start_peer(PEER_ECHO, &peer);
 	int fds[2];
-	struct upper u = { .n = 0 };
+	struct upper u = {.n = 0};
 	struct sk_pump p;
 
 	assert_int_equal(pipe(fds), 0);
@@ -213,7 +217,7 @@ static void on_usr1(int sig)
 static void test_eintr_is_retried(void **st)
 {
 	(void)st;
-	struct sigaction sa = { .sa_handler = on_usr1 };   /* no SA_RESTART */
+	struct sigaction sa = {.sa_handler = on_usr1}; /* no SA_RESTART */
 	pid_t peer;
 	int fds[2];
 	struct sk_pump p;
@@ -238,11 +242,11 @@ static void test_eintr_is_retried(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_big_echo_with_half_close),
-		cmocka_unit_test(test_peer_closes_early),
-		cmocka_unit_test(test_idle_timeout),
-		cmocka_unit_test(test_hooks),
-		cmocka_unit_test(test_eintr_is_retried),
+	    cmocka_unit_test(test_big_echo_with_half_close),
+	    cmocka_unit_test(test_peer_closes_early),
+	    cmocka_unit_test(test_idle_timeout),
+	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_eintr_is_retried),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
