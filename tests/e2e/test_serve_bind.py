@@ -62,7 +62,7 @@ def test_foreign_holder_is_reported(kind, opts, threads):
 
 def listeners(port):
     """How many TCP sockets listen on 127.0.0.1:port (from ss)."""
-    r = run(["ss", "-Hltn", f"sport = :{port}"])
+    r = run(["ss", "-Hltn", "src", f"127.0.0.1:{port}"])
     assert r.returncode == 0, r
     return len([l for l in r.stdout.decode().splitlines() if l.strip()])
 
@@ -126,3 +126,17 @@ def test_reload_moving_a_port_to_another_service_is_in_use(server, tmp_path, thr
     r = sockit("echo", ep, "still echo")
     assert r.returncode == 0 and r.stdout == b"still echo", r
     assert listeners(int(ep.rsplit(":", 1)[1])) == int(threads)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("kind", ["tcp", "udp"])
+def test_wildcard_over_a_held_loopback_port_is_refused(kind, threads):
+    """`*` is one dual-stack socket: it conflicts with a holder of
+    127.0.0.1:PORT, SO_REUSEPORT or not."""
+    p, port = holder(kind, ["SO_REUSEADDR", "SO_REUSEPORT"])
+    try:
+        r = sockit("serve", "--threads", threads, "echo", f"{kind}://*:{port}")
+    finally:
+        release(p)
+    assert r.returncode == 1 and r.stdout == b"", r
+    assert r.stderr.decode().endswith(f":{port}: Address already in use\n"), r
