@@ -6,7 +6,8 @@
  * the next bytes of the payload, end with the delimiter and contain no
  * earlier one; at the end nothing may be lost.
  *
- * fuzz-sources: lib/io.c lib/net.c lib/loop.c lib/error.c lib/endpoint.c lib/parse.c */
+ * fuzz-sources: lib/io.c lib/net.c lib/loop.c lib/loop_epoll.c
+ *   lib/loop_uring.c lib/error.c lib/endpoint.c lib/parse.c */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
