@@ -38,7 +38,7 @@ EXAMPLES = $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRC))
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all tests examples check demo bench clean install deps fuzz compile_commands.json
+.PHONY: all tests examples check demo bench clean install deps fuzz fuzz-long soak compile_commands.json
 all: $(SOCKIT) $(LIB_A) $(EXAMPLES)
 examples: $(EXAMPLES)
 tests: $(UNITS) $(HELPERS)
@@ -106,6 +106,18 @@ bench:
 fuzz:
 	@scripts/install-deps.sh check
 	scripts/fuzz.sh
+
+# Hostile load past one process: 10,000 clients for 10 minutes (not in
+# make check; SOAK_CLIENTS, SOAK_SECONDS, SOAK_PROCS, SOAK_P99_MS).
+soak:
+	$(MAKE) all BUILD=build
+	scripts/soak.sh build
+
+# Every fuzz target to depth (FUZZ_EXECS inputs, default 10 M, or
+# FUZZ_SECONDS each) and a table of execs, exec/s, coverage, crashes.
+fuzz-long:
+	@scripts/install-deps.sh check
+	scripts/fuzz-long.sh
 
 compile_commands.json:
 	bear -- $(MAKE) -B all tests

@@ -127,7 +127,7 @@ measure() {
 	pid=${pid_of[${peer%%:*}]}
 	t0=$(ticks "$pid")
 	json=$(timeout 120 taskset -c "$CCPU" "$SOCKIT" bench "$ep" --json \
-	       -d "$DUR" -w "$WARM" "$@" 2>"$work/bench.err")
+	       -d "$DUR" --warmup "$WARM" "$@" 2>"$work/bench.err")
 	rc=$?
 	sleep 0.1
 	t1=$(ticks "$pid")
@@ -269,7 +269,7 @@ rel=$(realpath --relative-to="$root" "$build")
 helpers=$(for f in tests/helpers/*.c; do printf '%s/tests/helpers/%s ' "$rel" "$(basename "$f" .c)"; done)
 # scan.sh needs the test helpers (relay, portsink), which `make all` does not build.
 [ -n "$helpers" ] && make -s BUILD="$rel" $helpers >/dev/null
-for extra in bench/scan.sh bench/sockets.sh; do
+for extra in bench/scan.sh bench/sockets.sh bench/ping.sh; do
 	if [ -x "$extra" ]; then
 		say "running $extra $rel"
 		"$extra" "$rel" || say "$extra failed"

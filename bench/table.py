@@ -197,7 +197,7 @@ def machine():
 
 def commands(rows, a):
     cmds = sorted({f"taskset -c {a.client_cpu} sockit bench EP --json -d {a.duration} "
-                   f"-w {a.warmup} {r['args']}" for r in rows})
+                   f"--warmup {a.warmup} {r['args']}" for r in rows})
     return ["```", "make bench            # = scripts/install-deps.sh bench; make all; "
             "bench/run.sh build",
             f"taskset -c {a.server_cpu} SERVER   # each server of the list above",

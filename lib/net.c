@@ -218,15 +218,18 @@ int sk_connect_result(int fd)
 	return soerr;
 }
 
-/* Start a connect and wait for it; returns the fd, or -1 with errno. */
+/* Start a connect and wait for it; returns the fd, or -1 with errno.
+ * *ours tells our own timer's ETIMEDOUT from the kernel's. */
 static int connect_wait(const struct sockaddr *sa, socklen_t salen, int type,
-                        int timeout_ms)
+                        int timeout_ms, bool *ours)
 {
 	int fd = sk_connect_start(sa, salen, type);
 
+	*ours = false;
 	if (fd < 0)
 		return -1;
 	int ready = sk_wait_fd(fd, POLLOUT, timeout_ms);
+	*ours = ready == 0;
 	int rc = ready < 0 ? errno : ready == 0 ? ETIMEDOUT : sk_connect_result(fd);
 	if (rc == 0)
 		return fd;
@@ -237,11 +240,12 @@ static int connect_wait(const struct sockaddr *sa, socklen_t salen, int type,
 
 /* A unixgram client needs an address of its own for replies to reach it:
  * autobind gives it a unique abstract one. */
-static int connect_unix(const struct sk_endpoint *ep, int timeout_ms)
+static int connect_unix(const struct sk_endpoint *ep, int timeout_ms, bool *ours)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sk_endpoint_unix_addr(ep, &sun);
 
+	*ours = false;
 	if (ep->transport == SK_UNIXGRAM) {
 		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		sa_family_t fam = AF_UNIX;
@@ -256,7 +260,17 @@ static int connect_unix(const struct sk_endpoint *ep, int timeout_ms)
 		}
 		return fd;
 	}
-	return connect_wait((struct sockaddr *)&sun, len, SOCK_STREAM, timeout_ms);
+	return connect_wait((struct sockaddr *)&sun, len, SOCK_STREAM, timeout_ms, ours);
+}
+
+/* "connect WHAT: why", in sockit's deadline wording when ours timed out. */
+static void connect_err(char *err, size_t errlen, const char *what, bool ours,
+                        int timeout_ms)
+{
+	if (ours)
+		sk_seterr_deadline(err, errlen, (uint64_t)timeout_ms, "connect %s", what);
+	else
+		sk_seterrno(err, errlen, "connect %s", what);
 }
 
 int sk_connect(const struct sk_endpoint *ep, int timeout_ms,
@@ -266,20 +280,24 @@ int sk_connect(const struct sk_endpoint *ep, int timeout_ms,
 	char shown[SK_ADDRSTRLEN];
 	int fd = -1;
 
+	bool ours;
+
 	if (sk_endpoint_is_unix(ep)) {
-		fd = connect_unix(ep, timeout_ms);
+		fd = connect_unix(ep, timeout_ms, &ours);
 		if (fd < 0)
-			sk_seterrno(err, errlen, "connect %s", ep->path);
+			connect_err(err, errlen, ep->path, ours, timeout_ms);
 		return fd;
 	}
 	if (sk_endpoint_resolve(ep, false, &res, err, errlen) < 0)
 		return -1;
 	/* Try every address; report the last one's failure. */
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = connect_wait(ai->ai_addr, ai->ai_addrlen, ai->ai_socktype, timeout_ms);
+		fd = connect_wait(ai->ai_addr, ai->ai_addrlen, ai->ai_socktype, timeout_ms,
+		                  &ours);
 		if (fd < 0)
-			sk_seterrno(err, errlen, "connect %s",
-			            sk_addr_format(ai->ai_addr, ai->ai_addrlen, shown, sizeof shown));
+			connect_err(err, errlen,
+			            sk_addr_format(ai->ai_addr, ai->ai_addrlen, shown, sizeof shown),
+			            ours, timeout_ms);
 	}
 	freeaddrinfo(res);
 	if (fd >= 0 && ep->transport == SK_TCP)

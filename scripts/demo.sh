@@ -69,5 +69,15 @@ server_pids=()
 echo
 echo "== the server's log (one line per connection)"
 cat "$tmp/server.log"
+
+# ping needs a raw or ping socket: as root, in a namespace of its own (so
+# no sysctl of this machine changes); otherwise only when ping sockets are
+# allowed here.
+if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+	echo
+	echo "== sockit ping (in a private network namespace)"
+	printf '\n$ sockit ping -c 3 -i 0.2 127.0.0.1\n'
+	unshare -n sh -c 'ip link set lo up; exec "$0" ping -c 3 -i 0.2 127.0.0.1' "$sockit"
+fi
 echo
 echo "demo: every client got its answer; servers stopped cleanly"

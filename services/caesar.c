@@ -3,6 +3,7 @@
  * resumable request parser are pure functions (caesar.h). */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caesar.h"
@@ -147,10 +148,56 @@ size_t caesar_step(struct caesar_parser *p, const char *in, size_t len,
 
 /* The service. */
 
+/* A request whose '.' has not come yet is not answered yet: its shifted
+ * bytes wait in hold (at most the limit, made on first use, freed when
+ * the request ends), so an over-long message gets the error line alone,
+ * never a part of its reply.  A request whole in one read, the usual
+ * case, goes straight out and never touches hold. */
+struct caesar_conn {
+	struct caesar_parser p;
+	char *hold;
+	size_t hold_len, hold_cap;
+};
+
 static void caesar_open(struct svc_conn *c)
 {
-	struct caesar_parser *p = c->state;
-	caesar_parser_init(p, c->opt ? c->opt->max_request : 0);
+	struct caesar_conn *cc = c->state;
+	caesar_parser_init(&cc->p, c->opt ? c->opt->max_request : 0);
+}
+
+static void hold_drop(struct caesar_conn *cc)
+{
+	free(cc->hold);
+	cc->hold = NULL;
+	cc->hold_len = cc->hold_cap = 0;
+}
+
+/* Keep n more shifted bytes of the unfinished request; the parser has
+ * already checked that they fit within its limit.  false: out of memory. */
+static bool hold_add(struct caesar_conn *cc, const char *data, size_t n)
+{
+	if (n == 0)
+		return true;
+	if (cc->hold_len + n > cc->hold_cap) {
+		size_t cap = cc->hold_cap ? cc->hold_cap : 1024;
+		while (cap < cc->hold_len + n)
+			cap *= 2;
+		if (cap > cc->p.max)
+			cap = cc->p.max;
+		char *h = realloc(cc->hold, cap);
+		if (!h)
+			return false;
+		cc->hold = h;
+		cc->hold_cap = cap;
+	}
+	caesar_shift(cc->hold + cc->hold_len, data, n, cc->p.shift);
+	cc->hold_len += n;
+	return true;
+}
+
+static void caesar_close(struct svc_conn *c)
+{
+	hold_drop(c->state);
 }
 
 /* Replies gather in one buffer per bytes() call and go out in one send:
@@ -185,9 +232,32 @@ static void put(struct svc_conn *c, struct reply_buf *out, const char *data,
 	}
 }
 
+/* A complete request's reply: what was held, the rest shifted, '.'. */
+static void reply(struct svc_conn *c, struct caesar_conn *cc, struct reply_buf *out,
+                  const struct caesar_out *ev, unsigned shift)
+{
+	if (cc->hold_len) {
+		put(c, out, cc->hold, cc->hold_len, 0);
+		hold_drop(cc);
+	}
+	put(c, out, ev->data, ev->len, shift);
+	put(c, out, ".", 1, 0);
+}
+
+static void fail_request(struct svc_conn *c, struct caesar_conn *cc,
+                         struct reply_buf *out, const char *why)
+{
+	hold_drop(cc);
+	svc_log(c, "%s", why);
+	put(c, out, why, strlen(why), 0);
+	flush(c, out);
+	svc_end(c, "bad request");
+}
+
 static void caesar_bytes(struct svc_conn *c, const char *data, size_t len)
 {
-	struct caesar_parser *p = c->state;
+	struct caesar_conn *cc = c->state;
+	struct caesar_parser *p = &cc->p;
 	struct reply_buf out;
 	struct caesar_out ev;
 
@@ -198,15 +268,15 @@ static void caesar_bytes(struct svc_conn *c, const char *data, size_t len)
 		len -= used;
 		switch (ev.event) {
 		case CAESAR_DATA:
-			put(c, &out, ev.data, ev.len, p->shift);
-			if (ev.end)
-				put(c, &out, ".", 1, 0);
+			if (ev.end) {
+				reply(c, cc, &out, &ev, p->shift);
+			} else if (!hold_add(cc, ev.data, ev.len)) {
+				fail_request(c, cc, &out, "error: out of memory.");
+				return;
+			}
 			break;
 		case CAESAR_ERROR:
-			svc_log(c, "%s", ev.why);
-			put(c, &out, ev.why, strlen(ev.why), 0);
-			flush(c, &out);
-			svc_end(c, "bad request");
+			fail_request(c, cc, &out, ev.why);
 			return;
 		case CAESAR_MORE:
 			if (len == 0) {
@@ -228,9 +298,10 @@ static const char *const caesar_defaults[] = { "tcp://127.0.0.1:5555", NULL };
 
 const struct service svc_caesar = {
 	.name = "caesar",
-	.state_size = sizeof(struct caesar_parser),
+	.state_size = sizeof(struct caesar_conn),
 	.defaults = caesar_defaults,
 	.open = caesar_open,
 	.bytes = caesar_bytes,
 	.eof = caesar_eof,
+	.close = caesar_close,
 };

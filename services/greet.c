@@ -15,13 +15,15 @@ struct greet_state {
 	char reply[GREET_KEEP];
 };
 
-size_t greet_escape(char *out, size_t cap, const char *in, size_t n)
+size_t greet_escape(char *out, size_t cap, const char *in, size_t n, size_t *used)
 {
-	size_t o = 0;
+	size_t o = 0, i = 0;
 
+	if (used)
+		*used = 0;
 	if (cap == 0)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		unsigned char ch = (unsigned char)in[i];
 		char esc[5];
 		int k;
@@ -43,6 +45,8 @@ size_t greet_escape(char *out, size_t cap, const char *in, size_t n)
 		o += (size_t)k;
 	}
 	out[o] = '\0';
+	if (used)
+		*used = i;
 	return o;
 }
 
@@ -88,19 +92,21 @@ static void greet_bytes(struct svc_conn *c, const char *data, size_t len)
 	s->total += len;
 }
 
-/* Log the reply once, however the connection ends. */
+/* Log the reply once, however the connection ends: as much of it as
+ * GREET_SHOW escaped characters hold, and how many bytes were left out. */
 static void greet_log_reply(struct svc_conn *c, const char *why)
 {
 	struct greet_state *s = c->state;
-	char esc[GREET_KEEP * 4 + 1];
+	char esc[GREET_SHOW + 1];
+	size_t shown;
 
 	if (s->done)
 		return;
 	s->done = true;
-	greet_escape(esc, sizeof esc, s->reply, s->kept);
-	if (s->total > s->kept)
+	greet_escape(esc, sizeof esc, s->reply, s->kept, &shown);
+	if (s->total > shown)
 		svc_log(c, "replied \"%s\" (%zu more bytes dropped, %s)",
-		        esc, s->total - s->kept, why);
+		        esc, s->total - shown, why);
 	else
 		svc_log(c, "replied \"%s\" (%s)", esc, why);
 }

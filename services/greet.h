@@ -6,12 +6,17 @@
 
 #define GREET_BANNER_DEFAULT "Thank you for connecting"
 #define GREET_TIMEOUT_DEFAULT_MS 2000
-#define GREET_KEEP 4096   /* bytes of the client's reply kept for the log */
+/* The client's reply goes into the log line escaped, at most
+ * GREET_SHOW characters of it: with the rest of the line that stays well
+ * within the host's SVC_LOG_MAX, so the "(N more bytes dropped, why)"
+ * tail is never cut.  Only as many bytes as can be shown are kept. */
+#define GREET_SHOW 768
+#define GREET_KEEP GREET_SHOW
 
 /* Write in (n bytes) into out (cap bytes, NUL-terminated) as printable
  * ASCII: \n \r \t \\ and \" as such, other bytes outside 0x20-0x7e as
  * \xNN.  Stops before an escape that would not fit.  Returns the length
- * written. */
-size_t greet_escape(char *out, size_t cap, const char *in, size_t n);
+ * written; *used (unless NULL) gets how many bytes of in it covers. */
+size_t greet_escape(char *out, size_t cap, const char *in, size_t n, size_t *used);
 
 #endif

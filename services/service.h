@@ -100,7 +100,10 @@ static inline void svc_resume(struct svc_conn *c) { c->host->resume(c); }
 static inline void svc_set_timer(struct svc_conn *c, uint64_t ms)
 { c->host->set_timer(c, ms); }
 
-/* Log a line about this connection (the host adds time and peer). */
+/* Log a line about this connection (the host adds time and peer).  A
+ * message longer than SVC_LOG_MAX - 1 bytes is cut there by the host: a
+ * service that logs client data keeps its message within it. */
+#define SVC_LOG_MAX 1024
 void svc_log(struct svc_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -52,7 +52,8 @@ static const char usage_text[] =
 "  -d, --duration DUR   measure for DUR (default 5s)\n"
 "  -n, --requests N     measure N requests instead of a duration\n"
 "  -t, --threads T      load threads, connections shared among them (default 1)\n"
-"  -w, --warmup DUR     run DUR before measuring (default 0)\n"
+"      --warmup DUR     run DUR before measuring (default 0; no -w: in\n"
+"                       the clients and ping -w is the overall deadline)\n"
 "      --timeout DUR    a reply later than this is an error (default 2s)\n"
 "      --backend B      the load generator's stream connections on epoll\n"
 "                       (default), io_uring (exit 1 where the kernel lacks\n"
@@ -150,7 +151,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_DUR('d', "duration", &cfg->duration_s, 0, 86400000),
 		CLI_NUM('n', "requests", &cfg->requests, 1, 1LL << 40),
 		CLI_NUM('t', "threads", &cfg->threads, 1, MAX_THREADS),
-		CLI_DUR('w', "warmup", &cfg->warmup_s, 0, 3600000),
+		CLI_DUR(CLI_LONG(1), "warmup", &cfg->warmup_s, 0, 3600000),
 		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),
@@ -180,14 +181,14 @@ static int check_config(struct bench_args *a, const struct sk_endpoint *ep)
 	if (!a->mode_set && dgram)
 		cfg->mode = MODE_UDP;
 	if (ep->transport == SK_UNIXGRAM)
-		return cli_fail(EXIT_USAGE, "bench: unixgram endpoints are not supported");
+		return cli_sub_fail(EXIT_USAGE, "bench", "unixgram endpoints are not supported");
 	if (cfg->mode == MODE_UDP && ep->transport == SK_UNIX)
-		return cli_fail(EXIT_USAGE, "bench: udp mode needs a udp:// or HOST:PORT endpoint");
+		return cli_sub_fail(EXIT_USAGE, "bench", "udp mode needs a udp:// or HOST:PORT endpoint");
 	if (cfg->mode != MODE_UDP && dgram)
-		return cli_fail(EXIT_USAGE, "bench: %s mode needs a stream endpoint",
+		return cli_sub_fail(EXIT_USAGE, "bench", "%s mode needs a stream endpoint",
 		           bench_mode_name(cfg->mode));
 	if (cfg->mode == MODE_UDP && cfg->size > MAX_UDP_SIZE)
-		return cli_fail(EXIT_USAGE, "bench: udp datagrams carry at most %d bytes",
+		return cli_sub_fail(EXIT_USAGE, "bench", "udp datagrams carry at most %d bytes",
 		           MAX_UDP_SIZE);
 	cfg->socktype = cfg->mode == MODE_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	if (cfg->threads > cfg->connections)
@@ -255,9 +256,9 @@ static int raise_fd_limit(unsigned connections, unsigned threads)
 	long have = sk_raise_fd_limit();
 
 	if (have < 0)
-		return cli_fail(EXIT_NETWORK, "bench: getrlimit: %s", strerror(errno));
+		return cli_fail(EXIT_NETWORK, "getrlimit: %s", strerror(errno));
 	if (have < need)
-		return cli_fail(EXIT_NETWORK, "bench: %u connections need %ld descriptors, "
+		return cli_fail(EXIT_NETWORK, "%u connections need %ld descriptors, "
 		           "the hard limit is %ld (raise it with ulimit -Hn as root, "
 		           "or use fewer connections)", connections, need, have);
 	return 0;
@@ -357,7 +358,7 @@ static unsigned start_threads(struct bench_thread *th, pthread_t *tid, unsigned 
 	for (i = 0; i < n; i++) {
 		int e = pthread_create(&tid[i], NULL, bench_thread_run, &th[i]);
 		if (e != 0) {
-			cli_fail(EXIT_NETWORK, "bench: pthread_create: %s", strerror(e));
+			cli_fail(EXIT_NETWORK, "pthread_create: %s", strerror(e));
 			atomic_store(&interrupted, true);
 			break;
 		}
@@ -413,7 +414,7 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 	if (!th || !tid) {
 		free(th);
 		free(tid);
-		return cli_fail(EXIT_NETWORK, "bench: out of memory");
+		return cli_fail(EXIT_NETWORK, "out of memory");
 	}
 	init_threads(th, n, cfg, pat, t0);
 	unsigned started = start_threads(th, tid, n);
@@ -427,7 +428,7 @@ static int run_threads(const struct bench_config *cfg, const struct pattern *pat
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
 		if (th[i].setup_errno && !rc)
-			rc = cli_fail(EXIT_NETWORK, "bench: thread setup: %s", strerror(th[i].setup_errno));
+			rc = cli_fail(EXIT_NETWORK, "thread setup: %s", strerror(th[i].setup_errno));
 		merge_stats(total, &th[i]);
 	}
 	*secs = measured_seconds(cfg, total, th[0].measure_ns);
@@ -450,17 +451,17 @@ static int measured_nothing(const struct bench_config *cfg, const struct bench_s
                             double secs)
 {
 	if (atomic_load(&interrupted) && secs < 0.001)
-		return cli_fail(EXIT_NETWORK, "bench: measured nothing: interrupted before "
+		return cli_fail(EXIT_NETWORK, "measured nothing: interrupted before "
 		                "the measurement began");
 	if (st->connects == 0)
-		return cli_fail(EXIT_NETWORK, "bench: measured nothing: no connection to %s "
+		return cli_fail(EXIT_NETWORK, "measured nothing: no connection to %s "
 		                "succeeded", cfg->target);
 	if (st->bytes_in == 0)
-		return cli_fail(EXIT_NETWORK, "bench: measured nothing: %s never replied in "
+		return cli_fail(EXIT_NETWORK, "measured nothing: %s never replied in "
 		                "%.2f s (%llu bytes sent; a server that does not echo, like "
 		                "discard, cannot be measured)", cfg->target, secs,
 		                (unsigned long long)st->bytes_out);
-	return cli_fail(EXIT_NETWORK, "bench: measured nothing: no reply was verified in "
+	return cli_fail(EXIT_NETWORK, "measured nothing: no reply was verified in "
 	                "%.2f s (%s)", secs, st->first_error[0] ? st->first_error
 	                : "no error recorded");
 }
@@ -481,7 +482,7 @@ int cmd_bench(int argc, char **argv)
 		           : a.cfg.mode == MODE_UDP ? "udp://127.0.0.1:65432"
 		           : "tcp://127.0.0.1:65432";
 	if (sk_endpoint_parse(&ep, a.endpoint, err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "%s", err);
+		return cli_sub_fail(EXIT_USAGE, "bench", "%s", err);
 	if ((rc = check_config(&a, &ep)) != 0)
 		return rc;
 	enum sk_backend be;
@@ -497,13 +498,13 @@ int cmd_bench(int argc, char **argv)
 	    (rc = raise_fd_limit(a.cfg.connections, a.cfg.threads)) != 0)
 		return rc;
 	if (pattern_init(&pat, a.cfg.mode, a.cfg.size) < 0)
-		return cli_fail(EXIT_NETWORK, "bench: out of memory");
+		return cli_fail(EXIT_NETWORK, "out of memory");
 
 	struct bench_stats *total = calloc(1, sizeof *total);
 	double secs = 0;
 	if (!total) {
 		pattern_free(&pat);
-		return cli_fail(EXIT_NETWORK, "bench: out of memory");
+		return cli_fail(EXIT_NETWORK, "out of memory");
 	}
 	hist_init(&total->hist);
 	catch_interrupts();

@@ -36,7 +36,7 @@ static const char usage_text[] =
 "                         Default: 1-1024 plus every TCP port named in\n"
 "                         /etc/services.\n"
 "  -4, -6                 resolve names to IPv4 / IPv6 only\n"
-"  -c, --concurrency N    most connects in flight (default: the open-file\n"
+"      --concurrency N    most connects in flight (default: the open-file\n"
 "                         limit, raised to its hard maximum, less 64, at\n"
 "                         most 10000)\n"
 "      --retries N        retries for an unanswered port, 0-10 (default 2,\n"
@@ -87,7 +87,7 @@ struct scan_args {
 	bool progress_set, progress;
 };
 
-enum { OPT_RETRIES = CLI_LONG(0), OPT_TIMEOUT, OPT_MIN_TIMEOUT, OPT_MAX_TIMEOUT,
+enum { OPT_RETRIES = CLI_LONG(0), OPT_CONCURRENCY, OPT_TIMEOUT, OPT_MIN_TIMEOUT, OPT_MAX_TIMEOUT,
        OPT_RATE, OPT_SHARD, OPT_BANNER, OPT_BANNER_TIMEOUT, OPT_PROGRESS,
        OPT_NO_PROGRESS, OPT_THREADS, OPT_MAX_RETRIES, OPT_MAX_RATE };
 
@@ -115,7 +115,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv, int *first)
 		CLI_STR('p', "ports", &a->ports_spec),
 		CLI_CALL_FLAG('4', NULL, option),
 		CLI_CALL_FLAG('6', NULL, option),
-		CLI_NUM('c', "concurrency", &a->o.concurrency, 1, 1 << 20),
+		CLI_NUM(OPT_CONCURRENCY, "concurrency", &a->o.concurrency, 1, 1 << 20),
 		CLI_NUM(OPT_RETRIES, "retries", &a->o.retries, 0, SCAN_MAX_RETRIES),
 		CLI_NUM(OPT_MAX_RETRIES, "max-retries", &a->o.retries, 0, SCAN_MAX_RETRIES),
 		CLI_DUR(OPT_TIMEOUT, "timeout", &a->o.timeout_ms, 1, 600000),
@@ -155,7 +155,7 @@ static int add_targets(struct target_list *tl, int family, int n, char **args)
 		int rc = targets_add(tl, args[i], family, err, sizeof err);
 		if (rc != TARGET_OK)
 			return rc == TARGET_BAD ? cli_sub_fail(EXIT_USAGE, "scan", "%s", err)
-			                        : cli_fail(EXIT_NETWORK, "scan: %s", err);
+			                        : cli_fail(EXIT_NETWORK, "%s", err);
 	}
 	return 0;
 }
@@ -167,7 +167,7 @@ static int choose_ports(struct port_list *pl, const char *spec,
 	if (spec && ports_parse(pl, spec, svc, err, sizeof err) < 0)
 		return cli_sub_fail(EXIT_USAGE, "scan", "%s", err);
 	if (!spec && ports_default(pl, svc) < 0)
-		return cli_fail(EXIT_NETWORK, "scan: ports: out of memory");
+		return cli_fail(EXIT_NETWORK, "ports: out of memory");
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static int run_scan(struct scan_args *a, struct target_list *tl,
 	int rc = scan_run(&a->o, &sum, err, sizeof err);
 	report_summary(&a->rep, &sum);
 	if (rc < 0)
-		return cli_fail(EXIT_NETWORK, "scan: %s", err);
+		return cli_fail(EXIT_NETWORK, "%s", err);
 	return sum.interrupted ? EXIT_NETWORK : EXIT_OK;
 }
 

@@ -1,6 +1,7 @@
 /* cmd_sockets.c — `sockit sockets`: list sockets like ss/netstat, from
  * netlink sock_diag, with owners, filters, JSON, sorting and --watch. */
 #include <errno.h>
+#include <linux/inet_diag.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -12,6 +13,9 @@
 #include "sockit/error.h"
 #include "sockets/collect.h"
 #include "sockets/dump.h"
+#include "sockets/events.h"
+#include "sockets/expr.h"
+#include "sockets/kill.h"
 #include "sockets/filter.h"
 #include "sockets/output.h"
 #include "sockets/procmap.h"
@@ -26,19 +30,27 @@ struct sockets_cmd {
 	double watch; /* 0: no --watch */
 	long frames;
 	const char *netns, *from_dump, *record_dump;
+	const char *filter_file; /* -F */
+	bool kill, events;       /* -K, -E */
+	bool user_filter;        /* --no-kernel-filter: no bytecode, all in user space */
+	struct expr *expr;       /* the trailing filter expression (heap: it is big) */
+	unsigned char *bc;       /* its kernel part, bclen bytes; NULL if none */
+	size_t bclen;
 };
 
 static const char usage_text[] =
-    "usage: sockit sockets [-tux46lapes] [OPTIONS]\n"
+    "usage: sockit sockets [-tux46lapesnHomiOKEr] [OPTIONS] [FILTER]\n"
     "\n"
     "List sockets (TCP, UDP, UNIX) from the kernel over netlink sock_diag, like\n"
-    "ss and netstat -tanp.  Addresses and ports are always numeric.\n"
+    "ss and netstat -tanp, with ss's letters and ss's filter language.\n"
     "\n"
     "Selection (as in ss):\n"
     "  -t, --tcp            TCP sockets          -u, --udp     UDP sockets\n"
     "  -x, --unix           UNIX sockets (u_str, u_dgr, u_seq)\n"
     "  -4, --ipv4 / -6, --ipv6   only that family (alone: TCP and UDP of it)\n"
-    "  Without -t/-u/-x/-4/-6 every kind is listed.\n"
+    "  -A, --query LIST     all inet tcp udp unix unix_stream unix_dgram\n"
+    "                       unix_seqpacket (comma-separated)\n"
+    "  Without -t/-u/-x/-4/-6/-A every kind is listed.\n"
     "  -l, --listening      only LISTEN sockets and unconnected (UNCONN) ones\n"
     "  -a, --all            sockets in every state\n"
     "  Without -l/-a/--state, TCP and UNIX show every state but LISTEN, UNCONN,\n"
@@ -50,22 +62,53 @@ static const char usage_text[] =
     "  --sport N, --dport N local / remote port N (inet sockets only)\n"
     "  --port N             local or remote port N\n"
     "  --pid N              sockets held open by process N (implies owner look-up)\n"
-    "  States and ports are filtered in the kernel request.\n"
+    "\n"
+    "Filter (ss's grammar; the trailing arguments, or -F FILE):\n"
+    "  FILTER := [ state STATE | exclude STATE ]... [ EXPRESSION ]\n"
+    "  EXPRESSION: conditions joined by and (&, &&, or nothing), or (|, ||),\n"
+    "  not (!) and ( ); and/or bind left to right, as in ss.  Conditions:\n"
+    "    src|dst [=] ADDR[/PREFIX][:PORT]   127.0.0.1:22, [::1], 10.0.0.0/8, *:80,\n"
+    "                                       inet:/inet6: ADDR, unix:GLOB\n"
+    "    sport|dport OP PORT   OP: = != < > <= >= (eq ne lt gt le ge); PORT 22,\n"
+    "                          :22, :ssh (/etc/services), * (any)\n"
+    "    dev [=|!=] NAME|INDEX   fwmark|mark [=|!=] MARK[/MASK]\n"
+    "    cgroup [=|!=] PATH   autobound   uid OP N (sockit's own)\n"
+    "  -F, --filter FILE    read the filter from FILE ('-': stdin; # comments)\n"
+    "  What the kernel can run goes into the request as inet_diag bytecode (as\n"
+    "  ss does); the rest (uid, UNIX names) is applied here.\n"
+    "  --no-kernel-filter   apply the whole filter here (no bytecode)\n"
     "\n"
     "Output:\n"
     "  -p, --process        owning process as PID/NAME (one pass over /proc/*/fd)\n"
     "  -e, --extended       uid, inode, and for TCP rtt/rttvar (ms), cwnd,\n"
     "                       retransmits (current/total), bytes sent/acked/received\n"
+    "  -o, --options        timers: timer:(keepalive|on|timewait|persist,TIME,N)\n"
+    "  -m, --memory         socket memory: skmem:(r,rb,t,tb,f,w,o,bl,d)\n"
+    "  -i, --info           TCP internals: congestion control, wscale, rto, rtt,\n"
+    "                       mss, cwnd, ssthresh, bytes, segs, bbr:(...), send,\n"
+    "                       pacing and delivery rates, retrans, rcv_space, minrtt\n"
+    "  -O, --oneline        -m/-i on the socket's line (else on a second line)\n"
+    "  -r, --resolve        names for addresses and ports (may query DNS)\n"
     "  -s, --summary        counts by netid and state of the selected sockets\n"
     "  -H, --no-header      no column titles\n"
-    "  -n, --numeric        accepted for ss compatibility (always numeric)\n"
+    "  -n, --numeric        accepted for ss compatibility (numeric is the default)\n"
     "  -j, --json           one JSON document: an array of objects (with -s: one\n"
-    "                       object)\n"
+    "                       object; with -E: one object per line); -o -m -i add\n"
+    "                       timer, skmem, info\n"
     "  --sort KEY           recvq, sendq (largest first), port (local), pid\n"
     "  --watch DUR          redraw every DUR (100ms-24h; a bare number is\n"
     "                       seconds); new sockets are marked +, vanished ones -\n"
     "                       (in colour on a terminal)\n"
-    "  --count N, --frames N  with --watch, stop after N frames\n"
+    "  --count N, --frames N  with --watch, stop after N frames; with -E, events\n"
+    "  As in ss, the Netid column is left out when one kind is selected, and the\n"
+    "  State column when one state is.\n"
+    "\n"
+    "Actions:\n"
+    "  -K, --kill           close the selected TCP/UDP sockets (SOCK_DESTROY, needs\n"
+    "                       CAP_NET_ADMIN); lists them, says how many on stderr\n"
+    "  -E, --events         print TCP/UDP sockets as they are destroyed, until\n"
+    "                       SIGINT or --count events\n"
+    "  (-w/--raw, -0/--packet and --netlink are not supported yet: exit 2.)\n"
     "\n"
     "Sources:\n"
     "  --netns NAME         query inside the network namespace /run/netns/NAME\n"
@@ -77,13 +120,13 @@ static const char usage_text[] =
     "  --from-dump FILE     read sockets and owners from such a FILE instead of\n"
     "                       the kernel; filters and output apply as usual\n"
     "\n"
-    "\n"
     "examples:\n"
-    "  sockit sockets -tl\n"
-    "  sockit sockets -t -a -p --sport 22\n"
-    "  sockit sockets -s --json\n"
+    "  sockit sockets -o state established '( dport = :ssh or sport = :ssh )'\n"
+    "  sockit sockets -tanp 'sport >= :1024 and not dst 127.0.0.0/8'\n"
+    "  sockit sockets -K dst 192.0.2.7 and dport = :443\n"
     "\n"
-    "Exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage.\n";
+    "exit status: 0 success, 1 the kernel or a file could not be read, 2 bad usage\n"
+    "(a malformed filter names the bad word and its column).\n";
 
 enum {
 	OPT_STATE = CLI_LONG(0),
@@ -98,7 +141,49 @@ enum {
 	OPT_FROM_DUMP,
 	OPT_RECORD_DUMP,
 	OPT_PROC,
+	OPT_NO_KFILTER,
+	OPT_NETLINK,
 };
+
+/* -A QUERY: ss's socket table names, comma-separated. */
+static int parse_query(struct sockets_cmd *c, const char *arg, char *why, size_t len)
+{
+	static const struct {
+		const char *name;
+		unsigned ids;
+	} names[] = {
+	    {"all", NETIDS_INET | NETIDS_UNIX},
+	    {"inet", NETIDS_INET},
+	    {"tcp", NETID_BIT(NETID_TCP)},
+	    {"udp", NETID_BIT(NETID_UDP)},
+	    {"unix", NETIDS_UNIX},
+	    {"unix_stream", NETID_BIT(NETID_U_STR)},
+	    {"unix_dgram", NETID_BIT(NETID_U_DGR)},
+	    {"unix_seqpacket", NETID_BIT(NETID_U_SEQ)},
+	};
+	const char *p = arg;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n && strncmp(names[i].name, p, n) == 0)
+				break;
+		if (i == sizeof names / sizeof names[0]) {
+			snprintf(why, len,
+			         "'%.*s': expected all, inet, tcp, udp, unix, unix_stream, "
+			         "unix_dgram or unix_seqpacket (raw, packet, netlink and the "
+			         "rest are not supported)",
+			         (int)n, p);
+			return -1;
+		}
+		c->sel.query |= names[i].ids;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
 
 /* The ss selection flags and the values that need more than a number
  * (CLI_CALL rows). */
@@ -127,6 +212,15 @@ static int option(void *ctx, int opt, const char *arg, char *why, size_t len)
 			return 0;
 		snprintf(why, len, "expected recvq, sendq, port or pid");
 		return -1;
+	case 'A':
+	case CLI_LONG(21):
+		return parse_query(c, arg, why, len);
+	case 'w':
+	case '0':
+	case OPT_NETLINK:
+		snprintf(why, len, "%s sockets are not supported yet",
+		         opt == 'w' ? "raw" : opt == '0' ? "packet" : "netlink");
+		return -1;
 	}
 	return -1;
 }
@@ -137,12 +231,93 @@ static int check_combination(const struct sockets_cmd *c)
 	if (c->watch && (c->json || c->summary))
 		return cli_usage("sockets", "--watch draws the table; not with --json or "
 		                 "--summary");
-	if (c->frames && !c->watch)
-		return cli_usage("sockets", "--count needs --watch");
+	if (c->frames && !c->watch && !c->events)
+		return cli_usage("sockets", "--count needs --watch or -E");
+	if ((c->kill || c->events) && (c->from_dump || c->watch || c->summary))
+		return cli_usage("sockets", "-K and -E act on the live kernel; not with "
+		                 "--from-dump, --watch or --summary");
+	if (c->kill && c->events)
+		return cli_usage("sockets", "-K and -E are separate runs");
 	if (c->from_dump && (c->record_dump || c->netns || c->force_proc))
 		return cli_usage("sockets", "--from-dump reads no kernel; not with "
 		                 "--record-dump, --netns or --proc");
 	return CLI_RUN;
+}
+
+/* Tokens from -F FILE or from the trailing arguments (not both, as in ss). */
+static int lex_filter(const struct sockets_cmd *c, struct expr_lex *lx, int argc,
+                      char **argv, char *err, size_t errlen)
+{
+	FILE *f;
+	int rc;
+
+	if (!c->filter_file)
+		return expr_lex_args(lx, argc, argv, err, errlen);
+	if (argc > 0) {
+		snprintf(err, errlen, "-F gives the filter; unexpected argument '%s'",
+		         argv[0]);
+		return -1;
+	}
+	if (!(f = strcmp(c->filter_file, "-") ? fopen(c->filter_file, "r") : stdin)) {
+		snprintf(err, errlen, "-F %s: %s", c->filter_file, strerror(errno));
+		return -1;
+	}
+	rc = expr_lex_file(lx, f, err, errlen);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* Parse the filter expression (leading state/exclude words included) and
+ * compile its kernel part.  Returns 0, or -1 after a usage error. */
+static int parse_filter(struct sockets_cmd *c, int argc, char **argv)
+{
+	struct expr_lex *lx = malloc(sizeof *lx);
+	char err[512];
+	int rc = -1;
+
+	c->expr = malloc(sizeof *c->expr);
+	c->bc = malloc(EXPR_BC_MAX);
+	if (!lx || !c->expr || !c->bc)
+		snprintf(err, sizeof err, "%s", strerror(ENOMEM));
+	else if (lex_filter(c, lx, argc, argv, err, sizeof err) == 0 &&
+	         expr_parse(c->expr, lx, err, sizeof err) == 0)
+		rc = 0;
+	free(lx);
+	if (rc < 0)
+		return cli_sub_fail(EXIT_USAGE, "sockets", "%s", err), -1;
+	if (c->expr->states_given) {
+		c->sel.states = c->expr->states;
+		c->sel.states_set = true;
+	}
+	if (!c->user_filter)
+		c->bclen = expr_bytecode(c->expr, c->bc, EXPR_BC_MAX);
+	return 0;
+}
+
+static void free_cmd(struct sockets_cmd *c)
+{
+	free(c->expr);
+	free(c->bc);
+}
+
+static unsigned popcount(uint32_t v)
+{
+	return (unsigned)__builtin_popcount(v);
+}
+
+/* ss leaves out the Netid column when one netid is selected, and the State
+ * column when one state is: a script's `awk '{print $4}'` then means the
+ * same column for both tools. */
+static void choose_columns(struct sockets_cmd *c)
+{
+	uint32_t states = 0;
+
+	for (unsigned id = 0; id < NETID_COUNT; id++)
+		if (c->filter.netids & NETID_BIT(id))
+			states |= c->filter.states[id];
+	c->out.no_netid = popcount(c->filter.netids) == 1;
+	c->out.no_state = popcount(states) == 1;
 }
 
 /* CLI_RUN, or the exit status (0 after --help, 2 after a usage error). */
@@ -178,6 +353,20 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 		CLI_STR(OPT_FROM_DUMP, "from-dump", &c->from_dump),
 		CLI_STR(OPT_RECORD_DUMP, "record-dump", &c->record_dump),
 		CLI_FLAG(OPT_PROC, "proc", &c->force_proc),
+		CLI_STR('F', "filter", &c->filter_file),
+		CLI_FLAG(OPT_NO_KFILTER, "no-kernel-filter", &c->user_filter),
+		CLI_FLAG('o', "options", &c->out.timers),
+		CLI_FLAG('m', "memory", &c->out.memory),
+		CLI_FLAG('i', "info", &c->out.info),
+		CLI_FLAG('O', "oneline", &c->out.oneline),
+		CLI_FLAG('r', "resolve", &c->out.resolve),
+		CLI_FLAG('K', "kill", &c->kill),
+		CLI_FLAG('E', "events", &c->events),
+		CLI_CALL('A', "query", option),
+		CLI_CALL(CLI_LONG(21), "socket", option),
+		CLI_CALL_FLAG('w', "raw", option),
+		CLI_CALL_FLAG('0', "packet", option),
+		CLI_CALL_FLAG(OPT_NETLINK, "netlink", option),
 		CLI_END,
 	};
 	const struct cli_command cmd = { "sockets", usage_text, opts, 0 };
@@ -185,9 +374,11 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 
 	if (rc != CLI_RUN)
 		return rc;
-	if (first < argc)
-		return cli_usage("sockets", "unexpected argument '%s'", argv[first]);
+	/* The positionals are the filter expression, as in ss. */
+	if (parse_filter(c, argc - first, argv + first) < 0)
+		return EXIT_USAGE;
 	filter_setup(&c->filter, &c->sel);
+	choose_columns(c);
 	return check_combination(c);
 }
 
@@ -234,16 +425,24 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
                         struct procmap *pm, char *err, size_t errlen)
 {
 	struct sock_filter all;
-	struct collect_opts o = {&c->filter, c->out.extended, c->force_proc, NULL};
+	struct collect_opts o = {&c->filter, c->out.extended || c->out.info, c->force_proc,
+	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0};
 	struct procscan *scan = NULL;
 	int rc;
 
+	if (c->out.memory)
+		o.ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
+	if (c->out.info)
+		o.ext |= 1u << (INET_DIAG_CONG - 1) | 1u << (INET_DIAG_VEGASINFO - 1);
+	diag_keep_info = c->out.info;
 	if (open_record(c, &o.record, err, errlen) < 0)
 		return -1;
 	if (o.record) {
 		everything(&all);
 		o.filter = &all;
 		o.tcpinfo = true;
+		o.bc = NULL; /* a dump holds every socket */
+		o.bclen = 0;
 	}
 	/* The /proc walk runs in threads while the kernel answers the dump.
 	 * --pid alone needs only that process's fds: just /proc/PID/fd. */
@@ -273,6 +472,7 @@ static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 	if (rc == 0) {
 		procmap_fill(&pm, out);
 		filter_apply(&c->filter, out);
+		expr_apply(c->expr, out);
 		sort_sockets(out, c->sort);
 	}
 	procmap_free(&pm);
@@ -289,12 +489,12 @@ static int enter_netns(const char *name)
 		return cli_bad_value("sockets", "--netns", name, "not a namespace name");
 	snprintf(path, sizeof path, "/run/netns/%s", name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cli_fail(EXIT_NETWORK, "sockets: netns %s: %s", name, strerror(errno));
+		return cli_fail(EXIT_NETWORK, "netns %s: %s", name, strerror(errno));
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 
 		close(fd);
-		return cli_fail(EXIT_NETWORK, "sockets: netns %s: setns: %s", name,
+		return cli_fail(EXIT_NETWORK, "netns %s: setns: %s", name,
 		           strerror(e));
 	}
 	close(fd);
@@ -308,7 +508,40 @@ static int finish_output(void)
 	/* A reader that stopped early (| head) is not worth a message. */
 	if (errno == EPIPE)
 		return EXIT_NETWORK;
-	return cli_fail(EXIT_NETWORK, "sockets: writing output: %s", strerror(errno));
+	return cli_fail(EXIT_NETWORK, "writing output: %s", strerror(errno));
+}
+
+/* -K: destroy what was selected, keep in l what was destroyed, and say on
+ * stderr how many (and why some could not be). */
+static int kill_matching(struct sock_list *l, char *err, size_t errlen)
+{
+	size_t matched = l->n, refused;
+	int why;
+	long n = kill_sockets(l, &refused, &why, err, errlen);
+
+	if (n < 0)
+		return -1;
+	/* Nothing could be killed at all: a failure, not a result. */
+	if (n == 0 && refused) {
+		snprintf(err, errlen, "sockets: -K: the kernel refused all %zu sockets: %s",
+		         refused, strerror(why));
+		return -1;
+	}
+	fprintf(stderr, "sockit sockets: killed %ld of %zu matching sockets", n, matched);
+	if (refused)
+		fprintf(stderr, " (%zu refused: %s)", refused, strerror(why));
+	fputc('\n', stderr);
+	return 0;
+}
+
+static int run_events(const struct sockets_cmd *c)
+{
+	struct events_opts eo = {&c->filter, c->expr, &c->out, c->json, c->frames};
+	char err[256];
+
+	if (events_run(stdout, &eo, err, sizeof err) < 0)
+		return cli_fail(EXIT_NETWORK, "%s", err);
+	return finish_output();
 }
 
 static int run_once(const struct sockets_cmd *c)
@@ -317,6 +550,10 @@ static int run_once(const struct sockets_cmd *c)
 	char err[512];
 
 	if (gather((void *)c, &l, err, sizeof err) < 0) {
+		sock_list_free(&l);
+		return cli_fail(EXIT_NETWORK, "%s", err);
+	}
+	if (c->kill && kill_matching(&l, err, sizeof err) < 0) {
 		sock_list_free(&l);
 		return cli_fail(EXIT_NETWORK, "%s", err);
 	}
@@ -345,10 +582,11 @@ int cmd_sockets(int argc, char **argv)
 	struct sockets_cmd c;
 	int rc = parse_args(&c, argc, argv);
 
-	if (rc != CLI_RUN)
-		return rc;
-	if (c.netns && (rc = enter_netns(c.netns)) != EXIT_OK)
-		return rc;
-	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	return c.watch ? run_watch(&c) : run_once(&c);
+	if (rc == CLI_RUN && (!c.netns || (rc = enter_netns(c.netns)) == EXIT_OK)) {
+		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+		output_set_resolve(c.out.resolve);
+		rc = c.events ? run_events(&c) : c.watch ? run_watch(&c) : run_once(&c);
+	}
+	free_cmd(&c);
+	return rc;
 }

@@ -21,5 +21,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_sockets(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
 
 #endif

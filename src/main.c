@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "qotd",    cmd_qotd,    "ask a quote-of-the-day server (RFC 865)" },
 	{ "scan",    cmd_scan,    "concurrent TCP port scan: open/closed/filtered" },
 	{ "sockets", cmd_sockets, "list sockets: tcp/udp/unix, state, queues, owner (like ss)" },
+	{ "ping",    cmd_ping,    "ICMP echo like iputils ping; many hosts, --tcp, --udp" },
 	{ "resolve", cmd_resolve, "getaddrinfo in full; reverse and service look-ups" },
 	{ "bench",   cmd_bench,   "load-test a server: ping-pong, pipeline, udp, connect rate" },
 };
@@ -57,7 +58,7 @@ static int help(int argc, char **argv)
 	}
 	const struct command *c = find_command(argv[1]);
 	if (!c)
-		return cli_fail(EXIT_USAGE, "help: unknown command '%s' (try 'sockit "
+		return cli_sub_fail(EXIT_USAGE, "help", "unknown command '%s' (try 'sockit "
 		                "--help')", argv[1]);
 	char *args[] = { argv[1], "--help", NULL };
 	return c->run(2, args);

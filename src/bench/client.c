@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 
 #include "bench/conn.h"
+#include "sockit/error.h"
 
 #define SCAN_NS       (10 * 1000000ull)   /* timeouts and reconnects */
 #define RECONNECT_NS  (100 * 1000000ull)  /* after a failed connect */
@@ -280,8 +281,11 @@ static void stream_scan(struct bench_thread *t, struct bench_conn *c)
 	else if (c->state == C_CONNECTING && t->now - c->since > limit)
 		connect_failed(t, c, ETIMEDOUT);
 	else if (c->state == C_OPEN && c->queued > c->done &&
-	         t->now - c->start[c->done % t->cfg->depth] > limit)
-		conn_fail(t, c, ERR_TIMEOUT, "no reply within the timeout", 0);
+	         t->now - c->start[c->done % t->cfg->depth] > limit) {
+		char why[SK_ERRLEN];
+		sk_seterr_deadline(why, sizeof why, t->cfg->timeout_ms, "no reply");
+		conn_fail(t, c, ERR_TIMEOUT, why, 0);
+	}
 }
 
 /* Whether the thread is done: past the end, or the quota spent and no

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "bench/conn.h"
+#include "sockit/error.h"
+#include "sockit/parse.h"
 
 #define ERROR_PAUSE_NS (10 * 1000000ull)  /* after a send/recv error */
 #define RECV_BUDGET    8                  /* datagrams per event */
@@ -144,10 +146,11 @@ void dgram_scan(struct bench_thread *t, struct bench_conn *c)
 		return;
 	if (c->queued > c->done &&
 	    t->now - c->start[0] > t->cfg->timeout_ms * 1000000ull) {
+		char d[32];
 		bench_error(t, ERR_TIMEOUT, 1, "connection %u: request %llu lost "
-		            "(no reply within %llu ms)", c->id,
+		            "(no reply: " SK_DEADLINE_TEXT ")", c->id,
 		            (unsigned long long)c->done,
-		            (unsigned long long)t->cfg->timeout_ms);
+		            sk_format_duration(t->cfg->timeout_ms * 1000000ull, d, sizeof d));
 		c->sent = c->done = c->queued;
 	}
 	dgram_fill(t, c);

@@ -50,40 +50,47 @@ static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
 }
 
 /* A JSON string through the kit's one escaper. */
-static void json_str0(const char *s)
-{
-	json_string(stdout, s, strlen(s));
-}
-
 static const double pcts[] = { 50, 90, 99, 99.9 };
 static const char *const pct_names[] = { "p50", "p90", "p99", "p99_9" };
 
 static void report_json(const struct bench_config *cfg,
                         const struct bench_stats *st, double secs)
 {
-	printf("{\"endpoint\":");
-	json_str0(cfg->target);
-	printf(",\"mode\":\"%s\",\"depth\":%u,\"connections\":%u,\"size\":%zu,"
-	       "\"threads\":%u,\"seconds\":%.3f,\"requests\":%llu,\"failed\":%llu,"
-	       "\"rps\":%.1f,\"mbps\":%.3f,\"latency_us\":{",
-	       bench_mode_name(cfg->mode), cfg->depth, cfg->connections, cfg->size,
-	       cfg->threads, secs, (unsigned long long)st->ok,
-	       (unsigned long long)st->failed, secs > 0 ? (double)st->ok / secs : 0,
-	       secs > 0 ? (double)st->bytes_in / secs / 1e6 : 0);
+	struct json j;
+
+	json_start_compact(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "endpoint", cfg->target);
+	json_kv_str(&j, "mode", bench_mode_name(cfg->mode));
+	json_kv_uint(&j, "depth", cfg->depth);
+	json_kv_uint(&j, "connections", cfg->connections);
+	json_kv_uint(&j, "size", cfg->size);
+	json_kv_uint(&j, "threads", cfg->threads);
+	json_kv_double(&j, "seconds", secs, 3);
+	json_kv_uint(&j, "requests", st->ok);
+	json_kv_uint(&j, "failed", st->failed);
+	json_kv_double(&j, "rps", secs > 0 ? (double)st->ok / secs : 0, 1);
+	json_kv_double(&j, "mbps", secs > 0 ? (double)st->bytes_in / secs / 1e6 : 0, 3);
+	json_key(&j, "latency_us");
+	json_object(&j);
 	for (int i = 0; i < 4; i++)
-		printf("\"%s\":%.1f,", pct_names[i],
-		       (double)hist_percentile(&st->hist, pcts[i]) / 1e3);
-	printf("\"max\":%.1f,\"mean\":%.1f},\"errors\":{\"total\":%llu",
-	       (double)(st->hist.count ? st->hist.max : 0) / 1e3,
-	       hist_mean(&st->hist) / 1e3, (unsigned long long)total_errors(st));
+		json_kv_double(&j, pct_names[i],
+		               (double)hist_percentile(&st->hist, pcts[i]) / 1e3, 1);
+	json_kv_double(&j, "max", (double)(st->hist.count ? st->hist.max : 0) / 1e3, 1);
+	json_kv_double(&j, "mean", hist_mean(&st->hist) / 1e3, 1);
+	json_end(&j);
+	json_key(&j, "errors");
+	json_object(&j);
+	json_kv_uint(&j, "total", total_errors(st));
 	for (int k = 0; k < ERR_KINDS; k++)
-		printf(",\"%s\":%llu", err_names[k], (unsigned long long)st->errors[k]);
-	printf("},\"late\":%llu,\"connects\":%llu,\"replies_total\":%llu,"
-	       "\"first_error\":", (unsigned long long)st->late,
-	       (unsigned long long)st->connects,
-	       (unsigned long long)st->replies_total);
-	json_str0(st->first_error);
-	printf("}\n");
+		json_kv_uint(&j, err_names[k], st->errors[k]);
+	json_end(&j);
+	json_kv_uint(&j, "late", st->late);
+	json_kv_uint(&j, "connects", st->connects);
+	json_kv_uint(&j, "replies_total", st->replies_total);
+	json_kv_str(&j, "first_error", st->first_error);
+	json_end(&j);
+	json_newline(&j);
 }
 
 static void report_errors(const struct bench_stats *st)

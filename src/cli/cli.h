@@ -30,7 +30,7 @@
  *             return cli_usage("frob", "too many arguments");
  *         ...
  *         if (connect fails)
- *             return cli_fail(EXIT_NETWORK, "frob: %s", err);
+ *             return cli_fail(EXIT_NETWORK, "%s", err);  // "connect X: why"
  *     }
  *
  * -h/--help come for free (help text on stdout, exit 0); a table that uses
@@ -69,6 +69,10 @@
 
 /* Exit statuses of every subcommand (DESIGN.md). */
 enum { EXIT_OK = 0, EXIT_NETWORK = 1, EXIT_USAGE = 2 };
+
+/* The --help sentence of every subcommand that takes a DUR (the one
+ * duration syntax, parsed by sk_parse_duration). */
+#define CLI_HELP_DUR "DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
 
 /* cli_parse's answer when the command should go on and run. */
 #define CLI_RUN (-1)
@@ -135,8 +139,10 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *ctx,
               int *first);
 
 /* Print "sockit: " and the message on stderr (one line) and return status,
- * so `return cli_fail(EXIT_NETWORK, "echo: %s", why);` reads as what it
- * does.  Messages of a subcommand start with its name ("echo: ..."). */
+ * so `return cli_fail(EXIT_NETWORK, "%s: %s", endpoint, why);` reads as
+ * what it does.  For run-time failures (exit 1): the message names what
+ * failed ("connect 127.0.0.1:1: ...", the endpoint, "short echo: ..."),
+ * never the subcommand; an exit-2 error goes through cli_sub_fail. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The same for helpers that fail with -1 and leave the exit status to

@@ -109,6 +109,11 @@ void json_start(struct json *j, FILE *out)
 	*j = (struct json){.out = out};
 }
 
+void json_start_compact(struct json *j, FILE *out)
+{
+	*j = (struct json){.out = out, .compact = true};
+}
+
 /* Before any value or key: the comma when the container has one already. */
 static bool before_item(struct json *j)
 {
@@ -120,7 +125,7 @@ static bool before_item(struct json *j)
 	}
 	uint64_t bit = 1ULL << j->depth;
 	if (j->depth > 0 && (j->started & bit))
-		fputs(", ", j->out);
+		fputs(j->compact ? "," : ", ", j->out);
 	j->started |= bit;
 	return true;
 }
@@ -164,7 +169,7 @@ void json_key(struct json *j, const char *key)
 	if (!before_item(j))
 		return;
 	json_string(j->out, key, strlen(key));
-	fputs(": ", j->out);
+	fputs(j->compact ? ":" : ": ", j->out);
 	j->after_key = true;
 }
 

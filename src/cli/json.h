@@ -19,8 +19,10 @@
  *     json_end(&j);
  *     json_newline(&j);          // one JSON Lines record
  *
- * Separators are ", " and ": " (as Python's json.dumps writes them).  Nesting deeper than
- * JSON_MAX_DEPTH is refused (nothing written, j.overflow set). */
+ * Separators are ", " and ": " (as Python's json.dumps writes them), or
+ * "," and ":" after json_start_compact (scan's and bench's records, kept
+ * byte for byte as they were).  Nesting deeper than JSON_MAX_DEPTH is
+ * refused (nothing written, j.overflow set). */
 #ifndef SOCKIT_CLI_JSON_H
 #define SOCKIT_CLI_JSON_H
 
@@ -37,11 +39,15 @@ struct json {
 	uint64_t started;   /* bit d: the container at depth d has a member */
 	uint64_t is_array;  /* bit d: the container at depth d is an array */
 	bool after_key;     /* a key was written; its value comes next */
+	bool compact;       /* separators "," and ":" instead of ", " and ": " */
 	bool overflow;
 };
 
 /* Begin writing values to out. */
 void json_start(struct json *j, FILE *out);
+
+/* The same, with the compact separators "," and ":". */
+void json_start_compact(struct json *j, FILE *out);
 
 /* Open an object or array (as a value: after a key, in an array, or at
  * the top); json_end closes the innermost one. */

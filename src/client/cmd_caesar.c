@@ -70,9 +70,10 @@ static const char caesar_help[] =
 "  -w, --deadline DUR  give up after DUR in all (default 30s; none with -)\n"
 "  -j, --json          print one {\"mode\", \"shift\", \"message\", \"result\"}\n"
 "                      object per request (JSON Lines)\n"
+CLIENT_VERBOSE_HELP
 "  -h, --help          this text\n"
 "\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+CLI_HELP_DUR
 "\n"
 "examples:\n"
 "  sockit caesar encrypt 10 isi pesan\n"
@@ -160,14 +161,14 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 
 	if (len > 0 && memchr(msg, '.', len)) {
 		r->status = EXIT_USAGE;
-		return cli_error("caesar: the message contains '.', which "
+		return cli_sub_fail(-1, "caesar", "the message contains '.', which "
 		           "ends a request in the Caesar protocol; it cannot be "
 		           "sent");
 	}
 	struct pending *p = &r->q[(r->qhead + r->qcount) % WINDOW_REQS];
 	p->msg = malloc(len ? len : 1);
 	if (!p->msg)
-		return cli_error("caesar: out of memory");
+		return cli_error("out of memory");
 	if (len > 0)
 		memcpy(p->msg, msg, len);
 	p->len = len;
@@ -177,7 +178,7 @@ static int add_request(struct caesar_run *r, const char *msg, size_t len)
 	if (sk_pump_send(&r->pump, head, 3) < 0 ||
 	    (len > 0 && sk_pump_send(&r->pump, msg, len) < 0) ||
 	    sk_pump_send(&r->pump, ".", 1) < 0)
-		return cli_error("caesar: out of memory");
+		return cli_error("out of memory");
 	return 0;
 }
 
@@ -193,7 +194,7 @@ static int take_lines(struct caesar_run *r)
 			if (avail <= LINE_MAX_BYTES)
 				return 0;
 			r->status = EXIT_USAGE;
-			return cli_error("caesar: stdin line %zu longer than "
+			return cli_sub_fail(-1, "caesar", "stdin line %zu longer than "
 			           "%d bytes", r->lineno + 1, LINE_MAX_BYTES);
 		}
 		size_t used = nl ? (size_t)(nl - s) + 1 : avail;
@@ -231,7 +232,7 @@ static int caesar_input(struct sk_pump *p, const char *data, size_t n)
 	if (n == 0)
 		r->stdin_eof = true;
 	else if (sk_buf_append(&r->lines, data, n) < 0)
-		return cli_error("caesar: out of memory");
+		return cli_error("out of memory");
 	if (take_lines(r) < 0)
 		return -1;
 	r->reported = false;
@@ -282,9 +283,9 @@ static int reply_error(struct caesar_run *r, const char *rec, size_t len)
 	const char *e = memmem(rec, len, "error:", 6);
 
 	if (e)
-		return cli_error("caesar: server replied: %.*s",
+		return cli_error("server replied: %.*s",
 		           (int)(len - (size_t)(e - rec)), e);
-	return cli_error("caesar %s: unexpected reply of %zu bytes to "
+	return cli_error("%s: unexpected reply of %zu bytes to "
 	           "a %zu-byte message", r->o.endpoint, len, r->q[r->qhead].len);
 }
 
@@ -323,14 +324,14 @@ static int caesar_recv(struct sk_pump *p, const char *data, size_t n)
 
 	r->reported = true;   /* every failure below says why */
 	if (n > 0 && sk_buf_append(&r->in, data, n) < 0)
-		return cli_error("caesar: out of memory");
+		return cli_error("out of memory");
 	if (take_replies(r) < 0)
 		return -1;
 	if (n == 0 && r->qcount > 0)
-		return cli_error("caesar %s: server closed the connection with %zu "
+		return cli_error("%s: server closed the connection with %zu "
 		                 "request(s) unanswered", r->o.endpoint, r->qcount);
 	if (n == 0 && (sk_buf_len(&p->queue) > 0 || want_stdin(r)))
-		return cli_error("caesar %s: server closed the connection", r->o.endpoint);
+		return cli_error("%s: server closed the connection", r->o.endpoint);
 	r->reported = false;
 	return 0;
 }
@@ -378,19 +379,21 @@ static int run(struct caesar_run *r)
 	if (sk_pump_run(&r->pump) < 0) {
 		if (r->reported)
 			return -1;
-		if (errno == ETIMEDOUT && strcmp(r->pump.failed, "deadline") == 0)
-			return cli_error("caesar %s: deadline of %d ms (-w) passed", r->o.endpoint,
-			                 r->o.deadline_ms);
-		if (errno == ETIMEDOUT)
-			return cli_error("caesar %s: no reply within %d ms (sockit's -t timer)",
-			                 r->o.endpoint, r->o.timeout_ms);
+		if (errno == ETIMEDOUT) {
+			char why[SK_ERRLEN];
+			bool overall = strcmp(r->pump.failed, "deadline") == 0;
+			sk_seterr_deadline(why, sizeof why,
+			                   (uint64_t)(overall ? r->o.deadline_ms : r->o.timeout_ms),
+			                   "%s", overall ? "overall (-w)" : "no reply (-t)");
+			return cli_error("%s: %s", r->o.endpoint, why);
+		}
 		if (strcmp(r->pump.failed, "read input") == 0)
-			return cli_error("caesar: stdin: %s", strerror(errno));
-		return cli_error("caesar %s: %s", r->o.endpoint, strerror(errno));
+			return cli_error("stdin: %s", strerror(errno));
+		return cli_error("%s: %s", r->o.endpoint, strerror(errno));
 	}
 	if (r->bad_line) {
 		r->status = EXIT_USAGE;
-		return cli_error("caesar: stdin line %zu contains '.', which would end "
+		return cli_sub_fail(-1, "caesar", "stdin line %zu contains '.', which would end "
 		                 "the request early; stopped there", r->bad_line);
 	}
 	return 0;
@@ -407,7 +410,7 @@ static int add_words(struct caesar_run *r, int argc, char **argv, int first)
 		    (argv[i][0] && sk_buf_append(&msg, argv[i], strlen(argv[i])) < 0))
 			rc = -1;
 	if (rc < 0)
-		cli_fail(EXIT_NETWORK, "caesar: out of memory");
+		cli_fail(EXIT_NETWORK, "out of memory");
 	else
 		rc = add_request(r, sk_buf_len(&msg) ? sk_buf_head(&msg) : "",
 		                 sk_buf_len(&msg));
@@ -452,10 +455,12 @@ int cmd_caesar(int argc, char **argv)
 		cleanup(&r);
 		return EXIT_USAGE;
 	}
-	r.fd = client_connect("caesar", r.o.endpoint, &ep, true, r.o.timeout_ms, &status);
+	r.fd = client_connect("caesar", &r.o, &ep, true, &status);
 	r.status = EXIT_NETWORK;
 	if (r.fd >= 0)
 		status = run(&r) < 0 ? r.status : EXIT_OK;
+	if (status == EXIT_OK)
+		client_say_done("caesar", &r.o, "every reply back");
 	fflush(stdout);
 	cleanup(&r);
 	return status;

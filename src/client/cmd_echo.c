@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/json.h"
+#include "client/svcclient.h"
 #include "commands.h"
 #include "sockit/buf.h"
 #include "sockit/error.h"
@@ -44,7 +45,7 @@ DEFAULT_ENDPOINT ".  One argument is the MESSAGE, unless it is written\n"
 "                       per try for datagrams, default 1s)\n"
 "  -w, --deadline DUR   give up after DUR in all, whatever the progress\n"
 "                       (default none); with --count, stop and summarise\n"
-"  -r, --retries N      datagram resends before giving up (default 3)\n"
+"      --retries N      datagram resends before giving up (default 3)\n"
 "  -j, --json           with --count: one JSON line per reply, then the\n"
 "                       summary as one JSON line\n"
 "  -q, --quiet          print no echo (--count: only the summary); the exit\n"
@@ -52,7 +53,7 @@ DEFAULT_ENDPOINT ".  One argument is the MESSAGE, unless it is written\n"
 "  -v, --verbose        say on stderr where it connected and what came back\n"
 "  -h, --help           this text\n"
 "\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+CLI_HELP_DUR
 "\n"
 "examples:\n"
 "  sockit echo tcp://127.0.0.1:65432 hello\n"
@@ -114,14 +115,18 @@ static int wait_failed(const struct echo_args *a, enum wait_result w, const char
 {
 	if (a->count && (w == WAIT_DEADLINE || w == WAIT_INTERRUPTED))
 		return -2;
-	if (w == WAIT_DEADLINE)
-		return cli_error("echo: deadline of %d ms passed during %s", a->deadline_ms, step);
+	char why[SK_ERRLEN];
+	if (w == WAIT_DEADLINE) {
+		sk_seterr_deadline(why, sizeof why, (uint64_t)a->deadline_ms, "%s (-w)", step);
+		return cli_error("%s", why);
+	}
 	if (w == WAIT_INTERRUPTED)
-		return cli_error("echo: interrupted");
-	if (w == WAIT_IDLE)
-		return cli_error("echo: %s: no progress within %d ms (sockit's -t timer)",
-		                 step, a->timeout_ms);
-	return cli_error("echo: %s: %s", step, strerror(errno));
+		return cli_error("interrupted");
+	if (w == WAIT_IDLE) {
+		sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms, "%s (-t)", step);
+		return cli_error("%s", why);
+	}
+	return cli_error("%s: %s", step, strerror(errno));
 }
 
 /* Compare an echo with what was sent: 0 when equal, else -1 after saying
@@ -135,13 +140,13 @@ static int compare_echo(const char *sent, size_t len, const char *got, size_t n)
 		if (sent[i] != got[i])
 			d = got + i;
 	if (d)
-		return cli_error("echo: wrong echo: byte %zu differs (sent 0x%02x, got "
+		return cli_error("wrong echo: byte %zu differs (sent 0x%02x, got "
 		                 "0x%02x)", (size_t)(d - got),
 		                 (unsigned char)sent[d - got], (unsigned char)*d);
 	if (n < len)
-		return cli_error("echo: short echo: %zu of %zu bytes came back", n, len);
+		return cli_error("short echo: %zu of %zu bytes came back", n, len);
 	if (n > len)
-		return cli_error("echo: long echo: %zu bytes came back for %zu sent", n, len);
+		return cli_error("long echo: %zu bytes came back for %zu sent", n, len);
 	return 0;
 }
 
@@ -180,7 +185,7 @@ static int check_recv(struct sk_pump *p, const char *data, size_t n)
 	size_t cmp = n < owed ? n : owed;
 	for (size_t i = 0; i < cmp; i++) {
 		if (sk_buf_head(&c->unacked)[i] != data[i]) {
-			cli_error("echo: wrong echo: byte %llu differs (sent 0x%02x, got 0x%02x)",
+			cli_error("wrong echo: byte %llu differs (sent 0x%02x, got 0x%02x)",
 			          (unsigned long long)(c->offset + i),
 			          (unsigned char)sk_buf_head(&c->unacked)[i], (unsigned char)data[i]);
 			c->wrong = true;
@@ -189,7 +194,7 @@ static int check_recv(struct sk_pump *p, const char *data, size_t n)
 		}
 	}
 	if (n > owed) {
-		cli_error("echo: long echo: more bytes came back than were sent (%llu)",
+		cli_error("long echo: more bytes came back than were sent (%llu)",
 		          (unsigned long long)p->sent);
 		c->wrong = true;
 		errno = EBADMSG;
@@ -232,13 +237,20 @@ static int stream_stdin(int fd, const struct echo_args *a)
 	bool deadline = rc < 0 && errno == ETIMEDOUT && strcmp(p.failed, "deadline") == 0;
 	if (rc < 0 && c.wrong)
 		;   /* already said */
-	else if (rc < 0 && (p.sock_eof || errno == ETIMEDOUT))
-		cli_error("echo: %s after %llu of %llu bytes came back",
-		          p.sock_eof ? "server closed" : deadline ? "deadline (-w) passed"
-		          : "no progress within the -t timer",
+	else if (rc < 0 && p.sock_eof)
+		cli_error("server closed after %llu of %llu bytes came back",
 		          (unsigned long long)p.received, (unsigned long long)p.sent);
+	else if (rc < 0 && errno == ETIMEDOUT) {
+		char why[SK_ERRLEN];
+		sk_seterr_deadline(why, sizeof why,
+		                   (uint64_t)(deadline ? a->deadline_ms : a->timeout_ms),
+		                   "%llu of %llu bytes came back %s",
+		                   (unsigned long long)p.received, (unsigned long long)p.sent,
+		                   deadline ? "(-w)" : "(-t)");
+		cli_error("%s", why);
+	}
 	else if (rc < 0)
-		cli_error("echo: %s: %s", p.failed, strerror(errno));
+		cli_error("%s: %s", p.failed, strerror(errno));
 	if (rc == 0 && a->verbose)
 		fprintf(stderr, "sockit echo: %llu bytes sent, %llu came back unchanged\n",
 		        (unsigned long long)p.sent, (unsigned long long)p.received);
@@ -256,23 +268,26 @@ static int stream_once(int fd, const struct echo_args *a, const char *msg,
                        size_t len, char *reply, size_t *got)
 {
 	if (sk_send_all(fd, msg, len, a->timeout_ms) < 0)
-		return cli_error("echo: send: %s", strerror(errno));
+		return cli_error("send: %s", strerror(errno));
 	*got = 0;
 	while (*got < len) {
 		enum wait_result w = wait_for(a, fd, POLLIN, a->timeout_ms);
-		if (w == WAIT_IDLE)
-			return cli_error("echo: short echo: %zu of %zu bytes came back, then "
-			                 "nothing within %d ms (sockit's -t timer)", *got, len,
-			                 a->timeout_ms);
+		if (w == WAIT_IDLE) {
+			char why[SK_ERRLEN];
+			sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms,
+			                   "short echo: %zu of %zu bytes came back, then "
+			                   "nothing (-t)", *got, len);
+			return cli_error("%s", why);
+		}
 		if (w != WAIT_READY)
 			return wait_failed(a, w, "receive");
 		ssize_t n = recv(fd, reply + *got, len - *got, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
-			return cli_error("echo: receive: %s", strerror(errno));
+			return cli_error("receive: %s", strerror(errno));
 		if (n == 0)
-			return cli_error("echo: server closed after %zu of %zu bytes", *got, len);
+			return cli_error("server closed after %zu of %zu bytes", *got, len);
 		*got += (size_t)n;
 	}
 	char extra;
@@ -287,7 +302,7 @@ static int dgram_once(int fd, const struct echo_args *a, const char *msg,
 {
 	for (long long try = 0; try <= a->retries; try++) {
 		if (send(fd, msg, len, MSG_NOSIGNAL) < 0)
-			return cli_error("echo: send: %s", strerror(errno));
+			return cli_error("send: %s", strerror(errno));
 		enum wait_result w = wait_for(a, fd, POLLIN, a->timeout_ms);
 		if (w == WAIT_IDLE)
 			continue;
@@ -295,12 +310,14 @@ static int dgram_once(int fd, const struct echo_args *a, const char *msg,
 			return wait_failed(a, w, "receive");
 		ssize_t n = recv(fd, reply, DGRAM_MAX, 0);
 		if (n < 0)
-			return cli_error("echo: receive: %s", strerror(errno));
+			return cli_error("receive: %s", strerror(errno));
 		*got = (size_t)n;
 		return 0;
 	}
-	return cli_error("echo: no reply after %lld tries (-t %d ms each)",
-	                 a->retries + 1, a->timeout_ms);
+	char why[SK_ERRLEN];
+	sk_seterr_deadline(why, sizeof why, (uint64_t)a->timeout_ms,
+	                   "no reply after %lld tries (-t, each)", a->retries + 1);
+	return cli_error("%s", why);
 }
 
 static int round_trip(int fd, const struct echo_args *a, const char *msg,
@@ -390,7 +407,7 @@ static int run_count(int fd, const struct echo_args *a, const char *shown)
 	int rc = 0;
 
 	if (!reply)
-		return cli_fail(EXIT_NETWORK, "echo: out of memory");
+		return cli_fail(EXIT_NETWORK, "out of memory");
 	sigaction(SIGINT, &sa, NULL);
 	for (long long i = 1; i <= a->count && !interrupted && rc == 0; i++) {
 		if (i > 1 && a->interval_ms > 0) {
@@ -431,8 +448,10 @@ static int read_stdin_datagram(char **msg, size_t *len)
 	if (n < 0 || n > DGRAM_MAX) {
 		free(*msg);
 		*msg = NULL;
-		return cli_fail(n < 0 ? EXIT_NETWORK : EXIT_USAGE, "echo: stdin: %s",
-		                n < 0 ? strerror(errno) : "more than one datagram (65507 bytes)");
+		if (n >= 0)
+			return cli_sub_fail(EXIT_USAGE, "echo", "stdin: more than one "
+			                    "datagram (65507 bytes)");
+		return cli_fail(EXIT_NETWORK, "stdin: %s", strerror(errno));
 	}
 	*len = (size_t)n;
 	return EXIT_OK;
@@ -453,11 +472,11 @@ static int run_once(int fd, const struct echo_args *a)
 	const char *msg = a->message ? a->message : stdin_msg;
 	char *reply = malloc(len + 1 > DGRAM_MAX ? len + 1 : DGRAM_MAX);
 	size_t got = 0;
-	int rc = !reply ? cli_error("echo: out of memory") : round_trip(fd, a, msg, len, reply, &got);
+	int rc = !reply ? cli_error("out of memory") : round_trip(fd, a, msg, len, reply, &got);
 	/* What came back is printed even when it differs: the user sees it. */
 	size_t shown = got > len && !sk_endpoint_is_dgram(&a->ep) ? len : got;
 	if (rc == 0 && !a->quiet && sk_send_all(STDOUT_FILENO, reply, shown, -1) < 0)
-		rc = cli_error("echo: write stdout: %s", strerror(errno));
+		rc = cli_error("write stdout: %s", strerror(errno));
 	if (rc == 0)
 		rc = compare_echo(msg, len, reply, got);
 	if (rc == 0 && a->verbose)
@@ -474,7 +493,7 @@ static int parse_args(struct echo_args *a, int argc, char **argv)
 		CLI_DUR('i', "interval", &a->interval_ms, 0, 3600000),
 		CLI_DUR('t', "timeout", &a->timeout_ms, 1, 3600000),
 		CLI_DUR('w', "deadline", &a->deadline_ms, 1, 86400000),
-		CLI_NUM('r', "retries", &a->retries, 0, 100),
+		CLI_NUM(CLI_LONG(9), "retries", &a->retries, 0, 100),
 		CLI_FLAG('j', "json", &a->json),
 		CLI_FLAG('q', "quiet", &a->quiet),
 		CLI_COUNT('v', "verbose", &a->verbose),
@@ -491,7 +510,7 @@ static int parse_args(struct echo_args *a, int argc, char **argv)
 	if (rc != CLI_RUN)
 		return rc;
 	if (sk_endpoint_parse(&a->ep, a->endpoint, err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "echo: %s", err);
+		return cli_sub_fail(EXIT_USAGE, "echo", "%s", err);
 	if (a->count && !a->message)
 		return cli_usage("echo", "--count needs a MESSAGE argument");
 	if (a->timeout_ms == 0)
@@ -511,12 +530,12 @@ int cmd_echo(int argc, char **argv)
 		a.deadline_ns = sk_now_ns() + (uint64_t)a.deadline_ms * 1000000ULL;
 	int connect_ms = a.deadline_ms && a.deadline_ms < a.timeout_ms ? a.deadline_ms
 	                                                              : a.timeout_ms;
+	uint64_t t0 = sk_now_ns();
 	int fd = sk_connect(&a.ep, connect_ms, err, sizeof err);
 	if (fd < 0)
 		return cli_fail(EXIT_NETWORK, "%s", err);
 	sk_endpoint_format(&a.ep, shown, sizeof shown);
-	if (a.verbose)
-		fprintf(stderr, "sockit echo: connected to %s\n", shown);
+	client_say_connected("echo", a.verbose, fd, t0);
 	rc = a.count ? run_count(fd, &a, shown) : run_once(fd, &a);
 	close(fd);
 	return rc;

@@ -42,9 +42,10 @@ static const char greet_help[] =
 "  -t, --timeout DUR   the idle timer: wait at most DUR per step (default 2s)\n"
 "  -w, --deadline DUR  give up after DUR in all (default 30s)\n"
 "  -j, --json          print {\"endpoint\", \"greeting\", \"reply\"}\n"
+CLIENT_VERBOSE_HELP
 "  -h, --help          this text\n"
 "\n"
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n"
+CLI_HELP_DUR
 "\n"
 "examples:\n"
 "  sockit greet\n"
@@ -145,7 +146,7 @@ int cmd_greet(int argc, char **argv)
 	int r = parse_args(argc, argv, &a);
 	if (r != CLI_RUN)
 		return r;
-	int fd = client_connect("greet", a.o.endpoint, &ep, true, a.o.timeout_ms, &status);
+	int fd = client_connect("greet", &a.o, &ep, true, &status);
 	if (fd < 0)
 		return status;
 	char why[128];
@@ -153,7 +154,7 @@ int cmd_greet(int argc, char **argv)
 	if (n <= 0) {
 		int e = errno;
 		close(fd);
-		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
+		return cli_fail(EXIT_NETWORK, "%s: %s", a.o.endpoint,
 		                n == 0 ? "closed without a greeting"
 		                : client_wait_error(&a.o, e, why, sizeof why));
 	}
@@ -161,8 +162,14 @@ int cmd_greet(int argc, char **argv)
 	int saved = errno;
 	close(fd);
 	print_result(&a, buf, (size_t)n + (m > 0 ? (size_t)m : 0));
+	if (m >= 0) {
+		char what[64];
+		snprintf(what, sizeof what, "greeting of %zd bytes%s", n,
+		         a.reply ? ", reply sent" : "");
+		client_say_done("greet", &a.o, what);
+	}
 	if (m < 0)
-		return cli_fail(EXIT_NETWORK, "greet %s: %s", a.o.endpoint,
+		return cli_fail(EXIT_NETWORK, "%s: %s", a.o.endpoint,
 		                saved == EMSGSIZE ? "server kept sending"
 		                : client_wait_error(&a.o, saved, why, sizeof why));
 	return EXIT_OK;

@@ -17,12 +17,14 @@
 #include "commands.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/loop.h"
 
 struct resolve_cmd {
 	int family;   /* AF_UNSPEC, AF_INET, AF_INET6 */
 	int socktype; /* 0 or SOCK_* */
 	int flags;    /* AI_* beyond AI_CANONNAME */
 	bool json;
+	int verbose;         /* -v: the call and its time on stderr */
 	const char *reverse; /* -r ADDRESS */
 	const char *service; /* --service NAME|PORT */
 	const char *host, *port;
@@ -54,6 +56,7 @@ static const char usage_text[] =
     "                       and network byte order\n"
     "  -j, --json           print one JSON document (an array; an object for -r)\n"
     "                       instead of a table\n"
+    "  -v, --verbose        say on stderr which call was made and how long it took\n"
     "\n"
     "A numeric SERVICE or PORT must be 0-65535 (getaddrinfo would wrap it).\n"
     "Errors are getaddrinfo's own text: 'sockit: resolve nosuch.invalid: Name or\n"
@@ -202,7 +205,13 @@ static int forward(const struct resolve_cmd *c)
 		host = NULL;
 		hints.ai_flags &= ~AI_CANONNAME;
 	}
-	if ((rc = getaddrinfo(host, c->port, &hints, &res)) != 0)
+	uint64_t t0 = sk_now_ns();
+	rc = getaddrinfo(host, c->port, &hints, &res);
+	if (c->verbose)
+		fprintf(stderr, "sockit resolve: getaddrinfo(%s, %s) in %.2f ms\n",
+		        host ? host : "NULL", c->port ? c->port : "NULL",
+		        (double)(sk_now_ns() - t0) / 1e6);
+	if (rc != 0)
 		return cli_fail(EXIT_NETWORK, "resolve %s: %s", c->host, gai_text(rc, errno));
 	print_results(res, c->json);
 	freeaddrinfo(res);
@@ -242,15 +251,15 @@ static int reverse(const struct resolve_cmd *c)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_family = c->family;
 	if ((rc = getaddrinfo(addr, c->port ? c->port : "0", &hints, &res)) != 0)
-		return cli_fail(rc == EAI_NONAME ? EXIT_USAGE : EXIT_NETWORK,
-		           "resolve -r %s: %s", c->reverse,
-		           rc == EAI_NONAME ? "not a numeric address or port"
-		                            : gai_text(rc, errno));
+		return rc == EAI_NONAME
+		       ? cli_sub_fail(EXIT_USAGE, "resolve", "-r %s: not a numeric address "
+		                      "or port", c->reverse)
+		       : cli_fail(EXIT_NETWORK, "reverse %s: %s", c->reverse, gai_text(rc, errno));
 	rc = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host,
 	                 c->port ? serv : NULL, c->port ? sizeof serv : 0, flags);
 	freeaddrinfo(res);
 	if (rc != 0)
-		return cli_fail(EXIT_NETWORK, "resolve -r %s: %s", c->reverse,
+		return cli_fail(EXIT_NETWORK, "reverse %s: %s", c->reverse,
 		           gai_text(rc, errno));
 	print_reverse(addr, host, c->port ? serv : NULL, c->json);
 	return EXIT_OK;
@@ -299,7 +308,7 @@ static int services(const struct resolve_cmd *c)
 
 	if (c->service[0] >= '0' && c->service[0] <= '9' &&
 	    sk_parse_num(c->service, 0, 65535, &port, "port", err, sizeof err) < 0)
-		return cli_fail(EXIT_USAGE, "resolve --service: %s", err);
+		return cli_sub_fail(EXIT_USAGE, "resolve", "--service: %s", err);
 	if (c->json) {
 		json_start(&j, stdout);
 		json_array(&j);
@@ -325,7 +334,7 @@ static int services(const struct resolve_cmd *c)
 		json_newline(&j);
 	}
 	if (!found)
-		return cli_fail(EXIT_NETWORK, "resolve --service %s: not in /etc/services",
+		return cli_fail(EXIT_NETWORK, "service %s: not in /etc/services",
 		           c->service);
 	return EXIT_OK;
 }
@@ -410,6 +419,7 @@ int cmd_resolve(int argc, char **argv)
 		CLI_CALL_FLAG(OPT_NUMSERV, "numeric-service", option),
 		CLI_CALL_FLAG(OPT_ALL, "all", option),
 		CLI_FLAG('j', "json", &c.json),
+		CLI_COUNT('v', "verbose", &c.verbose),
 		CLI_STR(OPT_SERVICE, "service", &c.service),
 		CLI_END,
 	};
@@ -422,5 +432,9 @@ int cmd_resolve(int argc, char **argv)
 		return EXIT_USAGE;
 	if (c.service)
 		return services(&c);
+	/* --passive '*' alone: getaddrinfo needs a host or a service, and the
+	 * wildcard is no host, so ask for port 0 (as a HOST alone shows :0). */
+	if (c.host && !c.port && (c.flags & AI_PASSIVE) && strcmp(c.host, "*") == 0)
+		c.port = "0";
 	return c.reverse ? reverse(&c) : forward(&c);
 }

@@ -24,11 +24,13 @@ struct fetch_kind {
 #define FETCH_OPTIONS \
 "  -t, --timeout DUR  the idle timer: wait at most DUR per step (default 2s)\n" \
 "  -w, --deadline DUR give up after DUR in all (default 30s)\n" \
-"  -r, --retries N    UDP: resend up to N times (default 2)\n"
+"      --retries N    UDP: resend up to N times (default 2)\n" \
+"  -v, --verbose      say on stderr where it connected, from where, and\n" \
+"                     how long the answer took\n"
 #define FETCH_HELP_END \
 "  -h, --help         this text\n" \
 "\n" \
-"DUR is a number of seconds or has a unit: 250ms, 1.5s, 2m.\n" \
+CLI_HELP_DUR \
 "\n"
 
 static const char daytime_help[] =
@@ -128,13 +130,13 @@ static int time_answer(const struct client_opts *o, char *buf, size_t n)
 	struct tm tm;
 
 	if (n != 4)
-		return cli_fail(EXIT_NETWORK, "time %s: reply of %zu bytes, want 4",
+		return cli_fail(EXIT_NETWORK, "%s: reply of %zu bytes, want 4",
 		           o->endpoint, n);
 	int64_t t = rfc868_decode((const unsigned char *)buf);
 	time_t tt = (time_t)t;
 	if (!gmtime_r(&tt, &tm) ||
 	    !strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return cli_fail(EXIT_NETWORK, "time %s: cannot format %" PRId64, o->endpoint, t);
+		return cli_fail(EXIT_NETWORK, "%s: cannot format %" PRId64, o->endpoint, t);
 	if (!o->json) {
 		printf("%s\n", date);
 		return EXIT_OK;
@@ -172,7 +174,7 @@ static int fetch_parse(const struct fetch_kind *k, int argc, char **argv,
 	                           .deadline_ms = 30000, .retries = 2 };
 	const struct cli_option opts[] = {
 		CLIENT_OPTIONS(o),
-		CLI_NUM('r', "retries", &o->retries, 0, 100),
+		CLI_NUM(CLI_LONG(9), "retries", &o->retries, 0, 100),
 		CLI_END,
 	};
 	const struct cli_command cmd = { k->name, k->help, opts, 0 };

@@ -14,27 +14,55 @@
 #include "sockit/net.h"
 #include "client/svcclient.h"
 
-int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
-                   bool stream_only, int timeout_ms, int *status)
+int client_connect(const char *cmd, const struct client_opts *o, struct sk_endpoint *ep,
+                   bool stream_only, int *status)
 {
+	const char *text = o->endpoint;
 	char err[SK_ERRLEN];
 
 	*status = EXIT_USAGE;
 	if (sk_endpoint_parse(ep, text, err, sizeof err) < 0)
-		return cli_error("%s: %s", cmd, err);
+		return cli_sub_fail(-1, cmd, "%s", err);
 	if (stream_only && sk_endpoint_is_dgram(ep))
-		return cli_error("%s: endpoint '%s': this protocol needs a "
-		           "stream (tcp:// or unix:)", cmd, text);
-	int fd = sk_connect(ep, timeout_ms, err, sizeof err);
+		return cli_sub_fail(-1, cmd, "endpoint '%s': this protocol needs a "
+		           "stream (tcp:// or unix:)", text);
+	int fd = sk_connect(ep, o->timeout_ms, err, sizeof err);
 	if (fd < 0) {
 		*status = EXIT_NETWORK;
 		return cli_error("%s", err);
 	}
+	client_say_connected(cmd, o->verbose, fd, o->start_ns);
 	return fd;
+}
+
+void client_say_connected(const char *cmd, int verbose, int fd, uint64_t start_ns)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t plen = sizeof peer, llen = sizeof local;
+	char p[SK_ADDRSTRLEN], l[SK_ADDRSTRLEN];
+
+	if (!verbose)
+		return;
+	if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0)
+		plen = 0;   /* an unconnected datagram socket: no peer */
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
+		llen = 0;
+	fprintf(stderr, "sockit %s: connected to %s from %s in %.2f ms\n", cmd,
+	        plen ? sk_addr_format((struct sockaddr *)&peer, plen, p, sizeof p) : "?",
+	        llen ? sk_addr_format((struct sockaddr *)&local, llen, l, sizeof l) : "?",
+	        (double)(sk_now_ns() - start_ns) / 1e6);
+}
+
+void client_say_done(const char *cmd, const struct client_opts *o, const char *what)
+{
+	if (o->verbose)
+		fprintf(stderr, "sockit %s: %s in %.2f ms\n", cmd, what,
+		        (double)(sk_now_ns() - o->start_ns) / 1e6);
 }
 
 void client_start_deadline(struct client_opts *o)
 {
+	o->start_ns = sk_now_ns();
 	if (o->deadline_ms > 0)
 		o->deadline_ns = sk_now_ns() + (uint64_t)o->deadline_ms * 1000000ULL;
 }
@@ -56,9 +84,9 @@ int client_wait(const struct client_opts *o, int fd, short events)
 const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len)
 {
 	if (e == ETIMEDOUT)
-		snprintf(buf, len, "no reply within %d ms (sockit's -t timer)", o->timeout_ms);
+		sk_seterr_deadline(buf, len, (uint64_t)o->timeout_ms, "no reply (-t)");
 	else if (e == ETIME)
-		snprintf(buf, len, "deadline of %d ms (-w) passed", o->deadline_ms);
+		sk_seterr_deadline(buf, len, (uint64_t)o->deadline_ms, "overall (-w)");
 	else
 		snprintf(buf, len, "%s", strerror(e));
 	return buf;
@@ -121,7 +149,7 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
                      char *buf, size_t cap, int *status)
 {
 	struct sk_endpoint ep;
-	int fd = client_connect(cmd, o->endpoint, &ep, false, o->timeout_ms, status);
+	int fd = client_connect(cmd, o, &ep, false, status);
 
 	if (fd < 0)
 		return -1;
@@ -133,15 +161,20 @@ ssize_t client_fetch(const char *cmd, const struct client_opts *o,
 	if (n < 0) {
 		*status = EXIT_NETWORK;
 		if (dgram && saved == ETIMEDOUT)
-			snprintf(why, sizeof why, "no reply after %d tries (sockit's -t "
-			         "timer, %d ms each)", o->retries + 1, o->timeout_ms);
+			sk_seterr_deadline(why, sizeof why, (uint64_t)o->timeout_ms,
+			                   "no reply after %d tries (-t, each)", o->retries + 1);
 		else if (saved == EMSGSIZE)
 			snprintf(why, sizeof why, "reply too long");
 		else
 			client_wait_error(o, saved, why, sizeof why);
-		cli_fail(EXIT_NETWORK, "%s %s: %s", cmd, o->endpoint, why);
+		cli_fail(EXIT_NETWORK, "%s: %s", o->endpoint, why);
 		errno = saved;
 		return -1;
+	}
+	if (o->verbose) {
+		char what[64];
+		snprintf(what, sizeof what, "%zd bytes back", n);
+		client_say_done(cmd, o, what);
 	}
 	return n;
 }

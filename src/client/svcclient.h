@@ -21,16 +21,25 @@ struct client_opts {
 	int retries;            /* datagram tries after the first; --retries */
 	bool json;
 	uint64_t deadline_ns;   /* sk_now_ns() when -w passes; 0 none */
+	int verbose;            /* -v: connection details on stderr */
+	uint64_t start_ns;      /* sk_now_ns() at client_start_deadline */
 };
 
 /* The rows every client's option table shares: -t/--timeout,
- * -w/--deadline, -j/--json (o is a struct client_opts *). */
+ * -w/--deadline, -j/--json, -v/--verbose (o is a struct client_opts *).
+ * No -q: these clients print only their result (docs/cli.md). */
 #define CLIENT_OPTIONS(o)                                                   \
 	CLI_DUR('t', "timeout", &(o)->timeout_ms, 1, 3600000),              \
 	CLI_DUR('w', "deadline", &(o)->deadline_ms, 1, 86400000),           \
-	CLI_FLAG('j', "json", &(o)->json)
+	CLI_FLAG('j', "json", &(o)->json),                                  \
+	CLI_COUNT('v', "verbose", &(o)->verbose)
 
-/* Start the -w clock (call once the options are parsed). */
+/* The help lines of CLIENT_OPTIONS' -v. */
+#define CLIENT_VERBOSE_HELP \
+"  -v, --verbose       say on stderr where it connected, from where, and\n" \
+"                      how long the exchange took\n"
+
+/* Start the -w clock and the -v timer (call once the options are parsed). */
 void client_start_deadline(struct client_opts *o);
 
 /* Wait up to the idle timer for events on fd, never past the deadline:
@@ -38,15 +47,23 @@ void client_start_deadline(struct client_opts *o);
  * -1 with errno.  EINTR is retried. */
 int client_wait(const struct client_opts *o, int fd, short events);
 
-/* The words for a wait that ended with errno e: "no reply within 2000 ms
- * (sockit's -t timer)", "deadline of 5000 ms (-w) passed", or strerror. */
+/* The words for a wait that ended with errno e: "no reply
+ * (-t): timed out after 2s (sockit's deadline)", "overall (-w): timed out
+ * after 30s (sockit's deadline)" (SK_DEADLINE_TEXT), or strerror. */
 const char *client_wait_error(const struct client_opts *o, int e, char *buf, size_t len);
 
 /* Parse text into ep and connect.  On failure print the one-line error
  * and return -1 with *status EXIT_USAGE (bad endpoint, or a datagram
  * endpoint when stream_only) or EXIT_NETWORK. */
-int client_connect(const char *cmd, const char *text, struct sk_endpoint *ep,
-                   bool stream_only, int timeout_ms, int *status);
+int client_connect(const char *cmd, const struct client_opts *o, struct sk_endpoint *ep,
+                   bool stream_only, int *status);
+
+/* With -v: "sockit CMD: connected to PEER from LOCAL in 0.21 ms" for fd
+ * on stderr; nothing without. */
+void client_say_connected(const char *cmd, int verbose, int fd, uint64_t start_ns);
+
+/* With -v: "sockit CMD: WHAT in 1.52 ms" (since client_start_deadline). */
+void client_say_done(const char *cmd, const struct client_opts *o, const char *what);
 
 /* Ask a "reply on connect" service (daytime, time, qotd): over a stream,
  * read until the server closes; over a datagram socket, send one empty

@@ -66,25 +66,36 @@ static void add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 	*pos += n > 0 ? (size_t)n : 0;
 }
 
-static void line_json(char *buf, size_t len, size_t *pos,
-                      const struct scan_result *res, const char *host,
-                      const char *svc)
+/* One port's JSON Lines record, by the kit's writer (compact), into buf:
+ * its length, or 0 when it did not fit (a cut line is dropped). */
+static size_t line_json(char *buf, size_t len, const struct scan_result *res,
+                        const char *host, const char *svc)
 {
-	char esc[BANNER_MAX * 6 + 1];
-	add(buf, len, pos, "{\"type\":\"port\",\"host\":\"%s\",\"port\":%u,"
-	    "\"proto\":\"tcp\",\"state\":\"%s\",\"reason\":\"%s\"",
-	    host, res->port, port_state_name(res->state), res->reason);
-	if (svc) {
-		escape_json(esc, sizeof esc, (const unsigned char *)svc, strlen(svc));
-		add(buf, len, pos, ",\"service\":\"%s\"", esc);
-	}
+	FILE *f = fmemopen(buf, len, "w");
+	struct json j;
+
+	if (!f)
+		return 0;
+	json_start_compact(&j, f);
+	json_object(&j);
+	json_kv_str(&j, "type", "port");
+	json_kv_str(&j, "host", host);
+	json_kv_uint(&j, "port", res->port);
+	json_kv_str(&j, "proto", "tcp");
+	json_kv_str(&j, "state", port_state_name(res->state));
+	json_kv_str(&j, "reason", res->reason);
+	if (svc)
+		json_kv_str(&j, "service", svc);
 	if (res->rtt_us)
-		add(buf, len, pos, ",\"rtt_ms\":%.3f", (double)res->rtt_us / 1000.0);
-	if (res->banner) {
-		escape_json(esc, sizeof esc, res->banner, res->banner_len);
-		add(buf, len, pos, ",\"banner\":\"%s\"", esc);
-	}
-	add(buf, len, pos, "}\n");
+		json_kv_double(&j, "rtt_ms", (double)res->rtt_us / 1000.0, 3);
+	if (res->banner)
+		json_kv_strn(&j, "banner", (const char *)res->banner, res->banner_len);
+	json_end(&j);
+	json_newline(&j);
+	bool ok = fflush(f) == 0 && !ferror(f);
+	long n = ftell(f);
+	fclose(f);
+	return ok && n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
 static void line_text(const struct report *r, char *buf, size_t len,
@@ -113,9 +124,8 @@ size_t report_line(const struct report *r, const struct scan_result *res,
 	host_format(res->host, host, sizeof host);
 	const char *svc = svc_name(r->svc, res->port);
 	if (r->json)
-		line_json(buf, len, &pos, res, host, svc);
-	else
-		line_text(r, buf, len, &pos, res, host, svc);
+		return line_json(buf, len, res, host, svc);
+	line_text(r, buf, len, &pos, res, host, svc);
 	return pos < len ? pos : 0;
 }
 
@@ -141,16 +151,27 @@ void report_result(struct report *r, const struct scan_result *res)
 void report_summary(struct report *r, const struct scan_summary *s)
 {
 	if (r->json) {
-		fprintf(r->out, "{\"type\":\"summary\",\"hosts\":%" PRIu64 ",\"ports\":%"
-		        PRIu64 ",\"scanned\":%" PRIu64 ",\"open\":%" PRIu64 ",\"closed\":%"
-		        PRIu64 ",\"filtered\":%" PRIu64 ",\"probes\":%" PRIu64
-		        ",\"retries\":%" PRIu64 ",\"self_connects\":%" PRIu64
-		        ",\"timeout_ms\":%u,\"elapsed_s\":%.3f,\"shard\":\"%u/%u\","
-		        "\"interrupted\":%s}\n",
-		        s->hosts, s->ports, s->done, s->open, s->closed, s->filtered,
-		        s->probes, s->retries, s->self_connects, s->timeout_ms,
-		        s->elapsed_s, s->shard_index, s->shard_count,
-		        s->interrupted ? "true" : "false");
+		struct json j;
+		char shard[32];
+		snprintf(shard, sizeof shard, "%u/%u", s->shard_index, s->shard_count);
+		json_start_compact(&j, r->out);
+		json_object(&j);
+		json_kv_str(&j, "type", "summary");
+		json_kv_uint(&j, "hosts", s->hosts);
+		json_kv_uint(&j, "ports", s->ports);
+		json_kv_uint(&j, "scanned", s->done);
+		json_kv_uint(&j, "open", s->open);
+		json_kv_uint(&j, "closed", s->closed);
+		json_kv_uint(&j, "filtered", s->filtered);
+		json_kv_uint(&j, "probes", s->probes);
+		json_kv_uint(&j, "retries", s->retries);
+		json_kv_uint(&j, "self_connects", s->self_connects);
+		json_kv_uint(&j, "timeout_ms", s->timeout_ms);
+		json_kv_double(&j, "elapsed_s", s->elapsed_s, 3);
+		json_kv_str(&j, "shard", shard);
+		json_kv_bool(&j, "interrupted", s->interrupted);
+		json_end(&j);
+		json_newline(&j);
 	} else if (!r->quiet) {
 		fprintf(r->out, "%s%" PRIu64 " host%s, %" PRIu64 " port%s scanned in "
 		        "%.2f s: %" PRIu64 " open, %" PRIu64 " closed, %" PRIu64

@@ -76,6 +76,8 @@ static const char serve_help[] =
 "                         auto (io_uring when available, else epoll with\n"
 "                         one log line); default: $SOCKIT_BACKEND, else epoll\n"
 "  -q, --quiet            log errors only\n"
+"  -v, --verbose          also log each datagram (peer, bytes in and out):\n"
+"                         UDP has no connection line\n"
 "  -h, --help             this text\n"
 "\n"
 "examples:\n"
@@ -84,7 +86,8 @@ static const char serve_help[] =
 "  sockit serve -c docs/examples/sockit.conf --idle-timeout 30s\n"
 "\n"
 "exit status: 0 after a clean stop, 1 when an endpoint cannot be bound or\n"
-"the server fails, 2 for bad usage or a bad config file.\n";
+"the server fails, 2 for bad usage, a bad config file or a bad --quotes\n"
+"file (missing or malformed, from either).\n";
 
 /* The long options that are config-file settings, by key: CLI_LONG(i)
  * is setting_names[i], a limit before FIRST_SVC_OPTION, a per-service
@@ -101,6 +104,7 @@ struct serve_args {
 	const char *config;
 	const char *user;
 	bool quiet;
+	int verbose;
 	struct svc_options opt;     /* from the command line, for every service */
 	bool have_opt;
 	/* Limits given on the command line, applied over a config file's,
@@ -183,22 +187,6 @@ static void apply_cli_options(struct serve_plan *plan, const struct svc_options 
 	}
 }
 
-/* --user replaces the config file's `user`. */
-static int set_cli_user(struct serve_plan *plan, const char *user,
-                        char *err, size_t errlen)
-{
-	char *u = strdup(user);
-
-	if (!u) {
-		sk_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	free(plan->user);
-	plan->user = u;
-	plan->user_line = 0;
-	return 0;
-}
-
 /* The services to run, from a config file, SERVICE [EP...], or all. */
 static int build_plan(struct serve_plan *plan, const struct serve_args *a,
                       char *err, size_t errlen)
@@ -242,7 +230,7 @@ static int load_plan(struct serve_plan *plan, const struct serve_args *a,
 			return -1;
 	if (a->have_opt)
 		apply_cli_options(plan, &a->opt);
-	if (a->user && set_cli_user(plan, a->user, err, errlen) < 0)
+	if (a->user && plan_set_user(plan, a->user, 0, err, errlen) < 0)
 		return -1;
 	return plan_check(plan, err, errlen);
 }
@@ -300,6 +288,7 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
 	struct cli_option opts[NSETTINGS + 5] = {
 		CLI_STR('c', "config", &a->config),
 		CLI_FLAG('q', "quiet", &a->quiet),
+		CLI_COUNT('v', "verbose", &a->verbose),
 		CLI_STR(CLI_LONG(NSETTINGS), "user", &a->user),
 		CLI_CALL(CLI_LONG(NSETTINGS + 1), "backend", backend_option),
 	};
@@ -343,11 +332,13 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	if (load_plan(&plan, &a, err, sizeof err) < 0) {
-		cli_fail(EXIT_USAGE, "serve: %s", err);
+		cli_sub_fail(EXIT_USAGE, "serve", "%s", err);
 		goto out;
 	}
 	if (a.quiet)
 		sk_log_set_level(SK_LOG_ERROR);
+	else if (a.verbose)
+		sk_log_set_level(SK_LOG_DEBUG);
 	status = server_run(plan.entries, plan.n, &plan.lim, plan.user,
 	                    a.config ? &reload : NULL);
 out:

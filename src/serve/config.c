@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "serve/plan.h"
 #include "sockit/error.h"
@@ -130,28 +129,10 @@ static int misplaced(const struct block *b, const char *key, char *why, size_t w
 	return 0;
 }
 
-static int set_user(struct serve_plan *p, const char *value, char *why, size_t whylen)
-{
-	char *u = strdup(value);
-
-	if (!u) {
-		sk_seterr(why, whylen, "out of memory");
-		return -1;
-	}
-	free(p->user);
-	p->user = u;
-	return 0;
-}
-
-/* A service option; `quotes` must name a readable file now, so that a
- * typo is a config error with its line rather than a failure at start. */
+/* A service option (plan_set_option checks that quotes is readable). */
 static int set_option(struct cfg *c, const char *key, const char *value, char *why,
                       size_t whylen)
 {
-	if (strcmp(key, "quotes") == 0 && access(value, R_OK) < 0) {
-		sk_seterrno(why, whylen, "quotes '%s'", value);
-		return -1;
-	}
 	return plan_set_option(c->p, &c->b.opt, key, value, why, whylen);
 }
 
@@ -174,10 +155,8 @@ static int apply_line(struct cfg *c, const char *key, char *value, char *why,
 	}
 	if (misplaced(b, key, why, whylen) < 0)
 		return -1;
-	if (strcmp(key, "user") == 0) {
-		c->p->user_line = c->lineno;
-		return set_user(c->p, value, why, whylen);
-	}
+	if (strcmp(key, "user") == 0)
+		return plan_set_user(c->p, value, c->lineno, why, whylen);
 	if (strcmp(key, "listen") == 0)
 		return add_listen(b, value, why, whylen);
 	int rc = b->svc ? set_option(c, key, value, why, whylen)

@@ -1,12 +1,13 @@
 /* serve/dgram.c — datagram services: drain the socket in batches with
  * recvmmsg, answer with one sendmmsg, never reply larger than the request
- * unless the service may amplify, and then within a per-source budget. */
+ * unless the service may amplify, and then within the budgets of
+ * rate_limit.h (per source across workers, and per service). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "serve/peer_table.h"
+#include "serve/rate_limit.h"
 #include "serve/server_int.h"
 #include "sockit/log.h"
 
@@ -14,30 +15,12 @@
 #define BATCHES_PER_WAKEUP 8   /* then let other fds run */
 #define DGRAM_MAX 65536
 
-/* Replies a source may get per second from an amplifying service, with a
- * burst; sources hash into a fixed table (a collision only shares a
- * budget, it never lets anyone exceed the rate). */
-#define RATE_PER_SEC 20
-#define RATE_BURST 40
-#define RATE_SLOTS 4096
-
 struct dgram_batch {
 	struct mmsghdr in[BATCH], out[BATCH];
 	struct iovec iov_in[BATCH], iov_out[BATCH];
 	struct sockaddr_storage from[BATCH];
 	char data_in[BATCH][DGRAM_MAX];
 	char data_out[BATCH][DGRAM_MAX];
-};
-
-struct rate_slot {
-	unsigned char key[16];
-	size_t keylen;
-	double tokens;
-	uint64_t last_ms;
-};
-
-struct rate_table {
-	struct rate_slot slot[RATE_SLOTS];
 };
 
 static struct dgram_batch *get_batch(struct worker *w)
@@ -50,39 +33,7 @@ static struct dgram_batch *get_batch(struct worker *w)
 void dgram_free(struct worker *w)
 {
 	free(w->batch);
-	free(w->rates);
 	w->batch = NULL;
-	w->rates = NULL;
-}
-
-/* Whether src may get one more amplified reply now (token bucket). */
-static bool rate_allow(struct worker *w, const struct sockaddr *src, uint64_t now)
-{
-	unsigned char key[16];
-	size_t n = peer_key(src, key);
-
-	if (n == 0)
-		return true;    /* UNIX: local, cannot be spoofed */
-	if (!w->rates && !(w->rates = calloc(1, sizeof *w->rates)))
-		return false;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ key[i]) * 16777619u;
-	struct rate_slot *s = &w->rates->slot[h % RATE_SLOTS];
-	if (s->keylen != n || memcmp(s->key, key, n) != 0) {
-		memcpy(s->key, key, n);
-		s->keylen = n;
-		s->tokens = RATE_BURST;
-		s->last_ms = now;
-	}
-	s->tokens += (double)(now - s->last_ms) * RATE_PER_SEC / 1000.0;
-	if (s->tokens > RATE_BURST)
-		s->tokens = RATE_BURST;
-	s->last_ms = now;
-	if (s->tokens < 1)
-		return false;
-	s->tokens -= 1;
-	return true;
 }
 
 static void prepare_recv(struct dgram_batch *b)
@@ -94,6 +45,20 @@ static void prepare_recv(struct dgram_batch *b)
 			.msg_iov = &b->iov_in[i], .msg_iovlen = 1,
 		};
 	}
+}
+
+/* With -v (debug level): one line per datagram, as TCP logs one per
+ * connection — UDP has no connection to log otherwise. */
+static void log_datagram(const struct listener *l, const struct sockaddr *from,
+                         socklen_t fromlen, size_t in, size_t out, const char *what)
+{
+	char peer[SK_ADDRSTRLEN];
+
+	if (!sk_log_enabled(SK_LOG_DEBUG))
+		return;
+	sk_log(SK_LOG_DEBUG, "%s %s peer=%s datagram in=%zu out=%zu%s", l->name,
+	       l->entry->svc->name, sk_addr_format(from, fromlen, peer, sizeof peer),
+	       in, out, what);
 }
 
 /* Build the reply for datagram i into out slot *nout; skips sources that
@@ -110,11 +75,17 @@ static void answer(struct listener *l, struct dgram_batch *b, int i, int *nout)
 	if ((b->in[i].msg_hdr.msg_flags & MSG_TRUNC) && !svc->dgram_may_amplify)
 		len = cap = DGRAM_MAX;
 	size_t n = svc->datagram(l->instance, b->data_in[i], len, b->data_out[*nout], cap);
-	if (n == 0)
+	struct sockaddr *from = (struct sockaddr *)&b->from[i];
+	if (n == 0) {
+		log_datagram(l, from, namelen, len, 0, "");
 		return;
+	}
 	if (svc->dgram_may_amplify && n > len &&
-	    !rate_allow(l->w, (struct sockaddr *)&b->from[i], sk_loop_now(l->w->loop)))
+	    !rate_allow(l->w->srv->rates, svc, from, sk_loop_now(l->w->loop))) {
+		log_datagram(l, from, namelen, len, 0, " (over the per-source budget)");
 		return;
+	}
+	log_datagram(l, from, namelen, len, n > cap ? cap : n, "");
 	int o = (*nout)++;
 	b->iov_out[o] = (struct iovec){ b->data_out[o], n > cap ? cap : n };
 	b->out[o].msg_hdr = (struct msghdr){

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "serve/plan.h"
 #include "sockit/error.h"
@@ -158,6 +159,21 @@ static int check_user(const struct serve_plan *p, char *err, size_t errlen)
 	return -1;
 }
 
+int plan_set_user(struct serve_plan *p, const char *user, int line, char *err,
+                  size_t errlen)
+{
+	char *u = strdup(user);
+
+	if (!u) {
+		sk_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	free(p->user);
+	p->user = u;
+	p->user_line = line;
+	return 0;
+}
+
 int plan_check(struct serve_plan *p, char *err, size_t errlen)
 {
 	if (check_user(p, err, errlen) < 0)
@@ -226,6 +242,12 @@ int plan_set_option(struct serve_plan *p, struct svc_options *opt,
 {
 	long long v;
 
+	/* quotes must name a readable file now, from the command line as from
+	 * a config file: a typo is bad usage (exit 2), not a failure at start. */
+	if (strcmp(name, "quotes") == 0 && access(value, R_OK) < 0) {
+		sk_seterrno(err, errlen, "quotes '%s'", value);
+		return -1;
+	}
 	if (strcmp(name, "banner") == 0 || strcmp(name, "quotes") == 0) {
 		const char *kept = plan_keep(p, value);
 		if (!kept) {

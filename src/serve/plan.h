@@ -51,6 +51,12 @@ int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t err
  * ("FILE:LINE: ..." for entries from a config file). */
 int plan_check(struct serve_plan *p, char *err, size_t errlen);
 
+/* The user to run as after binding, replacing any earlier one (--user
+ * replaces the config file's `user`); line: the config line that set it,
+ * 0 for the command line.  0, or -1 with err filled (out of memory). */
+int plan_set_user(struct serve_plan *p, const char *user, int line, char *err,
+                  size_t errlen);
+
 /* Parse one limit setting by its option name ("max-conn", "per-ip",
  * "idle-timeout", "threads", "max-queue") into p->lim.  0, or -1 with err;
  * 1 when name is not a limit. */

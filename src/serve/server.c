@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "serve/peer_table.h"
+#include "serve/rate_limit.h"
 #include "serve/server_int.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
@@ -35,7 +36,7 @@ static int bind_all(struct server *srv)
 				if (out[w] && lvec_push(&srv->workers[w].ls, out[w]) < 0) {
 					listener_close(out[w]);
 					free(out[w]);
-					fprintf(stderr, "sockit: serve: out of memory\n");
+					fprintf(stderr, "sockit: out of memory\n");
 					return -1;
 				}
 		}
@@ -172,6 +173,7 @@ static void free_server(struct server *srv)
 	}
 	free(srv->workers);
 	peer_table_free(srv->peers);
+	rate_table_free(srv->rates);
 }
 
 /* After binding privileged ports: become user, for good. */
@@ -200,7 +202,7 @@ static int watch_signals(struct server *srv)
 	if (sk_loop_on_signal(loop, SIGINT, on_stop_signal, srv) < 0 ||
 	    sk_loop_on_signal(loop, SIGTERM, on_stop_signal, srv) < 0 ||
 	    sk_loop_on_signal(loop, SIGHUP, on_hangup, srv) < 0) {
-		fprintf(stderr, "sockit: serve: signals: %s\n", strerror(errno));
+		fprintf(stderr, "sockit: signals: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -243,16 +245,21 @@ int server_run(const struct serve_entry *entries, size_t n,
 	atomic_init(&srv.nconn, 0);
 	atomic_init(&srv.reloading, false);
 	srv.peers = peer_table_new();
-	if (srv.peers && !(srv.gen = gen_new(entries, n, err, sizeof err)))
-		fprintf(stderr, "sockit: %s\n", err);
-	if (!srv.peers || !srv.gen || choose_backend(&srv) < 0 || init_workers(&srv) < 0 ||
-	    bind_all(&srv) < 0)
+	srv.rates = rate_table_new();
+	/* A service that cannot start from its options (a quotes file with no
+	 * quotes) is bad usage, exit 2, like an option check that caught it. */
+	if (srv.peers && srv.rates && !(srv.gen = gen_new(entries, n, err, sizeof err))) {
+		fprintf(stderr, "sockit serve: %s\n", err);
+		status = 2;
+	}
+	if (!srv.peers || !srv.rates || !srv.gen || choose_backend(&srv) < 0 ||
+	    init_workers(&srv) < 0 || bind_all(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;
 	announce(&srv);
 	if (run_workers(&srv) < 0)
-		fprintf(stderr, "sockit: serve: %s\n", strerror(errno));
+		fprintf(stderr, "sockit: %s\n", strerror(errno));
 	else
 		status = 0;
 out:

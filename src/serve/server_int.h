@@ -48,7 +48,6 @@ struct worker {
 	int spare_fd;                /* given up to accept-and-close at EMFILE */
 	struct session *sessions;    /* every open session, for shutdown */
 	struct dgram_batch *batch;   /* UDP buffers, made on first use */
-	struct rate_table *rates;    /* per-source reply budget, UDP */
 };
 
 /* One loaded set of services and their instances.  Kept until the end:
@@ -67,6 +66,7 @@ struct server {
 	int started;                 /* worker threads running, with worker 0 */
 	atomic_int nconn;
 	struct peer_table *peers;    /* connections per client address */
+	struct rate_table *rates;    /* amplified UDP reply budgets, shared */
 	struct generation *gen;      /* the running set; older ones follow */
 	const struct serve_reload *reload;
 	pthread_barrier_t park;      /* other workers wait here during a reload */

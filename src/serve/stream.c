@@ -74,7 +74,7 @@ static void host_set_timer(struct svc_conn *c, uint64_t ms)
 
 static void host_vlog(struct svc_conn *c, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[SVC_LOG_MAX];
 
 	if (!sk_log_enabled(SK_LOG_INFO))
 		return;

@@ -19,6 +19,9 @@ struct collect_opts {
 	bool tcpinfo;                     /* -e: ask for struct tcp_info too */
 	bool force_proc;                  /* --proc: skip netlink */
 	FILE *record;                     /* --record-dump: copy every reply here */
+	const void *bc;                   /* compiled filter expression, or NULL: */
+	size_t bclen;                     /* then the port filters go instead */
+	unsigned ext;                     /* more INET_DIAG_* replies (1 << (X-1)) */
 };
 
 /* Collect every socket f selects (its states and ports narrow the kernel
@@ -38,6 +41,9 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
  * message is checked against its own length.  Returns 0, 1 when the
  * message was skipped as malformed, -1 when out of memory. */
 int diag_parse(const struct nlmsghdr *nlh, enum diag_kind kind, struct sock_list *out);
+/* Whether diag_parse keeps the whole struct tcp_info of each TCP socket
+ * (for -i); false by default, so a plain listing stays small. */
+extern bool diag_keep_info;
 
 /* /proc/net fallback for one kind.  Returns 0, or -1 with errno. */
 int collect_proc_kind(enum diag_kind kind, const struct collect_opts *o,

@@ -1,6 +1,7 @@
 /* collect_netlink.c — socket lists from the kernel over netlink sock_diag
  * (libmnl): TCP and UDP over inet_diag, UNIX over unix_diag. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 
 #include "sockets/collect.h"
 #include "sockets/dump.h"
+#include "sockets/expr.h"
 
 /* The kernel fills at most 32 KiB per read of a dump; a little more room
  * costs nothing and survives a kernel that sends more. */
@@ -80,19 +82,21 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
                              const struct collect_opts *o)
 {
 	struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
-	unsigned char bc[128];
-	size_t bclen = diag_port_bytecode(o->filter, bc, sizeof bc);
+	unsigned char ports[128];
+	const void *bc = o->bc ? o->bc : ports;
+	size_t bclen = o->bc ? o->bclen : diag_port_bytecode(o->filter, ports, sizeof ports);
 
 	r->sdiag_family = (uint8_t)family;
 	r->sdiag_protocol = (uint8_t)proto;
 	r->idiag_states = states;
 	if (o->tcpinfo && proto == IPPROTO_TCP)
 		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+	r->idiag_ext |= (uint8_t)o->ext;
 	if (bclen)
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
 }
 
-static void put_unix_request(struct nlmsghdr *nlh, uint32_t states)
+static void put_unix_request(struct nlmsghdr *nlh, uint32_t states, bool mem)
 {
 	struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 
@@ -100,6 +104,8 @@ static void put_unix_request(struct nlmsghdr *nlh, uint32_t states)
 	r->udiag_states = states;
 	r->udiag_show =
 	    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	if (mem)
+		r->udiag_show |= UDIAG_SHOW_MEMINFO;
 }
 
 struct recv_ctx {
@@ -127,12 +133,13 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 /* Send one dump request and read replies until NLMSG_DONE. */
 static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx *c)
 {
-	static uint32_t seq;
+	static uint32_t seq_counter;
+	uint32_t seq = __atomic_add_fetch(&seq_counter, 1, __ATOMIC_RELAXED);
 	unsigned portid = mnl_socket_get_portid(nl);
 	char *buf;
 	int rc = -1;
 
-	nlh->nlmsg_seq = ++seq;
+	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	if (!(buf = malloc(RECV_BUFSZ)))
@@ -164,16 +171,96 @@ static uint32_t unix_states(const struct sock_filter *f)
 static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
                      const struct collect_opts *o, struct sock_list *out)
 {
-	char req[512];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	/* Room for the largest bytecode the expression compiler makes. */
+	char *req = malloc(EXPR_BC_MAX + 512);
+	struct nlmsghdr *nlh;
 	unsigned netid = kind == DIAG_TCP ? NETID_TCP : NETID_UDP;
 	struct recv_ctx c = {kind, out, o->record, false};
+	int rc;
 
+	if (!req)
+		return -1;
+	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	put_inet_request(nlh, family, kind == DIAG_TCP ? IPPROTO_TCP : IPPROTO_UDP,
 	                 o->filter->states[netid], o);
-	return run_dump(nl, nlh, &c);
+	rc = run_dump(nl, nlh, &c);
+	free(req);
+	return rc;
+}
+
+/* The IPv6 half of a dump, run in a thread of its own on its own socket. */
+struct v6_job {
+	const struct collect_opts *o;
+	enum diag_kind kind;
+	struct sock_list out;
+	int rc, err;
+};
+
+static void *v6_dump(void *arg)
+{
+	struct v6_job *j = arg;
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+
+	j->rc = -1;
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0)
+		j->rc = dump_inet(nl, AF_INET6, j->kind, j->o, &j->out);
+	j->err = errno;
+	if (nl)
+		mnl_socket_close(nl);
+	return NULL;
+}
+
+/* Move every entry of from to the end of to (from is left empty). */
+static int append(struct sock_list *to, struct sock_list *from)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < from->n; i++) {
+		struct sock_entry *e = sock_list_add(to);
+
+		if (!e) {
+			rc = -1;
+			break;
+		}
+		*e = from->v[i];
+		from->v[i].path = NULL;
+		from->v[i].extra = NULL;
+	}
+	sock_list_free(from);
+	return rc;
+}
+
+/* Both families: the kernel walks its hash tables once per request, which
+ * is most of a filtered listing's time, so the two requests run at once
+ * on two sockets (ss sends them one after the other).  A recording keeps
+ * one writer: then they run in turn. */
+static int dump_both(struct mnl_socket *nl, enum diag_kind kind,
+                     const struct collect_opts *o, struct sock_list *out)
+{
+	struct v6_job j = {o, kind, {NULL, 0, 0}, 0, 0};
+	pthread_t t;
+	int rc4;
+
+	if (o->record || pthread_create(&t, NULL, v6_dump, &j) != 0) {
+		if (dump_inet(nl, AF_INET, kind, o, out) < 0)
+			return -1;
+		return dump_inet(nl, AF_INET6, kind, o, out);
+	}
+	rc4 = dump_inet(nl, AF_INET, kind, o, out);
+	int err4 = errno;
+	pthread_join(t, NULL);
+	if (rc4 < 0 || j.rc < 0) {
+		sock_list_free(&j.out);
+		errno = rc4 < 0 ? err4 : j.err;
+		return -1;
+	}
+	if (append(out, &j.out) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
@@ -185,13 +272,13 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
 	struct recv_ctx c = {kind, out, o->record, false};
 
 	if (kind != DIAG_UNIX) {
-		if (f->v4 && dump_inet(nl, AF_INET, kind, o, out) < 0)
-			return -1;
-		return f->v6 ? dump_inet(nl, AF_INET6, kind, o, out) : 0;
+		if (f->v4 && f->v6)
+			return dump_both(nl, kind, o, out);
+		return dump_inet(nl, f->v4 ? AF_INET : AF_INET6, kind, o, out);
 	}
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	put_unix_request(nlh, unix_states(f));
+	put_unix_request(nlh, unix_states(f), o->ext & (1u << (INET_DIAG_SKMEMINFO - 1)));
 	return run_dump(nl, nlh, &c);
 }

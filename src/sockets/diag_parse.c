@@ -13,6 +13,9 @@
 
 #include "sockets/collect.h"
 
+/* Whether replies keep the whole tcp_info (-i); set once before a dump. */
+bool diag_keep_info;
+
 static void take_tcpinfo(struct sock_entry *e, const struct nlattr *a)
 {
 	struct tcp_info ti;
@@ -32,11 +35,105 @@ static void take_tcpinfo(struct sock_entry *e, const struct nlattr *a)
 	e->ti.bytes_received = ti.tcpi_bytes_received;
 }
 
+/* The record for -m/-i, made on first need; NULL when out of memory (the
+ * extra fields are then just missing). */
+static struct sock_extra *extra_of(struct sock_entry *e)
+{
+	if (!e->extra)
+		e->extra = calloc(1, sizeof *e->extra);
+	return e->extra;
+}
+
+static void take_skmem(struct sock_entry *e, const struct nlattr *a)
+{
+	struct sock_extra *x = extra_of(e);
+	size_t len = mnl_attr_get_payload_len(a);
+
+	if (!x)
+		return;
+	memcpy(x->skmem, mnl_attr_get_payload(a),
+	       len < sizeof x->skmem ? len : sizeof x->skmem);
+	x->has_skmem = true;
+}
+
+/* The whole tcp_info for -i (the -e subset is taken by take_tcpinfo). */
+static void take_fullinfo(struct sock_entry *e, const struct nlattr *a)
+{
+	struct sock_extra *x = extra_of(e);
+	size_t len = mnl_attr_get_payload_len(a);
+
+	if (!x)
+		return;
+	memcpy(x->info, mnl_attr_get_payload(a), len < sizeof x->info ? len : sizeof x->info);
+	x->has_info = true;
+}
+
+static void take_cong(struct sock_entry *e, const struct nlattr *a)
+{
+	struct sock_extra *x = extra_of(e);
+	size_t len = mnl_attr_get_payload_len(a);
+
+	if (!x)
+		return;
+	if (len >= sizeof x->cong)
+		len = sizeof x->cong - 1;
+	memcpy(x->cong, mnl_attr_get_payload(a), len);
+	x->cong[len] = '\0';
+	/* A module name; from a replayed dump it could be anything, and it is
+	 * printed into JSON: keep only [a-z0-9_-]. */
+	x->cong[strspn(x->cong, "abcdefghijklmnopqrstuvwxyz0123456789_-")] = '\0';
+}
+
+static void take_bbr(struct sock_entry *e, const struct nlattr *a)
+{
+	struct sock_extra *x;
+	struct tcp_bbr_info b;
+
+	if (mnl_attr_get_payload_len(a) < sizeof b || !(x = extra_of(e)))
+		return;
+	memcpy(&b, mnl_attr_get_payload(a), sizeof b);
+	x->has_bbr = true;
+	x->bbr_bw = (uint64_t)b.bbr_bw_hi << 32 | b.bbr_bw_lo;
+	x->bbr_min_rtt_us = b.bbr_min_rtt;
+	x->bbr_pacing_gain = b.bbr_pacing_gain;
+	x->bbr_cwnd_gain = b.bbr_cwnd_gain;
+}
+
+struct inet_ctx {
+	struct sock_entry *e;
+	bool full; /* keep the whole tcp_info (-i) */
+};
+
 static int inet_attr_cb(const struct nlattr *a, void *data)
 {
-	if (mnl_attr_type_valid(a, INET_DIAG_MAX) > 0 &&
-	    mnl_attr_get_type(a) == INET_DIAG_INFO)
-		take_tcpinfo(data, a);
+	struct inet_ctx *c = data;
+
+	if (mnl_attr_type_valid(a, INET_DIAG_MAX) <= 0)
+		return MNL_CB_OK;
+	switch (mnl_attr_get_type(a)) {
+	case INET_DIAG_INFO:
+		take_tcpinfo(c->e, a);
+		if (c->full)
+			take_fullinfo(c->e, a);
+		break;
+	case INET_DIAG_SKMEMINFO:
+		take_skmem(c->e, a);
+		break;
+	case INET_DIAG_CONG:
+		take_cong(c->e, a);
+		break;
+	case INET_DIAG_BBRINFO:
+		take_bbr(c->e, a);
+		break;
+	case INET_DIAG_MARK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			c->e->mark = mnl_attr_get_u32(a);
+		break;
+	case INET_DIAG_CGROUP_ID:
+		if (mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+			c->e->cgroup_id = mnl_attr_get_u64(a);
+		break;
+	}
 	return MNL_CB_OK;
 }
 
@@ -65,7 +162,14 @@ static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind,
 	/* TIME-WAIT and request sockets are not full sockets: no uid to show. */
 	e->has_uid = e->state != ST_TIME_WAIT && e->state != ST_NEW_SYN_RECV;
 	e->inode = m->idiag_inode;
-	mnl_attr_parse(nlh, sizeof *m, inet_attr_cb, e);
+	e->ifindex = m->id.idiag_if;
+	e->cookie[0] = m->id.idiag_cookie[0];
+	e->cookie[1] = m->id.idiag_cookie[1];
+	e->timer = m->idiag_timer;
+	e->retrans = m->idiag_retrans;
+	e->expires = m->idiag_expires;
+	struct inet_ctx c = {e, diag_keep_info};
+	mnl_attr_parse(nlh, sizeof *m, inet_attr_cb, &c);
 	return 0;
 }
 
@@ -109,6 +213,9 @@ static int unix_attr_cb(const struct nlattr *a, void *data)
 			e->rq = q->udiag_rqueue;
 			e->wq = q->udiag_wqueue;
 		}
+		break;
+	case UNIX_DIAG_MEMINFO:
+		take_skmem(e, a);
 		break;
 	case UNIX_DIAG_UID:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {

@@ -20,7 +20,7 @@ void select_init(struct select_opts *o)
 
 static unsigned selected_netids(const struct select_opts *o)
 {
-	unsigned ids = 0;
+	unsigned ids = o->query;
 
 	if (o->tcp)
 		ids |= NETID_BIT(NETID_TCP);
@@ -46,7 +46,7 @@ void filter_setup(struct sock_filter *f, const struct select_opts *o)
 	f->v4 = o->v4 || !o->v6;
 	f->v6 = o->v6 || !o->v4;
 	for (unsigned id = 0; id < NETID_COUNT; id++) {
-		if (o->states)
+		if (o->states || o->states_set)
 			f->states[id] = o->states;
 		else if (o->all)
 			f->states[id] = STATES_ALL;
@@ -80,6 +80,8 @@ static const struct state_word state_words[] = {
     {"fin-wait-2", STATE_BIT(ST_FIN_WAIT2)},
     {"time-wait", STATE_BIT(ST_TIME_WAIT)},
     {"closed", STATE_BIT(ST_CLOSE)},
+    {"close", STATE_BIT(ST_CLOSE)},
+    {"unconnected", STATE_BIT(ST_CLOSE)},
     {"unconn", STATE_BIT(ST_CLOSE)},
     {"close-wait", STATE_BIT(ST_CLOSE_WAIT)},
     {"last-ack", STATE_BIT(ST_LAST_ACK)},

@@ -14,6 +14,8 @@ struct select_opts {
 	bool v4, v6;            /* -4 -6; none given means both */
 	bool listening, all;    /* -l -a */
 	uint32_t states;        /* --state, STATE_BIT()s; 0 when not given */
+	unsigned query;         /* -A: NETID_BIT()s; 0 when not given */
+	bool states_set;        /* states given (by a filter's state/exclude) even if 0 */
 	int sport, dport, port; /* -1 when not given */
 	int pid;                /* -1 when not given */
 };

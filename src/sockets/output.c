@@ -1,6 +1,7 @@
 /* output.c — ss-style table, JSON and summary of a socket list. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,35 @@ static void escape_path(const char *path, char *buf, size_t len)
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
 	}
 	buf[o] = '\0';
+}
+
+static bool resolve_names;
+
+void output_set_resolve(bool on)
+{
+	resolve_names = on;
+}
+
+/* -r, as ss -r prints: an IPv4 address by its name when it has one (not
+ * 0.0.0.0), IPv6 addresses as numbers, the port by its /etc/services name.
+ * buf holds the numeric "ADDR:PORT" and is rewritten in place. */
+static void resolve_in_place(const struct sock_entry *e, const struct sockaddr *sa,
+                             socklen_t sl, uint16_t port, char *buf, size_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	char *colon = strrchr(buf, ':');
+	char addr[NI_MAXHOST], serv[64];
+	struct servent *se;
+
+	if (!colon)
+		return;
+	snprintf(addr, sizeof addr, "%.*s", (int)(colon - buf), buf);
+	snprintf(serv, sizeof serv, "%s", colon + 1);
+	if (e->family == AF_INET && sin->sin_addr.s_addr != 0)
+		getnameinfo(sa, sl, addr, sizeof addr, NULL, 0, NI_NAMEREQD);
+	if (port && (se = getservbyport(htons(port), e->netid == NETID_UDP ? "udp" : "tcp")))
+		snprintf(serv, sizeof serv, "%s", se->s_name);
+	snprintf(buf, len, "%s:%s", addr, serv);
 }
 
 /* Build the sockaddr and let the library format it; port 0 means "any"
@@ -57,6 +87,8 @@ static char *format_endpoint(const struct sock_entry *e, bool local, char *buf,
 	n = strlen(buf);
 	if (port == 0 && n >= 2 && strcmp(buf + n - 2, ":0") == 0)
 		buf[n - 1] = '*';
+	if (resolve_names)
+		resolve_in_place(e, (struct sockaddr *)&ss, sl, port, buf, len);
 	return buf;
 }
 
@@ -92,8 +124,12 @@ static void clean_comm(const char *comm, char out[16])
 
 void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 {
-	fprintf(out, "%-5s %-10s %6s %6s %-*s %-*s", "Netid", "State", "Recv-Q", "Send-Q",
-	        lw, "Local Address:Port", pw, "Peer Address:Port");
+	if (!o->no_netid)
+		fprintf(out, "%-5s ", "Netid");
+	if (!o->no_state)
+		fprintf(out, "%-10s ", "State");
+	fprintf(out, "%6s %6s %-*s %-*s", "Recv-Q", "Send-Q", lw, "Local Address:Port", pw,
+	        "Peer Address:Port");
 	if (o->process)
 		fprintf(out, " %s", "Process");
 	if (o->extended)
@@ -103,7 +139,7 @@ void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 
 /* One table line is built in a buffer and written at once: at 60k
  * sockets, printf's per-field parsing was a third of the run time. */
-#define LINE_CAP 2048
+#define LINE_CAP 4096
 
 struct line {
 	char buf[LINE_CAP];
@@ -165,8 +201,10 @@ static void write_row(FILE *out, const struct sock_entry *e, const struct out_op
 	char comm[16];
 
 	l.n = 0;
-	put_pad(&l, netid_name(e->netid), 5);
-	put_pad(&l, state_name(e->state, e->netid), 10);
+	if (!o->no_netid)
+		put_pad(&l, netid_name(e->netid), 5);
+	if (!o->no_state)
+		put_pad(&l, state_name(e->state, e->netid), 10);
 	put_num(&l, e->rq, 6);
 	put_num(&l, e->wq, 6);
 	put_pad(&l, local, lw);
@@ -179,8 +217,12 @@ static void write_row(FILE *out, const struct sock_entry *e, const struct out_op
 		else
 			l.n += (size_t)snprintf(l.buf + l.n, 40, " -");
 	}
+	if (o->timers)
+		l.n += output_timer_text(l.buf + l.n, LINE_CAP - 1 - l.n, e);
 	if (o->extended)
 		put_extended(&l, e);
+	if (o->memory || o->info)
+		l.n += output_meminfo_text(l.buf + l.n, LINE_CAP - 1 - l.n, e, o);
 	l.buf[l.n++] = '\n';
 	fwrite(l.buf, 1, l.n, out);
 }
@@ -310,7 +352,7 @@ static void json_tcpinfo(FILE *out, const struct sock_tcpinfo *t)
 	        t->bytes_sent, t->bytes_acked, t->bytes_received);
 }
 
-static void json_entry(FILE *out, const struct sock_entry *e, const struct out_opts *o)
+void output_json_object(FILE *out, const struct sock_entry *e, const struct out_opts *o)
 {
 	char buf[SK_ADDRSTRLEN * 3];
 
@@ -345,6 +387,7 @@ static void json_entry(FILE *out, const struct sock_entry *e, const struct out_o
 	}
 	if (o->extended && e->has_tcpinfo)
 		json_tcpinfo(out, &e->ti);
+	output_extra_json(out, e, o);
 	fputc('}', out);
 }
 
@@ -353,7 +396,7 @@ void output_json(FILE *out, const struct sock_list *l, const struct out_opts *o)
 	fputc('[', out);
 	for (size_t i = 0; i < l->n; i++) {
 		fputs(i ? ",\n " : "\n ", out);
-		json_entry(out, &l->v[i], o);
+		output_json_object(out, &l->v[i], o);
 	}
 	fputs(l->n ? "\n]\n" : "]\n", out);
 }

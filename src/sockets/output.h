@@ -11,6 +11,13 @@ struct out_opts {
 	bool process;  /* -p: owner column / fields */
 	bool extended; /* -e: uid, inode, TCP info */
 	bool header;   /* column titles (off with -H) */
+	bool timers;   /* -o: timer:(name,expires,retrans) */
+	bool memory;   /* -m: skmem:(...) */
+	bool info;     /* -i: TCP internals */
+	bool oneline;  /* -O: -m/-i on the socket's own line */
+	bool no_netid; /* like ss: no Netid column when one netid is selected */
+	bool no_state; /* and no State column when one state is */
+	bool resolve;  /* -r: names for addresses and ports (getnameinfo) */
 };
 
 /* "127.0.0.1:80", "[::1]:80", "0.0.0.0:*" (port 0 shows as *), or for UNIX
@@ -18,6 +25,10 @@ struct out_opts {
  * are written as \xNN.  Returns buf. */
 char *format_local(const struct sock_entry *e, char *buf, size_t len);
 char *format_peer(const struct sock_entry *e, char *buf, size_t len);
+
+/* -r: whether format_local/format_peer print names (getnameinfo, which
+ * may ask DNS) instead of numbers.  Off by default. */
+void output_set_resolve(bool on);
 
 /* The table: Netid State Recv-Q Send-Q Local Peer [Process] [Details],
  * address columns as wide as the longest address. */
@@ -32,6 +43,19 @@ void output_widths(const struct sock_list *l, int *lw, int *pw);
 
 /* A JSON array of objects, one per socket, then a newline. */
 void output_json(FILE *out, const struct sock_list *l, const struct out_opts *o);
+
+/* -o's " timer:(keepalive,119min,0)" for e (nothing when no timer runs);
+ * at most cap bytes with the NUL; returns the length. */
+size_t output_timer_text(char *buf, size_t cap, const struct sock_entry *e);
+/* -m's " skmem:(...)" and -i's TCP internals, after a newline and a tab
+ * unless o->oneline (-O), as ss writes them. */
+size_t output_meminfo_text(char *buf, size_t cap, const struct sock_entry *e,
+                           const struct out_opts *o);
+/* The same as JSON members (",\"timer\":{...}" ...). */
+void output_extra_json(FILE *out, const struct sock_entry *e, const struct out_opts *o);
+
+/* One socket as a JSON object (no newline). */
+void output_json_object(FILE *out, const struct sock_entry *e, const struct out_opts *o);
 
 /* Counts by netid and state (-s), as text or JSON. */
 void output_summary(FILE *out, const struct sock_list *l, bool json);

@@ -21,8 +21,10 @@ struct sock_entry *sock_list_add(struct sock_list *l)
 
 void sock_list_free(struct sock_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
+		free(l->v[i].extra);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
@@ -37,8 +39,10 @@ void sock_list_retain(struct sock_list *l,
 	for (size_t i = 0; i < l->n; i++) {
 		if (keep(&l->v[i], arg))
 			l->v[out++] = l->v[i];
-		else
+		else {
 			free(l->v[i].path);
+			free(l->v[i].extra);
+		}
 	}
 	l->n = out;
 }

@@ -41,6 +41,18 @@ struct sock_tcpinfo {
 	uint64_t bytes_sent, bytes_acked, bytes_received;
 };
 
+/* What -m and -i show, kept apart so a plain listing stays small: the
+ * socket memory counters (SK_MEMINFO_*), the whole struct tcp_info as the
+ * kernel sent it, the congestion control name and BBR's numbers. */
+struct sock_extra {
+	bool has_skmem, has_info, has_bbr;
+	uint32_t skmem[9];
+	uint8_t info[256]; /* struct tcp_info, zero past what the kernel sent */
+	char cong[16];
+	uint64_t bbr_bw; /* bytes per second */
+	uint32_t bbr_min_rtt_us, bbr_pacing_gain, bbr_cwnd_gain;
+};
+
 /* One socket.  Addresses are in network byte order as the kernel gives
  * them (4 bytes used for AF_INET); ports in host order. */
 struct sock_entry {
@@ -57,6 +69,14 @@ struct sock_entry {
 	uint8_t laddr[16], raddr[16];
 	char *path; /* UNIX bound name, malloc'd, "@x" if abstract; NULL if unnamed */
 	struct sock_tcpinfo ti;
+	uint8_t timer;      /* -o: 0 none, 1 retransmit, 2 keepalive, 3 TIME-WAIT, 4 probe */
+	uint8_t retrans;    /* retransmits (keepalive: probes) so far */
+	uint32_t expires;   /* ms until the timer fires */
+	struct sock_extra *extra; /* malloc'd when -m/-i asked for it, else NULL */
+	uint32_t cookie[2]; /* the kernel's socket cookie (SOCK_DESTROY needs it) */
+	uint32_t ifindex;   /* bound device (SO_BINDTODEVICE), 0 if none */
+	uint32_t mark;      /* SO_MARK (the kernel sends it to CAP_NET_ADMIN) */
+	uint64_t cgroup_id; /* cgroup v2 id, 0 when unknown */
 	uint32_t seq; /* collection order, the tie-break of sorts */
 	int pid;      /* owner, from procmap; 0 when unknown */
 	char comm[16];

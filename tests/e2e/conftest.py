@@ -10,6 +10,7 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -38,15 +39,18 @@ def sockit(*args, input=None, timeout=20):
 class Server:
     """A server process and the endpoints it announced."""
 
-    def __init__(self, args, count, timeout=10, env=None, stderr=None):
+    def __init__(self, args, count, timeout=10, env=None, stderr=None, preexec_fn=None):
         # stderr goes to a file, never a pipe: a server logging one line per
         # connection would block once an unread pipe filled up.
         self.errfile = tempfile.TemporaryFile()
         self.stopped = None
+        # Its own process group, so that a stop can kill everything it
+        # left behind (stop_process).
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE,
             stderr=stderr if stderr is not None else self.errfile,
-            stdin=subprocess.DEVNULL, env=env)
+            stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            preexec_fn=preexec_fn)
         self.endpoints = []      # [(endpoint, service)]
         self.extra = b""
         deadline = time.monotonic() + timeout
@@ -93,17 +97,42 @@ class Server:
         """Stop the process by PID (once); returns its stderr text."""
         if self.stopped is not None:
             return self.stopped
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.status = stop_process(self.proc, sig, timeout)
         self.stopped = self.log()
         self.errfile.close()
         self.proc.stdout.close()
         return self.stopped
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Stop proc: send sig to its PID, wait up to timeout seconds, then
+    SIGKILL its process group when it leads one (start_new_session: an
+    ASan build's LeakSanitizer tracer is a task of its own in that group)
+    or else the PID, and always reap it, the wait bounded too.  Returns
+    the exit status, or None when it had to be killed (a stop that needs
+    SIGKILL is a bug worth seeing, so it is reported on stderr)."""
+    if proc.poll() is not None:
+        return proc.returncode
+    try:
+        proc.send_signal(sig)
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    print(f"conftest: pid {proc.pid} still running {timeout}s after "
+          f"signal {int(sig)}: killed", file=sys.stderr)
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        print(f"conftest: pid {proc.pid} not reaped 10s after SIGKILL",
+              file=sys.stderr)
+    return None
 
 
 @pytest.fixture

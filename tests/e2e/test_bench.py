@@ -116,7 +116,7 @@ def test_threads_and_a_thousand_connections(echo):
 
 
 def test_warmup_requests_are_not_measured(echo):
-    r, res = bench_json(echo.endpoint("tcp://"), "-c", "2", "-w", "0.3", "-n", "500")
+    r, res = bench_json(echo.endpoint("tcp://"), "-c", "2", "--warmup", "0.3", "-n", "500")
     assert_clean(r, res, 500)
     assert res["replies_total"] > 500
 

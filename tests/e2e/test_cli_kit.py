@@ -158,7 +158,7 @@ def test_count_json_lines(server):
 ])
 def test_wrong_echo_is_exit_1_saying_which(hostile, udp, reply, word):
     s = hostile(reply, udp=udp)
-    r = sockit("echo", "-t", "500ms", "-r", "0", s.endpoint, "hello")
+    r = sockit("echo", "-t", "500ms", "--retries", "0", s.endpoint, "hello")
     assert r.returncode == 1, r
     assert word in r.stderr and r.stderr.count(b"\n") == 1, r.stderr
 
@@ -171,7 +171,7 @@ def test_wrong_echo_of_stdin_stream(hostile):
 
 def test_udp_huge_reply_to_small_message(hostile):
     s = hostile(lambda d: b"x" * 65507, udp=True)
-    r = sockit("echo", "-r", "0", s.endpoint, "hello")
+    r = sockit("echo", "--retries", "0", s.endpoint, "hello")
     assert r.returncode == 1 and b"differs" in r.stderr
 
 
@@ -194,6 +194,7 @@ def test_echo_deadline_against_a_trickling_server(hostile):
     assert time.monotonic() - t0 < 20
     r = sockit("echo", "-t", "2", "-w", "1", s.endpoint, input=b"y" * 200, timeout=30)
     assert r.returncode == 1 and b"deadline" in r.stderr, r
+    assert b"(-w): timed out after 1s (sockit's deadline)\n" in r.stderr, r
 
 
 @pytest.mark.parametrize("args", [
@@ -208,6 +209,21 @@ def test_client_deadline_against_a_trickling_server(hostile, args):
     assert r.returncode == 1 and b"deadline" in r.stderr, r
     assert r.stderr.count(b"\n") == 1
     assert time.monotonic() - t0 < 20
+    # harden's one wording for a deadline of sockit's own (SK_DEADLINE_TEXT)
+    assert b"(-w): timed out after 1s (sockit's deadline)\n" in r.stderr, r
+
+
+@pytest.mark.parametrize("args", [
+    ["echo", "hello"], ["greet"], ["caesar", "e", "3", "abc"], ["daytime"], ["qotd"],
+])
+def test_client_idle_timer_has_the_one_deadline_wording(hostile, args):
+    """A server that goes quiet: the idle timer -t ends the run, worded
+    as every deadline of sockit's own is (harden's SK_DEADLINE_TEXT)."""
+    s = hostile(trickle=20, drip=b"H")
+    r = sockit(args[0], "-t", "300ms", "-w", "30s", s.endpoint, *args[1:], timeout=30)
+    assert r.returncode == 1 and r.stderr.count(b"\n") == 1, r
+    assert r.stderr.startswith(b"sockit: "), r
+    assert re.search(rb"\(-t[,)].*: timed out after 300ms \(sockit's deadline\)\n$", r.stderr), r
 
 
 def test_greet_and_caesar_have_a_default_deadline():
@@ -246,3 +262,150 @@ def test_bench_still_exit_0_when_it_measured(server):
     r = sockit("bench", "-q", "-c", "2", "-n", "200", "-s", "1K", s.endpoint(), timeout=60)
     assert r.returncode == 0, r
     assert r.stderr == b""   # -q: no progress lines
+
+
+# ------------------------------- one letter, one meaning (round 2, item 1)
+
+@pytest.mark.parametrize("args,letter", [
+    (["bench", "-w", "1", "-n", "1"], "-w"),           # --warmup only: -w is a deadline
+    (["scan", "-c", "10", "127.0.0.1"], "-c"),          # --concurrency only: -c is a count
+    (["echo", "-r", "1", "udp://127.0.0.1:9", "x"], "-r"),   # --retries only
+    (["daytime", "-r", "1", "udp://127.0.0.1:9"], "-r"),
+])
+def test_letters_without_a_peer_mean_one_thing(args, letter):
+    """A letter the peer tool has not got means one thing everywhere:
+    bench's warmup, scan's concurrency and the clients' retries keep only
+    their long names (docs/cli.md, the letter audit)."""
+    r = sockit(*args)
+    assert r.returncode == 2, r
+    assert r.stderr.decode() == (f"sockit {args[0]}: unknown option '{letter}' "
+                                 f"(see 'sockit {args[0]} --help')\n")
+
+
+def test_the_long_names_still_work(server):
+    s = server(SOCKIT, "serve", "-q", "--threads", "1", "echo", "tcp://127.0.0.1:0")
+    r = sockit("bench", "-q", "--json", "--warmup", "100ms", "-n", "50", "-c", "1",
+               s.endpoint(), timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout)["requests"] == 50, r
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:   # never answers
+        quiet.bind(("127.0.0.1", 0))
+        ep = f"udp://127.0.0.1:{quiet.getsockname()[1]}"
+        r = sockit("echo", "--retries", "1", "-t", "200ms", ep, "x")
+    assert r.returncode == 1 and b"no reply after 2 tries" in r.stderr, r
+
+
+def test_ping_has_j_like_every_json_subcommand():
+    """-j for all or for none: ping's --json takes -j too (iputils has no -j)."""
+    assert b"-j, --json" in sockit("ping", "--help").stdout
+    r = sockit("ping", "-j", "--alive", "127.0.0.1")
+    assert r.stderr.decode() == ("sockit ping: --json and --alive do not go together "
+                                 "(see 'sockit ping --help')\n")
+
+
+# ------------------------------------- one error prefix (round 2, item 3)
+
+def _close_at_once(data):
+    raise OSError("close the connection")
+
+
+@pytest.mark.parametrize("args,reply,prefix", [
+    (["echo", "EP", "hi"], lambda d: b"X" * len(d), "sockit: wrong echo: byte 0 differs"),
+    (["echo", "EP", "hi"], _close_at_once, "sockit: server closed after 0 of 2 bytes"),
+    (["caesar", "EP", "e", "3", "abc"], _close_at_once, "sockit: EP: server closed the connection"),
+    (["greet", "-t", "300ms", "EP"], None, "sockit: EP: no reply (-t): timed out after 300ms"),
+    (["daytime", "-t", "300ms", "EP"], None, "sockit: EP: no reply (-t): timed out after 300ms"),
+])
+def test_run_time_errors_name_what_failed_not_the_subcommand(hostile, args, reply, prefix):
+    """Run-time failures read `sockit: WHAT: why` (DESIGN.md's
+    `sockit: connect 127.0.0.1:1: Connection refused`), exit 1."""
+    s = hostile(reply=reply or (lambda d: b""))
+    argv = [s.endpoint if a == "EP" else a for a in args]
+    r = sockit(*argv, timeout=30)
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.count("\n") == 1, r
+    assert err.startswith(prefix.replace("EP", s.endpoint)), err
+
+
+@pytest.mark.parametrize("sub", ["echo", "greet", "caesar", "daytime", "time", "qotd", "bench"])
+def test_connect_refused_reads_as_in_design(sub):
+    opts = ["-q", "-n", "1"] if sub == "bench" else []
+    words = {"echo": ["hi"], "caesar": ["e", "3", "abc"]}.get(sub, [])
+    r = sockit(sub, *opts, "tcp://127.0.0.1:1", *words)
+    assert (r.returncode, r.stderr) == (1, b"sockit: connect 127.0.0.1:1: Connection refused\n"), r
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["caesar", "tcp://127.0.0.1:1", "e", "3", "a.b"], "sockit caesar: the message contains '.'"),
+    (["bench", "-n", "1", "unixgram:/nonexistent"], "sockit bench: unixgram endpoints are not supported"),
+    (["serve", "-c", "/nonexistent/x.conf"], "sockit serve: /nonexistent/x.conf: "),
+])
+def test_usage_errors_found_while_running_read_sockit_sub(args, msg):
+    r = sockit(*args)
+    assert r.returncode == 2 and r.stderr.decode().startswith(msg), r
+
+
+# ------------------------------------------------ -v and -q (round 2, item 2)
+
+@pytest.fixture
+def classic(server, tmp_path):
+    conf = tmp_path / "v.conf"
+    conf.write_text("service daytime\nlisten tcp://127.0.0.1:0\nlisten udp://127.0.0.1:0\n\n"
+                    "service greet\nlisten tcp://127.0.0.1:0\n\n"
+                    "service caesar\nlisten tcp://127.0.0.1:0\n")
+    return server(SOCKIT, "serve", "-q", "--threads", "1", "-c", str(conf), count=4)
+
+
+VERBOSE_LINE = re.compile(r"^sockit (\w+): connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+ "
+                          r"in \d+\.\d\d ms$")
+
+
+@pytest.mark.parametrize("args", [
+    ["daytime", "tcp"], ["daytime", "udp"], ["greet", "tcp", "thanks"],
+    ["caesar", "tcp", "e", "3", "abc"], ["echo", "tcp", "hi"],
+])
+def test_clients_v_says_who_from_where_and_how_long(classic, server, args):
+    """-v adds the connection details on stderr; stdout keeps only the
+    result, byte for byte what it is without -v."""
+    if args[0] == "echo":
+        srv = server(SOCKIT, "serve", "-q", "--threads", "1", "echo", "tcp://127.0.0.1:0")
+        ep = srv.endpoint()
+    else:
+        ep = [e for e, svc in classic.endpoints if svc == args[0] and e.startswith(args[1])][0]
+    quiet = sockit(args[0], ep, *args[2:])
+    loud = sockit(args[0], "-v", ep, *args[2:])
+    assert quiet.returncode == loud.returncode == 0, (quiet, loud)
+    assert quiet.stderr == b"", quiet
+    if args[0] != "daytime":          # the date may tick between the two runs
+        assert loud.stdout == quiet.stdout
+    lines = loud.stderr.decode().splitlines()
+    assert VERBOSE_LINE.match(lines[0]) and lines[0].startswith(f"sockit {args[0]}: "), lines
+    if args[0] != "echo":
+        assert re.match(rf"^sockit {args[0]}: .* in \d+\.\d\d ms$", lines[-1]), lines
+
+
+def test_resolve_v_names_the_call():
+    r = sockit("resolve", "-v", "127.0.0.1", "80")
+    assert r.returncode == 0 and b"127.0.0.1:80" in r.stdout
+    assert re.match(rb"^sockit resolve: getaddrinfo\(127\.0\.0\.1, 80\) in \d+\.\d\d ms\n$",
+                    r.stderr), r
+
+
+def test_serve_v_logs_each_datagram(server):
+    """UDP has no connection line; serve -v logs one line per datagram."""
+    s = server(SOCKIT, "serve", "-v", "--threads", "1", "echo", "udp://127.0.0.1:0")
+    assert sockit("echo", s.endpoint(), "hello").stdout == b"hello"
+    deadline = time.monotonic() + 10
+    while "datagram in=5 out=5" not in s.log() and time.monotonic() < deadline:
+        select.select([], [], [], 0.05)   # bounded wait for the log line
+    assert re.search(r" debug udp://127\.0\.0\.1:\d+ echo peer=127\.0\.0\.1:\d+ "
+                     r"datagram in=5 out=5\n", s.log()), s.log()
+    q = server(SOCKIT, "serve", "--threads", "1", "echo", "udp://127.0.0.1:0")
+    assert sockit("echo", q.endpoint(), "hello").stdout == b"hello"
+    assert "datagram" not in q.stop()
+
+
+def test_sockets_keeps_ss_letters_no_v():
+    """ss's -v is its version: sockets has no -v (docs/cli.md)."""
+    r = sockit("sockets", "-v")
+    assert r.returncode == 2 and b"unknown option '-v'" in r.stderr

@@ -28,7 +28,7 @@ from conftest import BUILD, ROOT, SOCKIT, run
 from scan_util import Netns
 
 SUBCOMMANDS = ["serve", "echo", "greet", "caesar", "daytime", "time", "qotd",
-               "scan", "sockets", "resolve", "bench"]
+               "scan", "sockets", "resolve", "bench", "ping"]
 
 # Commands whose output cannot keep a shape: (prefix, reason).  Only exit
 # status and a non-empty output are checked for them.

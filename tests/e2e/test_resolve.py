@@ -108,7 +108,7 @@ def test_service_port_to_name_tcp_and_udp():
 def test_unknown_service():
     r = sockit("resolve", "--service", "nosuch-service")
     assert r.returncode == 1
-    assert r.stderr == b"sockit: resolve --service nosuch-service: not in /etc/services\n"
+    assert r.stderr == b"sockit: service nosuch-service: not in /etc/services\n"
     r = sockit("resolve", "--service", "70000")
     assert r.returncode == 2
 
@@ -124,7 +124,7 @@ def test_reverse_lookup_of_loopback():
 
 def test_reverse_needs_a_numeric_address():
     r = sockit("resolve", "-r", "localhost")
-    assert r.returncode == 2 and r.stderr.startswith(b"sockit: resolve -r localhost: ")
+    assert r.returncode == 2 and r.stderr.startswith(b"sockit resolve: -r localhost: ")
 
 
 @pytest.mark.parametrize("args", [[], ["--type", "seq", "localhost"], ["a", "b", "c"],

@@ -161,7 +161,7 @@ def test_netns_bed_filtered_and_delayed_ports(tmp_path):
     (["127.0.0.1", "--retries", "99"], "retries"),
     (["127.0.0.1", "--rate", "0"], "rate"),
     (["127.0.0.1", "--bogus"], "unknown option '--bogus'"),
-    (["127.0.0.1", "-c", "999999"], "open-file limit"),
+    (["127.0.0.1", "--concurrency", "999999"], "open-file limit"),
 ])
 def test_bad_input_exits_2_with_one_line(ns, args, words):
     r = ns.run(SOCKIT, "scan", *args)

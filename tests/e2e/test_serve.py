@@ -195,7 +195,7 @@ def test_datagram_endpoint_refused_when_off_or_stream_only(args):
     assert r.returncode == 2
     assert r.stdout == b""                         # nothing was announced
     err = r.stderr.decode()
-    assert err.count("\n") == 1 and err.startswith("sockit: serve: ")
+    assert err.count("\n") == 1 and err.startswith("sockit serve: ")
     assert ("add --udp" in err) if args[0] == "chargen" else ("no datagram side" in err)
 
 
@@ -205,7 +205,7 @@ def test_config_udp_chargen_needs_udp_yes(tmp_path):
                     "service chargen\nlisten udp://127.0.0.1:0\n")
     r = sockit("serve", "-c", str(conf))
     assert r.returncode == 2
-    assert r.stderr.decode() == (f"sockit: serve: {conf}:4: chargen: udp://127.0.0.1:0: "
+    assert r.stderr.decode() == (f"sockit serve: {conf}:4: chargen: udp://127.0.0.1:0: "
                                  "chargen over UDP is off unless asked (add 'udp yes' "
                                  "to the block)\n")
 
@@ -256,7 +256,7 @@ def test_bad_config_exits_2_naming_line_and_binds_nothing(tmp_path):
         held.close()
     assert r.returncode == 2
     assert r.stdout == b""
-    assert r.stderr.decode() == f"sockit: serve: {conf}:6: unknown setting 'bannr'\n"
+    assert r.stderr.decode() == f"sockit serve: {conf}:6: unknown setting 'bannr'\n"
     assert not sock.exists()
 
 
@@ -274,7 +274,7 @@ def test_bad_config_errors(tmp_path, text, line, what):
     r = sockit("serve", "-c", str(conf))
     err = r.stderr.decode()
     assert r.returncode == 2 and r.stdout == b""
-    assert err.startswith(f"sockit: serve: {conf}:{line}: ") and what in err
+    assert err.startswith(f"sockit serve: {conf}:{line}: ") and what in err
     assert err.count("\n") == 1
 
 
@@ -390,7 +390,7 @@ def test_user_drops_privileges_and_still_serves(server, tmp_path):
 def test_unknown_user_is_usage_error():
     r = sockit("serve", "--user", "no-such-user-xq", "echo", "tcp://127.0.0.1:0")
     assert r.returncode == 2 and r.stdout == b""
-    assert r.stderr == b"sockit: serve: user 'no-such-user-xq': no such user\n"
+    assert r.stderr == b"sockit serve: user 'no-such-user-xq': no such user\n"
 
 
 @pytest.mark.parametrize("args,names", [
@@ -407,8 +407,8 @@ def test_usage_errors_exit_2_one_line(args, names):
     r = sockit("serve", *args, timeout=10)
     err = r.stderr.decode()
     assert r.returncode == 2 and r.stdout == b""
-    # "sockit: serve: ..." or, for option errors (DESIGN.md), "sockit serve: ...".
-    assert re.match(r"sockit( serve)?: ", err) and err.count("\n") == 1 and names in err
+    # "sockit serve: ..." or, for option errors (DESIGN.md), "sockit serve: ...".
+    assert re.match(r"sockit serve: ", err) and err.count("\n") == 1 and names in err
 
 
 def test_help_names_every_config_key():

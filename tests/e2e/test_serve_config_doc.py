@@ -43,7 +43,7 @@ def config_example():
 
 
 def error_lines():
-    (errs,) = [b for b in blocks() if b.startswith("sockit: serve:")]
+    (errs,) = [b for b in blocks() if b.startswith("sockit serve:")]
     return [l for l in errs.splitlines() if l]
 
 
@@ -173,7 +173,7 @@ MAKERS = [
 
 @pytest.mark.parametrize("doc_line", error_lines())
 def test_every_documented_error_is_what_the_parser_says(tmp_path, doc_line):
-    m = re.match(r"^sockit: serve: sockit\.conf:(\d+): (.*)$", doc_line)
+    m = re.match(r"^sockit serve: sockit\.conf:(\d+): (.*)$", doc_line)
     assert m, f"error line not in the documented form: {doc_line!r}"
     n, msg = int(m[1]), m[2]
     makers = [(re.search(pat, msg), make) for pat, make in MAKERS]

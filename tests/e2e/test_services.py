@@ -495,7 +495,7 @@ def test_udp_client_gives_up(tmp_path):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:
         quiet.bind(("127.0.0.1", 0))         # bound, never answers
         port = quiet.getsockname()[1]
-        r = sockit("daytime", "-t", "100ms", "-r", "2", f"udp://127.0.0.1:{port}")
+        r = sockit("daytime", "-t", "100ms", "--retries", "2", f"udp://127.0.0.1:{port}")
         assert r.returncode == 1 and b"no reply" in r.stderr
         got = 0
         quiet.settimeout(0)

@@ -2,7 +2,8 @@
  * that --from-dump feeds with file contents: the first byte picks the kind
  * (tcp, udp, unix), the rest is one netlink message.
  *
- * fuzz-sources: src/sockets/diag_parse.c src/sockets/sockets.c lib/error.c */
+ * fuzz-sources: src/sockets/diag_parse.c src/sockets/sockets.c lib/error.c
+ * lib/parse.c */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

@@ -18,6 +18,10 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# Loopback only, even if a target strays towards the resolver.
+isolate=()
+unshare -n true 2>/dev/null && isolate=(unshare -n)
+
 passed=0 failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -26,8 +30,10 @@ for t in tests/fuzz/fuzz_*.c; do
 	# A scratch corpus: libFuzzer adds to its first directory, and the
 	# seeds in git must stay as they are.
 	mkdir -p "$work/$name"
-	[ -d "tests/fuzz/seeds/$name" ] && cp "tests/fuzz/seeds/$name"/* "$work/$name"/ 2>/dev/null
-	if timeout 60 "$out/$name" -runs="$runs" -max_total_time="$secs" \
+	for d in seeds corpus; do
+		[ -d "tests/fuzz/$d/$name" ] && cp "tests/fuzz/$d/$name"/* "$work/$name"/ 2>/dev/null
+	done
+	if timeout 60 "${isolate[@]}" "$out/$name" -runs="$runs" -max_total_time="$secs" \
 	     -timeout=10 -rss_limit_mb=2048 \
 	     -seed=1 -artifact_prefix="$work/$name-" "$work/$name" \
 	     >"$work/$name.log" 2>&1; then

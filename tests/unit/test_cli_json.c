@@ -171,6 +171,39 @@ static void test_writer(void **st)
 	free(buf);
 }
 
+/* The compact separators scan's and bench's records are written with. */
+static void test_writer_compact(void **st)
+{
+	(void)st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	json_start_compact(&j, f);
+	json_object(&j);
+	json_kv_str(&j, "type", "port");
+	json_kv_uint(&j, "port", 22);
+	json_key(&j, "lat");
+	json_object(&j);
+	json_kv_double(&j, "p50", 1.25, 1);
+	json_kv_double(&j, "max", 2, 1);
+	json_end(&j);
+	json_key(&j, "l");
+	json_array(&j);
+	json_int(&j, 1);
+	json_bool(&j, false);
+	json_end(&j);
+	json_kv_strn(&j, "banner", "a\xff\r\n", 4);
+	json_end(&j);
+	json_newline(&j);
+	fclose(f);
+	assert_string_equal(buf, "{\"type\":\"port\",\"port\":22,\"lat\":{\"p50\":1.2,"
+	                         "\"max\":2.0},\"l\":[1,false],"
+	                         "\"banner\":\"a\\u00ff\\r\\n\"}\n");
+	free(buf);
+}
+
 static void test_depth_limit(void **st)
 {
 	(void)st;
@@ -193,7 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_byte),   cmocka_unit_test(test_every_pair),
 	    cmocka_unit_test(test_invalid_utf8), cmocka_unit_test(test_escape_buf),
-	    cmocka_unit_test(test_writer),       cmocka_unit_test(test_depth_limit),
+	    cmocka_unit_test(test_writer), cmocka_unit_test(test_writer_compact),       cmocka_unit_test(test_depth_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,7 +63,31 @@ static void test_bounded(void **st)
 	svc_greet.bytes(&f.conn, big, sizeof big);
 	svc_greet.bytes(&f.conn, big, 1);
 	svc_greet.eof(&f.conn);
-	assert_non_null(strstr(f.log, "(5905 more bytes dropped, client closed)"));
+	assert_non_null(strstr(f.log, "(9233 more bytes dropped, client closed)"));
+	fake_free(&f);
+}
+
+/* Bytes that escape to four characters each: the line stays within what
+ * the host logs, ends with the tail, and counts every byte not shown. */
+static void test_bounded_escaped(void **st)
+{
+	(void)st;
+	struct fake f;
+	char big[5000];
+	char want[80];
+
+	memset(big, 1, sizeof big);
+	fake_init(&f, &svc_greet, NULL);
+	fake_open(&f);
+	svc_greet.bytes(&f.conn, big, sizeof big);
+	svc_greet.eof(&f.conn);
+	const char *line = strstr(f.log, "replied");
+	assert_non_null(line);
+	const char *nl = strchr(line, '\n');
+	assert_true((size_t)(nl - line) < SVC_LOG_MAX - 1);
+	snprintf(want, sizeof want, "\" (%d more bytes dropped, client closed)\n",
+	         5000 - GREET_SHOW / 4);
+	assert_int_equal(strncmp(nl + 1 - strlen(want), want, strlen(want)), 0);
 	fake_free(&f);
 }
 
@@ -84,12 +108,15 @@ static void test_escape(void **st)
 {
 	(void)st;
 	char out[16];
-	assert_int_equal(greet_escape(out, sizeof out, "a\tb\\", 4), 6);
+	size_t used;
+	assert_int_equal(greet_escape(out, sizeof out, "a\tb\\", 4, &used), 6);
 	assert_string_equal(out, "a\\tb\\\\");
+	assert_int_equal(used, 4);
 	/* An escape that does not fit is left out whole. */
-	assert_int_equal(greet_escape(out, 6, "abcd\x01", 5), 4);
+	assert_int_equal(greet_escape(out, 6, "abcd\x01", 5, &used), 4);
 	assert_string_equal(out, "abcd");
-	assert_int_equal(greet_escape(out, 1, "abc", 3), 0);
+	assert_int_equal(used, 4);
+	assert_int_equal(greet_escape(out, 1, "abc", 3, NULL), 0);
 	assert_string_equal(out, "");
 }
 
@@ -100,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_options_and_timeout),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_close_logs),
+		cmocka_unit_test(test_bounded_escaped),
 		cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

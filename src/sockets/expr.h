@@ -1,0 +1,137 @@
+/* expr.h — ss(8) filter expressions: tokens, the parsed tree, evaluation in
+ * user space and compilation to the kernel's inet_diag bytecode. */
+#ifndef SOCKIT_SOCKETS_EXPR_H
+#define SOCKIT_SOCKETS_EXPR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockets/sockets.h"
+
+/* Hard bounds: every expression fits these or is refused with an error. */
+#define EXPR_MAX_TEXT   4096 /* bytes of expression text (arguments joined) */
+#define EXPR_MAX_TOKENS 512
+#define EXPR_MAX_NODES  512
+#define EXPR_MAX_DEPTH  64   /* nesting of ( and ! */
+#define EXPR_BC_MAX     16384 /* bytecode bytes we are willing to send */
+
+/* One token: its text (unescaped, NUL-terminated) and the column (from 1)
+ * where it starts in the joined text, for error messages. */
+struct expr_tok {
+	const char *s;
+	unsigned col;
+};
+
+/* The tokens of one expression.  text is the expression as the user wrote
+ * it (arguments joined by spaces); pool holds the unescaped token texts. */
+struct expr_lex {
+	char text[EXPR_MAX_TEXT + 1];
+	char pool[EXPR_MAX_TEXT + EXPR_MAX_TOKENS];
+	struct expr_tok tok[EXPR_MAX_TOKENS];
+	size_t n;
+};
+
+/* Split the arguments (each may hold several words, as in
+ * '( dport = :ssh or sport = :ssh )') into tokens the way ss does: words
+ * separated by blanks, a backslash escapes the next character.  Returns 0,
+ * or -1 with a message in err. */
+int expr_lex_args(struct expr_lex *lx, int argc, char *const *argv, char *err,
+                  size_t errlen);
+/* The same for the contents of an -F file: lines starting with '#' are
+ * comments; every other line continues the expression. */
+int expr_lex_file(struct expr_lex *lx, FILE *f, char *err, size_t errlen);
+
+enum expr_op {
+	EX_AND,
+	EX_OR,
+	EX_NOT,
+	EX_SRC,  /* host: local address/prefix and/or port */
+	EX_DST,  /* host: remote */
+	EX_S_GE, /* num: local port >= */
+	EX_S_LE,
+	EX_D_GE,
+	EX_D_LE,
+	EX_AUTO,   /* autobound: local port chosen by the kernel */
+	EX_DEV,    /* num: bound device ifindex */
+	EX_MARK,   /* mark/mask */
+	EX_CGROUP, /* id: cgroup v2 id */
+	EX_UID_EQ, /* num (not in ss: user space only) */
+	EX_UID_GE,
+	EX_UID_LE,
+};
+
+/* An address condition.  family AF_UNSPEC with prefix 0 matches any
+ * address; port -1 any port.  A UNIX condition (family AF_UNIX) matches the
+ * socket's name against glob (fnmatch), "" meaning any. */
+struct expr_host {
+	uint8_t family;
+	uint8_t prefix; /* bits of addr that must match */
+	int port;
+	uint8_t addr[16];
+	char glob[112];
+};
+
+struct expr_node {
+	uint8_t op;    /* enum expr_op */
+	int16_t a, b;  /* children (AND/OR: a, b; NOT: a), -1 if none */
+	unsigned col;  /* where it was written, for messages */
+	union {
+		struct expr_host host;
+		uint32_t num;
+		struct {
+			uint32_t mark, mask;
+		} mark;
+		uint64_t id;
+	} u;
+};
+
+/* A parsed expression.  root is -1 when there is no expression.  states is
+ * what leading `state X` / `exclude X` words asked for (states_given says
+ * whether there were any).  lo_port..hi_port is the ephemeral range
+ * `autobound` tests in user space. */
+struct expr {
+	struct expr_node node[EXPR_MAX_NODES];
+	size_t n;
+	int root;
+	uint32_t states;
+	bool states_given;
+	uint16_t lo_port, hi_port;
+};
+
+/* Parse the tokens: leading `state NAME` / `exclude NAME` (ss's names and
+ * groups), then the filter in ss's grammar.  Returns 0, or -1 with a
+ * message naming the bad token and its column in err. */
+int expr_parse(struct expr *x, const struct expr_lex *lx, char *err, size_t errlen);
+
+/* Whether e passes x (true when x has no expression). */
+bool expr_match(const struct expr *x, const struct sock_entry *e);
+
+/* Whether e's local (or remote) address passes one src/dst condition. */
+bool expr_host_match(const struct expr_host *h, const struct sock_entry *e, bool local);
+
+/* Keep only the entries of l that pass x. */
+void expr_apply(const struct expr *x, struct sock_list *l);
+
+/* Whether x uses a condition that needs owners/uids etc.: here, whether
+ * any node has op. */
+bool expr_uses(const struct expr *x, enum expr_op op);
+
+/* Compile what the kernel can filter of x into inet_diag bytecode, as ss
+ * does.  Conditions it cannot run (uid, UNIX names) are left to user space:
+ * beside AND they are dropped (the kernel then sends a superset), anywhere
+ * else nothing is compiled.  Returns the length written to bc (at most
+ * cap), 0 when nothing can or need be compiled. */
+size_t expr_bytecode(const struct expr *x, void *bc, size_t cap);
+
+/* A model of the kernel's inet_diag_bc_audit: whether the kernel would
+ * accept bc.  For the tests and the fuzz target. */
+bool expr_bytecode_valid(const void *bc, size_t len);
+
+/* A model of the kernel's inet_diag_bc_run on e: whether it would send e
+ * (autobound is taken from x's port range, as user space does). */
+bool expr_bytecode_run(const struct expr *x, const void *bc, size_t len,
+                       const struct sock_entry *e);
+
+#endif
