@@ -155,7 +155,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_DUR(CLI_LONG(0), "timeout", &cfg->timeout_ms, 1, 3600000),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),
-		CLI_CALL(CLI_LONG(1), "backend", backend_option),
+		CLI_CALL(CLI_LONG(2), "backend", backend_option),
 		CLI_END,
 	};
 	const struct cli_command cmd = { "bench", usage_text, opts, 0 };

@@ -285,14 +285,17 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
                       char **argv)
 {
 	struct serve_parse sp = { cli, a };
-	struct cli_option opts[NSETTINGS + 5] = {
+	struct cli_option opts[NSETTINGS + 8] = {
 		CLI_STR('c', "config", &a->config),
 		CLI_FLAG('q', "quiet", &a->quiet),
 		CLI_COUNT('v', "verbose", &a->verbose),
 		CLI_STR(CLI_LONG(NSETTINGS), "user", &a->user),
 		CLI_CALL(CLI_LONG(NSETTINGS + 1), "backend", backend_option),
 	};
-	size_t n = 4;
+	size_t n = 0;
+
+	while (opts[n].name)    /* the rows above, however many */
+		n++;
 
 	for (int i = 0; i < NSETTINGS; i++) {
 		struct cli_option o = CLI_CALL(CLI_LONG(i), setting_names[i], setting_option);
