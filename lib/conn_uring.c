@@ -1,5 +1,5 @@
-/* conn_uring.c — a stream connection on its loop's io_uring: one
- * multishot receive into a provided-buffer ring shared by the loop's
+/* conn_uring.c — a stream connection on its loop's io_uring: one receive
+ * request at a time into a provided-buffer ring shared by the loop's
  * connections, and one send per connection per turn carrying everything
  * written during the turn, all submitted with the turn's io_uring_enter.
  * No read, write or poll system call per event. */
@@ -16,8 +16,8 @@
 #include "loop_int.h"
 
 /* Receive buffers per loop, 16 MiB: enough that a turn over a thousand
- * busy clients does not run dry (a dry ring ends a multishot receive with
- * ENOBUFS; it is re-armed, at the cost of one request), and 16 KiB each
+ * busy clients does not run dry (a dry ring fails a receive with ENOBUFS;
+ * it is re-armed, at the cost of one request), and 16 KiB each
  * so a 16 KiB message is one completion, not four (measured: 4 KiB
  * buffers cost ~40% more server CPU per 16 KiB echo). */
 #define NBUFS 1024                 /* a power of two */
@@ -44,6 +44,17 @@ struct sk__conn_ring {
 	struct sk__conn_ring *next_flush;
 	struct sk__conn_ring *zprev, *znext;   /* on loop_bufs.zombies */
 };
+
+/* Queue memory a connection keeps between messages: a buffer grown past
+ * this is freed once empty, so a burst (or a slow reader that caught up)
+ * leaves no high-watermark-sized allocation behind on every client. */
+#define KEEP_CAP 4096
+
+static void trim(struct sk_buf *b)
+{
+	if (sk_buf_len(b) == 0 && b->cap > KEEP_CAP)
+		sk_buf_free(b);
+}
 
 #define RING_OF(op, field) \
 	((struct sk__conn_ring *)((char *)(op) - offsetof(struct sk__conn_ring, field)))
@@ -160,7 +171,12 @@ static int arm_recv(struct sk__conn_ring *r)
 
 	if (!sqe)
 		return -1;
-	io_uring_prep_recv_multishot(sqe, r->c->fd, NULL, 0, 0);
+	/* One-shot, re-armed per completion, not multishot: a multishot
+	 * receive goes on draining the socket into the loop's buffers after
+	 * the owner stopped reading (until the cancel lands), so a client
+	 * that floods and never reads cost ~1.2 MiB of stash instead of the
+	 * watermark; one-shot lets at most one buffer in after a pause. */
+	io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID;
 	io_uring_sqe_set_data(sqe, &r->recv_op);
@@ -269,6 +285,7 @@ static void replay_stash(struct sk_loop *loop, struct sk_timer *t)
 		sk_buf_consume(&r->stash, n);
 		sk__conn_input(c, chunk, n);
 	}
+	trim(&r->stash);
 	if (!c->dead && sk_conn_reading(c) && r->stash_eof) {
 		r->stash_eof = false;
 		sk__conn_input(c, NULL, 0);
@@ -385,6 +402,7 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 			sk_conn_close(c, strerror(-res));
 		} else if (res > 0) {
 			sk_buf_consume(&c->inflight, (size_t)res);
+			trim(&c->inflight);
 			c->bytes_out += (size_t)res;
 			c->last_active_ms = sk_loop_now(c->loop);
 		}

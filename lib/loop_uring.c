@@ -87,7 +87,7 @@ static const char *missing_opcode(struct io_uring *ring)
 	return missing;
 }
 
-/* Provided buffer rings (5.19) carry the multishot receives. */
+/* Provided buffer rings (5.19) carry the connections' receives. */
 static bool buf_ring_works(struct io_uring *ring)
 {
 	struct io_uring_buf_reg reg = { 0 };

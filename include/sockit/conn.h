@@ -10,7 +10,7 @@
  * continues; sk_conn_shutdown() sends FIN after the queue drains.
  *
  * On an io_uring loop (once it has run a turn) a connection lives on the
- * ring instead: one multishot receive into the loop's provided buffers,
+ * ring instead: one receive request into the loop's provided buffers,
  * and what the owner writes during a turn goes out as one send request
  * submitted with the turn's io_uring_enter.  Every rule above holds the
  * same on both (lib/conn_uring.c). */
