@@ -25,6 +25,7 @@ struct resolve_cmd {
 	int flags;    /* AI_* beyond AI_CANONNAME */
 	bool json;
 	int verbose;         /* -v: the call and its time on stderr */
+	bool quiet;          /* -q: the table without its header */
 	const char *reverse; /* -r ADDRESS */
 	const char *service; /* --service NAME|PORT */
 	const char *host, *port;
@@ -57,6 +58,7 @@ static const char usage_text[] =
     "  -j, --json           print one JSON document (an array; an object for -r)\n"
     "                       instead of a table\n"
     "  -v, --verbose        say on stderr which call was made and how long it took\n"
+    "  -q, --quiet          the table without its header line\n"
     "\n"
     "A numeric SERVICE or PORT must be 0-65535 (getaddrinfo would wrap it).\n"
     "Errors are getaddrinfo's own text: 'sockit: resolve nosuch.invalid: Name or\n"
@@ -161,14 +163,15 @@ static void print_table_result(const struct addrinfo *ai)
 	       sk_addr_format(ai->ai_addr, ai->ai_addrlen, sa, sizeof sa));
 }
 
-static void print_results(const struct addrinfo *res, bool json)
+/* The results as a table (with its header unless quiet) or JSON. */
+static void print_results(const struct addrinfo *res, bool json, bool quiet)
 {
 	struct json j;
 
 	if (json) {
 		json_start(&j, stdout);
 		json_array(&j);
-	} else {
+	} else if (!quiet) {
 		printf("%-9s %-14s %-14s %-20s %s\n", "FAMILY", "TYPE", "PROTOCOL",
 		       "CANONNAME", "ADDRESS");
 	}
@@ -213,7 +216,7 @@ static int forward(const struct resolve_cmd *c)
 		        (double)(sk_now_ns() - t0) / 1e6);
 	if (rc != 0)
 		return cli_fail(EXIT_NETWORK, "resolve %s: %s", c->host, gai_text(rc, errno));
-	print_results(res, c->json);
+	print_results(res, c->json, c->quiet);
 	freeaddrinfo(res);
 	return EXIT_OK;
 }
@@ -420,6 +423,7 @@ int cmd_resolve(int argc, char **argv)
 		CLI_CALL_FLAG(OPT_ALL, "all", option),
 		CLI_FLAG('j', "json", &c.json),
 		CLI_COUNT('v', "verbose", &c.verbose),
+		CLI_FLAG('q', "quiet", &c.quiet),
 		CLI_STR(OPT_SERVICE, "service", &c.service),
 		CLI_END,
 	};

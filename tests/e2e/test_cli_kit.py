@@ -391,6 +391,13 @@ def test_resolve_v_names_the_call():
                     r.stderr), r
 
 
+def test_resolve_q_drops_the_header_only():
+    full = sockit("resolve", "127.0.0.1", "80").stdout.decode().splitlines()
+    r = sockit("resolve", "-q", "127.0.0.1", "80")
+    assert r.returncode == 0 and full[0].split()[0] == "FAMILY"
+    assert r.stdout.decode().splitlines() == full[1:] and full[1:], r
+
+
 def test_serve_v_logs_each_datagram(server):
     """UDP has no connection line; serve -v logs one line per datagram."""
     s = server(SOCKIT, "serve", "-v", "--threads", "1", "echo", "udp://127.0.0.1:0")
