@@ -46,8 +46,9 @@ struct sk__conn_ring {
 };
 
 /* Queue memory a connection keeps between messages: a buffer grown past
- * this is freed once empty, so a burst (or a slow reader that caught up)
- * leaves no high-watermark-sized allocation behind on every client. */
+ * this is freed once the whole queue is empty, so a burst (or a slow
+ * reader that caught up) leaves no high-watermark-sized allocation behind
+ * on every client. */
 #define KEEP_CAP 4096
 
 static void trim(struct sk_buf *b)
@@ -402,12 +403,17 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 			sk_conn_close(c, strerror(-res));
 		} else if (res > 0) {
 			sk_buf_consume(&c->inflight, (size_t)res);
-			trim(&c->inflight);
 			c->bytes_out += (size_t)res;
 			c->last_active_ms = sk_loop_now(c->loop);
 		}
 		if (!c->dead)
 			sk__conn_sent(c);    /* drains, closes, re-queues the rest */
+		if (!c->dead && sk_conn_queued(c) == 0) {
+			/* Only once all is out: a stream that keeps its queue
+			 * busy (chargen) keeps its buffers, no malloc per send. */
+			trim(&c->inflight);
+			trim(&c->out);
+		}
 		if (!c->dead)
 			sk__conn_ring_update(c);
 		sk_conn_release(c);
