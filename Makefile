@@ -27,10 +27,8 @@ WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -lssl -lcrypto -lhiredis -lmnl -lcrypt -lpthread -lm
-# liburing (liburing-dev) is for the io_uring backend to come: add it to the
-# link of what uses it, not to every binary.
-URING_LIBS = -luring
+LDLIBS   = -lssl -lcrypto -lhiredis -lmnl -luring -lcrypt -lpthread -lm
+# liburing (liburing-dev) carries the loop's io_uring backend (lib/loop_uring.c).
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -146,6 +146,9 @@ want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 start_servers() {
 	local p
 	start sockit-1 "$SCPU" 2 "$SOCKIT" serve -q --threads 1 echo tcp://127.0.0.1:0 udp://127.0.0.1:0
+	# The io_uring backend, where the kernel has it (no row where not).
+	start sockit-1u "$SCPU" 2 "$SOCKIT" serve -q --threads 1 --backend io_uring echo tcp://127.0.0.1:0 udp://127.0.0.1:0 ||
+		say "no io_uring here: the sockit-1u rows are skipped"
 	start sockit-2 "0,1" 2 "$SOCKIT" serve -q --threads 2 echo tcp://127.0.0.1:0 udp://127.0.0.1:0
 	start sockit-caesar "$SCPU" 1 "$SOCKIT" serve -q --threads 1 caesar tcp://127.0.0.1:0 ||
 		say "no caesar service in this build: the Caesar scenario is skipped"
@@ -165,8 +168,8 @@ start_servers() {
 	start_port xinetd "$p" xinetd -dontfork -f "$work/xinetd.conf" -pidfile "$work/xinetd.pid"
 }
 
-TCP_PEERS="sockit-1 sockit-2 epoll io_uring libuv libevent py-thread py-asyncio socat ncat xinetd"
-UDP_PEERS="sockit-1 sockit-2 udp-epoll"
+TCP_PEERS="sockit-1 sockit-1u sockit-2 epoll io_uring libuv libevent py-thread py-asyncio socat ncat xinetd"
+UDP_PEERS="sockit-1 sockit-1u sockit-2 udp-epoll"
 
 # id|label|bench arguments
 SCENARIOS=(
@@ -182,11 +185,11 @@ SCENARIOS=(
 # The first round runs every peer; the later ones only the goal pairs
 # ("scenario|peer peer ..."), in alternating order.
 GOAL_PAIRS=(
-	"tcp64x50|sockit-1 epoll"
-	"tcp64x1000|sockit-1 epoll libuv io_uring"
+	"tcp64x50|sockit-1 sockit-1u epoll"
+	"tcp64x1000|sockit-1 sockit-1u epoll libuv io_uring"
 	"tcp16kx1|sockit-1 epoll"
-	"tcp16kx50|sockit-1 epoll"
-	"udp64x50|sockit-1 udp-epoll"
+	"tcp16kx50|sockit-1 sockit-1u epoll"
+	"udp64x50|sockit-1 sockit-1u udp-epoll"
 	"caesar64x50|sockit-caesar sockit-1:echo"
 )
 

@@ -22,6 +22,8 @@ LABELS = {
 }
 PEERS = {
     "sockit-1": "sockit serve -q --threads 1 echo tcp://127.0.0.1:0 udp://127.0.0.1:0",
+    "sockit-1u": "sockit serve -q --threads 1 --backend io_uring echo tcp://127.0.0.1:0 "
+                 "udp://127.0.0.1:0 (lib/loop_uring.c, lib/conn_uring.c)",
     "sockit-2": "sockit serve -q --threads 2 echo tcp://127.0.0.1:0 udp://127.0.0.1:0 "
                 "(pinned to CPUs 0-1: shares CPU 1 with the load generator)",
     "sockit-caesar": "sockit serve -q --threads 1 caesar tcp://127.0.0.1:0",
@@ -151,6 +153,14 @@ def goals(rows):
          goal_ratio(rows, "tcp64x1000", "sockit-1", "libuv", 1.5)),
         ("echo 16 KiB x 50 conns >= 1.0x bare epoll",
          goal_ratio(rows, "tcp16kx50", "sockit-1", "epoll", 1.0)),
+        ("io_uring: echo 64 B x 1000 conns >= 1.0x uring_echo",
+         goal_ratio(rows, "tcp64x1000", "sockit-1u", "io_uring", 1.0)),
+        ("io_uring: echo 64 B x 50 conns >= 1.0x bare epoll",
+         goal_ratio(rows, "tcp64x50", "sockit-1u", "epoll", 1.0)),
+        ("io_uring: echo 16 KiB x 50 conns >= 1.0x bare epoll",
+         goal_ratio(rows, "tcp16kx50", "sockit-1u", "epoll", 1.0)),
+        ("io_uring: UDP 64 B x 50 >= 1.0x sockit on epoll",
+         goal_ratio(rows, "udp64x50", "sockit-1u", "sockit-1", 1.0)),
         ("UDP 64 B x 50 >= 1.0x bare epoll",
          goal_ratio(rows, "udp64x50", "sockit-1", "udp-epoll", 1.0)),
         ("Caesar within 15% of echo of the same size",

@@ -1,12 +1,14 @@
 /* conn.c — a stream connection on the loop: output queue, watermarks,
- * half-close, idle timeout, and a close that is safe inside callbacks. */
+ * half-close, idle timeout, and a close that is safe inside callbacks;
+ * the readiness path (send/recv when the loop says so) is here, the
+ * io_uring one in conn_uring.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockit/conn.h"
+#include "conn_int.h"
 
 const struct sk_conn_limits sk_conn_default_limits = {
 	.high_water = 256 * 1024,
@@ -22,11 +24,21 @@ static __thread char read_buf[READ_MAX];
 
 static void conn_io(struct sk_loop *loop, int fd, int events, void *data);
 
+bool sk_conn_reading(const struct sk_conn *c)
+{
+	return !c->read_paused && !c->backpressured && !c->peer_eof && !c->closing &&
+	       !c->dead;
+}
+
 static void update_mask(struct sk_conn *c)
 {
 	int mask = 0;
 
-	if (!c->read_paused && !c->backpressured && !c->peer_eof && !c->closing)
+	if (c->ring) {
+		sk__conn_ring_update(c);
+		return;
+	}
+	if (sk_conn_reading(c))
 		mask |= SK_READ;
 	if (sk_buf_len(&c->out) > 0 && !c->wr_shut)
 		mask |= SK_WRITE;
@@ -36,6 +48,13 @@ static void update_mask(struct sk_conn *c)
 static void destroy(struct sk_conn *c)
 {
 	sk_timer_stop(c->loop, &c->idle);
+	if (c->ring) {
+		/* The kernel may still hold the fd and the send's bytes. */
+		if (c->ops->on_close)
+			c->ops->on_close(c, c->close_reason ? c->close_reason : "closed");
+		sk__conn_ring_destroy(c);
+		return;
+	}
 	sk_loop_del(c->loop, c->fd);
 	close(c->fd);
 	sk_buf_free(&c->out);
@@ -80,7 +99,7 @@ struct sk_conn *sk_conn_new(struct sk_loop *loop, int fd,
 		if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peerlen) < 0)
 			c->peerlen = 0;
 	}
-	if (sk_loop_add(loop, fd, SK_READ, conn_io, c) < 0) {
+	if (!sk__conn_ring_attach(c) && sk_loop_add(loop, fd, SK_READ, conn_io, c) < 0) {
 		free(c);
 		return NULL;
 	}
@@ -148,11 +167,12 @@ bool sk_conn_release(struct sk_conn *c)
 }
 
 
-/* after_flush and on_readable run only inside conn_io, which holds c:
+/* sk__conn_sent and sk__conn_input run only with c held (conn_io, or a
+ * completion in conn_uring.c):
  * a close the owner asks for in a callback waits until conn_io returns. */
-static void after_flush(struct sk_conn *c)
+void sk__conn_sent(struct sk_conn *c)
 {
-	size_t queued = sk_buf_len(&c->out);
+	size_t queued = sk_conn_queued(c);
 
 	if (queued == 0)
 		queue_empty(c);
@@ -198,7 +218,7 @@ int sk_conn_write(struct sk_conn *c, const void *data, size_t len)
 		errno = EPIPE;
 		return -1;
 	}
-	if (sk_buf_len(&c->out) == 0) {
+	if (!c->ring && sk_buf_len(&c->out) == 0) {
 		ssize_t n = send_direct(c, data, len);
 		if (n < 0)
 			return -1;
@@ -210,7 +230,7 @@ int sk_conn_write(struct sk_conn *c, const void *data, size_t len)
 		sk_conn_close(c, "out of memory");
 		return -1;
 	}
-	if (sk_buf_len(&c->out) > c->lim.high_water)
+	if (sk_conn_queued(c) > c->lim.high_water)
 		c->backpressured = true;
 	update_mask(c);
 	return 0;
@@ -228,6 +248,11 @@ static void on_readable(struct sk_conn *c)
 			sk_conn_close(c, strerror(errno));
 		return;
 	}
+	sk__conn_input(c, read_buf, (size_t)n);
+}
+
+void sk__conn_input(struct sk_conn *c, const char *data, size_t n)
+{
 	c->last_active_ms = sk_loop_now(c->loop);
 	if (n == 0) {
 		c->peer_eof = true;
@@ -239,8 +264,8 @@ static void on_readable(struct sk_conn *c)
 			update_mask(c);
 		return;
 	}
-	c->bytes_in += (size_t)n;
-	c->ops->on_data(c, read_buf, (size_t)n);
+	c->bytes_in += n;
+	c->ops->on_data(c, data, n);
 }
 
 static void conn_io(struct sk_loop *loop, int fd, int events, void *data)
@@ -250,7 +275,7 @@ static void conn_io(struct sk_loop *loop, int fd, int events, void *data)
 
 	sk_conn_hold(c);
 	if ((events & SK_WRITE) && flush(c) == 0)
-		after_flush(c);
+		sk__conn_sent(c);
 	if ((events & SK_READ) && !c->dead)
 		on_readable(c);
 	sk_conn_release(c);
@@ -275,7 +300,7 @@ void sk_conn_shutdown(struct sk_conn *c)
 	if (c->dead)
 		return;
 	c->want_shutdown = true;
-	if (sk_buf_len(&c->out) == 0)
+	if (sk_conn_queued(c) == 0)
 		queue_empty(c);
 }
 
@@ -286,7 +311,7 @@ void sk_conn_end(struct sk_conn *c, const char *reason)
 	c->closing = true;
 	if (!c->close_reason)
 		c->close_reason = reason;
-	if (sk_buf_len(&c->out) == 0)
+	if (sk_conn_queued(c) == 0)
 		sk_conn_close(c, reason);
 	else
 		update_mask(c);

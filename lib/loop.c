@@ -1,44 +1,18 @@
-/* loop.c — the event loop: epoll, an fd-indexed table, a timer heap,
- * signals through signalfd, and an eventfd to stop it from other threads. */
+/* loop.c — the event loop's common half: the fd-indexed table, the timer
+ * heap, signals through signalfd, an eventfd to stop it from other
+ * threads, and the choice of backend (loop_epoll.c, loop_uring.c). */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "sockit/loop.h"
-
-struct fd_entry {
-	sk_io_fn *fn;
-	void *data;
-	int mask;            /* SK_READ|SK_WRITE wanted */
-	bool in_epoll;       /* registered with the kernel */
-	uint32_t gen;        /* bumped on del: stale events are dropped */
-};
-
-struct sk_loop {
-	int epfd;
-	struct fd_entry *fds;
-	int nfds;
-	struct sk_timer **heap;
-	size_t nheap, heapcap;
-	uint64_t now;
-	bool stop;
-	int wakefd;
-	int sigfd;
-	sigset_t sigs;
-	sk_signal_fn *sigfn[NSIG];
-	void *sigdata[NSIG];
-	sk_after_fn *after;          /* end of each wakeup, or NULL */
-	void *after_data;
-	struct epoll_event events[SK_LOOP_MAX_EVENTS];
-};
+#include "loop_int.h"
 
 uint64_t sk_now_ns(void)
 {
@@ -72,6 +46,38 @@ uint64_t sk_loop_now(const struct sk_loop *loop)
 	return loop->now;
 }
 
+int sk_backend_parse(const char *name, enum sk_backend *out)
+{
+	static const char *const names[] = { "auto", "epoll", "io_uring" };
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(name, names[i]) == 0) {
+			*out = (enum sk_backend)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *sk_backend_name(enum sk_backend b)
+{
+	return b == SK_BACKEND_URING ? "io_uring" : b == SK_BACKEND_EPOLL ? "epoll"
+	                                                                  : "auto";
+}
+
+int sk_backend_resolve(enum sk_backend want, enum sk_backend *out, const char **why)
+{
+	if (want == SK_BACKEND_EPOLL) {
+		*out = SK_BACKEND_EPOLL;
+		return 0;
+	}
+	if (sk_uring_available(why)) {
+		*out = SK_BACKEND_URING;
+		return 0;
+	}
+	*out = SK_BACKEND_EPOLL;
+	return want == SK_BACKEND_AUTO ? 0 : -1;
+}
+
 static void drain_wakefd(struct sk_loop *loop, int fd, int events, void *data)
 {
 	uint64_t v;
@@ -81,20 +87,21 @@ static void drain_wakefd(struct sk_loop *loop, int fd, int events, void *data)
 	(void)loop;
 }
 
-struct sk_loop *sk_loop_new(int setsize)
+struct sk_loop *sk_loop_new_backend(int setsize, enum sk_backend b)
 {
 	struct sk_loop *loop = calloc(1, sizeof *loop);
 
 	if (!loop)
 		return NULL;
+	loop->be = b == SK_BACKEND_URING ? &sk__backend_uring : &sk__backend_epoll;
 	loop->nfds = setsize > 64 ? setsize : 64;
 	loop->fds = calloc((size_t)loop->nfds, sizeof *loop->fds);
-	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
-	loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	loop->wakefd = -1;
 	loop->sigfd = -1;
 	sigemptyset(&loop->sigs);
 	loop->now = sk_now_ms();
-	if (!loop->fds || loop->epfd < 0 || loop->wakefd < 0 ||
+	if (!loop->fds || loop->be->init(loop) < 0 ||
+	    (loop->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
 	    sk_loop_add(loop, loop->wakefd, SK_READ, drain_wakefd, NULL) < 0) {
 		int saved = errno;
 		sk_loop_free(loop);
@@ -104,12 +111,26 @@ struct sk_loop *sk_loop_new(int setsize)
 	return loop;
 }
 
+struct sk_loop *sk_loop_new(int setsize)
+{
+	return sk_loop_new_backend(setsize, SK_BACKEND_EPOLL);
+}
+
+enum sk_backend sk_loop_backend(const struct sk_loop *loop)
+{
+	return loop->be->kind;
+}
+
 void sk_loop_free(struct sk_loop *loop)
 {
 	if (!loop)
 		return;
-	if (loop->epfd >= 0)
-		close(loop->epfd);
+	if (loop->be_data)
+		loop->be->fini(loop);
+	/* After the ring is gone: the kernel no longer writes into its
+	 * receive buffers. */
+	if (loop->conn_ring_free)
+		loop->conn_ring_free(loop);
 	if (loop->wakefd >= 0)
 		close(loop->wakefd);
 	if (loop->sigfd >= 0)
@@ -134,23 +155,11 @@ static int grow_table(struct sk_loop *loop, int fd)
 	return 0;
 }
 
-/* Tell the kernel about fd's mask.  A mask of 0 leaves epoll entirely, so
- * a parked fd whose peer hung up cannot wake the loop over and over. */
+/* Hand fd's new mask to the backend; the table follows on success. */
 static int apply_mask(struct sk_loop *loop, int fd, struct fd_entry *e, int mask)
 {
-	struct epoll_event ev = { 0 };
-
-	ev.events = (mask & SK_READ ? EPOLLIN : 0) | (mask & SK_WRITE ? EPOLLOUT : 0);
-	ev.data.u64 = (uint64_t)(uint32_t)fd | (uint64_t)e->gen << 32;
-	int rc = 0;
-	if (mask == 0 && e->in_epoll)
-		rc = epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
-	else if (mask != 0)
-		rc = epoll_ctl(loop->epfd, e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-		               fd, &ev);
-	if (rc < 0)
+	if (loop->be->apply(loop, fd, e, mask) < 0)
 		return -1;
-	e->in_epoll = mask != 0;
 	e->mask = mask;
 	return 0;
 }
@@ -191,8 +200,7 @@ void sk_loop_del(struct sk_loop *loop, int fd)
 	if (fd < 0 || fd >= loop->nfds || !loop->fds[fd].fn)
 		return;
 	struct fd_entry *e = &loop->fds[fd];
-	if (e->in_epoll)
-		epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	loop->be->del(loop, fd, e);
 	uint32_t gen = e->gen + 1;
 	memset(e, 0, sizeof *e);
 	e->gen = gen;
@@ -344,45 +352,30 @@ int sk_loop_on_signal(struct sk_loop *loop, int signo, sk_signal_fn *fn, void *d
 
 /* ---- running ---- */
 
-static int to_mask(uint32_t ev, int wanted)
+void sk__loop_dispatch(struct sk_loop *loop, int fd, uint32_t gen, int events,
+                       bool err)
 {
-	int m = (ev & EPOLLIN ? SK_READ : 0) | (ev & EPOLLOUT ? SK_WRITE : 0);
-
-	/* Errors and hangups go to whichever side is watching, so its read or
-	 * write meets them and closes. */
-	if (ev & (EPOLLERR | EPOLLHUP))
-		m |= wanted;
-	return m & wanted;
-}
-
-static void dispatch(struct sk_loop *loop, const struct epoll_event *ev)
-{
-	int fd = (int)(uint32_t)ev->data.u64;
-	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
-
-	if (fd >= loop->nfds)
+	if (fd < 0 || fd >= loop->nfds)
 		return;
 	struct fd_entry *e = &loop->fds[fd];
 	if (!e->fn || e->gen != gen)
 		return;    /* deleted (and maybe reused) earlier in this wakeup */
-	int m = to_mask(ev->events, e->mask);
+	/* Errors and hangups go to whichever side is watching, so its read or
+	 * write meets them and closes. */
+	int m = (events | (err ? e->mask : 0)) & e->mask;
 	if (m)
 		e->fn(loop, fd, m, e->data);
 }
 
 int sk_loop_once(struct sk_loop *loop, int timeout_ms)
 {
-	int n = epoll_wait(loop->epfd, loop->events, SK_LOOP_MAX_EVENTS,
-	                   next_timeout(loop, timeout_ms));
-	if (n < 0 && errno != EINTR)
+	int n = loop->be->wait(loop, next_timeout(loop, timeout_ms));
+	if (n < 0)
 		return -1;
-	loop->now = sk_now_ms();
-	for (int i = 0; i < n; i++)
-		dispatch(loop, &loop->events[i]);
 	int t = run_timers(loop);
 	if (loop->after)
 		loop->after(loop, loop->after_data);
-	return (n > 0 ? n : 0) + t;
+	return n + t;
 }
 
 void sk_loop_set_after(struct sk_loop *loop, sk_after_fn *fn, void *data)

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "sockit/endpoint.h"
 #include "sockit/error.h"
+#include "sockit/loop.h"
 #include "sockit/net.h"
 
 #define MAX_CONNECTIONS 1000000
@@ -67,6 +68,9 @@ static const char usage_text[] =
 "      --window N       chat: lines a sender may be ahead (default 500)\n"
 "      --channel #C     chat: the channel (default #bench)\n"
 "      --nick-prefix P  chat: nicks are P0, P1, ... (default b)\n"
+"      --backend B      the load generator's stream connections on epoll\n"
+"                       (default), io_uring (exit 1 where the kernel lacks\n"
+"                       it) or auto; UDP and connect mode use epoll always\n"
 "  -j, --json           print the results as one JSON line\n"
 "  -q, --quiet          no progress line on stderr\n"
 "  -h, --help           this text\n"
@@ -93,7 +97,20 @@ struct bench_args {
 	struct chat_opts chat;
 	const char *endpoint;
 	bool mode_set;
+	enum sk_backend backend;
 };
+
+/* --backend auto|epoll|io_uring. */
+static int backend_option(void *ctx, int key, const char *arg, char *why, size_t len)
+{
+	struct bench_args *a = ctx;
+	(void)key;
+
+	if (sk_backend_parse(arg, &a->backend) == 0)
+		return 0;
+	snprintf(why, len, "want auto, epoll or io_uring");
+	return -1;
+}
 
 static int parse_mode(struct bench_args *a, char **pos, int n, int *i)
 {
@@ -135,6 +152,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 	int rc;
 
 	memset(a, 0, sizeof *a);
+	a->backend = SK_BACKEND_EPOLL;
 	cfg->connections = 50;
 	cfg->size = 64;
 	cfg->duration_s = 5;
@@ -156,6 +174,7 @@ static int parse_args(struct bench_args *a, int argc, char **argv)
 		CLI_STR(CLI_LONG(13), "nick-prefix", &a->chat.nick_prefix),
 		CLI_FLAG('j', "json", &cfg->json),
 		CLI_FLAG('q', "quiet", &cfg->quiet),
+		CLI_CALL(CLI_LONG(2), "backend", backend_option),
 		CLI_END,
 	};
 	const struct cli_command cmd = { "bench", usage_text, opts, 0 };
@@ -488,6 +507,11 @@ int cmd_bench(int argc, char **argv)
 		return cli_sub_fail(EXIT_USAGE, "bench", "%s", err);
 	if ((rc = check_config(&a, &ep)) != 0)
 		return rc;
+	enum sk_backend be;
+	const char *why = "unknown";
+	if (sk_backend_resolve(a.backend, &be, &why) < 0)
+		return cli_fail(EXIT_NETWORK, "bench: --backend io_uring: %s", why);
+	a.cfg.uring = be == SK_BACKEND_URING;
 	/* udp mode on a HOST:PORT endpoint talks UDP to that address. */
 	if (a.cfg.mode == MODE_UDP && ep.transport == SK_TCP)
 		ep.transport = SK_UDP;

@@ -7,7 +7,13 @@
  * not read from whoever feeds a full buffer) and resumes below the low
  * watermark.  Reads are capped per wakeup so one busy peer cannot starve
  * the others.  Half-close: EOF from the peer is reported once and writing
- * continues; sk_conn_shutdown() sends FIN after the queue drains. */
+ * continues; sk_conn_shutdown() sends FIN after the queue drains.
+ *
+ * On an io_uring loop (once it has run a turn) a connection lives on the
+ * ring instead: one receive request into the loop's provided buffers,
+ * and what the owner writes during a turn goes out as one send request
+ * submitted with the turn's io_uring_enter.  Every rule above holds the
+ * same on both (lib/conn_uring.c). */
 #ifndef SOCKIT_CONN_H
 #define SOCKIT_CONN_H
 
@@ -51,6 +57,8 @@ struct sk_conn {
 	void *data;                    /* the owner's */
 	struct sk_conn_limits lim;
 	struct sk_buf out;
+	struct sk_buf inflight;        /* io_uring: the bytes a send carries */
+	struct sk__conn_ring *ring;    /* io_uring: the requests; NULL on epoll */
 	struct sk_timer idle;
 	uint64_t bytes_in, bytes_out;
 	uint64_t opened_ms;
@@ -81,7 +89,14 @@ struct sk_conn *sk_conn_new(struct sk_loop *loop, int fd,
 int sk_conn_write(struct sk_conn *c, const void *data, size_t len);
 
 /* Bytes queued and not yet accepted by the kernel. */
-static inline size_t sk_conn_queued(const struct sk_conn *c) { return sk_buf_len(&c->out); }
+static inline size_t sk_conn_queued(const struct sk_conn *c)
+{
+	return sk_buf_len(&c->out) + sk_buf_len(&c->inflight);
+}
+
+/* Whether c reads its peer now (not paused, not above the watermark, no
+ * EOF, not closing). */
+bool sk_conn_reading(const struct sk_conn *c);
 
 /* Stop / resume reading from the peer (the owner's own backpressure). */
 void sk_conn_pause(struct sk_conn *c);

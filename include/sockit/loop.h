@@ -1,7 +1,8 @@
 /* loop.h — the event loop: fd-indexed I/O events, timers, signals.
  *
- * Shaped like Redis's ae: one table indexed by fd, level-triggered epoll
- * underneath, callbacks run from sk_loop_run().  Timers are intrusive
+ * Shaped like Redis's ae: one table indexed by fd, level-triggered events
+ * from one of two backends (epoll, or io_uring poll requests: see
+ * docs/architecture.md), callbacks run from sk_loop_run().  Timers are intrusive
  * (struct sk_timer lives in the caller's object) in a binary min-heap, so
  * ten thousand connects each with its own timeout cost no allocation and
  * O(log n) per start/stop.  Signals arrive through a signalfd and run as
@@ -20,6 +21,30 @@
 struct sk_loop;
 
 enum { SK_READ = 1, SK_WRITE = 2 };
+
+/* The kernel mechanism under a loop.  AUTO is only a request: it resolves
+ * to one of the other two. */
+enum sk_backend { SK_BACKEND_AUTO, SK_BACKEND_EPOLL, SK_BACKEND_URING };
+
+/* "auto", "epoll" or "io_uring" to *out; 0, or -1 for anything else. */
+int sk_backend_parse(const char *name, enum sk_backend *out);
+
+/* "auto", "epoll" or "io_uring". */
+const char *sk_backend_name(enum sk_backend b);
+
+/* Whether io_uring can carry a loop here, probed once per process (a ring
+ * with the setup flags the backend uses, the opcodes it needs, a provided
+ * buffer ring).  The environment variable SOCKIT_NO_URING=1 makes the
+ * answer no.  When no, *why (if not NULL) says why in a few words, e.g.
+ * "disabled by SOCKIT_NO_URING" or "io_uring_setup: Operation not
+ * permitted".  Thread-safe. */
+bool sk_uring_available(const char **why);
+
+/* What a request means here: EPOLL stays EPOLL, AUTO becomes URING when
+ * available and EPOLL otherwise, URING stays URING when available and is
+ * -1 (with *why) when not. */
+int sk_backend_resolve(enum sk_backend want, enum sk_backend *out,
+                       const char **why);
 
 /* Events one epoll_wait returns at most: the cap on work per wakeup. */
 #define SK_LOOP_MAX_EVENTS 512
@@ -45,6 +70,15 @@ typedef void sk_signal_fn(struct sk_loop *loop, int signo, void *data);
 /* Create a loop for fds below setsize (it grows when a larger fd comes).
  * Returns NULL with errno. */
 struct sk_loop *sk_loop_new(int setsize);
+
+/* The same on backend b (EPOLL or URING; resolve AUTO first).  A URING
+ * loop must run (sk_loop_once/run) in one thread only, the first that
+ * runs it; other threads may add, change and delete fds while it is not
+ * running.  Returns NULL with errno. */
+struct sk_loop *sk_loop_new_backend(int setsize, enum sk_backend b);
+
+/* The backend a loop runs on (EPOLL or URING). */
+enum sk_backend sk_loop_backend(const struct sk_loop *loop);
 
 /* Free the loop (the fds registered on it are the caller's). */
 void sk_loop_free(struct sk_loop *loop);
@@ -80,7 +114,7 @@ static inline bool sk_timer_armed(const struct sk_timer *t) { return t->slot != 
 int sk_loop_on_signal(struct sk_loop *loop, int signo, sk_signal_fn *fn,
                       void *data);
 
-/* Run until sk_loop_stop(); returns 0, or -1 if epoll fails. */
+/* Run until sk_loop_stop(); returns 0, or -1 if the backend fails. */
 int sk_loop_run(struct sk_loop *loop);
 
 /* Run one iteration, waiting at most timeout_ms (-1: until an event or

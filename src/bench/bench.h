@@ -49,6 +49,7 @@ struct bench_config {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int socktype;                /* SOCK_STREAM or SOCK_DGRAM */
+	bool uring;                  /* stream replies and requests on io_uring */
 	char target[256];            /* the endpoint as printed */
 };
 
@@ -87,6 +88,7 @@ struct bench_stats {
 };
 
 struct bench_conn;
+struct bench_ring;
 
 /* One load thread: its share of the connections, its own epoll. */
 struct bench_thread {
@@ -94,6 +96,7 @@ struct bench_thread {
 	const struct pattern *pat;
 	unsigned index;
 	int epfd;
+	struct bench_ring *ring;     /* io_uring (uring.c); NULL: epoll only */
 	struct bench_conn *conns;
 	unsigned nconns;
 	uint64_t quota;              /* requests left to start (--requests) */

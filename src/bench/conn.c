@@ -86,3 +86,18 @@ int conn_watch(struct bench_thread *t, struct bench_conn *c, uint32_t events)
 	c->events = events;
 	return 0;
 }
+
+/* See conn.h. */
+void conn_account_sent(const struct pattern *p, struct bench_conn *c, size_t w)
+{
+	for (size_t left = w; left > 0;) {
+		size_t rest = p->req_len - c->send_off;
+		if (left < rest) {
+			c->send_off += left;
+			break;
+		}
+		left -= rest;
+		c->send_off = 0;
+		c->sent++;
+	}
+}

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <sys/types.h>
+
 #include "bench/bench.h"
 
 enum conn_state { C_IDLE, C_CONNECTING, C_OPEN };
@@ -24,6 +26,12 @@ struct bench_conn {
 	uint64_t since;              /* when the state began (ns) */
 	uint64_t retry_ns;           /* C_IDLE: reopen at this time */
 	uint64_t *start;
+	/* io_uring (uring.c): requests in flight carry gen, so those of a
+	 * closed connection are recognised when they complete. */
+	bool on_ring, recv_armed, sending;
+	uint32_t gen;
+	char *sbuf;                  /* the bytes of the send in flight */
+	size_t sbuf_cap;
 };
 
 /* Point iov at request seq's bytes, skipping the first skip of them;
@@ -38,6 +46,29 @@ bool conn_reply_matches(const struct pattern *p, uint32_t id, uint64_t seq,
 
 /* Register or change c's epoll mask; 0 or -1 with errno. */
 int conn_watch(struct bench_thread *t, struct bench_conn *c, uint32_t events);
+
+/* Count w bytes of requests as written (sent, send_off). */
+void conn_account_sent(const struct pattern *p, struct bench_conn *c, size_t w);
+
+/* Stream half (client.c), for uring.c: bytes read (r > 0), EOF (0) or an
+ * error (r < 0, err); write what is due. */
+void stream_got(struct bench_thread *t, struct bench_conn *c, const char *buf,
+                ssize_t r, int err);
+int stream_dispatch(struct bench_thread *t, int timeout_ms);
+bool stream_write(struct bench_thread *t, struct bench_conn *c);
+
+/* io_uring half (uring.c). */
+int bench_ring_new(struct bench_thread *t);
+void bench_ring_free(struct bench_thread *t);
+/* Move an established connection's reads and writes onto the ring. */
+int bench_ring_attach(struct bench_thread *t, struct bench_conn *c);
+/* Send [sent, queued) in one request (at most one in flight). */
+void bench_ring_send(struct bench_thread *t, struct bench_conn *c);
+/* Before close(c->fd): end c's requests (their completions are ignored). */
+void bench_ring_detach(struct bench_thread *t, struct bench_conn *c);
+/* One turn: submit, wait up to timeout_ms, run completions and epoll's
+ * events (connects); -1 on a ring error. */
+int bench_ring_turn(struct bench_thread *t, int timeout_ms);
 
 /* Datagram half (dgram.c). */
 void dgram_open(struct bench_thread *t, struct bench_conn *c);

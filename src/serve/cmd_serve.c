@@ -97,6 +97,10 @@ static const char serve_help[] =
 "                         host:pid)\n"
 "      --cluster-ttl DUR  chat: node liveness TTL; a node silent this long\n"
 "                         is lost and its users QUIT (default 9s)\n"
+"      --backend B        the kernel interface for connections: epoll,\n"
+"                         io_uring (exit 1 where the kernel lacks it) or\n"
+"                         auto (io_uring when available, else epoll with\n"
+"                         one log line); default: $SOCKIT_BACKEND, else epoll\n"
 "  -q, --quiet            log errors only\n"
 "  -v, --verbose          also log each datagram (peer, bytes in and out):\n"
 "                         UDP has no connection line\n"
@@ -136,6 +140,7 @@ struct serve_args {
 	const char *limit_name[MAX_CLI_LIMITS], *limit_value[MAX_CLI_LIMITS];
 	size_t nlimits;
 	int threads;                /* default: one per core */
+	enum sk_backend backend;    /* --backend, else $SOCKIT_BACKEND, else epoll */
 	int argc;                   /* SERVICE [ENDPOINT...] */
 	char **argv;
 };
@@ -167,6 +172,33 @@ static int setting_option(void *ctx, int key, const char *arg, char *why, size_t
 	a->have_opt = true;
 	return plan_set_option(sp->cli, &a->opt, name, arg ? arg : "yes", why, len) == 0
 	       ? 0 : -1;
+}
+
+/* --backend auto|epoll|io_uring. */
+static int backend_option(void *ctx, int key, const char *arg, char *why, size_t len)
+{
+	struct serve_parse *sp = ctx;
+	(void)key;
+
+	if (sk_backend_parse(arg, &sp->a->backend) == 0)
+		return 0;
+	sk_seterr(why, len, "want auto, epoll or io_uring");
+	(void)arg;
+	return -1;
+}
+
+/* The default backend: $SOCKIT_BACKEND (how the tests run every suite on
+ * both), else epoll.  A bad value is a usage error, like the option's. */
+static int backend_from_env(struct serve_args *a)
+{
+	const char *env = getenv("SOCKIT_BACKEND");
+
+	a->backend = SK_BACKEND_EPOLL;
+	if (!env || !*env || sk_backend_parse(env, &a->backend) == 0)
+		return 0;
+	cli_fail(EXIT_USAGE, "serve: SOCKIT_BACKEND='%s' is not auto, epoll or io_uring",
+	         env);
+	return -1;
 }
 
 /* Options given on the command line apply to every service in the plan,
@@ -228,6 +260,7 @@ static int load_plan(struct serve_plan *plan, const struct serve_args *a,
 {
 	plan_init(plan);
 	plan->lim.threads = a->threads;
+	plan->lim.backend = a->backend;
 	if (build_plan(plan, a, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < a->nlimits; i++)
@@ -293,13 +326,17 @@ static int parse_args(struct serve_plan *cli, struct serve_args *a, int argc,
                       char **argv)
 {
 	struct serve_parse sp = { cli, a };
-	struct cli_option opts[NSETTINGS + 5] = {
+	struct cli_option opts[NSETTINGS + 8] = {
 		CLI_STR('c', "config", &a->config),
 		CLI_FLAG('q', "quiet", &a->quiet),
 		CLI_COUNT('v', "verbose", &a->verbose),
 		CLI_STR(CLI_LONG(NSETTINGS), "user", &a->user),
+		CLI_CALL(CLI_LONG(NSETTINGS + 1), "backend", backend_option),
 	};
-	size_t n = 4;   /* the rows above */
+	size_t n = 0;
+
+	while (opts[n].name)    /* the rows above, however many */
+		n++;
 
 	for (int i = 0; i < NSETTINGS; i++) {
 		struct cli_option o = CLI_CALL(CLI_LONG(i), setting_names[i], setting_option);
@@ -332,6 +369,8 @@ int cmd_serve(int argc, char **argv)
 	plan_init(&plan);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	a.threads = cores > 0 && cores < 64 ? (int)cores : 1;
+	if (backend_from_env(&a) < 0)
+		goto out;
 	int rc = parse_args(&cli, &a, argc, argv);
 	if (rc != CLI_RUN) {
 		status = rc;

@@ -142,6 +142,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The backend every worker's loop runs on: --backend auto falls back to
+ * epoll with one log line; an explicit io_uring the kernel lacks is an
+ * error (exit 1), not a silent change. */
+static int choose_backend(struct server *srv)
+{
+	const char *why = "unknown";
+	enum sk_backend b;
+
+	if (sk_backend_resolve(srv->lim.backend, &b, &why) < 0) {
+		fprintf(stderr, "sockit: serve: --backend io_uring: %s\n", why);
+		return -1;
+	}
+	if (srv->lim.backend == SK_BACKEND_AUTO && b == SK_BACKEND_EPOLL)
+		sk_log(SK_LOG_INFO, "serve: io_uring unavailable (%s), using epoll", why);
+	srv->lim.backend = b;
+	return 0;
+}
+
 static int init_workers(struct server *srv)
 {
 	srv->workers = calloc((size_t)srv->nworkers, sizeof *srv->workers);
@@ -154,7 +172,7 @@ static int init_workers(struct server *srv)
 		w->srv = srv;
 		w->index = i;
 		w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		w->loop = sk_loop_new(1024);
+		w->loop = sk_loop_new_backend(1024, srv->lim.backend);
 		if (!w->loop)
 			return -1;
 	}
@@ -316,8 +334,8 @@ int server_run(const struct serve_entry *entries, size_t n,
 		fprintf(stderr, "sockit serve: %s\n", err);
 		status = 2;
 	}
-	if (!srv.peers || !srv.rates || !srv.gen || init_workers(&srv) < 0 || bind_all(&srv) < 0 ||
-	    attach_buses(&srv) < 0)
+	if (!srv.peers || !srv.rates || !srv.gen || choose_backend(&srv) < 0 ||
+	    init_workers(&srv) < 0 || bind_all(&srv) < 0 || attach_buses(&srv) < 0)
 		goto out;
 	if (watch_signals(&srv) < 0 || (user && drop_privileges(user) < 0))
 		goto out;

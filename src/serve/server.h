@@ -9,6 +9,7 @@
 
 #include "service.h"
 #include "sockit/endpoint.h"
+#include "sockit/loop.h"
 
 /* One service on its endpoints, with its settings. */
 struct serve_entry {
@@ -25,6 +26,7 @@ struct serve_limits {
 	uint64_t idle_ms;      /* close a silent connection; 0 = never */
 	int threads;           /* worker threads (SO_REUSEPORT), >= 1 */
 	size_t max_queue;      /* per-connection output queue high watermark */
+	enum sk_backend backend; /* the loops' backend; AUTO resolves at start */
 };
 
 extern const struct serve_limits serve_default_limits;

@@ -11,7 +11,7 @@ CC=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=gnu17 -fno-omit-frame-pointer -D_GNU_SOURCE \
  -Iinclude -Ilib -Iservices -Isrc -Itests/unit"
-LIBS="-lssl -lcrypto -lhiredis -lmnl -lcrypt -lpthread -lm"
+LIBS="-lssl -lcrypto -lhiredis -lmnl -luring -lcrypt -lpthread -lm"
 
 if ! command -v "$CC" >/dev/null; then
 	echo "fuzz: $CC not found (scripts/install-deps.sh check installs clang)" >&2

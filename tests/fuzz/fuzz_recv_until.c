@@ -13,7 +13,8 @@
  * which held the target to ~9 k exec/s.  Every other descriptor goes to
  * the kernel unchanged.
  *
- * fuzz-sources: lib/io.c lib/net.c lib/loop.c lib/error.c lib/endpoint.c lib/parse.c */
+ * fuzz-sources: lib/io.c lib/net.c lib/loop.c lib/loop_epoll.c
+ *   lib/loop_uring.c lib/error.c lib/endpoint.c lib/parse.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
