@@ -83,7 +83,7 @@ $(BUILD)/pic/%.o: %.c
 $(LIB_SO): $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC)) lib/libsockit.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=lib/libsockit.map -Wl,--no-undefined \
-		-o $@ $(filter %.o,$^) -lpthread
+		-o $@ $(filter %.o,$^) -luring -lpthread
 	ln -sf $(notdir $@) $(BUILD)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(BUILD)/libsockit.so
 
