@@ -227,15 +227,7 @@ static void resume_flood(struct client *cl, uint64_t now)
 {
 	if (!cl->paused || cl->claiming || cl->flood_ms > now + FLOOD_BURST_MS)
 		return;
-	cl->paused = false;
-	char *p = cl->pending;
-	size_t n = cl->npending;
-	cl->pending = NULL;
-	cl->npending = 0;
-	feed(cl, p, n);
-	free(p);
-	if (!cl->paused && cl->conn && !cl->dying)
-		svc_resume(cl->conn);
+	chat_resume_input(cl);
 }
 
 static void check_ping(struct client *cl, uint64_t now)

@@ -147,6 +147,12 @@ size_t bench_chat_min_size(const struct chat_opts *o);
 void bench_report(const struct bench_config *cfg, const struct bench_stats *st,
                   double seconds);
 const char *bench_mode_name(enum bench_mode m);
+
+/* The latency percentiles of h, shared by every mode's report: the text
+ * line ("latency      p50 229 us  ...") and the JSON "latency_us" object. */
+struct json;
+void bench_print_latency(const struct histogram *h);
+void bench_json_latency(struct json *j, const struct histogram *h);
 const char *bench_err_name(enum bench_err e);
 
 #endif

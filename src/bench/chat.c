@@ -461,51 +461,37 @@ static uint64_t messages_sent(const struct chat_run *r)
 	return n;
 }
 
-static const double pcts[] = { 50, 90, 99, 99.9 };
-static const char *const pct_names[] = { "p50", "p90", "p99", "p99_9" };
-
 static void report_json(const struct chat_run *r, double secs)
 {
-	const struct histogram *h = &r->hist;
+	struct json j;
 
-	printf("{\"endpoint\":");
-	json_string(stdout, r->cfg->target, strlen(r->cfg->target));
-	printf(",\"mode\":\"chat\",\"channel\":");
-	json_string(stdout, r->o->channel, r->chan_len);
-	printf(",\"clients\":%u,\"senders\":%u,\"size\":%zu,\"window\":%u,"
-	       "\"seconds\":%.3f,\"messages\":%llu,\"deliveries\":%llu,"
-	       "\"deliveries_per_s\":%.1f,\"latency_us\":{",
-	       r->cfg->connections, r->o->senders, r->cfg->size, r->o->window, secs,
-	       (unsigned long long)messages_sent(r), (unsigned long long)r->deliveries,
-	       secs > 0 ? (double)r->deliveries / secs : 0);
-	for (int i = 0; i < 4; i++)
-		printf("\"%s\":%.1f,", pct_names[i], (double)hist_percentile(h, pcts[i]) / 1e3);
-	printf("\"max\":%.1f,\"mean\":%.1f},\"errors\":{\"total\":%llu",
-	       (double)(h->count ? h->max : 0) / 1e3, hist_mean(h) / 1e3,
-	       (unsigned long long)chat_errors(r));
+	json_start_compact(&j, stdout);
+	json_object(&j);
+	json_kv_str(&j, "endpoint", r->cfg->target);
+	json_kv_str(&j, "mode", "chat");
+	json_kv_strn(&j, "channel", r->o->channel, r->chan_len);
+	json_kv_uint(&j, "clients", r->cfg->connections);
+	json_kv_uint(&j, "senders", r->o->senders);
+	json_kv_uint(&j, "size", r->cfg->size);
+	json_kv_uint(&j, "window", r->o->window);
+	json_kv_double(&j, "seconds", secs, 3);
+	json_kv_uint(&j, "messages", messages_sent(r));
+	json_kv_uint(&j, "deliveries", r->deliveries);
+	json_kv_double(&j, "deliveries_per_s", secs > 0 ? (double)r->deliveries / secs : 0, 1);
+	bench_json_latency(&j, &r->hist);
+	json_key(&j, "errors");
+	json_object(&j);
+	json_kv_uint(&j, "total", chat_errors(r));
 	for (int k = 0; k < CE_KINDS; k++)
-		printf(",\"%s\":%llu", cerr_names[k], (unsigned long long)r->errors[k]);
-	printf("},\"first_error\":");
-	json_string(stdout, r->first_error, strlen(r->first_error));
-	printf("}\n");
-}
-
-static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	if (ns < 10000)
-		snprintf(buf, len, "%.2f us", (double)ns / 1e3);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.0f us", (double)ns / 1e3);
-	else
-		snprintf(buf, len, "%.2f ms", (double)ns / 1e6);
-	return buf;
+		json_kv_uint(&j, cerr_names[k], r->errors[k]);
+	json_end(&j);
+	json_kv_str(&j, "first_error", r->first_error);
+	json_end(&j);
+	json_newline(&j);
 }
 
 static void report_text(const struct chat_run *r, double secs)
 {
-	const struct histogram *h = &r->hist;
-	char b[5][32];
-
 	printf("%s chat %s: %u clients, %u sender%s, %zu-byte lines, window %u, %.2f s\n",
 	       r->cfg->target, r->o->channel, r->cfg->connections, r->o->senders,
 	       r->o->senders == 1 ? "" : "s", r->cfg->size, r->o->window, secs);
@@ -513,12 +499,7 @@ static void report_text(const struct chat_run *r, double secs)
 	       (unsigned long long)r->deliveries,
 	       secs > 0 ? (double)r->deliveries / secs : 0,
 	       (unsigned long long)messages_sent(r));
-	printf("latency      p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
-	       fmt_ns(b[0], 32, hist_percentile(h, 50)),
-	       fmt_ns(b[1], 32, hist_percentile(h, 90)),
-	       fmt_ns(b[2], 32, hist_percentile(h, 99)),
-	       fmt_ns(b[3], 32, hist_percentile(h, 99.9)),
-	       fmt_ns(b[4], 32, h->count ? h->max : 0));
+	bench_print_latency(&r->hist);
 	printf("errors       %llu", (unsigned long long)chat_errors(r));
 	for (int k = 0; k < CE_KINDS; k++)
 		if (r->errors[k])

@@ -54,6 +54,29 @@ static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
 static const double pcts[] = { 50, 90, 99, 99.9 };
 static const char *const pct_names[] = { "p50", "p90", "p99", "p99_9" };
 
+void bench_json_latency(struct json *j, const struct histogram *h)
+{
+	json_key(j, "latency_us");
+	json_object(j);
+	for (int i = 0; i < 4; i++)
+		json_kv_double(j, pct_names[i], (double)hist_percentile(h, pcts[i]) / 1e3, 1);
+	json_kv_double(j, "max", (double)(h->count ? h->max : 0) / 1e3, 1);
+	json_kv_double(j, "mean", hist_mean(h) / 1e3, 1);
+	json_end(j);
+}
+
+void bench_print_latency(const struct histogram *h)
+{
+	char b[5][32];
+
+	printf("latency      p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+	       fmt_ns(b[0], 32, hist_percentile(h, 50)),
+	       fmt_ns(b[1], 32, hist_percentile(h, 90)),
+	       fmt_ns(b[2], 32, hist_percentile(h, 99)),
+	       fmt_ns(b[3], 32, hist_percentile(h, 99.9)),
+	       fmt_ns(b[4], 32, h->count ? h->max : 0));
+}
+
 static void report_json(const struct bench_config *cfg,
                         const struct bench_stats *st, double secs)
 {
@@ -72,14 +95,7 @@ static void report_json(const struct bench_config *cfg,
 	json_kv_uint(&j, "failed", st->failed);
 	json_kv_double(&j, "rps", secs > 0 ? (double)st->ok / secs : 0, 1);
 	json_kv_double(&j, "mbps", secs > 0 ? (double)st->bytes_in / secs / 1e6 : 0, 3);
-	json_key(&j, "latency_us");
-	json_object(&j);
-	for (int i = 0; i < 4; i++)
-		json_kv_double(&j, pct_names[i],
-		               (double)hist_percentile(&st->hist, pcts[i]) / 1e3, 1);
-	json_kv_double(&j, "max", (double)(st->hist.count ? st->hist.max : 0) / 1e3, 1);
-	json_kv_double(&j, "mean", hist_mean(&st->hist) / 1e3, 1);
-	json_end(&j);
+	bench_json_latency(&j, &st->hist);
 	json_key(&j, "errors");
 	json_object(&j);
 	json_kv_uint(&j, "total", total_errors(st));
@@ -112,7 +128,6 @@ static void report_errors(const struct bench_stats *st)
 static void report_text(const struct bench_config *cfg,
                         const struct bench_stats *st, double secs)
 {
-	char b[5][32];
 	const struct histogram *h = &st->hist;
 
 	printf("%s %s", cfg->target, bench_mode_name(cfg->mode));
@@ -126,12 +141,7 @@ static void report_text(const struct bench_config *cfg,
 	printf("throughput   %.0f req/s, %.2f MB/s\n",
 	       secs > 0 ? (double)st->ok / secs : 0,
 	       secs > 0 ? (double)st->bytes_in / secs / 1e6 : 0);
-	printf("latency      p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
-	       fmt_ns(b[0], 32, hist_percentile(h, 50)),
-	       fmt_ns(b[1], 32, hist_percentile(h, 90)),
-	       fmt_ns(b[2], 32, hist_percentile(h, 99)),
-	       fmt_ns(b[3], 32, hist_percentile(h, 99.9)),
-	       fmt_ns(b[4], 32, h->count ? h->max : 0));
+	bench_print_latency(h);
 	report_errors(st);
 }
 
