@@ -150,8 +150,8 @@ static void feed(struct client *cl, const char *d, size_t n)
 	uint64_t now = chat_now_ms();
 
 	while (n > 0 && !cl->dying && cl->conn) {
-		if (cl->claiming) {
-			stash(cl, d, n);      /* a cluster nick claim is out */
+		if (cl->claiming || cl->waits) {
+			stash(cl, d, n);      /* a cluster claim or join is out */
 			return;
 		}
 		if (flooded(cl, now)) {
@@ -204,7 +204,7 @@ static void arm_timer(struct client *cl)
 		return;
 	else
 		due = cl->last_in_ms + (cl->pinged ? 2 * ping : ping);
-	if (cl->paused && !cl->claiming && cl->flood_ms - FLOOD_BURST_MS < due)
+	if (cl->paused && !cl->claiming && !cl->waits && cl->flood_ms - FLOOD_BURST_MS < due)
 		due = cl->flood_ms - FLOOD_BURST_MS;
 	svc_set_timer(cl->conn, due > now ? due - now : 1);
 }
@@ -225,7 +225,7 @@ void chat_resume_input(struct client *cl)
 
 static void resume_flood(struct client *cl, uint64_t now)
 {
-	if (!cl->paused || cl->claiming || cl->flood_ms > now + FLOOD_BURST_MS)
+	if (!cl->paused || cl->claiming || cl->waits || cl->flood_ms > now + FLOOD_BURST_MS)
 		return;
 	chat_resume_input(cl);
 }

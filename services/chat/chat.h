@@ -100,6 +100,7 @@ struct channel {
 	struct masklist bans, excepts, invex;
 	char **invites;            /* folded nicks invited (cleared on join) */
 	size_t ninvites;
+	uint64_t topic_ver;        /* cluster: the broker's version of the topic */
 };
 
 struct chat_server;
@@ -137,11 +138,13 @@ struct client {
 	char *obuf;                /* lines queued this wakeup, sent at its end */
 	size_t olen, ocap;
 	struct irc_splitter sp;
-	/* cluster.c: a ghost mirrors a user of another node (no conn). */
+	/* cluster*.c: a ghost mirrors a user of another node (no conn). */
 	unsigned node;             /* 1 + index in the cluster's node table; 0 local */
 	bool claimed;              /* this node holds the nick in the cluster */
 	bool claiming;             /* a claim is out: input held back */
+	unsigned waits;            /* broker answers (JOIN) out: input held back */
 	uint64_t reg_ms;           /* wall-clock registration, for collisions */
+	uint64_t uid;              /* this node's id of a local user (0: none yet) */
 };
 
 /* An operator from --oper-file: NAME:HASH, HASH from crypt(3). */
@@ -256,6 +259,11 @@ const struct chat_cmd *chat_find_cmd(const char *name);
 void chat_dispatch(struct client *cl, struct irc_msg *m);
 void chat_try_register(struct client *cl);
 void chat_do_join(struct client *cl, const char *name, const char *key);
+void chat_join_local(struct client *cl, const char *name, const char *key);
+void chat_join_admitted(struct client *cl, struct channel *ch, unsigned flags);
+void chat_join_refused(struct client *cl, const char *name, int numeric);
+bool chat_mask_edit(struct channel *ch, char kind, const char *mask,
+                    const char *setter, time_t at, bool on);
 void chat_do_part(struct client *cl, struct channel *ch, const char *why);
 void chat_do_privmsg(struct client *cl, const char *cmd, const char *target,
                      const char *text);
@@ -272,7 +280,7 @@ void chat_line_input(struct client *cl, char *line, size_t len);
 void chat_line_render(struct client *to, const char *line, size_t len);
 void chat_line_start(struct client *cl);
 
-/* cluster.c (docs/chat-cluster.md) */
+/* cluster*.c (services/chat/cluster.h, docs/chat-cluster.md) */
 struct svc_bus;
 int chat_cluster_attach(struct chat_server *s, struct svc_bus *bus);
 void chat_cluster_free(struct chat_server *s);
@@ -284,6 +292,19 @@ void chat_cluster_forget(struct client *cl);
 void chat_cluster_links(struct client *cl);
 bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target,
                           const char *text, bool notice);
+bool chat_cluster_whois(struct client *cl, const char *nick);
+bool chat_cluster_ison(struct client *cl, const char *found, char **nicks, size_t n);
+bool chat_cluster_invite_remote(struct client *cl, const char *nick, struct channel *ch);
+void chat_cluster_invite(struct channel *ch, const struct client *who);
+bool chat_cluster_join(struct client *cl, const char *name, const char *key);
+void chat_cluster_parted(struct channel *ch);
+bool chat_cluster_topic(struct client *cl, struct channel *ch, const char *topic);
+void chat_cluster_modes(struct channel *ch);
+void chat_cluster_mask(struct channel *ch, char kind, const struct mask *mk, bool on);
+void chat_cluster_member(struct channel *ch, struct client *cl);
+void chat_cluster_registered(struct client *cl);
+void chat_cluster_renamed(struct client *cl, const char *old);
+void chat_cluster_away(struct client *cl);
 size_t chat_cluster_nodes(const struct chat_server *s);
 size_t chat_cluster_ghosts(const struct chat_server *s);
 const char *chat_cluster_node_name(const struct chat_server *s, const struct client *cl);

@@ -51,13 +51,17 @@ static void send_topic(struct client *cl, struct channel *ch, bool always)
 	chat_num(cl, 333, "%s %s %lld", ch->name, ch->topic_by, (long long)ch->topic_at);
 }
 
+static const char *const join_why[] = {
+	[471 - 471] = "Cannot join channel (+l)", [473 - 471] = "Cannot join channel (+i)",
+	[474 - 471] = "Cannot join channel (+b)", [475 - 471] = "Cannot join channel (+k)",
+};
+
+/* JOIN one channel: checked here, then admitted by the cluster's broker
+ * (its answer comes back to chat_join_admitted/refused) or by the local
+ * rules. */
 void chat_do_join(struct client *cl, const char *name, const char *key)
 {
 	struct chat_server *s = cl->srv;
-	static const char *const why[] = {
-		[471 - 471] = "Cannot join channel (+l)", [473 - 471] = "Cannot join channel (+i)",
-		[474 - 471] = "Cannot join channel (+b)", [475 - 471] = "Cannot join channel (+k)",
-	};
 
 	if (!chat_chan_valid(name)) {
 		chat_num(cl, 403, "%s :No such channel", name);
@@ -70,11 +74,24 @@ void chat_do_join(struct client *cl, const char *name, const char *key)
 		chat_num(cl, 405, "%s :You have joined too many channels", name);
 		return;
 	}
+	if (s->cluster && chat_cluster_join(cl, name, key))
+		return;
+	chat_join_local(cl, name, key);
+}
+
+/* The join by this node's state alone (no cluster, or its link down). */
+void chat_join_local(struct client *cl, const char *name, const char *key)
+{
+	struct chat_server *s = cl->srv;
+	struct channel *ch = chat_find_chan(s, name);
 	unsigned flags = 0;
+
+	if (ch && chat_member(cl, ch))
+		return;
 	if (ch) {
 		int refusal = join_refusal(ch, cl, key);
 		if (refusal) {
-			chat_num(cl, refusal, "%s :%s", ch->name, why[refusal - 471]);
+			chat_join_refused(cl, ch->name, refusal);
 			return;
 		}
 	} else {
@@ -82,9 +99,20 @@ void chat_do_join(struct client *cl, const char *name, const char *key)
 			return;
 		flags = MEMB_OP;
 	}
+	chat_join_admitted(cl, ch, flags);
+}
+
+void chat_join_refused(struct client *cl, const char *name, int numeric)
+{
+	chat_num(cl, numeric, "%s :%s", name, join_why[numeric - 471]);
+}
+
+/* cl joins ch (admitted) with flags: JOIN to the members, topic, NAMES. */
+void chat_join_admitted(struct client *cl, struct channel *ch, unsigned flags)
+{
 	if (!chat_join(ch, cl, flags)) {
 		if (ch->n == 0)
-			chat_chan_free(s, ch);
+			chat_chan_free(cl->srv, ch);
 		return;
 	}
 	forget_invite(ch, cl);
@@ -165,6 +193,8 @@ void chat_do_topic(struct client *cl, struct channel *ch, const char *topic)
 		chat_num(cl, 482, "%s :You're not channel operator", ch->name);
 		return;
 	}
+	if (cl->srv->cluster && chat_cluster_topic(cl, ch, topic))
+		return;             /* shown once the broker has ordered it */
 	free(ch->topic);
 	ch->topic = topic[0] ? strndup(topic, TOPICLEN) : NULL;
 	snprintf(ch->topic_by, sizeof ch->topic_by, "%s", cl->nick);
@@ -320,7 +350,7 @@ static void cmd_invite(struct client *cl, struct irc_msg *m)
 	struct channel *ch = chat_find_chan(cl->srv, m->params[1]);
 	struct member *mb = ch ? chat_member(cl, ch) : NULL;
 
-	if (!who) {
+	if (!who && (!cl->srv->cluster || !ch || !mb)) {
 		chat_num(cl, 401, "%s :No such nick/channel", m->params[0]);
 		return;
 	}
@@ -332,14 +362,22 @@ static void cmd_invite(struct client *cl, struct irc_msg *m)
 		chat_num(cl, 442, "%s :You're not on that channel", ch->name);
 		return;
 	}
-	if (chat_member(who, ch)) {
-		chat_num(cl, 443, "%s %s :is already on channel", who->nick, ch->name);
-		return;
-	}
 	if ((ch->modes & CMODE_I) && !(mb->flags & MEMB_OP)) {
 		chat_num(cl, 482, "%s :You're not channel operator", ch->name);
 		return;
 	}
+	if (!who) {
+		/* A user of another node sharing no room here: asked there. */
+		if (!chat_cluster_invite_remote(cl, m->params[0], ch))
+			chat_num(cl, 401, "%s :No such nick/channel", m->params[0]);
+		return;
+	}
+	if (chat_member(who, ch)) {
+		chat_num(cl, 443, "%s %s :is already on channel", who->nick, ch->name);
+		return;
+	}
+	if (cl->srv->cluster)
+		chat_cluster_invite(ch, who);
 	if (!invited(ch, who) && ch->ninvites < MAXLIST) {
 		char **v = realloc(ch->invites, (ch->ninvites + 1) * sizeof *v);
 		if (v && (v[ch->ninvites] = strdup(who->fold))) {

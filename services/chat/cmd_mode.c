@@ -121,15 +121,18 @@ static void list_masks(struct client *cl, struct channel *ch, char c)
 	         c == 'b' ? "channel ban" : c == 'e' ? "channel exception" : "channel invite");
 }
 
-/* Add or remove mask in l; false when nothing changed.  MAXLIST bounds
- * the three lists together (ISUPPORT MAXLIST=beI:100). */
-static bool edit_masks(struct client *cl, struct channel *ch, struct masklist *l,
-                       const char *raw, bool on)
+static struct masklist *list_of(struct channel *ch, char kind)
 {
-	char mask[IRC_LINE_MAX];
+	return kind == 'b' ? &ch->bans : kind == 'e' ? &ch->excepts : &ch->invex;
+}
 
-	normalise_mask(raw, mask, sizeof mask);
-	mask[NICKLEN + USERLEN + HOSTLEN + 3] = '\0';
+/* Add or remove mask (normalised) in ch's list of kind ('b', 'e', 'I');
+ * false when nothing changed.  Also what a cluster mirrors. */
+bool chat_mask_edit(struct channel *ch, char kind, const char *mask,
+                    const char *setter, time_t at, bool on)
+{
+	struct masklist *l = list_of(ch, kind);
+
 	for (size_t i = 0; i < l->n; i++)
 		if (strcasecmp(l->v[i].mask, mask) == 0) {
 			if (on)
@@ -138,21 +141,44 @@ static bool edit_masks(struct client *cl, struct channel *ch, struct masklist *l
 			l->v[i] = l->v[--l->n];
 			return true;
 		}
-	if (!on)
+	if (!on || ch->bans.n + ch->excepts.n + ch->invex.n >= MAXLIST)
 		return false;
-	if (ch->bans.n + ch->excepts.n + ch->invex.n >= MAXLIST) {
-		chat_num(cl, 478, "%s %s :Channel list is full", ch->name, mask);
-		return false;
-	}
 	struct mask *v = realloc(l->v, (l->n + 1) * sizeof *v);
 	if (!v)
 		return false;
 	l->v = v;
 	if (!(v[l->n].mask = strdup(mask)))
 		return false;
-	snprintf(v[l->n].setter, sizeof v[l->n].setter, "%s", cl->nick);
-	v[l->n].at = time(NULL);
+	snprintf(v[l->n].setter, sizeof v[l->n].setter, "%s", setter);
+	v[l->n].at = at;
 	l->n++;
+	return true;
+}
+
+/* Add or remove raw in ch's list of kind; false when nothing changed.
+ * MAXLIST bounds the three lists together (ISUPPORT MAXLIST=beI:100). */
+static bool edit_masks(struct client *cl, struct channel *ch, char kind,
+                       const char *raw, bool on)
+{
+	char mask[IRC_LINE_MAX];
+
+	normalise_mask(raw, mask, sizeof mask);
+	mask[NICKLEN + USERLEN + HOSTLEN + 3] = '\0';
+	if (on && ch->bans.n + ch->excepts.n + ch->invex.n >= MAXLIST) {
+		bool have = false;
+		for (size_t i = 0; i < list_of(ch, kind)->n; i++)
+			have = have || strcasecmp(list_of(ch, kind)->v[i].mask, mask) == 0;
+		if (!have)
+			chat_num(cl, 478, "%s %s :Channel list is full", ch->name, mask);
+		return false;
+	}
+	if (!chat_mask_edit(ch, kind, mask, cl->nick, time(NULL), on))
+		return false;
+	if (ch->srv->cluster) {
+		struct mask mk = { .mask = mask, .at = time(NULL) };
+		snprintf(mk.setter, sizeof mk.setter, "%s", cl->nick);
+		chat_cluster_mask(ch, kind, &mk, on);
+	}
 	return true;
 }
 
@@ -207,6 +233,8 @@ static void member_mode(struct client *cl, struct channel *ch, bool on, char c,
 	} else if (!!(tm->flags & bit) != on) {
 		tm->flags = on ? tm->flags | bit : tm->flags & ~bit;
 		out_add(o, on, c, who->nick);
+		if (cl->srv->cluster)
+			chat_cluster_member(ch, who);
 	}
 }
 
@@ -244,8 +272,8 @@ static void apply_one(struct client *cl, struct channel *ch, bool on, char c,
 			out_add(o, false, 'l', NULL);
 		}
 	} else {
-		struct masklist *l = c == 'b' ? &ch->bans : c == 'e' ? &ch->excepts : &ch->invex;
-		if (edit_masks(cl, ch, l, arg, on))
+		struct masklist *l = list_of(ch, c);
+		if (edit_masks(cl, ch, c, arg, on))
 			out_add(o, on, c, l->n && on ? l->v[l->n - 1].mask : arg);
 	}
 }
@@ -306,6 +334,8 @@ static void channel_mode(struct client *cl, struct irc_msg *m)
 	}
 	if (refused)
 		chat_num(cl, 482, "%s :You're not channel operator", ch->name);
+	if (o.n && cl->srv->cluster)
+		chat_cluster_modes(ch);
 	if (o.n)
 		chat_to_channel(ch, NULL, ":%s!%s@%s MODE %s %s%s", cl->nick, cl->user,
 		                cl->host, ch->name, o.modes, o.args);

@@ -83,6 +83,8 @@ static void cmd_whois(struct client *cl, struct irc_msg *m)
 	struct client *w = chat_find_nick(cl->srv, nick);
 
 	if (!w || !w->registered) {
+		if (!w && cl->srv->cluster && chat_cluster_whois(cl, nick))
+			return;            /* a user of another node: asked there */
 		chat_num(cl, 401, "%s :No such nick/channel", nick);
 		chat_num(cl, 318, "%s :End of /WHOIS list", nick);
 		return;
@@ -135,7 +137,8 @@ static void cmd_whowas(struct client *cl, struct irc_msg *m)
 static void cmd_ison(struct client *cl, struct irc_msg *m)
 {
 	char out[IRC_LINE_MAX], copy[IRC_LINE_MAX], *save = NULL;
-	size_t len = 0;
+	char *unknown[64];
+	size_t len = 0, nunknown = 0;
 
 	out[0] = '\0';
 	for (int i = 0; i < m->nparams; i++) {
@@ -145,9 +148,18 @@ static void cmd_ison(struct client *cl, struct irc_msg *m)
 			if (w && w->registered && len + strlen(w->nick) + 2 < 400)
 				len += (size_t)snprintf(out + len, sizeof out - len, "%s%s",
 				                        len ? " " : "", w->nick);
+			else if (!w && cl->srv->cluster && chat_nick_valid(n) && nunknown < 64 &&
+			         (unknown[nunknown] = strdup(n)))
+				nunknown++;
 		}
 	}
-	chat_num(cl, 303, ":%s", out);
+	/* Nicks of other nodes' users this node has no ghost of: asked there,
+	 * the answer sent once every one is known. */
+	bool later = nunknown && chat_cluster_ison(cl, out, unknown, nunknown);
+	for (size_t i = 0; i < nunknown; i++)
+		free(unknown[i]);
+	if (!later)
+		chat_num(cl, 303, ":%s", out);
 }
 
 static void cmd_userhost(struct client *cl, struct irc_msg *m)
@@ -177,6 +189,8 @@ static void cmd_away(struct client *cl, struct irc_msg *m)
 	} else {
 		chat_num(cl, 305, ":You are no longer marked as being away");
 	}
+	if (cl->srv->cluster)
+		chat_cluster_away(cl);
 }
 
 static void cmd_lusers(struct client *cl, struct irc_msg *m)

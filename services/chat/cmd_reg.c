@@ -27,6 +27,8 @@ void chat_try_register(struct client *cl)
 	if (s->nusers > s->max_users)
 		s->max_users = s->nusers;
 	chat_welcome(cl);
+	if (s->cluster)
+		chat_cluster_registered(cl);
 }
 
 /* No capability is offered: LS and LIST are empty, every REQ is refused.
@@ -98,7 +100,11 @@ void chat_apply_nick(struct client *cl, const char *nick)
 	chat_prefix(cl, old, sizeof old);
 	if (cl->registered)
 		chat_whowas_add(s, cl);
+	char was[NICKLEN + 1];
+	snprintf(was, sizeof was, "%s", cl->nick);
 	chat_set_nick(s, cl, nick);
+	if (cl->registered && s->cluster)
+		chat_cluster_renamed(cl, was);
 	if (cl->registered)
 		chat_to_peers(cl, true, ":%s NICK :%s", old, nick);
 	else

@@ -88,10 +88,9 @@ static void slash_join(struct client *cl, char *arg)
 	}
 	char name[CHANLEN + 2];
 	snprintf(name, sizeof name, "%s%s", arg[0] == '#' ? "" : "#", arg);
+	/* Current once joined (current_room checks; a cluster admits later). */
+	snprintf(cl->current, sizeof cl->current, "%.*s", CHANLEN, name);
 	chat_do_join(cl, name, key);
-	struct channel *ch = chat_find_chan(cl->srv, name);
-	if (ch && chat_member(cl, ch))
-		snprintf(cl->current, sizeof cl->current, "%s", ch->name);
 }
 
 static void slash_part(struct client *cl, char *arg)

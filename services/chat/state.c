@@ -286,6 +286,8 @@ void chat_part(struct chat_server *s, struct member *m)
 	free(m);
 	if (ch->n == 0)
 		chat_chan_free(s, ch);
+	else if (s->cluster && !cl->node)
+		chat_cluster_parted(ch);     /* may free ch */
 }
 
 struct member *chat_member(const struct client *cl, const struct channel *ch)

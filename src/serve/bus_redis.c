@@ -1,7 +1,8 @@
 /* bus_redis.c — the cluster bus (services/bus.h) over Redis, through
  * hiredis's async API on the worker's own loop (hiredis_loop.c).
  *
- * Two connections: one for commands (PUBLISH, claims, heartbeats) and one
+ * Two connections: one for commands (PUBLISH, claims, heartbeats, the
+ * room and user state of bus_redis_state.c) and one
  * in subscriber mode.  Every command is asynchronous; a watchdog turns a
  * command left unanswered for SK_REDIS_TIMEOUT_MS, or a connect that does
  * not finish in that time, into "link down": both connections are freed
@@ -19,16 +20,11 @@
 
 #include "bus.h"
 #include "serve/bus_redis.h"
+#include "serve/bus_redis_int.h"
 #include "serve/hiredis_loop.h"
 #include "serve/redis_url.h"
 #include "sockit/error.h"
 #include "sockit/log.h"
-
-#define SK_REDIS_TIMEOUT_MS 2000
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
-#define MAX_SUBS 4096
-#define ALIVE_PREFIX "sockit:alive:"
 
 /* Take KEYS[1] for ARGV[1] ("NODE MS") unless another node whose
  * liveness key exists holds it: {1} won, {0, holder} taken. */
@@ -44,35 +40,6 @@ static const char release_lua[] =
 	"if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then "
 	"return redis.call('DEL', KEYS[1]) end return 0";
 
-struct redis_bus {
-	struct svc_bus b;
-	struct sk_loop *loop;
-	struct redis_url url;
-	char *password;
-	redisAsyncContext *cmd, *sub;
-	int connected;             /* connect callbacks with success, of 2 */
-	bool want;                 /* not shutting down */
-	bool freeing;              /* in free_contexts: disconnects are ours */
-	bool quiet;                /* a failed connect was logged this outage */
-	struct sk_timer tick, retry, watchdog;
-	uint64_t backoff_ms, started_ms, last_reply_ms;
-	int inflight;
-	char *subs[MAX_SUBS];
-	size_t nsubs;
-	uint64_t publishes;
-	struct pending *deferred;  /* failed at once: answered on the next turn */
-	struct sk_timer defer;
-};
-
-struct pending {
-	struct redis_bus *rb;
-	uint64_t token;
-	int kind;
-	struct pending *next;      /* on rb->deferred */
-};
-
-enum { P_PLAIN, P_CLAIM, P_PROBE, P_GET, P_HELLO };
-
 static void link_down(struct redis_bus *rb, const char *why);
 static void link_up(struct redis_bus *rb);
 
@@ -84,6 +51,11 @@ static struct redis_bus *of(struct svc_bus *b)
 static bool usable(const struct redis_bus *rb)
 {
 	return rb->b.up && rb->cmd && rb->sub;
+}
+
+bool sk__redis_usable(const struct redis_bus *rb)
+{
+	return usable(rb);
 }
 
 /* A reply (or NULL: the context is going away) to a tracked command. */
@@ -116,9 +88,11 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 			link_up(rb);
 		else if (reply && reply->type == REDIS_REPLY_ERROR)
 			link_down(rb, reply->str);
-	} else if (p->kind == P_GET && rb->b.sink.got) {
-		rb->b.sink.got(rb->b.sink.svc, p->token,
-		               reply && reply->type == REDIS_REPLY_STRING ? reply->str : NULL);
+	} else if (p->kind == P_ROOM || p->kind == P_TOPIC || p->kind == P_USER) {
+		if (reply && reply->type == REDIS_REPLY_ERROR)
+			sk_log(SK_LOG_ERROR, "cluster: redis: %s", reply->str);
+		sk__redis_state_reply(rb, p->kind, p->token,
+		                      reply && reply->type != REDIS_REPLY_ERROR ? reply : NULL);
 	} else if (p->kind == P_PROBE && rb->b.sink.probed) {
 		bool alive = !reply || reply->type != REDIS_REPLY_INTEGER || reply->integer;
 		rb->b.sink.probed(rb->b.sink.svc, p->token, alive);
@@ -151,6 +125,13 @@ static bool command(struct redis_bus *rb, redisAsyncContext *ac, int kind,
 	return true;
 }
 
+/* A tracked command on the command connection (bus_redis_state.c). */
+bool sk__redis_command(struct redis_bus *rb, int kind, uint64_t token, int argc,
+                       const char **argv, const size_t *lens)
+{
+	return usable(rb) && command(rb, rb->cmd, kind, token, argc, argv, lens);
+}
+
 static void on_defer(struct sk_loop *loop, struct sk_timer *t)
 {
 	struct redis_bus *rb = t->data;
@@ -168,7 +149,7 @@ static void on_defer(struct sk_loop *loop, struct sk_timer *t)
 
 /* A command that could not be sent gets its "failed" answer later, never
  * from inside the op (bus.h). */
-static void fail_later(struct redis_bus *rb, int kind, uint64_t token)
+void sk__redis_fail_later(struct redis_bus *rb, int kind, uint64_t token)
 {
 	struct pending *p = malloc(sizeof *p);
 
@@ -261,7 +242,7 @@ static void bus_claim(struct svc_bus *b, const char *key, const char *value,
 	for (int i = 0; i < 7; i++)
 		lens[i] = strlen(argv[i]);
 	if (!usable(rb) || !command(rb, rb->cmd, P_CLAIM, token, 7, argv, lens))
-		fail_later(rb, P_CLAIM, token);
+		sk__redis_fail_later(rb, P_CLAIM, token);
 }
 
 static void bus_release(struct svc_bus *b, const char *key)
@@ -276,29 +257,6 @@ static void bus_release(struct svc_bus *b, const char *key)
 		command(rb, rb->cmd, P_PLAIN, 0, 5, argv, lens);
 }
 
-static void bus_get(struct svc_bus *b, const char *key, uint64_t token)
-{
-	struct redis_bus *rb = of(b);
-	const char *argv[] = { "GET", key };
-	size_t lens[] = { 3, strlen(key) };
-
-	if (!usable(rb) || !command(rb, rb->cmd, P_GET, token, 2, argv, lens))
-		fail_later(rb, P_GET, token);
-}
-
-static void bus_heartbeat(struct svc_bus *b)
-{
-	struct redis_bus *rb = of(b);
-	char key[128], ttl[32];
-
-	snprintf(key, sizeof key, ALIVE_PREFIX "%s", b->node);
-	snprintf(ttl, sizeof ttl, "%llu", (unsigned long long)b->ttl_ms);
-	const char *argv[] = { "SET", key, "1", "PX", ttl };
-	size_t lens[] = { 3, strlen(key), 1, 2, strlen(ttl) };
-	if (usable(rb))
-		command(rb, rb->cmd, P_PLAIN, 0, 5, argv, lens);
-}
-
 static void bus_probe(struct svc_bus *b, const char *node, uint64_t token)
 {
 	struct redis_bus *rb = of(b);
@@ -308,13 +266,19 @@ static void bus_probe(struct svc_bus *b, const char *node, uint64_t token)
 	const char *argv[] = { "EXISTS", key };
 	size_t lens[] = { 6, strlen(key) };
 	if (!usable(rb) || !command(rb, rb->cmd, P_PROBE, token, 2, argv, lens))
-		fail_later(rb, P_PROBE, token);
+		sk__redis_fail_later(rb, P_PROBE, token);
 }
 
 static const struct svc_bus_ops redis_ops = {
 	.publish = bus_publish, .subscribe = bus_subscribe,
 	.unsubscribe = bus_unsubscribe, .claim = bus_claim, .release = bus_release,
-	.heartbeat = bus_heartbeat, .probe = bus_probe, .get = bus_get,
+	.heartbeat = sk__redis_heartbeat, .probe = bus_probe,
+	.room_join = sk__redis_room_join, .room_part = sk__redis_room_part,
+	.room_member = sk__redis_room_member, .room_modes = sk__redis_room_modes,
+	.room_mask = sk__redis_room_mask, .room_invite = sk__redis_room_invite,
+	.room_topic = sk__redis_room_topic, .room_seed = sk__redis_room_seed,
+	.resync = sk__redis_resync, .user_set = sk__redis_user_set,
+	.user_del = sk__redis_user_del, .user_get = sk__redis_user_get,
 };
 
 /* --- the link --------------------------------------------------------- */

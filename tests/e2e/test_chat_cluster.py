@@ -249,6 +249,10 @@ def test_irssi_on_node_a_with_raw_clients_on_b_and_c(bed, tmp_path):
         t.keys("hi from irssi on A")
         c.expect(r"^:irssitest!\S+ PRIVMSG #test :hi from irssi on A$", timeout=30)
         b.expect(r"^:irssitest!\S+ PRIVMSG #test :hi from irssi on A$", timeout=30)
+        # bob made the room (its op, as Redis says); carol on C is not
+        # until bob ops her.
+        b.send("MODE #test +o carol")
+        c.expect(r"^:bob!\S+ MODE #test \+o carol$", timeout=30)
         c.send("TOPIC #test :topic from C")
         t.wait(r"changed the topic of #test to: topic from C")
         t.keys("/nick irssi2")

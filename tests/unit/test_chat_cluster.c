@@ -3,7 +3,10 @@
  * messages to the owning node, NICK/TOPIC/KICK/QUIT mirrored, one publish
  * per channel message, a nick raced on two nodes won once, a lost node's
  * users QUIT with "node lost", Redis down and back, split collisions,
- * private lines to users sharing no room. */
+ * private lines to users sharing no room; the room and user state in the
+ * broker: a room built from it on join, bans checked there, versioned
+ * topics, a lost node's members removed, the state published again after
+ * a reconnect, WHOIS/ISON/INVITE of users sharing no room. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,8 +136,9 @@ static void test_lines_cross_nodes(void **st)
 	say(&A.fk[0], "KICK #test bob :out\r\n");
 	assert_non_null(strstr(out(&B.fk[0]), ":alicia!~a@127.0.0.1 KICK #test bob :out"));
 	fake_clear(&B.fk[0]);
+	/* B follows #test no more (no local member): it knows no such room. */
 	say(&B.fk[0], "PRIVMSG #test :still here?\r\n");
-	assert_non_null(strstr(out(&B.fk[0]), " 404 bob #test "));
+	assert_non_null(strstr(out(&B.fk[0]), " 403 bob #test "));
 	say(&B.fk[0], "JOIN #test\r\n");
 	fake_clear(&A.fk[0]);
 	say(&B.fk[0], "QUIT :bye\r\n");
@@ -250,6 +254,159 @@ static void test_split_collision_later_renamed(void **st)
 	assert_non_null(strstr(out(&B.fk[1]), " 433 * carol "));
 }
 
+/* A room followed only by A: B builds it from the broker on JOIN (topic,
+ * key, NAMES at once), and the broker's key check refuses a wrong key. */
+static void test_join_builds_room_from_broker(void **st)
+{
+	(void)st;
+	say(&A.fk[0], "NICK alice\r\nUSER a 0 * :A\r\nJOIN #x\r\nTOPIC #x :from A\r\n"
+	    "MODE #x +k sesame\r\n");
+	say(&B.fk[0], "NICK bob\r\nUSER b 0 * :B\r\nJOIN #x\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), " 475 bob #x :Cannot join channel (+k)"));
+	fake_clear(&B.fk[0]);
+	say(&B.fk[0], "JOIN #x sesame\r\n");
+	const char *o = out(&B.fk[0]);
+	assert_non_null(strstr(o, " 332 bob #x :from A"));
+	assert_non_null(strstr(o, " 333 bob #x alice "));
+	assert_non_null(strstr(o, " 353 bob = #x :"));
+	assert_non_null(strstr(strstr(o, " 353 bob = #x :"), "@alice"));
+	assert_null(strstr(o, "@bob"));          /* not the op of a room A made */
+	fake_clear(&B.fk[0]);
+	say(&B.fk[0], "MODE #x\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), " 324 bob #x +ntk sesame"));
+}
+
+static void test_ban_on_a_refuses_join_on_b(void **st)
+{
+	(void)st;
+	say(&A.fk[0], "NICK alice\r\nUSER a 0 * :A\r\nJOIN #b\r\nMODE #b +b bob!*@*\r\n");
+	say(&B.fk[0], "NICK bob\r\nUSER b 0 * :B\r\nJOIN #b\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), " 474 bob #b :Cannot join channel (+b)"));
+	say(&B.fk[1], "NICK carol\r\nUSER c 0 * :C\r\nJOIN #b\r\n");
+	assert_non_null(strstr(out(&B.fk[1]), " 366 carol #b "));
+	/* The ban lives on B now too: the list is the broker's. */
+	fake_clear(&B.fk[1]);
+	say(&B.fk[1], "MODE #b b\r\n");
+	assert_non_null(strstr(out(&B.fk[1]), " 367 carol #b bob!*@* alice "));
+}
+
+static const char *last_topic(struct fake *f)
+{
+	const char *p = out(f), *last = NULL;
+
+	while ((p = strstr(p, " TOPIC #t :")))
+		last = p++;
+	return last;
+}
+
+/* Two TOPICs at once on two nodes: both nodes end with the one the
+ * broker ordered last, and its members saw that one last. */
+static void test_concurrent_topics_end_the_same(void **st)
+{
+	(void)st;
+	say(&A.fk[0], "NICK alice\r\nUSER a 0 * :A\r\nJOIN #t\r\nMODE #t -t\r\n");
+	say(&B.fk[0], "NICK bob\r\nUSER b 0 * :B\r\nJOIN #t\r\n");
+	int before = fb.ops;
+	svc_chat.bytes(&A.fk[0].conn, "TOPIC #t :one\r\n", 15);
+	svc_chat.bytes(&B.fk[0].conn, "TOPIC #t :two\r\n", 15);
+	fake_bus_run();
+	assert_int_equal(fb.ops - before, 2);     /* one broker write per TOPIC */
+	assert_non_null(last_topic(&A.fk[0]));
+	assert_non_null(last_topic(&B.fk[0]));
+	assert_int_equal(strncmp(last_topic(&A.fk[0]), " TOPIC #t :two\r\n", 16), 0);
+	assert_int_equal(strncmp(last_topic(&B.fk[0]), " TOPIC #t :two\r\n", 16), 0);
+	fake_clear(&A.fk[0]);
+	fake_clear(&B.fk[0]);
+	say(&A.fk[0], "TOPIC #t\r\n");
+	say(&B.fk[0], "TOPIC #t\r\n");
+	assert_non_null(strstr(out(&A.fk[0]), " 332 alice #t :two"));
+	assert_non_null(strstr(out(&B.fk[0]), " 332 bob #t :two"));
+}
+
+static bool fb_member(const char *room, const char *nick)
+{
+	struct fb_room *r = fb_room(room, false);
+
+	for (int i = 0; r && i < r->nm; i++)
+		if (strcmp(r->m[i].nick, nick) == 0)
+			return true;
+	return false;
+}
+
+/* A lost node's members and users leave the broker (at A's heartbeat);
+ * a room only it had is gone. */
+static void test_lost_node_leaves_the_broker(void **st)
+{
+	(void)st;
+	two_in_test();
+	say(&B.fk[1], "NICK carol\r\nUSER c 0 * :C\r\nJOIN #only\r\n");
+	assert_true(fb_member("#test", "bob") && fb_member("#only", "carol"));
+	assert_non_null(fb_user("bob", false));
+	B.bus.alive = false;
+	A.bus.b.sink.tick(A.bus.b.sink.svc);
+	fake_bus_run();
+	assert_false(fb_member("#test", "bob"));
+	assert_true(fb_member("#test", "alice"));
+	assert_null(fb_room("#only", false));
+	assert_null(fb_user("bob", false));
+	assert_non_null(fb_user("alice", false));
+}
+
+/* A restarted broker (empty): the link coming back publishes every room
+ * with local members and every local user again, once. */
+static void test_reconnect_republishes_rooms_and_users(void **st)
+{
+	(void)st;
+	two_in_test();
+	say(&A.fk[0], "TOPIC #test :kept\r\nMODE #test +b evil!*@*\r\n");
+	link_set(&A, false);
+	link_set(&B, false);
+	memset(fb.rooms, 0, sizeof fb.rooms);
+	memset(fb.users, 0, sizeof fb.users);
+	say(&A.fk[1], "NICK dave\r\nUSER d 0 * :D\r\nJOIN #test\r\n");   /* during the split */
+	link_set(&A, true);
+	link_set(&B, true);
+	struct fb_room *r = fb_room("#test", false);
+	assert_non_null(r);
+	assert_int_equal(r->nm, 3);
+	assert_true(fb_member("#test", "alice") && fb_member("#test", "bob") &&
+	            fb_member("#test", "dave"));
+	assert_string_equal(r->topic, "kept");
+	assert_int_equal(r->nk, 1);
+	assert_non_null(fb_user("dave", false));
+	assert_non_null(fb_user("bob", false));
+	link_set(&A, false);                       /* and again: still once each */
+	link_set(&A, true);
+	assert_int_equal(fb_room("#test", false)->nm, 3);
+}
+
+/* WHOIS, ISON, INVITE and PRIVMSG of a user of another node who shares no
+ * room with anyone here: answered from the broker's user entry. */
+static void test_queries_about_users_sharing_no_room(void **st)
+{
+	(void)st;
+	say(&A.fk[0], "NICK alice\r\nUSER a 0 * :Alice A\r\nJOIN #inv\r\nMODE #inv +i\r\n");
+	say(&B.fk[0], "NICK erin\r\nUSER e 0 * :Erin E\r\nAWAY :lunch\r\n");
+	fake_clear(&A.fk[0]);
+	say(&A.fk[0], "WHOIS erin\r\n");
+	const char *o = out(&A.fk[0]);
+	assert_non_null(strstr(o, " 311 alice erin ~e 127.0.0.1 * :Erin E"));
+	assert_non_null(strstr(o, " 312 alice erin sockit :sockit chat, node b"));
+	assert_non_null(strstr(o, " 301 alice erin :lunch"));
+	assert_non_null(strstr(o, " 318 alice erin :End of /WHOIS list"));
+	say(&A.fk[0], "ISON erin nobody alice\r\nWHOIS nobody\r\n");
+	assert_non_null(strstr(out(&A.fk[0]), " 303 alice :alice erin"));
+	assert_non_null(strstr(out(&A.fk[0]), " 401 alice nobody :No such nick"));
+	say(&B.fk[0], "JOIN #inv\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), " 473 erin #inv "));
+	say(&A.fk[0], "INVITE erin #inv\r\n");
+	assert_non_null(strstr(out(&A.fk[0]), " 341 alice erin #inv"));
+	assert_non_null(strstr(out(&B.fk[0]), ":alice!~a@127.0.0.1 INVITE erin :#inv"));
+	fake_clear(&B.fk[0]);
+	say(&B.fk[0], "JOIN #inv\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), " 366 erin #inv "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +416,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_down_keeps_local_rooms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_collision_later_renamed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_line_without_shared_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_builds_room_from_broker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ban_on_a_refuses_join_on_b, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_topics_end_the_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_node_leaves_the_broker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_republishes_rooms_and_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queries_about_users_sharing_no_room, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
