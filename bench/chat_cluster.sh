@@ -63,20 +63,30 @@ publishes() {
 	redis-cli -p $RPORT info commandstats | sed -n 's/^cmdstat_publish:calls=\([0-9]*\),.*/\1/p' | tr -d '\r' | grep . || echo 0
 }
 
+# State commands: every call but PUBLISH, (UN)SUBSCRIBE, PING and INFO
+# (the claims, joins, parts, user entries, heartbeats: scripts and HSETs).
+state_ops() {
+	redis-cli -p $RPORT info commandstats | tr -d '\r' |
+		sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),.*/\1 \2/p' |
+		awk '$1 !~ /^(publish|subscribe|unsubscribe|ping|info|select|auth|command.*)$/ { n += $2 } END { print n + 0 }'
+}
+
 ports=()
 for n in a b c; do
 	start_node "$n" --cluster "redis://127.0.0.1:$RPORT" --node-name "$n"
 	ports+=("$port")
 done
 p0=$(publishes)
+s0=$(state_ops)
 cluster=$("$LOAD" "$(IFS=,; echo "${ports[*]}")" 300 10 "$SECS")
 p1=$(publishes)
+s1=$(state_ops)
 for p in "${pids[@]:1}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 pids=("${pids[0]}")
 start_node single
 single=$("$LOAD" "$port" 300 10 "$SECS")
 
-python3 - "$cluster" "$single" "$p0" "$p1" <<'PY'
+python3 - "$cluster" "$single" "$p0" "$p1" "$s0" "$s1" <<'PY'
 import json, sys
 c, s = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 pubs = int(sys.argv[4]) - int(sys.argv[3])
@@ -91,4 +101,10 @@ print(f"| 1 node, no cluster | {s['deliveries_per_s']:.0f} | {s['p50_us']} | {s[
 extra = 2 * c["clients"]
 print(f"Redis PUBLISH per channel message: {(pubs - extra) / max(lines, 1):.3f} "
       f"({pubs} publishes: ~{lines:.0f} lines, {extra} JOIN/QUIT, the rest who-is-there)")
+# State writes are apart from the publishes: per client a nick claim and
+# its user entry, the join script; at its QUIT the part, the user entry's
+# and the nick's removal; plus one heartbeat script per node every TTL/3.
+state = int(sys.argv[6]) - int(sys.argv[5])
+print(f"Redis state commands (scripts, HSET...): {state} = {state / c['clients']:.2f} per client "
+      f"(claim, user, join; part, user, release) + heartbeats; none per channel message")
 PY
