@@ -60,7 +60,7 @@ start_node() {
 }
 
 publishes() {
-	redis-cli -p $RPORT info commandstats | sed -n 's/^cmdstat_publish:calls=\([0-9]*\),.*/\1/p' | tr -d '\r' | grep . || echo 0
+	redis-cli -p $RPORT info commandstats | sed -n 's/^cmdstat_s\{0,1\}publish:calls=\([0-9]*\),.*/\1/p' | tr -d '\r' | awk '{ n += $1 } END { print n + 0 }'
 }
 
 # State commands: every call but PUBLISH, (UN)SUBSCRIBE, PING and INFO
@@ -68,7 +68,7 @@ publishes() {
 state_ops() {
 	redis-cli -p $RPORT info commandstats | tr -d '\r' |
 		sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),.*/\1 \2/p' |
-		awk '$1 !~ /^(publish|subscribe|unsubscribe|ping|info|select|auth|command.*)$/ { n += $2 } END { print n + 0 }'
+		awk '$1 !~ /^s?(publish|subscribe|unsubscribe)$|^(ping|info|select|auth|command.*)$/ { n += $2 } END { print n + 0 }'
 }
 
 ports=()

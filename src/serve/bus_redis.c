@@ -1,9 +1,11 @@
-/* bus_redis.c — the cluster bus (services/bus.h) over Redis, through
- * hiredis's async API on the worker's own loop (hiredis_loop.c).
+/* bus_redis.c — the cluster bus (services/bus.h) over Redis, on the
+ * worker's own loop.
  *
  * Two connections: one for commands (PUBLISH, claims, heartbeats, the
- * room and user state of bus_redis_state.c) and one
- * in subscriber mode.  Every command is asynchronous; a watchdog turns a
+ * room and user state of bus_redis_state.c) through hiredis's async API
+ * (hiredis_loop.c), and the subscriber of redis_sub.c (sharded pub/sub
+ * when the server has it, which hiredis's async API cannot receive).
+ * Every command is asynchronous; a watchdog turns a
  * command left unanswered for SK_REDIS_TIMEOUT_MS, or a connect that does
  * not finish in that time, into "link down": both connections are freed
  * (their pending callbacks answer "failed"), the service is told once, and
@@ -166,42 +168,36 @@ static void bus_publish(struct svc_bus *b, const char *chan, const char *msg,
                         size_t len)
 {
 	struct redis_bus *rb = of(b);
-	const char *argv[] = { "PUBLISH", chan, msg };
-	size_t lens[] = { 7, strlen(chan), len };
+	/* Sharded when the server has it: a channel lives on its slot's
+	 * shard in Redis Cluster (docs/chat-cluster.md). */
+	const char *argv[] = { rb->sharded ? "SPUBLISH" : "PUBLISH", chan, msg };
+	size_t lens[] = { strlen(argv[0]), strlen(chan), len };
 
 	if (usable(rb) && command(rb, rb->cmd, P_PLAIN, 0, 3, argv, lens))
 		rb->publishes++;
 }
 
-/* Messages on the subscriber connection ("message", chan, payload) and
- * the (un)subscribe confirmations. */
-static void on_sub(redisAsyncContext *ac, void *r, void *priv)
+/* The subscriber connection's news (redis_sub.c). */
+static void sub_message(void *data, const char *chan, const char *msg, size_t len)
 {
-	struct redis_bus *rb = priv;
-	redisReply *reply = r;
+	struct redis_bus *rb = data;
 
-	(void)ac;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING ||
-	    reply->element[1]->type != REDIS_REPLY_STRING)
-		return;
-	const char *kind = reply->element[0]->str, *chan = reply->element[1]->str;
-	if (strcmp(kind, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
-		if (rb->b.sink.message)
-			rb->b.sink.message(rb->b.sink.svc, chan, reply->element[2]->str,
-			                   reply->element[2]->len);
-	} else if (strcmp(kind, "subscribe") == 0 && rb->b.sink.subscribed) {
-		rb->b.sink.subscribed(rb->b.sink.svc, chan);
-	}
+	if (rb->b.sink.message)
+		rb->b.sink.message(rb->b.sink.svc, chan, msg, len);
 }
 
-static void send_sub(struct redis_bus *rb, const char *verb, const char *chan)
+static void sub_subscribed(void *data, const char *chan)
 {
-	const char *argv[] = { verb, chan };
-	size_t lens[] = { strlen(verb), strlen(chan) };
+	struct redis_bus *rb = data;
 
+	if (rb->b.sink.subscribed)
+		rb->b.sink.subscribed(rb->b.sink.svc, chan);
+}
+
+static void send_sub(struct redis_bus *rb, bool on, const char *chan)
+{
 	if (rb->sub)
-		redisAsyncCommandArgv(rb->sub, on_sub, rb, 2, argv, lens);
+		redis_sub_send(rb->sub, on, chan);
 }
 
 static void bus_subscribe(struct svc_bus *b, const char *chan)
@@ -215,7 +211,7 @@ static void bus_subscribe(struct svc_bus *b, const char *chan)
 		return;
 	rb->nsubs++;
 	if (usable(rb))
-		send_sub(rb, "SUBSCRIBE", chan);
+		send_sub(rb, true, chan);
 }
 
 static void bus_unsubscribe(struct svc_bus *b, const char *chan)
@@ -227,7 +223,7 @@ static void bus_unsubscribe(struct svc_bus *b, const char *chan)
 			free(rb->subs[i]);
 			rb->subs[i] = rb->subs[--rb->nsubs];
 			if (usable(rb))
-				send_sub(rb, "UNSUBSCRIBE", chan);
+				send_sub(rb, false, chan);
 			return;
 		}
 }
@@ -287,15 +283,16 @@ static void start_connect(struct redis_bus *rb);
 
 static void free_contexts(struct redis_bus *rb)
 {
-	redisAsyncContext *c = rb->cmd, *s = rb->sub;
+	redisAsyncContext *c = rb->cmd;
+	struct redis_sub *s = rb->sub;
 
-	rb->cmd = rb->sub = NULL;
+	rb->cmd = NULL;
+	rb->sub = NULL;
 	rb->connected = 0;
 	rb->freeing = true;
 	if (c)
 		redisAsyncFree(c);
-	if (s)
-		redisAsyncFree(s);
+	redis_sub_free(s);
 	rb->freeing = false;
 }
 
@@ -334,9 +331,40 @@ static void link_up(struct redis_bus *rb)
 	rb->backoff_ms = BACKOFF_MIN_MS;
 	sk_log(SK_LOG_INFO, "cluster: redis link up, node %s", rb->b.node);
 	for (size_t i = 0; i < rb->nsubs; i++)
-		send_sub(rb, "SUBSCRIBE", rb->subs[i]);
+		send_sub(rb, true, rb->subs[i]);
 	if (rb->b.sink.link)
 		rb->b.sink.link(rb->b.sink.svc, true, NULL);
+}
+
+/* Both connections are there (the subscriber probed): PING, and the
+ * link is up with the PONG. */
+static void both_ready(struct redis_bus *rb)
+{
+	if (++rb->connected == 2) {
+		const char *argv[] = { "PING" };
+		size_t lens[] = { 4 };
+		command(rb, rb->cmd, P_HELLO, 0, 1, argv, lens);
+	}
+}
+
+static void sub_ready(void *data, bool sharded)
+{
+	struct redis_bus *rb = data;
+
+	if (rb->sharded != sharded || !rb->quiet)
+		sk_log(SK_LOG_INFO, "cluster: %s pub/sub", sharded ? "sharded (SSUBSCRIBE/SPUBLISH)"
+		                                                  : "classic (SUBSCRIBE/PUBLISH)");
+	rb->sharded = sharded;
+	both_ready(rb);
+}
+
+/* The subscriber died: the link goes down (it is freed by the retry). */
+static void sub_failed(void *data, const char *why)
+{
+	struct redis_bus *rb = data;
+
+	if (rb->want && !rb->freeing)
+		link_down(rb, why);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -346,8 +374,6 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	if (status != REDIS_OK) {
 		if (ac == rb->cmd)
 			rb->cmd = NULL;      /* hiredis frees it after this callback */
-		if (ac == rb->sub)
-			rb->sub = NULL;
 		if (!rb->quiet)
 			sk_log(SK_LOG_ERROR, "cluster: redis: %s; retrying",
 			       ac->errstr[0] ? ac->errstr : "connect failed");
@@ -355,11 +381,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 		link_down(rb, ac->errstr[0] ? ac->errstr : "connect failed");
 		return;
 	}
-	if (++rb->connected == 2) {
-		const char *argv[] = { "PING" };
-		size_t lens[] = { 4 };
-		command(rb, rb->cmd, P_HELLO, 0, 1, argv, lens);
-	}
+	both_ready(rb);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -369,8 +391,6 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 	(void)status;
 	if (ac == rb->cmd)
 		rb->cmd = NULL;
-	if (ac == rb->sub)
-		rb->sub = NULL;
 	if (rb->want && !rb->freeing)
 		link_down(rb, ac->errstr[0] ? ac->errstr : "connection closed");
 }
@@ -413,7 +433,16 @@ static void start_connect(struct redis_bus *rb)
 	rb->inflight = 0;
 	rb->connected = 0;
 	rb->cmd = open_one(rb);
-	rb->sub = rb->cmd ? open_one(rb) : NULL;
+	if (rb->cmd) {
+		struct redis_sub_cb cb = { .data = rb, .ready = sub_ready, .message = sub_message,
+		                           .subscribed = sub_subscribed, .failed = sub_failed };
+		char err[256];
+		rb->sub = redis_sub_open(rb->loop, &rb->url, rb->password, &cb, err, sizeof err);
+		if (!rb->sub && !rb->quiet)
+			sk_log(SK_LOG_ERROR, "cluster: redis: %s; retrying", err);
+		if (!rb->sub)
+			rb->quiet = true;
+	}
 	if (!rb->cmd || !rb->sub)
 		link_down(rb, "connect failed");
 }
@@ -479,6 +508,17 @@ struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
 	sk_timer_start(loop, &rb->watchdog, 250, on_watchdog, rb);
 	sk_timer_start(loop, &rb->tick, rb->b.ttl_ms / 3, on_tick, rb);
 	return &rb->b;
+}
+
+void redis_bus_flush(struct svc_bus *b)
+{
+	struct redis_bus *rb = of(b);
+	int done = 0;
+
+	/* redisBufferWrite only writes (no callback runs): an error is left
+	 * in the context for the next write event to find and report. */
+	if (rb && rb->cmd && (rb->cmd->c.flags & REDIS_CONNECTED) && !rb->cmd->c.err)
+		redisBufferWrite(&rb->cmd->c, &done);
 }
 
 /* At shutdown the loop has stopped, but what the last callbacks queued

@@ -9,6 +9,7 @@
 #include <hiredis/async.h>
 
 #include "bus.h"
+#include "serve/redis_sub.h"
 #include "serve/redis_url.h"
 #include "sockit/loop.h"
 
@@ -23,7 +24,9 @@ struct redis_bus {
 	struct sk_loop *loop;
 	struct redis_url url;
 	char *password;
-	redisAsyncContext *cmd, *sub;
+	redisAsyncContext *cmd;    /* commands: hiredis's async API */
+	struct redis_sub *sub;     /* pub/sub: redis_sub.c */
+	bool sharded;              /* SSUBSCRIBE/SPUBLISH (the probe said so) */
 	int connected;             /* connect callbacks with success, of 2 */
 	bool want;                 /* not shutting down */
 	bool freeing;              /* in free_contexts: disconnects are ours */

@@ -113,6 +113,10 @@ static void worker_after(struct sk_loop *loop, void *data)
 	struct worker *w = data;
 	(void)loop;
 
+	/* The cluster's Redis writes of this wakeup leave before the clients'
+	 * replies do (a client told "done" finds it in Redis from any node). */
+	for (size_t i = 0; i < w->srv->nbuses; i++)
+		redis_bus_flush(w->srv->buses[i]);
 	for (size_t i = 0; i < w->ls.n; i++) {
 		const struct service *svc = w->ls.v[i]->entry->svc;
 		if (svc->single_thread && svc->wakeup_end && w->ls.v[i]->instance)

@@ -39,7 +39,7 @@ class Bed:
     PORT = 6390          # inside the bed's own redis namespace: no one else there
     made = 0             # beds made by this process: unique names
 
-    def __init__(self, nodes=("a", "b", "c"), ttl="1.5s", extra=()):
+    def __init__(self, nodes=("a", "b", "c"), ttl="1.5s", extra=(), redis_args=()):
         Bed.made += 1
         tag = f"{os.getpid() % 100000}-{Bed.made}"
         self.ns_r = f"cluster-{tag}-r"
@@ -50,6 +50,7 @@ class Bed:
         self.addr = {}
         self.ttl = ttl
         self.extra = list(extra)
+        self.redis_args = list(redis_args)
         try:
             self._build(nodes)
         except BaseException:
@@ -75,7 +76,7 @@ class Bed:
     def start_redis(self):
         args = ["ip", "netns", "exec", self.ns_r, "redis-server", "--port",
                 str(self.PORT), "--bind", "0.0.0.0", "--protected-mode", "no",
-                "--save", "", "--appendonly", "no", "--dir", self.dir]
+                "--save", "", "--appendonly", "no", "--dir", self.dir, *self.redis_args]
         self.redis_log = open(os.path.join(self.dir, "redis.log"), "ab")
         self.redis = subprocess.Popen(args, stdout=self.redis_log,
                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -96,6 +97,15 @@ class Bed:
         if getattr(self, "redis_log", None):
             self.redis_log.close()
             self.redis_log = None
+
+    def commandstats(self):
+        """Redis's calls per command ({"publish": N, ...})."""
+        out = {}
+        for ln in self.redis_cli("INFO", "commandstats").splitlines():
+            if ln.startswith("cmdstat_") and "calls=" in ln:
+                name, rest = ln[len("cmdstat_"):].split(":", 1)
+                out[name] = int(rest.split("calls=")[1].split(",")[0])
+        return out
 
     def redis_cli(self, *args):
         r = subprocess.run(["ip", "netns", "exec", self.ns_r, "redis-cli", "-p",

@@ -225,3 +225,43 @@ def test_queries_about_a_user_sharing_no_room(bed):
         a.expect(r" 318 alice erin ")
     finally:
         bed.redis.send_signal(signal.SIGCONT)
+
+
+def crossing(bed, chan):
+    """alice on A and bob on B in chan; a line from each crosses."""
+    a = user(bed, "a", "alice")
+    join(a, chan)
+    b = user(bed, "b", "bob")
+    join(b, chan)
+    wait_names(a, chan, ["bob"])
+    a.send(f"PRIVMSG {chan} :from A")
+    b.expect(rf"^:alice!\S+ PRIVMSG {chan} :from A$")
+    b.send(f"PRIVMSG {chan} :from B")
+    a.expect(rf"^:bob!\S+ PRIVMSG {chan} :from B$")
+
+
+@needs_bed
+def test_sharded_pubsub_when_redis_has_it(bed):
+    crossing(bed, "#sh")
+    st = bed.commandstats()
+    assert st.get("spublish", 0) > 0 and st.get("ssubscribe", 0) > 0, st
+    assert st.get("publish", 0) == 0 and st.get("subscribe", 0) == 0, st
+    assert "sharded (SSUBSCRIBE/SPUBLISH) pub/sub" in bed.nodes["a"].log()
+
+
+@needs_bed
+def test_classic_pubsub_when_redis_lacks_sharded():
+    # SSUBSCRIBE renamed away: the probe finds none, the nodes fall back.
+    b = Bed(nodes=("a", "b"), redis_args=["--rename-command", "SSUBSCRIBE", ""])
+    try:
+        for n in ("a", "b"):
+            b.start_node(n, "--no-flood-limit")
+        crossing(b, "#cl")
+        st = b.commandstats()
+        assert st.get("publish", 0) > 0 and st.get("subscribe", 0) > 0, st
+        assert st.get("spublish", 0) == 0, st
+        assert "classic (SUBSCRIBE/PUBLISH) pub/sub" in b.nodes["a"].log()
+    finally:
+        logs = b.close()
+        for log in logs.values():
+            assert "runtime error" not in log and "AddressSanitizer" not in log, log
