@@ -55,11 +55,6 @@ static bool usable(const struct redis_bus *rb)
 	return rb->b.up && rb->cmd && rb->sub;
 }
 
-bool sk__redis_usable(const struct redis_bus *rb)
-{
-	return usable(rb);
-}
-
 /* A reply (or NULL: the context is going away) to a tracked command. */
 static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 {
@@ -93,7 +88,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 	} else if (p->kind == P_ROOM || p->kind == P_TOPIC || p->kind == P_USER) {
 		if (reply && reply->type == REDIS_REPLY_ERROR)
 			sk_log(SK_LOG_ERROR, "cluster: redis: %s", reply->str);
-		sk__redis_state_reply(rb, p->kind, p->token,
+		rbus_state_reply(rb, p->kind, p->token,
 		                      reply && reply->type != REDIS_REPLY_ERROR ? reply : NULL);
 	} else if (p->kind == P_PROBE && rb->b.sink.probed) {
 		bool alive = !reply || reply->type != REDIS_REPLY_INTEGER || reply->integer;
@@ -128,8 +123,8 @@ static bool command(struct redis_bus *rb, redisAsyncContext *ac, int kind,
 }
 
 /* A tracked command on the command connection (bus_redis_state.c). */
-bool sk__redis_command(struct redis_bus *rb, int kind, uint64_t token, int argc,
-                       const char **argv, const size_t *lens)
+bool rbus_command(struct redis_bus *rb, int kind, uint64_t token, int argc,
+                  const char **argv, const size_t *lens)
 {
 	return usable(rb) && command(rb, rb->cmd, kind, token, argc, argv, lens);
 }
@@ -151,7 +146,7 @@ static void on_defer(struct sk_loop *loop, struct sk_timer *t)
 
 /* A command that could not be sent gets its "failed" answer later, never
  * from inside the op (bus.h). */
-void sk__redis_fail_later(struct redis_bus *rb, int kind, uint64_t token)
+void rbus_fail_later(struct redis_bus *rb, int kind, uint64_t token)
 {
 	struct pending *p = malloc(sizeof *p);
 
@@ -238,7 +233,7 @@ static void bus_claim(struct svc_bus *b, const char *key, const char *value,
 	for (int i = 0; i < 7; i++)
 		lens[i] = strlen(argv[i]);
 	if (!usable(rb) || !command(rb, rb->cmd, P_CLAIM, token, 7, argv, lens))
-		sk__redis_fail_later(rb, P_CLAIM, token);
+		rbus_fail_later(rb, P_CLAIM, token);
 }
 
 static void bus_release(struct svc_bus *b, const char *key)
@@ -262,19 +257,19 @@ static void bus_probe(struct svc_bus *b, const char *node, uint64_t token)
 	const char *argv[] = { "EXISTS", key };
 	size_t lens[] = { 6, strlen(key) };
 	if (!usable(rb) || !command(rb, rb->cmd, P_PROBE, token, 2, argv, lens))
-		sk__redis_fail_later(rb, P_PROBE, token);
+		rbus_fail_later(rb, P_PROBE, token);
 }
 
 static const struct svc_bus_ops redis_ops = {
 	.publish = bus_publish, .subscribe = bus_subscribe,
 	.unsubscribe = bus_unsubscribe, .claim = bus_claim, .release = bus_release,
-	.heartbeat = sk__redis_heartbeat, .probe = bus_probe,
-	.room_join = sk__redis_room_join, .room_part = sk__redis_room_part,
-	.room_member = sk__redis_room_member, .room_modes = sk__redis_room_modes,
-	.room_mask = sk__redis_room_mask, .room_invite = sk__redis_room_invite,
-	.room_topic = sk__redis_room_topic, .room_seed = sk__redis_room_seed,
-	.resync = sk__redis_resync, .user_set = sk__redis_user_set,
-	.user_del = sk__redis_user_del, .user_get = sk__redis_user_get,
+	.heartbeat = rbus_heartbeat, .probe = bus_probe,
+	.room_join = rbus_room_join, .room_part = rbus_room_part,
+	.room_member = rbus_room_member, .room_modes = rbus_room_modes,
+	.room_mask = rbus_room_mask, .room_invite = rbus_room_invite,
+	.room_topic = rbus_room_topic, .room_seed = rbus_room_seed,
+	.resync = rbus_resync, .user_set = rbus_user_set,
+	.user_del = rbus_user_del, .user_get = rbus_user_get,
 };
 
 /* --- the link --------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* bus_redis_int.h — what the Redis bus's two files share: the bus, its
+/* bus_redis_int.h — what the Redis bus's files share: the bus, its
  * tracked commands, and the room/user ops of bus_redis_state.c. */
 #ifndef SOCKIT_BUS_REDIS_INT_H
 #define SOCKIT_BUS_REDIS_INT_H
@@ -51,34 +51,33 @@ struct pending {
 enum { P_PLAIN, P_CLAIM, P_PROBE, P_HELLO, P_ROOM, P_TOPIC, P_USER };
 
 /* bus_redis.c */
-bool sk__redis_usable(const struct redis_bus *rb);
-bool sk__redis_command(struct redis_bus *rb, int kind, uint64_t token, int argc,
-                       const char **argv, const size_t *lens);
-void sk__redis_fail_later(struct redis_bus *rb, int kind, uint64_t token);
+bool rbus_command(struct redis_bus *rb, int kind, uint64_t token, int argc,
+                  const char **argv, const size_t *lens);
+void rbus_fail_later(struct redis_bus *rb, int kind, uint64_t token);
 
 /* bus_redis_state.c: the replies of P_ROOM, P_TOPIC, P_USER commands
  * (reply NULL: failed), and the ops. */
-void sk__redis_state_reply(struct redis_bus *rb, int kind, uint64_t token,
-                           const redisReply *reply);
-void sk__redis_heartbeat(struct svc_bus *b);
-void sk__redis_room_join(struct svc_bus *b, const char *room, const char *name,
-                         unsigned modes, const char *id, const struct bus_member *m,
-                         const char *mask, const char *key, uint64_t token);
-void sk__redis_room_part(struct svc_bus *b, const char *room, const char *id);
-void sk__redis_room_member(struct svc_bus *b, const char *room, const char *id,
-                           const struct bus_member *m);
-void sk__redis_room_modes(struct svc_bus *b, const char *room, unsigned modes,
-                          const char *key, unsigned limit);
-void sk__redis_room_mask(struct svc_bus *b, const char *room,
-                         const struct bus_mask *mk, bool add);
-void sk__redis_room_invite(struct svc_bus *b, const char *room, const char *nick);
-void sk__redis_room_topic(struct svc_bus *b, const char *room, const char *topic,
-                          const char *setter, long long at, uint64_t token);
-void sk__redis_room_seed(struct svc_bus *b, const char *room, const struct bus_room *st);
-void sk__redis_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms,
-                      const char *const *nicks, size_t nnicks);
-void sk__redis_user_set(struct svc_bus *b, const char *nick, const struct bus_user *u);
-void sk__redis_user_del(struct svc_bus *b, const char *nick);
-void sk__redis_user_get(struct svc_bus *b, const char *nick, uint64_t token);
+void rbus_state_reply(struct redis_bus *rb, int kind, uint64_t token,
+                      const redisReply *reply);
+void rbus_heartbeat(struct svc_bus *b);
+void rbus_room_join(struct svc_bus *b, const char *room, const char *name,
+                    unsigned modes, const char *id, const struct bus_member *m,
+                    const char *mask, const char *key, uint64_t token);
+void rbus_room_part(struct svc_bus *b, const char *room, const char *id);
+void rbus_room_member(struct svc_bus *b, const char *room, const char *id,
+                      const struct bus_member *m);
+void rbus_room_modes(struct svc_bus *b, const char *room, unsigned modes,
+                     const char *key, unsigned limit);
+void rbus_room_mask(struct svc_bus *b, const char *room,
+                    const struct bus_mask *mk, bool add);
+void rbus_room_invite(struct svc_bus *b, const char *room, const char *nick);
+void rbus_room_topic(struct svc_bus *b, const char *room, const char *topic,
+                     const char *setter, long long at, uint64_t token);
+void rbus_room_seed(struct svc_bus *b, const char *room, const struct bus_room *st);
+void rbus_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms,
+                 const char *const *nicks, size_t nnicks);
+void rbus_user_set(struct svc_bus *b, const char *nick, const struct bus_user *u);
+void rbus_user_del(struct svc_bus *b, const char *nick);
+void rbus_user_get(struct svc_bus *b, const char *nick, uint64_t token);
 
 #endif

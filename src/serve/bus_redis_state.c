@@ -223,7 +223,7 @@ static void args_free(struct args *a)
 /* Send a; false (nothing sent) when the link is down or a overflowed. */
 static bool run(struct redis_bus *rb, struct args *a, int kind, uint64_t token)
 {
-	bool ok = !a->full && sk__redis_command(rb, kind, token, a->n, a->v, a->len);
+	bool ok = !a->full && rbus_command(rb, kind, token, a->n, a->v, a->len);
 
 	args_free(a);
 	return ok;
@@ -245,7 +245,7 @@ static void script(struct args *a, const char *lua, int nkeys)
 	argf(a, "%d", nkeys);
 }
 
-void sk__redis_heartbeat(struct svc_bus *b)
+void rbus_heartbeat(struct svc_bus *b)
 {
 	struct args aa = { 0 }, *a = &aa;
 
@@ -255,37 +255,46 @@ void sk__redis_heartbeat(struct svc_bus *b)
 	run(of(b), a, P_PLAIN, 0);
 }
 
-void sk__redis_room_join(struct svc_bus *b, const char *room, const char *name,
-                         unsigned modes, const char *id, const struct bus_member *m,
-                         const char *mask, const char *key, uint64_t token)
+/* RFC 1459 case folding (as the service folds nicks): the invite set
+ * holds folded nicks. */
+static void fold_nick(char *out, size_t cap, const char *nick)
+{
+	size_t i = 0;
+
+	for (; nick[i] && i + 1 < cap; i++) {
+		char c = nick[i];
+		out[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c == '[' ? '{' : c == ']' ? '}' :
+		         c == '\\' ? '|' : c == '~' ? '^' : c;
+	}
+	out[i] = '\0';
+}
+
+void rbus_room_join(struct svc_bus *b, const char *room, const char *name,
+                    unsigned modes, const char *id, const struct bus_member *m,
+                    const char *mask, const char *key, uint64_t token)
 {
 	struct args aa = { 0 }, *a = &aa;
 	char fold[64];
 
-	snprintf(fold, sizeof fold, "%s", m->nick);
-	for (char *p = fold; *p; p++)     /* the invite set holds folded nicks */
-		*p = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p == '[' ? '{' :
-		     *p == ']' ? '}' : *p == '\\' ? '|' : *p == '~' ? '^' : *p;
-	{
-		script(a, join_lua, 5);
-		argf(a, P "chan:%s", room);
-		argf(a, P "members:%s", room);
-		argf(a, P "masks:%s", room);
-		argf(a, P "invites:%s", room);
-		argf(a, P "noderooms:%s", b->node);
-		arg(a, id);
-		member_value(a, m, false);
-		arg(a, mask);
-		arg(a, key);
-		arg(a, name);
-		argf(a, "%lld", (long long)time(NULL));
-		arg(a, b->node);
-		arg(a, room);
-		argf(a, "%u", modes);
-		arg(a, fold);
-	}
+	fold_nick(fold, sizeof fold, m->nick);
+	script(a, join_lua, 5);
+	argf(a, P "chan:%s", room);
+	argf(a, P "members:%s", room);
+	argf(a, P "masks:%s", room);
+	argf(a, P "invites:%s", room);
+	argf(a, P "noderooms:%s", b->node);
+	arg(a, id);
+	member_value(a, m, false);
+	arg(a, mask);
+	arg(a, key);
+	arg(a, name);
+	argf(a, "%lld", (long long)time(NULL));
+	arg(a, b->node);
+	arg(a, room);
+	argf(a, "%u", modes);
+	arg(a, fold);
 	if (!run(of(b), a, P_ROOM, token))
-		sk__redis_fail_later(of(b), P_ROOM, token);
+		rbus_fail_later(of(b), P_ROOM, token);
 }
 
 /* A short script or command with its keys and arguments given in full. */
@@ -299,12 +308,12 @@ static void simple(struct svc_bus *b, int kind, uint64_t token, const char *lua,
 	for (int i = 0; i < n; i++)
 		arg(a, v[i]);
 	if (!run(of(b), a, kind, token) && kind != P_PLAIN)
-		sk__redis_fail_later(of(b), kind, token);
+		rbus_fail_later(of(b), kind, token);
 }
 
 #define KEY(buf, fmt, ...) (snprintf(buf, sizeof buf, fmt, __VA_ARGS__), buf)
 
-void sk__redis_room_part(struct svc_bus *b, const char *room, const char *id)
+void rbus_room_part(struct svc_bus *b, const char *room, const char *id)
 {
 	char k1[128], k2[128], k3[128], k4[128];
 	const char *v[] = { KEY(k1, P "chan:%s", room), KEY(k2, P "members:%s", room),
@@ -313,8 +322,8 @@ void sk__redis_room_part(struct svc_bus *b, const char *room, const char *id)
 	simple(b, P_PLAIN, 0, part_lua, 4, v, 5);
 }
 
-void sk__redis_room_member(struct svc_bus *b, const char *room, const char *id,
-                           const struct bus_member *m)
+void rbus_room_member(struct svc_bus *b, const char *room, const char *id,
+                      const struct bus_member *m)
 {
 	struct args aa = { 0 }, *a = &aa;
 
@@ -325,8 +334,8 @@ void sk__redis_room_member(struct svc_bus *b, const char *room, const char *id,
 	run(of(b), a, P_PLAIN, 0);
 }
 
-void sk__redis_room_modes(struct svc_bus *b, const char *room, unsigned modes,
-                          const char *key, unsigned limit)
+void rbus_room_modes(struct svc_bus *b, const char *room, unsigned modes,
+                     const char *key, unsigned limit)
 {
 	char k[128], mv[16], lv[16];
 	const char *v[] = { "HSET", KEY(k, P "chan:%s", room), "modes", KEY(mv, "%u", modes),
@@ -335,8 +344,8 @@ void sk__redis_room_modes(struct svc_bus *b, const char *room, unsigned modes,
 	simple(b, P_PLAIN, 0, NULL, 0, v, 8);
 }
 
-void sk__redis_room_mask(struct svc_bus *b, const char *room,
-                         const struct bus_mask *mk, bool add)
+void rbus_room_mask(struct svc_bus *b, const char *room,
+                    const struct bus_mask *mk, bool add)
 {
 	char k[128], f[256], val[128];
 	const char *v[] = { add ? "HSET" : "HDEL", KEY(k, P "masks:%s", room),
@@ -346,7 +355,7 @@ void sk__redis_room_mask(struct svc_bus *b, const char *room,
 	simple(b, P_PLAIN, 0, NULL, 0, v, add ? 4 : 3);
 }
 
-void sk__redis_room_invite(struct svc_bus *b, const char *room, const char *nick)
+void rbus_room_invite(struct svc_bus *b, const char *room, const char *nick)
 {
 	char k[128];
 	const char *v[] = { "SADD", KEY(k, P "invites:%s", room), nick };
@@ -354,8 +363,8 @@ void sk__redis_room_invite(struct svc_bus *b, const char *room, const char *nick
 	simple(b, P_PLAIN, 0, NULL, 0, v, 3);
 }
 
-void sk__redis_room_topic(struct svc_bus *b, const char *room, const char *topic,
-                          const char *setter, long long at, uint64_t token)
+void rbus_room_topic(struct svc_bus *b, const char *room, const char *topic,
+                     const char *setter, long long at, uint64_t token)
 {
 	char k[128], t[32];
 	const char *v[] = { KEY(k, P "chan:%s", room), topic ? "1" : "0", topic ? topic : "",
@@ -364,7 +373,7 @@ void sk__redis_room_topic(struct svc_bus *b, const char *room, const char *topic
 	simple(b, P_TOPIC, token, topic_lua, 1, v, 5);
 }
 
-void sk__redis_room_seed(struct svc_bus *b, const char *room, const struct bus_room *st)
+void rbus_room_seed(struct svc_bus *b, const char *room, const struct bus_room *st)
 {
 	struct args aa = { 0 }, *a = &aa;
 
@@ -397,8 +406,8 @@ void sk__redis_room_seed(struct svc_bus *b, const char *room, const struct bus_r
 	run(of(b), a, P_PLAIN, 0);
 }
 
-void sk__redis_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms,
-                      const char *const *nicks, size_t nnicks)
+void rbus_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms,
+                 const char *const *nicks, size_t nnicks)
 {
 	struct args aa = { 0 }, *a = &aa;
 
@@ -414,7 +423,7 @@ void sk__redis_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms
 	run(of(b), a, P_PLAIN, 0);
 }
 
-void sk__redis_user_set(struct svc_bus *b, const char *nick, const struct bus_user *u)
+void rbus_user_set(struct svc_bus *b, const char *nick, const struct bus_user *u)
 {
 	char k1[128], k2[128], so[32];
 	const char *v[] = { KEY(k1, P "user:%s", nick), KEY(k2, P "nodeusers:%s", b->node),
@@ -424,7 +433,7 @@ void sk__redis_user_set(struct svc_bus *b, const char *nick, const struct bus_us
 	simple(b, P_PLAIN, 0, user_set_lua, 2, v, 10);
 }
 
-void sk__redis_user_del(struct svc_bus *b, const char *nick)
+void rbus_user_del(struct svc_bus *b, const char *nick)
 {
 	char k1[128], k2[128];
 	const char *v[] = { KEY(k1, P "user:%s", nick), KEY(k2, P "nodeusers:%s", b->node),
@@ -433,7 +442,7 @@ void sk__redis_user_del(struct svc_bus *b, const char *nick)
 	simple(b, P_PLAIN, 0, user_del_lua, 2, v, 4);
 }
 
-void sk__redis_user_get(struct svc_bus *b, const char *nick, uint64_t token)
+void rbus_user_get(struct svc_bus *b, const char *nick, uint64_t token)
 {
 	char k[128];
 	const char *v[] = { "HGETALL", KEY(k, P "user:%s", nick) };
@@ -564,8 +573,8 @@ static void room_reply(struct redis_bus *rb, uint64_t token, const redisReply *r
 	free(p.kv);
 }
 
-void sk__redis_state_reply(struct redis_bus *rb, int kind, uint64_t token,
-                           const redisReply *reply)
+void rbus_state_reply(struct redis_bus *rb, int kind, uint64_t token,
+                      const redisReply *reply)
 {
 	if (kind == P_ROOM) {
 		room_reply(rb, token, reply);
