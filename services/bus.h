@@ -9,7 +9,9 @@
  * returns at once and its answer, if any, comes back later through the
  * sink — never from inside the op itself — so a slow broker never
  * stalls the caller.  An op made while the link is down is dropped
- * (publish) or answered as failed (claim, probe). */
+ * (publish, the state writes) or answered as failed (claim, probe,
+ * room_join, room_topic, user_get); the service re-publishes its state
+ * when the link comes back (room_seed, resync, user_set). */
 #ifndef SOCKIT_BUS_H
 #define SOCKIT_BUS_H
 
