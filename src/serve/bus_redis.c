@@ -510,9 +510,15 @@ void redis_bus_flush(struct svc_bus *b)
 	struct redis_bus *rb = of(b);
 	int done = 0;
 
+	if (!rb)
+		return;
+	/* Subscriptions first: a node's first member's SUBSCRIBE reaches
+	 * Redis before the PUBLISH of its JOIN, so no line sent by someone
+	 * who saw that JOIN can miss the node. */
+	redis_sub_flush(rb->sub);
 	/* redisBufferWrite only writes (no callback runs): an error is left
 	 * in the context for the next write event to find and report. */
-	if (rb && rb->cmd && (rb->cmd->c.flags & REDIS_CONNECTED) && !rb->cmd->c.err)
+	if (rb->cmd && (rb->cmd->c.flags & REDIS_CONNECTED) && !rb->cmd->c.err)
 		redisBufferWrite(&rb->cmd->c, &done);
 }
 

@@ -18,9 +18,10 @@ struct svc_bus *redis_bus_new(struct sk_loop *loop, const char *url,
                               const char *password, const char *node,
                               uint64_t ttl_ms, char *err, size_t errlen);
 
-/* Write what this wakeup queued on the command connection now, without
- * waiting (the loop finishes a partial write); the host calls it at the
- * end of each wakeup, before the service sends its clients' output. */
+/* Write what this wakeup queued (subscriptions, then commands) now,
+ * without waiting (the loop finishes a partial write); the host calls it
+ * at the end of each wakeup, before the service sends its clients'
+ * output. */
 void redis_bus_flush(struct svc_bus *b);
 
 /* Close both connections; no sink call after this.  NULL is fine. */

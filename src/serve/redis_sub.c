@@ -281,6 +281,12 @@ bool redis_sub_send(struct redis_sub *s, bool on, const char *chan)
 	return s->ready && !s->dead && queue(s, 2, argv, lens);
 }
 
+void redis_sub_flush(struct redis_sub *s)
+{
+	if (s && !s->dead && !s->connecting && !s->in_cb && s->olen > 0)
+		flush_out(s);
+}
+
 int redis_sub_fd(const struct redis_sub *s)
 {
 	return s ? s->fd : -1;

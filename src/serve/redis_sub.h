@@ -34,6 +34,10 @@ bool redis_sub_sharded(const struct redis_sub *s);
 /* (Un)subscribe chan in the probed family; false when not ready or dead. */
 bool redis_sub_send(struct redis_sub *s, bool on, const char *chan);
 
+/* Write the queued commands now, without waiting (the loop finishes a
+ * partial write); a failure goes to cb.failed. */
+void redis_sub_flush(struct redis_sub *s);
+
 /* The socket (-1 once dead), for the owner's bookkeeping. */
 int redis_sub_fd(const struct redis_sub *s);
 
