@@ -142,7 +142,7 @@ struct client {
 	unsigned node;             /* 1 + index in the cluster's node table; 0 local */
 	bool claimed;              /* this node holds the nick in the cluster */
 	bool claiming;             /* a claim is out: input held back */
-	unsigned waits;            /* broker answers (JOIN) out: input held back */
+	unsigned waits;            /* broker answers (JOIN, TOPIC) out: input held */
 	uint64_t reg_ms;           /* wall-clock registration, for collisions */
 	uint64_t uid;              /* this node's id of a local user (0: none yet) */
 };
