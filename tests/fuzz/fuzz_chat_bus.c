@@ -1,5 +1,5 @@
 /* fuzz_chat_bus.c — libFuzzer target for what a chat node takes from the
- * cluster bus (services/chat/cluster.c): any message, as if published by
+ * cluster bus (services/chat/cluster*.c): any message, as if published by
  * node B on a room's or this node's channel, must never make the node
  * read out of bounds, leak, crash, or send a local client a line longer
  * than 512 bytes; the node must then still serve its local client.  The
