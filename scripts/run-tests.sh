@@ -36,9 +36,13 @@ echo "== end-to-end tests ($build)"
 log=$(mktemp)
 timeout 1200 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+# Counts come from pytest's closing summary line only ("2 failed, 1026
+# passed, 1 error in 301.2s"): a test's own output may say "1502 errors".
 count_e2e() {
-	e2e_passed=$(grep -Eo '[0-9]+ passed' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-	e2e_failed=$(grep -Eo '[0-9]+ (failed|error)' "$log" | awk '{s+=$1} END {print s+0}')
+	local summary
+	summary=$(grep -E '(^|= )[0-9]+ (passed|failed|errors?)(, [0-9]+ [a-z]+)* in [0-9.]+s' "$log" | tail -1)
+	e2e_passed=$(grep -Eo '[0-9]+ passed' <<<"$summary" | grep -Eo '[0-9]+' || echo 0)
+	e2e_failed=$(grep -Eo '[0-9]+ (failed|errors?)' <<<"$summary" | awk '{s+=$1} END {print s+0}')
 	passed=$((passed + e2e_passed))
 	failed=$((failed + e2e_failed))
 	[ "$rc" -ne 0 ] && [ "$e2e_failed" -eq 0 ] && failed=$((failed + 1))
