@@ -110,6 +110,11 @@ struct nc_pump {
 	const char *err_op;  /* "send", "recv", "write stdout", ... */
 	nc_filter_fn *filter;
 	void *filter_ctx;
+	/* With a filter: whether it must not be fed now (its output queue is
+	 * full, --telnet); the pump then stops with held set, waiting on
+	 * nothing until its owner has drained the queue. */
+	bool (*filter_full)(void *ctx);
+	bool held;
 	struct nc_hexdump *hex;
 	char hex_dir;        /* '>' or '<' */
 };
@@ -205,12 +210,24 @@ void nc_hexdump_close(struct nc_hexdump *h);
 /* Dump n bytes moving in direction dir ('>' sent, '<' received). */
 void nc_hexdump_write(struct nc_hexdump *h, char dir, const char *data, size_t n);
 
-/* Telnet: strip IAC sequences from received data, answering every option
- * request with a refusal written to reply_fd's end. */
+/* The most a pump hands its filter in one call (a quarter of its buffer,
+ * as the output may double). */
+#define NC_FILTER_MAX_IN (64u << 10)
+
+/* Telnet: strip IAC sequences from received data (nc_telnet_filter, an
+ * nc_filter_fn: pure and resumable across calls), queueing a refusal of
+ * every option request; the queue holds what one call can produce. */
+#define NC_TELNET_REPLY_MAX NC_FILTER_MAX_IN
 struct nc_telnet;
-struct nc_telnet *nc_telnet_new(struct nc_end *net);
+struct nc_telnet *nc_telnet_new(void);
 void nc_telnet_free(struct nc_telnet *t);
 size_t nc_telnet_filter(void *ctx, const char *in, size_t n, char *out);
+/* The queued refusals: their length, *p pointing at them. */
+size_t nc_telnet_pending(const struct nc_telnet *t, const unsigned char **p);
+/* Drop the first n queued bytes (sent). */
+void nc_telnet_consume(struct nc_telnet *t, size_t n);
+/* Whether refusals are queued (a pump's filter_full). */
+bool nc_telnet_full(void *ctx);
 
 /* -C: every LF becomes CRLF; ctx (NULL or a char) carries the last byte
  * from one call to the next. */
