@@ -172,6 +172,19 @@ int nc_probe(const struct nc_opts *o, const struct sk_endpoint *ep,
 int nc_proxy_handshake(const struct nc_opts *o, int fd, const char *host,
                        const char *port, char *err, size_t errlen);
 
+/* The proxy replies, parsed without I/O (proxy_reply.c).  Each returns
+ * the bytes the reply takes (complete), -2 when more are needed, or -1
+ * when it is malformed.  SOCKS5: the method the proxy chose; the RFC 1929
+ * status (0 success); the CONNECT reply code (0 success), *need the
+ * length the whole reply has once that is known (5 before).  HTTP: the
+ * status code of the response head, which ends at its blank line and is
+ * at most NC_HTTP_HEAD_MAX bytes. */
+#define NC_HTTP_HEAD_MAX 8192
+int nc_socks5_method_reply(const unsigned char *b, size_t n, int *method);
+int nc_socks5_auth_reply(const unsigned char *b, size_t n, int *status);
+int nc_socks5_connect_reply(const unsigned char *b, size_t n, int *rep, size_t *need);
+int nc_http_connect_reply(const char *b, size_t n, int *code);
+
 /* Parse a --proxy URL into scheme ("socks5"/"http"), host, port. */
 int nc_proxy_parse(const char *url, char *scheme, size_t slen,
                    struct sk_endpoint *ep, char *err, size_t errlen);
