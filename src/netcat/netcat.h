@@ -32,8 +32,10 @@ struct nc_opts {
 	int family;                   /* -4/-6: AF_INET/AF_INET6, else 0 */
 	bool keep, zero, verbose, crlf, broadcast, broker, telnet, udp, unix_;
 	bool lines, lines_given, no_lines, recv_only, send_only;
+	bool dash_l, dash_N, dash_n;  /* given: -l, -N, -n (accepted as in nc) */
 	long long quit_ms;            /* -q: -1 never (default for streams) */
-	long long wait_ms;            /* -w: connect and idle timeout, -1 off */
+	long long wait_ms;            /* -w: connect and idle timeout, -1 off
+	                                 (relay: each client's setup) */
 	const char *src_addr, *src_port;
 	const char *hexfile;          /* -x FILE; "-" is stderr (--hexdump) */
 	const char *exec_cmd;
@@ -53,8 +55,16 @@ struct nc_opts {
 	char ep2_text[SK_HOSTLEN + SK_PORTLEN + 32];
 	bool in_stdio, out_stdio;     /* relay: `-` on that side */
 	bool tls_in, tls_out;
-	long long idle_ms;            /* relay: per-client idle timeout */
+	long long idle_ms;            /* relay: per-client idle timeout; -1 not
+	                                 given, 0 none (set by the relay) */
 };
+
+/* A session's idle timeout (-1 none): -w in connect/listen, --idle when
+ * the relay runs one session on stdio. */
+static inline long long nc_idle_ms(const struct nc_opts *o)
+{
+	return o->idle_ms < 0 ? o->wait_ms : o->idle_ms == 0 ? -1 : o->idle_ms;
+}
 
 /* Parse argv for cmd (connect/listen/relay) into o.  Returns 0, 1 when
  * --help was printed (exit 0), or -1 after printing the one-line usage
@@ -248,20 +258,31 @@ size_t nc_crlf_filter(void *ctx, const char *in, size_t n, char *out);
 
 /* ---- TLS (tls.c) ---- */
 
+/* How long a TLS handshake may take when -w does not say (connect,
+ * listen, and each relay client's setup): a peer that never sends its
+ * hello, or trickles it, holds nothing longer than this. */
+#define NC_TLS_HANDSHAKE_MS 10000
+
 /* Wrap the connected fd in TLS as client (SNI and verification against
- * host) or server; runs the handshake, waiting at most timeout_ms
- * (-1 forever).  Returns the TLS state, or NULL with err naming the
+ * host) or server; runs the handshake, within timeout_ms in all
+ * (-1: NC_TLS_HANDSHAKE_MS).  Returns the TLS state, or NULL with err naming the
  * reason ("certificate verify failed: hostname mismatch"). */
 struct nc_tls *nc_tls_client(const struct nc_opts *o, int fd, const char *host,
                              int timeout_ms, char *err, size_t errlen);
 struct nc_tls *nc_tls_server(const struct nc_opts *o, int fd, int timeout_ms,
                              char *err, size_t errlen);
-/* Non-blocking variants for the relay: the handshake happens on the first
- * read or write. */
+/* Non-blocking variants for the relay: run the handshake with
+ * nc_tls_handshake_step (or it happens on the first read or write);
+ * their shutdown never waits. */
 struct nc_tls *nc_tls_client_async(const struct nc_opts *o, int fd,
                                    const char *host, char *err, size_t errlen);
 struct nc_tls *nc_tls_server_async(const struct nc_opts *o, int fd,
                                    char *err, size_t errlen);
+/* One non-blocking step of t's handshake: 1 done, 0 in progress (wait
+ * for *want, POLLIN or POLLOUT, on the fd), -1 failed (nc_tls_error
+ * says why). */
+int nc_tls_handshake_step(struct nc_tls *t, short *want);
+
 /* Prepare the process's TLS contexts (listen: load or make the
  * certificate, printing its fingerprint).  0 or -1 with err. */
 int nc_tls_setup(const struct nc_opts *o, bool server, bool client,

@@ -166,25 +166,25 @@ static void refuse_extra(struct session *s)
 
 static int poll_timeout(const struct session *s, uint64_t now)
 {
-	long long t = -1;     /* -1: no deadline */
+	long long t = -1, idle = nc_idle_ms(s->o);     /* -1: no deadline */
 
-	if (s->o->wait_ms >= 0)
-		t = (long long)(s->last_ms + (uint64_t)s->o->wait_ms) - (long long)now;
+	if (idle >= 0)
+		t = (long long)(s->last_ms + (uint64_t)idle) - (long long)now;
 	if (s->up.eof && s->o->quit_ms >= 0) {
 		long long q = (long long)(s->eof_ms + (uint64_t)s->o->quit_ms) - (long long)now;
-		if (t == -1 && s->o->wait_ms < 0)
+		if (t == -1 && idle < 0)
 			t = q;
 		else if (q < t)
 			t = q;
 	}
-	if (t < 0 && (s->o->wait_ms >= 0 || (s->up.eof && s->o->quit_ms >= 0)))
+	if (t < 0 && (idle >= 0 || (s->up.eof && s->o->quit_ms >= 0)))
 		t = 0;          /* overdue: poll must not read -1 as "forever" */
 	return t > 1000000 ? 1000000 : (int)t;
 }
 
 static void add_wait(struct pollfd *pfd, int *n, const struct nc_pump *p, bool use)
 {
-	if (!use || p->done)
+	if (!use || p->done || p->held)
 		return;
 	pfd[*n].fd = p->wait_fd;
 	pfd[*n].events = p->wait_events;
@@ -293,9 +293,9 @@ static int loop(struct session *s)
 		rc = poll(pfd, (nfds_t)n, t);
 		if (rc < 0 && errno != EINTR)
 			return nc_die(s->o, EXIT_NETWORK, "poll: %s", strerror(errno));
-		if (rc == 0 && s->o->wait_ms >= 0 &&
-		    sk_now_ms() >= s->last_ms + (uint64_t)s->o->wait_ms) {
-			nc_verbose(s->o, "idle for %lld ms, closing", s->o->wait_ms);
+		long long idle = nc_idle_ms(s->o);
+		if (rc == 0 && idle >= 0 && sk_now_ms() >= s->last_ms + (uint64_t)idle) {
+			nc_verbose(s->o, "idle for %lld ms, closing", idle);
 			return EXIT_OK;
 		}
 		if (s->lfd >= 0 && rc > 0 && (pfd[n - 1].revents & POLLIN))

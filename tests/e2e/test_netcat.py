@@ -70,7 +70,7 @@ def test_listen_peer_reads_to_eof_then_answers():
         p.stop()
 
 
-def _bulk(ep_listen, size, tmp, extra=(), via_relay=False):
+def _bulk(ep_listen, size, tmp, extra=(), via_relay=False, listen_extra=None):
     a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
     digest = {}
     for path in (a, b):
@@ -82,7 +82,8 @@ def _bulk(ep_listen, size, tmp, extra=(), via_relay=False):
                 f.write(chunk)
         digest[path] = h.hexdigest()
     with open(a, "rb") as fa, open(b, "rb") as fb:
-        lp = subprocess.Popen([SOCKIT, "listen", *extra, ep_listen], stdin=fa,
+        lextra = extra if listen_extra is None else listen_extra
+        lp = subprocess.Popen([SOCKIT, "listen", *lextra, ep_listen], stdin=fa,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             line = lp.stderr.readline()
@@ -129,7 +130,8 @@ def test_256mib_both_ways_intact(kind):
 
 def test_tls_128mib_both_ways_intact():
     with tempfile.TemporaryDirectory() as tmp:
-        _bulk("tcp://127.0.0.1:0", 128 << 20, tmp, ("--tls", "--insecure"))
+        _bulk("tcp://127.0.0.1:0", 128 << 20, tmp, ("--tls", "--insecure"),
+              listen_extra=("--tls",))     # --insecure is the client's
 
 
 def test_256mib_both_ways_through_a_relay_intact():
