@@ -219,6 +219,9 @@ int nc_udp_connect(const struct nc_opts *o, int fd);
 int nc_udp_listen(const struct nc_opts *o, int fd);
 int nc_relay_run(const struct nc_opts *o);
 int nc_broker_run(const struct nc_opts *o, int lfd);
+/* listen -k --max-conns N above 1 (ncat's -k): up to N clients at once,
+ * stdin to all of them and theirs to stdout, or -e's forked sessions. */
+int nc_multi_run(const struct nc_opts *o, int lfd);
 
 /* Start the -e/--sh-exec child on one end of a socketpair; returns our
  * end (non-blocking) and the child's pid, or -1 with errno. */

@@ -76,7 +76,9 @@ static const char listen_help[] =
 "\n"
 "options: those of connect, and\n"
 "  -k, --keep-open       serve the next client after one leaves\n"
-"      --max-conns N     at most N clients at once; others are refused\n"
+"      --max-conns N     at most N clients at once; others are refused.\n"
+"                        With -k and N above 1 (ncat's -k): all served at\n"
+"                        once, stdin to every client, theirs to stdout\n"
 "      --allow CIDR      only these peers (repeatable)\n"
 "      --deny CIDR       never these peers (repeatable); refused peers are\n"
 "                        closed at once and logged\n"
@@ -483,6 +485,11 @@ static int validate(struct nc_opts *o)
 		return usage_err(o, "--proxy needs connect over TCP");
 	if ((o->cert == NULL) != (o->key == NULL))
 		return usage_err(o, "--cert and --key go together");
+	if (o->mode == NC_LISTEN && o->max_conns && dgram)
+		return usage_err(o, "--max-conns needs a stream endpoint");
+	if (o->keep && o->max_conns > 1 && o->tls && !o->exec_cmd && !o->broker)
+		return usage_err(o, "--tls with -k --max-conns above 1 needs --exec "
+		                 "(stdin is not shared over TLS)");
 	if (o->exec_cmd && (dgram || o->broker))
 		return usage_err(o, "--exec needs a stream endpoint without --broker");
 	if (o->quit_ms == -2)
