@@ -97,6 +97,8 @@ int nc_listen_run(const struct nc_opts *o)
 		rc = nc_udp_listen(o, lfd);
 	else if (o->broker)
 		rc = nc_broker_run(o, lfd);
+	else if (o->keep && o->max_conns > 1)
+		rc = nc_multi_run(o, lfd);
 	else
 		rc = serve_streams(o, lfd);
 	close(lfd);

@@ -32,8 +32,10 @@ struct nc_opts {
 	int family;                   /* -4/-6: AF_INET/AF_INET6, else 0 */
 	bool keep, zero, verbose, crlf, broadcast, broker, telnet, udp, unix_;
 	bool lines, lines_given, no_lines, recv_only, send_only;
+	bool dash_l, dash_N, dash_n;  /* given: -l, -N, -n (accepted as in nc) */
 	long long quit_ms;            /* -q: -1 never (default for streams) */
-	long long wait_ms;            /* -w: connect and idle timeout, -1 off */
+	long long wait_ms;            /* -w: connect and idle timeout, -1 off
+	                                 (relay: each client's setup) */
 	const char *src_addr, *src_port;
 	const char *hexfile;          /* -x FILE; "-" is stderr (--hexdump) */
 	const char *exec_cmd;
@@ -53,8 +55,16 @@ struct nc_opts {
 	char ep2_text[SK_HOSTLEN + SK_PORTLEN + 32];
 	bool in_stdio, out_stdio;     /* relay: `-` on that side */
 	bool tls_in, tls_out;
-	long long idle_ms;            /* relay: per-client idle timeout */
+	long long idle_ms;            /* relay: per-client idle timeout; -1 not
+	                                 given, 0 none (set by the relay) */
 };
+
+/* A session's idle timeout (-1 none): -w in connect/listen, --idle when
+ * the relay runs one session on stdio. */
+static inline long long nc_idle_ms(const struct nc_opts *o)
+{
+	return o->idle_ms < 0 ? o->wait_ms : o->idle_ms == 0 ? -1 : o->idle_ms;
+}
 
 /* Parse argv for cmd (connect/listen/relay) into o.  Returns 0, 1 when
  * --help was printed (exit 0), or -1 after printing the one-line usage
@@ -110,6 +120,11 @@ struct nc_pump {
 	const char *err_op;  /* "send", "recv", "write stdout", ... */
 	nc_filter_fn *filter;
 	void *filter_ctx;
+	/* With a filter: whether it must not be fed now (its output queue is
+	 * full, --telnet); the pump then stops with held set, waiting on
+	 * nothing until its owner has drained the queue. */
+	bool (*filter_full)(void *ctx);
+	bool held;
 	struct nc_hexdump *hex;
 	char hex_dir;        /* '>' or '<' */
 };
@@ -167,6 +182,19 @@ int nc_probe(const struct nc_opts *o, const struct sk_endpoint *ep,
 int nc_proxy_handshake(const struct nc_opts *o, int fd, const char *host,
                        const char *port, char *err, size_t errlen);
 
+/* The proxy replies, parsed without I/O (proxy_reply.c).  Each returns
+ * the bytes the reply takes (complete), -2 when more are needed, or -1
+ * when it is malformed.  SOCKS5: the method the proxy chose; the RFC 1929
+ * status (0 success); the CONNECT reply code (0 success), *need the
+ * length the whole reply has once that is known (5 before).  HTTP: the
+ * status code of the response head, which ends at its blank line and is
+ * at most NC_HTTP_HEAD_MAX bytes. */
+#define NC_HTTP_HEAD_MAX 8192
+int nc_socks5_method_reply(const unsigned char *b, size_t n, int *method);
+int nc_socks5_auth_reply(const unsigned char *b, size_t n, int *status);
+int nc_socks5_connect_reply(const unsigned char *b, size_t n, int *rep, size_t *need);
+int nc_http_connect_reply(const char *b, size_t n, int *code);
+
 /* Parse a --proxy URL into scheme ("socks5"/"http"), host, port. */
 int nc_proxy_parse(const char *url, char *scheme, size_t slen,
                    struct sk_endpoint *ep, char *err, size_t errlen);
@@ -191,6 +219,9 @@ int nc_udp_connect(const struct nc_opts *o, int fd);
 int nc_udp_listen(const struct nc_opts *o, int fd);
 int nc_relay_run(const struct nc_opts *o);
 int nc_broker_run(const struct nc_opts *o, int lfd);
+/* listen -k --max-conns N above 1 (ncat's -k): up to N clients at once,
+ * stdin to all of them and theirs to stdout, or -e's forked sessions. */
+int nc_multi_run(const struct nc_opts *o, int lfd);
 
 /* Start the -e/--sh-exec child on one end of a socketpair; returns our
  * end (non-blocking) and the child's pid, or -1 with errno. */
@@ -205,12 +236,24 @@ void nc_hexdump_close(struct nc_hexdump *h);
 /* Dump n bytes moving in direction dir ('>' sent, '<' received). */
 void nc_hexdump_write(struct nc_hexdump *h, char dir, const char *data, size_t n);
 
-/* Telnet: strip IAC sequences from received data, answering every option
- * request with a refusal written to reply_fd's end. */
+/* The most a pump hands its filter in one call (a quarter of its buffer,
+ * as the output may double). */
+#define NC_FILTER_MAX_IN (64u << 10)
+
+/* Telnet: strip IAC sequences from received data (nc_telnet_filter, an
+ * nc_filter_fn: pure and resumable across calls), queueing a refusal of
+ * every option request; the queue holds what one call can produce. */
+#define NC_TELNET_REPLY_MAX NC_FILTER_MAX_IN
 struct nc_telnet;
-struct nc_telnet *nc_telnet_new(struct nc_end *net);
+struct nc_telnet *nc_telnet_new(void);
 void nc_telnet_free(struct nc_telnet *t);
 size_t nc_telnet_filter(void *ctx, const char *in, size_t n, char *out);
+/* The queued refusals: their length, *p pointing at them. */
+size_t nc_telnet_pending(const struct nc_telnet *t, const unsigned char **p);
+/* Drop the first n queued bytes (sent). */
+void nc_telnet_consume(struct nc_telnet *t, size_t n);
+/* Whether refusals are queued (a pump's filter_full). */
+bool nc_telnet_full(void *ctx);
 
 /* -C: every LF becomes CRLF; ctx (NULL or a char) carries the last byte
  * from one call to the next. */
@@ -218,20 +261,31 @@ size_t nc_crlf_filter(void *ctx, const char *in, size_t n, char *out);
 
 /* ---- TLS (tls.c) ---- */
 
+/* How long a TLS handshake may take when -w does not say (connect,
+ * listen, and each relay client's setup): a peer that never sends its
+ * hello, or trickles it, holds nothing longer than this. */
+#define NC_TLS_HANDSHAKE_MS 10000
+
 /* Wrap the connected fd in TLS as client (SNI and verification against
- * host) or server; runs the handshake, waiting at most timeout_ms
- * (-1 forever).  Returns the TLS state, or NULL with err naming the
+ * host) or server; runs the handshake, within timeout_ms in all
+ * (-1: NC_TLS_HANDSHAKE_MS).  Returns the TLS state, or NULL with err naming the
  * reason ("certificate verify failed: hostname mismatch"). */
 struct nc_tls *nc_tls_client(const struct nc_opts *o, int fd, const char *host,
                              int timeout_ms, char *err, size_t errlen);
 struct nc_tls *nc_tls_server(const struct nc_opts *o, int fd, int timeout_ms,
                              char *err, size_t errlen);
-/* Non-blocking variants for the relay: the handshake happens on the first
- * read or write. */
+/* Non-blocking variants for the relay: run the handshake with
+ * nc_tls_handshake_step (or it happens on the first read or write);
+ * their shutdown never waits. */
 struct nc_tls *nc_tls_client_async(const struct nc_opts *o, int fd,
                                    const char *host, char *err, size_t errlen);
 struct nc_tls *nc_tls_server_async(const struct nc_opts *o, int fd,
                                    char *err, size_t errlen);
+/* One non-blocking step of t's handshake: 1 done, 0 in progress (wait
+ * for *want, POLLIN or POLLOUT, on the fd), -1 failed (nc_tls_error
+ * says why). */
+int nc_tls_handshake_step(struct nc_tls *t, short *want);
+
 /* Prepare the process's TLS contexts (listen: load or make the
  * certificate, printing its fingerprint).  0 or -1 with err. */
 int nc_tls_setup(const struct nc_opts *o, bool server, bool client,

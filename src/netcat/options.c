@@ -30,7 +30,8 @@ static const char connect_help[] =
 "  -4, -6                IPv4 / IPv6 only\n"
 "  -z                    probe: connect and close; PORT may be a list\n"
 "                        (22,80,8000-8010); exit 0 if any port is open\n"
-"  -w, --wait DUR        connect timeout, and quit after DUR idle\n"
+"  -w, --wait DUR        connect timeout, and quit after DUR idle; also\n"
+"                        the TLS handshake's deadline (default 10s)\n"
 "  -q, --quit DUR        quit DUR after stdin EOF (default: wait for the\n"
 "                        peer to close; UDP: at once); -1 never\n"
 "  -N, -d                accepted as in nc (-N is the default; -d is\n"
@@ -75,7 +76,9 @@ static const char listen_help[] =
 "\n"
 "options: those of connect, and\n"
 "  -k, --keep-open       serve the next client after one leaves\n"
-"      --max-conns N     at most N clients at once; others are refused\n"
+"      --max-conns N     at most N clients at once; others are refused.\n"
+"                        With -k and N above 1 (ncat's -k): all served at\n"
+"                        once, stdin to every client, theirs to stdout\n"
 "      --allow CIDR      only these peers (repeatable)\n"
 "      --deny CIDR       never these peers (repeatable); refused peers are\n"
 "                        closed at once and logged\n"
@@ -104,12 +107,20 @@ static const char relay_help[] =
 "      --tls-in          TLS on EP1's side (termination; --cert/--key or a\n"
 "                        self-signed certificate)\n"
 "      --tls-out         TLS towards EP2 (origination; --ca, --insecure)\n"
+"      --tls             with '-' on one side: TLS on the other\n"
+"  -w, --wait DUR        each client's setup in all: its TLS handshake, the\n"
+"                        connect to EP2, EP2's handshake (default 10s)\n"
 "      --idle DUR        close a client idle this long (default: TCP never,\n"
 "                        UDP 60s)\n"
-"      --max-conns N     at most N clients at once\n"
+"      --max-conns N     at most N clients (UDP: client addresses) at once\n"
 "      --allow CIDR, --deny CIDR   as in listen\n"
-"  -4, -6, -v            as in connect\n"
+"  -4, -6                EP2's addresses of that family only (-6: EP1\n"
+"                        IPv6 only)\n"
+"  -v, --verbose         each client's connect and close on stderr\n"
 "  -h, --help            this text\n"
+"\n"
+"The options of connect and listen that shape a stdio session (-C, -x,\n"
+"--telnet, -e, -k, -q, ...) do not apply: relay says so and exits 2.\n"
 "\n"
 "examples:\n"
 "  echo hi | sockit relay - tcp://127.0.0.1:65432\n"
@@ -271,7 +282,12 @@ static int opt_call(void *ctx, int key, const char *arg, char *why, size_t whyle
 	switch (key) {
 	case '4': o->family = AF_INET; break;
 	case '6': o->family = AF_INET6; break;
-	case 'l': o->mode = NC_LISTEN; o->cmd = "listen"; break;
+	case 'l':
+		/* connect -l is listen; listen -l is listen; relay says no later. */
+		o->dash_l = true;
+		if (o->mode == NC_CONNECT)
+			o->mode = NC_LISTEN, o->cmd = "listen";
+		break;
 	case 'e': o->exec_cmd = arg; o->sh_exec = false; break;
 	case 'c': o->exec_cmd = arg; o->sh_exec = true; break;
 	case CLI_LONG(0): o->hexfile = "-"; break;
@@ -315,14 +331,13 @@ static int opt_call(void *ctx, int key, const char *arg, char *why, size_t whyle
 /* nc's letters, then the long options of DESIGN.md. */
 static int parse_options(struct nc_opts *o, int argc, char **argv, int *first)
 {
-	bool ign;
 	const struct cli_option opts[] = {
 		CLI_CALL_FLAG('4', NULL, opt_call), CLI_CALL_FLAG('6', NULL, opt_call),
 		CLI_FLAG('b', "broadcast", &o->broadcast),
 		CLI_FLAG('C', "crlf", &o->crlf),
 		CLI_FLAG('d', "recv-only", &o->recv_only),
-		CLI_FLAG('N', NULL, &ign),              /* the default already */
-		CLI_FLAG('n', NULL, &ign),              /* numeric: resolving is ours */
+		CLI_FLAG('N', NULL, &o->dash_N),        /* the default already */
+		CLI_FLAG('n', NULL, &o->dash_n),        /* numeric: resolving is ours */
 		CLI_FLAG('k', "keep-open", &o->keep),
 		CLI_CALL_FLAG('l', "listen", opt_call),
 		CLI_FLAG('u', "udp", &o->udp),
@@ -364,6 +379,88 @@ static int parse_options(struct nc_opts *o, int argc, char **argv, int *first)
 	return cli_parse(&cmd, argc, argv, o, first);
 }
 
+enum { M_C = 1, M_L = 2, M_R = 4 };   /* the modes an option acts in */
+
+/* The three commands share one option table (nc's letters mean the same
+ * everywhere), so each option given to a command it does nothing in is
+ * a usage error naming it: never accepted and silently ignored. */
+static int check_modes(const struct nc_opts *o)
+{
+	const struct { bool given; const char *name; int modes; } tab[] = {
+		{ o->family != 0, "-4/-6", M_C | M_L | M_R },
+		{ o->dash_l, "-l", M_C | M_L },
+		{ o->keep, "-k", M_L },
+		{ o->udp, "-u", M_C | M_L },
+		{ o->unix_, "-U", M_C | M_L },
+		{ o->zero, "-z", M_C },
+		{ o->broadcast, "-b", M_C | M_L },
+		{ o->crlf, "-C", M_C | M_L },
+		{ o->recv_only, "-d/--recv-only", M_C | M_L },
+		{ o->send_only, "--send-only", M_C | M_L },
+		{ o->dash_N, "-N", M_C | M_L },
+		{ o->dash_n, "-n", M_C | M_L },
+		{ o->src_addr != NULL, "-s", M_C },
+		{ o->src_port != NULL, "-p", M_C },
+		{ o->quit_ms != -2, "-q", M_C | M_L },
+		{ o->idle_ms != -1, "--idle", M_R },
+		{ o->hexfile != NULL, "-x/--hexdump", M_C | M_L },
+		{ o->exec_cmd != NULL, "-e/--sh-exec", M_C | M_L },
+		{ o->lines_given, "--lines", M_C | M_L },
+		{ o->no_lines, "--no-lines", M_C | M_L },
+		{ o->broker, "--broker", M_L },
+		{ o->max_conns != 0, "--max-conns", M_L | M_R },
+		{ o->nallow + o->ndeny > 0, "--allow/--deny", M_L | M_R },
+		{ o->telnet, "--telnet", M_C | M_L },
+		{ o->tls_in, "--tls-in", M_R },
+		{ o->tls_out, "--tls-out", M_R },
+		{ o->insecure, "--insecure", M_C | M_R },
+		{ o->proxy != NULL, "--proxy", M_C },
+		{ o->proxy_auth != NULL, "--proxy-auth", M_C },
+	};
+	int mode = o->mode == NC_CONNECT ? M_C : o->mode == NC_LISTEN ? M_L : M_R;
+
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (tab[i].given && !(tab[i].modes & mode))
+			return usage_err(o, "%s does not apply to %s (see 'sockit %s --help')",
+			                 tab[i].name, o->cmd, o->cmd);
+	return 0;
+}
+
+/* The TLS options go with TLS, --proxy-auth with --proxy. */
+static int check_needs(const struct nc_opts *o)
+{
+	bool any_tls = o->tls || o->tls_in || o->tls_out;
+	const char *tls = o->mode == NC_RELAY ? "--tls-in or --tls-out" : "--tls";
+
+	if (o->proxy_auth && !o->proxy)
+		return usage_err(o, "--proxy-auth needs --proxy");
+	if (!any_tls && (o->ca || o->cert || o->insecure))
+		return usage_err(o, "%s needs %s", o->ca ? "--ca" : o->cert ? "--cert" : "--insecure",
+		                 tls);
+	if (o->mode == NC_RELAY && o->insecure && !o->tls_out && !(o->tls && o->in_stdio))
+		return usage_err(o, "--insecure needs --tls-out (it is about EP2's certificate)");
+	return 0;
+}
+
+/* relay: which side each TLS option is on, and what '-' allows. */
+static int check_relay(const struct nc_opts *o)
+{
+	bool stdio = o->in_stdio || o->out_stdio;
+	bool dgram = !o->in_stdio ? sk_endpoint_is_dgram(&o->ep) : sk_endpoint_is_dgram(&o->ep2);
+
+	if (o->tls && !stdio)
+		return usage_err(o, "--tls: which side? use --tls-in (EP1) or --tls-out (EP2)");
+	if (o->tls_in && o->in_stdio)
+		return usage_err(o, "--tls-in needs EP1 to be an endpoint, not '-'");
+	if (o->tls_out && o->out_stdio)
+		return usage_err(o, "--tls-out needs EP2 to be an endpoint, not '-'");
+	if ((o->tls || o->tls_in || o->tls_out) && dgram)
+		return usage_err(o, "TLS needs stream endpoints");
+	if (stdio && o->max_conns)
+		return usage_err(o, "--max-conns needs EP1 to be an endpoint: '-' is one session");
+	return 0;
+}
+
 /* Combinations that make no sense are usage errors, said once. */
 static int validate(struct nc_opts *o)
 {
@@ -373,18 +470,26 @@ static int validate(struct nc_opts *o)
 		return usage_err(o, "--recv-only and --send-only exclude each other");
 	if (o->broker && (o->mode != NC_LISTEN || dgram))
 		return usage_err(o, "--broker needs listen on a stream endpoint");
-	if (o->broker)
-		o->keep = true;
 	if (o->zero && o->mode != NC_CONNECT)
 		return usage_err(o, "-z is for connect");
 	if (o->keep && o->mode == NC_CONNECT)
 		return usage_err(o, "-k needs listen (-l)");
+	if (check_modes(o) < 0 || check_needs(o) < 0 ||
+	    (o->mode == NC_RELAY && check_relay(o) < 0))
+		return -1;
+	if (o->broker)
+		o->keep = true;
 	if (o->tls && dgram)
 		return usage_err(o, "--tls needs a stream endpoint");
 	if (o->proxy && (o->mode != NC_CONNECT || dgram))
 		return usage_err(o, "--proxy needs connect over TCP");
 	if ((o->cert == NULL) != (o->key == NULL))
 		return usage_err(o, "--cert and --key go together");
+	if (o->mode == NC_LISTEN && o->max_conns && dgram)
+		return usage_err(o, "--max-conns needs a stream endpoint");
+	if (o->keep && o->max_conns > 1 && o->tls && !o->exec_cmd && !o->broker)
+		return usage_err(o, "--tls with -k --max-conns above 1 needs --exec "
+		                 "(stdin is not shared over TLS)");
 	if (o->exec_cmd && (dgram || o->broker))
 		return usage_err(o, "--exec needs a stream endpoint without --broker");
 	if (o->quit_ms == -2)

@@ -1,6 +1,7 @@
 /* proxy.c — --proxy: reach the target through SOCKS5 (RFC 1928, with
  * RFC 1929 user/password) or an HTTP CONNECT proxy, as OpenBSD nc's
- * -X 5 / -X connect.  Blocking-style exchanges with a bounded wait. */
+ * -X 5 / -X connect.  Blocking-style exchanges within one deadline; the
+ * replies are parsed by proxy_reply.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -12,10 +13,10 @@
 #include "netcat/netcat.h"
 #include "sockit/error.h"
 #include "sockit/io.h"
+#include "sockit/loop.h"
 #include "sockit/net.h"
 
-#define PROXY_TIMEOUT_MS 10000
-#define HTTP_HEAD_MAX 8192
+#define PROXY_TIMEOUT_MS 10000     /* the whole exchange, when -w does not say */
 
 int nc_proxy_parse(const char *url, char *scheme, size_t slen,
                    struct sk_endpoint *ep, char *err, size_t errlen)
@@ -38,92 +39,138 @@ int nc_proxy_parse(const char *url, char *scheme, size_t slen,
 	return sk_endpoint_parse(ep, text, err, errlen);
 }
 
-static int proxy_err(char *err, size_t errlen, const char *what)
+/* One proxy exchange: the socket and the deadline of the whole of it (a
+ * proxy trickling its reply byte by byte gets no more time). */
+struct px {
+	int fd;
+	uint64_t ms, deadline;  /* how long in all, and until when (sk_now_ms) */
+	char *err;
+	size_t errlen;
+};
+
+static int proxy_err(struct px *x, const char *what)
 {
-	sk_seterr(err, errlen, "proxy: %s", what);
+	sk_seterr(x->err, x->errlen, "proxy: %s", what);
 	return -1;
 }
 
-static int send_exact(int fd, const void *p, size_t n, char *err, size_t errlen)
+static int left_ms(const struct px *x)
 {
-	if (sk_send_all(fd, p, n, PROXY_TIMEOUT_MS) != (ssize_t)n)
-		return sk_seterrno(err, errlen, "proxy: send"), -1;
+	uint64_t now = sk_now_ms();
+
+	return now >= x->deadline ? 0 : (int)(x->deadline - now);
+}
+
+static int expired(struct px *x)
+{
+	sk_seterr_deadline(x->err, x->errlen, x->ms, "proxy");
+	return -1;
+}
+
+static int send_exact(struct px *x, const void *p, size_t n)
+{
+	if (sk_send_all(x->fd, p, n, left_ms(x)) != (ssize_t)n)
+		return errno == ETIMEDOUT ? expired(x)
+		                          : (sk_seterrno(x->err, x->errlen, "proxy: send"), -1);
 	return 0;
 }
 
-static int recv_n(int fd, void *p, size_t n, char *err, size_t errlen)
+/* Exactly n bytes, within the deadline. */
+static int recv_n(struct px *x, void *p, size_t n)
 {
-	ssize_t r = sk_recv_exact(fd, p, n, PROXY_TIMEOUT_MS);
+	size_t got = 0;
 
-	if (r < 0)
-		return sk_seterrno(err, errlen, "proxy: recv"), -1;
-	if ((size_t)r != n)
-		return proxy_err(err, errlen, "closed the connection");
+	while (got < n) {
+		ssize_t r = recv(x->fd, (char *)p + got, n - got, MSG_DONTWAIT);
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			return proxy_err(x, "closed the connection");
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return sk_seterrno(x->err, x->errlen, "proxy: recv"), -1;
+		if (left_ms(x) == 0 || sk_wait_fd(x->fd, POLLIN, left_ms(x)) == 0)
+			return expired(x);
+	}
 	return 0;
 }
 
-static const char *socks_reply(unsigned char code)
+static const char *socks_reply(int code)
 {
 	static const char *why[] = {
 		"succeeded", "general failure", "connection not allowed by ruleset",
 		"network unreachable", "host unreachable", "connection refused",
 		"TTL expired", "command not supported", "address type not supported",
 	};
-	return code < sizeof why / sizeof why[0] ? why[code] : "unknown error";
+	return code >= 0 && code < (int)(sizeof why / sizeof why[0]) ? why[code] : "unknown error";
 }
 
 /* RFC 1929 sub-negotiation. */
-static int socks_auth(const struct nc_opts *o, int fd, char *err, size_t errlen)
+static int socks_auth(const struct nc_opts *o, struct px *x)
 {
 	const char *colon = strchr(o->proxy_auth, ':');
 	size_t ul = (size_t)(colon - o->proxy_auth), pl = strlen(colon + 1);
 	unsigned char req[515], rep[2];
+	int status;
 
 	if (ul > 255 || pl > 255)
-		return proxy_err(err, errlen, "user or password longer than 255 bytes");
+		return proxy_err(x, "user or password longer than 255 bytes");
 	req[0] = 1;
 	req[1] = (unsigned char)ul;
 	memcpy(req + 2, o->proxy_auth, ul);
 	req[2 + ul] = (unsigned char)pl;
 	memcpy(req + 3 + ul, colon + 1, pl);
-	if (send_exact(fd, req, 3 + ul + pl, err, errlen) < 0 || recv_n(fd, rep, 2, err, errlen) < 0)
+	if (send_exact(x, req, 3 + ul + pl) < 0 || recv_n(x, rep, 2) < 0)
 		return -1;
-	return rep[1] == 0 ? 0 : proxy_err(err, errlen, "authentication failed");
+	if (nc_socks5_auth_reply(rep, 2, &status) < 0)
+		return proxy_err(x, "bad RFC 1929 reply");
+	return status == 0 ? 0 : proxy_err(x, "authentication failed");
 }
 
-/* Skip the bound address of a SOCKS5 reply (its length depends on type). */
-static int socks_skip_addr(int fd, unsigned char atyp, char *err, size_t errlen)
+/* The CONNECT reply: its fixed part, then as much as its address type
+ * says (RFC 1928 §6). */
+static int socks_reply_read(struct px *x, const char *host, int port)
 {
-	unsigned char b[262];
-	size_t n;
+	unsigned char rep[4 + 1 + 255 + 2];
+	size_t need;
+	int code, r;
 
-	if (atyp == 1)
-		n = 4;
-	else if (atyp == 4)
-		n = 16;
-	else if (atyp == 3) {
-		if (recv_n(fd, b, 1, err, errlen) < 0)
+	if (recv_n(x, rep, 5) < 0)
+		return -1;
+	r = nc_socks5_connect_reply(rep, 5, &code, &need);
+	if (r == -2 && need > 5 && need <= sizeof rep) {
+		if (recv_n(x, rep + 5, need - 5) < 0)
 			return -1;
-		n = b[0];
-	} else
-		return proxy_err(err, errlen, "bad SOCKS5 reply");
-	return recv_n(fd, b, n + 2, err, errlen);
+		r = nc_socks5_connect_reply(rep, need, &code, &need);
+	}
+	if (r < 0)
+		return proxy_err(x, "bad SOCKS5 reply");
+	if (code != 0) {
+		sk_seterr(x->err, x->errlen, "proxy: connect %s:%d: %s", host, port, socks_reply(code));
+		return -1;
+	}
+	return 0;
 }
 
-static int socks5(const struct nc_opts *o, int fd, const char *host, int port,
-                  char *err, size_t errlen)
+static int socks5(const struct nc_opts *o, struct px *x, const char *host, int port)
 {
-	unsigned char req[300], rep[4];
+	unsigned char req[300], rep[2];
 	size_t n = 0, hl = strlen(host);
+	int method;
 
 	req[0] = 5;
 	req[1] = 1;
 	req[2] = o->proxy_auth ? 2 : 0;
-	if (send_exact(fd, req, 3, err, errlen) < 0 || recv_n(fd, rep, 2, err, errlen) < 0)
+	if (send_exact(x, req, 3) < 0 || recv_n(x, rep, 2) < 0)
 		return -1;
-	if (rep[0] != 5 || rep[1] != req[2])
-		return proxy_err(err, errlen, "no acceptable SOCKS5 authentication method");
-	if (o->proxy_auth && socks_auth(o, fd, err, errlen) < 0)
+	if (nc_socks5_method_reply(rep, 2, &method) < 0)
+		return proxy_err(x, "not a SOCKS5 proxy");
+	if (method != req[2])
+		return proxy_err(x, "no acceptable SOCKS5 authentication method");
+	if (o->proxy_auth && socks_auth(o, x) < 0)
 		return -1;
 	req[n++] = 5, req[n++] = 1, req[n++] = 0;
 	if (inet_pton(AF_INET, host, req + n + 1) == 1) {
@@ -134,7 +181,7 @@ static int socks5(const struct nc_opts *o, int fd, const char *host, int port,
 		n += 17;
 	} else {
 		if (hl > 255)
-			return proxy_err(err, errlen, "host name too long");
+			return proxy_err(x, "host name too long");
 		req[n++] = 3;
 		req[n++] = (unsigned char)hl;
 		memcpy(req + n, host, hl);
@@ -142,13 +189,9 @@ static int socks5(const struct nc_opts *o, int fd, const char *host, int port,
 	}
 	req[n++] = (unsigned char)(port >> 8);
 	req[n++] = (unsigned char)port;
-	if (send_exact(fd, req, n, err, errlen) < 0 || recv_n(fd, rep, 4, err, errlen) < 0)
+	if (send_exact(x, req, n) < 0)
 		return -1;
-	if (rep[1] != 0) {
-		sk_seterr(err, errlen, "proxy: connect %s:%d: %s", host, port, socks_reply(rep[1]));
-		return -1;
-	}
-	return socks_skip_addr(fd, rep[3], err, errlen);
+	return socks_reply_read(x, host, port);
 }
 
 static void base64(const char *in, char *out, size_t outlen)
@@ -169,37 +212,50 @@ static void base64(const char *in, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Read the response head without consuming a byte past it: peek, find
- * the blank line, then take exactly that much. */
-static int http_head(int fd, char *head, size_t cap, char *err, size_t errlen)
+/* Read the response head without consuming a byte past it (those are the
+ * tunnel's): peek, parse, and while it is incomplete wait for more than
+ * was peeked (SO_RCVLOWAT, so poll does not report the same bytes again);
+ * then take exactly the head.  Its status code in *code. */
+static int http_head(struct px *x, char *head, int *code)
 {
-	for (;;) {
-		if (sk_wait_fd(fd, POLLIN, PROXY_TIMEOUT_MS) <= 0)
-			return proxy_err(err, errlen, "no answer to CONNECT");
-		ssize_t n = recv(fd, head, cap - 1, MSG_PEEK);
-		if (n <= 0)
-			return proxy_err(err, errlen, "closed the connection");
-		head[n] = '\0';
-		char *end = strstr(head, "\r\n\r\n");
-		if (end) {
-			size_t len = (size_t)(end - head) + 4;
-			if (recv_n(fd, head, len, err, errlen) < 0)
-				return -1;
-			head[len] = '\0';
-			return 0;
+	ssize_t last = 0;
+	int r = -2;
+
+	while (r == -2) {
+		if (left_ms(x) == 0 || sk_wait_fd(x->fd, POLLIN, left_ms(x)) == 0) {
+			r = expired(x);
+			break;
 		}
-		if ((size_t)n >= cap - 1)
-			return proxy_err(err, errlen, "response head too long");
-		/* Wait for more than what we peeked (no spinning on the same bytes). */
-		struct pollfd p = { fd, POLLIN, 0 };
-		poll(&p, 1, 50);
+		ssize_t n = recv(x->fd, head, NC_HTTP_HEAD_MAX, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0 || n == last) {      /* readable, nothing new: EOF */
+			r = n < 0 ? (sk_seterrno(x->err, x->errlen, "proxy: recv"), -1)
+			          : proxy_err(x, "closed the connection");
+			break;
+		}
+		last = n;
+		r = nc_http_connect_reply(head, (size_t)n, code);
+		if (r == -1)
+			proxy_err(x, n >= NC_HTTP_HEAD_MAX ? "response head too long"
+			                                   : "not an HTTP response");
+		int lowat = (int)n + 1;
+		if (r == -2)
+			(void)setsockopt(x->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
 	}
+	int one = 1;
+	(void)setsockopt(x->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+	if (r < 0)
+		return -1;
+	if (recv_n(x, head, (size_t)r) < 0)
+		return -1;
+	head[r] = '\0';
+	return 0;
 }
 
-static int http_connect(const struct nc_opts *o, int fd, const char *host, int port,
-                        char *err, size_t errlen)
+static int http_connect(const struct nc_opts *o, struct px *x, const char *host, int port)
 {
-	char req[1024], auth[700] = "", b64[600], head[HTTP_HEAD_MAX];
+	char req[1024], auth[700] = "", b64[600], head[NC_HTTP_HEAD_MAX + 1];
 	bool v6 = strchr(host, ':') != NULL;
 	int n, code = 0;
 
@@ -211,15 +267,13 @@ static int http_connect(const struct nc_opts *o, int fd, const char *host, int p
 	             v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host,
 	             v6 ? "]" : "", port, auth);
 	if (n < 0 || (size_t)n >= sizeof req)
-		return proxy_err(err, errlen, "request too long");
-	if (send_exact(fd, req, (size_t)n, err, errlen) < 0 ||
-	    http_head(fd, head, sizeof head, err, errlen) < 0)
+		return proxy_err(x, "request too long");
+	if (send_exact(x, req, (size_t)n) < 0 || http_head(x, head, &code) < 0)
 		return -1;
-	if (sscanf(head, "HTTP/%*d.%*d %d", &code) != 1)
-		return proxy_err(err, errlen, "not an HTTP response");
-	if (code != 200) {
+	/* Any 2xx switches the connection to a tunnel (RFC 9110 §9.3.6). */
+	if (code / 100 != 2) {
 		head[strcspn(head, "\r\n")] = '\0';
-		sk_seterr(err, errlen, "proxy: CONNECT %s:%d: %s", host, port, head);
+		sk_seterr(x->err, x->errlen, "proxy: CONNECT %s:%d: %s", host, port, head);
 		return -1;
 	}
 	return 0;
@@ -230,13 +284,15 @@ int nc_proxy_handshake(const struct nc_opts *o, int fd, const char *host,
 {
 	char scheme[16];
 	struct sk_endpoint pep;
+	uint64_t ms = o->wait_ms >= 0 ? (uint64_t)o->wait_ms : PROXY_TIMEOUT_MS;
+	struct px x = { fd, ms, sk_now_ms() + ms, err, errlen };
 	int p = sk_parse_port(port, "tcp");
 
 	if (p < 0)
-		return proxy_err(err, errlen, "bad target port");
+		return proxy_err(&x, "bad target port");
 	if (nc_proxy_parse(o->proxy, scheme, sizeof scheme, &pep, err, errlen) < 0)
 		return -1;
 	if (strcmp(scheme, "http") == 0)
-		return http_connect(o, fd, host, p, err, errlen);
-	return socks5(o, fd, host, p, err, errlen);
+		return http_connect(o, &x, host, p);
+	return socks5(o, &x, host, p);
 }

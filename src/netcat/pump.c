@@ -140,7 +140,7 @@ static ssize_t buffer_fill(struct nc_pump *p)
 		return n;
 	}
 	char *raw = p->buf + p->cap / 2;
-	n = end_read(p, raw, p->cap / 4);
+	n = end_read(p, raw, p->cap / 4 < NC_FILTER_MAX_IN ? p->cap / 4 : NC_FILTER_MAX_IN);
 	if (n > 0)
 		p->len = p->filter(p->filter_ctx, raw, (size_t)n, p->buf);
 	return n;
@@ -163,6 +163,10 @@ static int buffer_step(struct nc_pump *p)
 		p->off += (size_t)n;
 		p->bytes += (uint64_t)n;
 		return 1;
+	}
+	if (p->filter_full && p->filter_full(p->filter_ctx)) {
+		p->held = true;
+		return 0;
 	}
 	ssize_t n = buffer_fill(p);
 	if (n < 0) {
@@ -230,6 +234,7 @@ int nc_pump_run(struct nc_pump *p, size_t budget)
 
 	if (p->done)
 		return 0;
+	p->held = false;
 	if (!p->use_splice && !p->buf) {
 		p->buf = malloc(BUF_SIZE);
 		if (!p->buf)

@@ -1,6 +1,8 @@
 /* relay.c — `sockit relay EP1 EP2`: every client of EP1 gets its own
  * connection to EP2, on one event loop; two pumps per client (splice
- * where possible) pass bytes and half-close both ways.  UDP to UDP keeps
+ * where possible) pass bytes and half-close both ways.  A client's setup
+ * (its TLS handshake, the connect to EP2, EP2's TLS handshake, in that
+ * order) runs within one deadline (-w, default 10 s).  UDP to UDP keeps
  * one upstream socket per client address, dropped after --idle. */
 #include <errno.h>
 #include <netdb.h>
@@ -21,6 +23,7 @@
 #define UDP_BUCKETS 1024
 #define UDP_IDLE_DEFAULT 60000
 #define DGRAM_MAX 65507
+#define SETUP_DEFAULT_MS NC_TLS_HANDSHAKE_MS   /* -w not given */
 
 struct relay {
 	const struct nc_opts *o;
@@ -47,6 +50,7 @@ struct rclient {
 	const struct addrinfo *ai;    /* the address being tried */
 	bool running;
 	struct sk_timer idle;
+	struct sk_timer setup;        /* the deadline until the pumps start */
 	uint64_t last_ms, moved;
 	char name[SK_ADDRSTRLEN];
 };
@@ -59,6 +63,7 @@ static void client_free(struct rclient *c, const char *why)
 		nc_verbose(r->o, "%s: closed (%s; %llu bytes in, %llu out)", c->name, why,
 		           (unsigned long long)c->ab.bytes, (unsigned long long)c->ba.bytes);
 	sk_timer_stop(r->loop, &c->idle);
+	sk_timer_stop(r->loop, &c->setup);
 	sk_loop_del(r->loop, c->a.rfd);
 	close(c->a.rfd);
 	if (c->b.rfd >= 0) {
@@ -67,8 +72,10 @@ static void client_free(struct rclient *c, const char *why)
 	}
 	nc_tls_free(c->a.tls);
 	nc_tls_free(c->b.tls);
-	nc_pump_free(&c->ab);
-	nc_pump_free(&c->ba);
+	if (c->running) {   /* before that the pumps are zeroes, not fds */
+		nc_pump_free(&c->ab);
+		nc_pump_free(&c->ba);
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -129,17 +136,12 @@ static void client_idle(struct sk_loop *loop, struct sk_timer *t)
 	sk_timer_start(loop, &c->idle, due - now, client_idle, c);
 }
 
-/* Upstream is connected: set up TLS and the two pumps, start moving. */
+/* Both sides ready (connected, TLS done): the two pumps start moving. */
 static int client_start(struct rclient *c)
 {
 	const struct nc_opts *o = c->r->o;
-	char err[SK_ERRLEN];
 
-	if (o->tls_in && !(c->a.tls = nc_tls_server_async(o, c->a.rfd, err, sizeof err)))
-		return -1;
-	if (o->tls_out &&
-	    !(c->b.tls = nc_tls_client_async(o, c->b.rfd, o->ep2.host, err, sizeof err)))
-		return -1;
+	sk_timer_stop(c->r->loop, &c->setup);
 	nc_pump_init(&c->ab, &c->a, &c->b, true);
 	nc_pump_init(&c->ba, &c->b, &c->a, true);
 	c->ba.hex_dir = '<';
@@ -155,6 +157,74 @@ static int client_start(struct rclient *c)
 }
 
 static int connect_next(struct rclient *c);
+
+/* The setup deadline passed: a client that never finished its TLS hello
+ * (or an upstream that never answered) loses its slot. */
+static void setup_expired(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct rclient *c = t->data;
+	const struct nc_opts *o = c->r->o;
+	uint64_t ms = o->wait_ms >= 0 ? (uint64_t)o->wait_ms : SETUP_DEFAULT_MS;
+	char why[SK_ERRLEN];
+
+	(void)loop;
+	if (c->b.rfd >= 0 && !c->b.tls) {
+		/* EP2 did not answer: worth a line without -v, as a refusal. */
+		sk_seterr_deadline(why, sizeof why, ms, "connect %s", o->ep2_text);
+		fprintf(stderr, "sockit relay: %s\n", why);
+		return client_free(c, NULL);
+	}
+	sk_seterr_deadline(why, sizeof why, ms, "%s",
+	                   c->b.tls ? "TLS handshake with EP2" : "TLS handshake");
+	client_free(c, why);
+}
+
+/* Step the handshake of end e; when it is done, go on with next.  The
+ * loop watches e's fd with this callback meanwhile. */
+static void handshake_io(struct sk_loop *loop, int fd, int events, void *data)
+{
+	struct rclient *c = data;
+	struct nc_end *e = fd == c->a.rfd ? &c->a : &c->b;
+	short want = POLLIN;
+	int r = nc_tls_handshake_step(e->tls, &want);
+
+	(void)events;
+	if (r < 0) {
+		const char *why = nc_tls_error(e->tls);
+		if (e == &c->b)     /* EP2's certificate: the operator wants to know */
+			fprintf(stderr, "sockit relay: %s: %s\n", c->r->o->ep2_text, why);
+		return client_free(c, why);
+	}
+	if (r == 0) {
+		sk_loop_add(loop, fd, want == POLLIN ? SK_READ : SK_WRITE, handshake_io, c);
+		return;
+	}
+	sk_loop_mod(loop, fd, 0);
+	if (e == &c->a) {
+		if (connect_next(c) < 0) {
+			fprintf(stderr, "sockit relay: connect %s: %s\n", c->r->o->ep2_text,
+			        strerror(errno));
+			client_free(c, NULL);
+		}
+		return;
+	}
+	if (client_start(c) < 0)
+		client_free(c, "setup failed");
+}
+
+/* Start the handshake on end e (client side with tls_out, else server). */
+static int handshake_start(struct rclient *c, struct nc_end *e)
+{
+	const struct nc_opts *o = c->r->o;
+	char err[SK_ERRLEN];
+
+	e->tls = e == &c->b ? nc_tls_client_async(o, e->rfd, o->ep2.host, err, sizeof err)
+	                    : nc_tls_server_async(o, e->rfd, err, sizeof err);
+	if (!e->tls)
+		return -1;
+	handshake_io(c->r->loop, e->rfd, SK_READ | SK_WRITE, c);
+	return 0;
+}
 
 static void upstream_connected(struct sk_loop *loop, int fd, int events, void *data)
 {
@@ -175,14 +245,20 @@ static void upstream_connected(struct sk_loop *loop, int fd, int events, void *d
 		}
 		return;
 	}
-	sk_loop_del(loop, fd);
+	sk_loop_mod(loop, fd, 0);
 	if (c->r->o->ep2.transport == SK_TCP)
 		sk_set_nodelay(fd, true);
+	if (c->r->o->tls_out) {
+		if (handshake_start(c, &c->b) < 0)
+			client_free(c, "setup failed");
+		return;
+	}
 	if (client_start(c) < 0)
 		client_free(c, "setup failed");
 }
 
-/* Start connecting to the current upstream address.  0 or -1. */
+/* Start connecting to the current upstream address (of -4/-6's family
+ * when given).  0 or -1 with errno. */
 static int connect_next(struct rclient *c)
 {
 	struct relay *r = c->r;
@@ -191,6 +267,8 @@ static int connect_next(struct rclient *c)
 	for (;;) {
 		if (r->up_sunlen)
 			fd = sk_connect_start((struct sockaddr *)&r->up_sun, r->up_sunlen, SOCK_STREAM);
+		else if (r->o->family && c->ai->ai_family != r->o->family)
+			fd = -1, errno = EAFNOSUPPORT;
 		else
 			fd = sk_connect_start(c->ai->ai_addr, c->ai->ai_addrlen, SOCK_STREAM);
 		if (fd >= 0)
@@ -200,6 +278,28 @@ static int connect_next(struct rclient *c)
 	}
 	c->b = (struct nc_end){ fd, fd, true, false, NULL };
 	return sk_loop_add(r->loop, fd, SK_WRITE, upstream_connected, c);
+}
+
+/* A new client: arm its setup deadline, then its TLS handshake (the
+ * upstream connect waits for it, so a client that never says hello
+ * costs no connection to EP2) or at once the connect. */
+static void client_setup(struct relay *r, struct rclient *c)
+{
+	const struct nc_opts *o = r->o;
+
+	sk_timer_start(r->loop, &c->setup,
+	               o->wait_ms >= 0 ? (uint64_t)o->wait_ms : SETUP_DEFAULT_MS,
+	               setup_expired, c);
+	if (o->tls_in) {
+		sk_loop_add(r->loop, c->a.rfd, 0, handshake_io, c);
+		if (handshake_start(c, &c->a) < 0)
+			client_free(c, "setup failed");
+		return;
+	}
+	if (connect_next(c) < 0) {
+		fprintf(stderr, "sockit relay: connect %s: %s\n", o->ep2_text, strerror(errno));
+		client_free(c, NULL);
+	}
 }
 
 static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
@@ -238,11 +338,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 		r->head = c;
 		r->clients++;
 		nc_verbose(r->o, "%s: connected", c->name);
-		if (connect_next(c) < 0) {
-			fprintf(stderr, "sockit relay: connect %s: %s\n", r->o->ep2_text, strerror(errno));
-			c->b.rfd = -1;
-			client_free(c, NULL);
-		}
+		client_setup(r, c);
 	}
 }
 
@@ -311,6 +407,25 @@ static void usess_readable(struct sk_loop *loop, int fd, int events, void *data)
 	}
 }
 
+/* A connected socket to EP2 for one client address: the first address of
+ * -4/-6's family (any without them).  fd, or -1 with err. */
+static int udp_upstream(struct relay *r, char *err, size_t errlen)
+{
+	if (!r->up)
+		return sk_connect(&r->o->ep2, 1000, err, errlen);   /* unixgram */
+	for (const struct addrinfo *ai = r->up; ai; ai = ai->ai_next) {
+		if (r->o->family && ai->ai_family != r->o->family)
+			continue;
+		int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			return fd;
+		sk_seterrno(err, errlen, "connect %s", r->o->ep2_text);
+		if (fd >= 0)
+			close(fd);
+	}
+	return -1;
+}
+
 static struct usess *usess_get(struct relay *r, const struct sockaddr_storage *a,
                                socklen_t len)
 {
@@ -320,12 +435,14 @@ static struct usess *usess_get(struct relay *r, const struct sockaddr_storage *a
 	for (struct usess *s = r->buckets[b]; s; s = s->next)
 		if (s->plen == len && memcmp(&s->peer, a, len) == 0)
 			return s;
-	if (r->sessions >= UDP_MAX_SESSIONS)
+	if (r->sessions >= (r->o->max_conns ? r->o->max_conns : UDP_MAX_SESSIONS)) {
+		nc_verbose(r->o, "dropped a datagram: %ld sessions (--max-conns)", r->sessions);
 		return NULL;
+	}
 	struct usess *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	s->fd = sk_connect(&r->o->ep2, 1000, err, sizeof err);
+	s->fd = udp_upstream(r, err, sizeof err);
 	if (s->fd < 0) {
 		free(s);
 		nc_verbose(r->o, "%s", err);
@@ -388,7 +505,11 @@ static int resolve_upstream(struct relay *r)
 	}
 	if (sk_endpoint_resolve(&r->o->ep2, false, &r->up, err, sizeof err) < 0)
 		return nc_die(r->o, EXIT_NETWORK, "%s", err), -1;
-	return 0;
+	for (const struct addrinfo *ai = r->up; ai; ai = ai->ai_next)
+		if (!r->o->family || ai->ai_family == r->o->family)
+			return 0;
+	return nc_die(r->o, EXIT_NETWORK, "%s: no address of that family (-%c)",
+	              r->o->ep2_text, r->o->family == AF_INET ? '4' : '6'), -1;
 }
 
 /* One side is stdio: it is connect (or listen) with the other side. */
@@ -397,6 +518,7 @@ static int relay_stdio(const struct nc_opts *o)
 	static struct nc_opts so;
 
 	so = *o;
+	so.idle_ms = o->idle_ms > 0 ? o->idle_ms : 0;   /* -w is no idle timeout here */
 	if (o->in_stdio) {
 		so.ep = o->ep2;
 		snprintf(so.ep_text, sizeof so.ep_text, "%s", o->ep2_text);
@@ -406,7 +528,6 @@ static int relay_stdio(const struct nc_opts *o)
 	}
 	so.tls = o->tls_in || o->tls;
 	so.mode = NC_LISTEN;
-	so.max_conns = 0;
 	return nc_listen_run(&so);
 }
 
@@ -427,7 +548,8 @@ int nc_relay_run(const struct nc_opts *o)
 		return nc_die(o, EXIT_USAGE, "%s", err);
 	if (resolve_upstream(&r) < 0)
 		return EXIT_NETWORK;
-	r.lfd = sk_listen(&o->ep, 1024, 0, err, sizeof err);
+	r.lfd = sk_listen(&o->ep, 1024, o->family == AF_INET6 ? SK_LISTEN_V6ONLY : 0,
+	                  err, sizeof err);
 	if (r.lfd < 0)
 		return nc_die(o, EXIT_NETWORK, "%s", err);
 	r.loop = sk_loop_new(1024);

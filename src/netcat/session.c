@@ -88,8 +88,10 @@ static int setup(struct session *s, const struct nc_opts *o, struct nc_end *net,
 		s->up.filter_ctx = &s->crlf_last;
 	}
 	if (o->telnet) {
-		s->telnet = nc_telnet_new(net);
+		if (!(s->telnet = nc_telnet_new()))
+			return nc_die(o, EXIT_NETWORK, "out of memory"), -1;
 		s->down.filter = nc_telnet_filter;
+		s->down.filter_full = nc_telnet_full;
 		s->down.filter_ctx = s->telnet;
 	}
 	/* stdout is never "shut": the peer's EOF just ends the output. */
@@ -164,28 +166,74 @@ static void refuse_extra(struct session *s)
 
 static int poll_timeout(const struct session *s, uint64_t now)
 {
-	long long t = -1;     /* -1: no deadline */
+	long long t = -1, idle = nc_idle_ms(s->o);     /* -1: no deadline */
 
-	if (s->o->wait_ms >= 0)
-		t = (long long)(s->last_ms + (uint64_t)s->o->wait_ms) - (long long)now;
+	if (idle >= 0)
+		t = (long long)(s->last_ms + (uint64_t)idle) - (long long)now;
 	if (s->up.eof && s->o->quit_ms >= 0) {
 		long long q = (long long)(s->eof_ms + (uint64_t)s->o->quit_ms) - (long long)now;
-		if (t == -1 && s->o->wait_ms < 0)
+		if (t == -1 && idle < 0)
 			t = q;
 		else if (q < t)
 			t = q;
 	}
-	if (t < 0 && (s->o->wait_ms >= 0 || (s->up.eof && s->o->quit_ms >= 0)))
+	if (t < 0 && (idle >= 0 || (s->up.eof && s->o->quit_ms >= 0)))
 		t = 0;          /* overdue: poll must not read -1 as "forever" */
 	return t > 1000000 ? 1000000 : (int)t;
 }
 
 static void add_wait(struct pollfd *pfd, int *n, const struct nc_pump *p, bool use)
 {
-	if (!use || p->done)
+	if (!use || p->done || p->held)
 		return;
 	pfd[*n].fd = p->wait_fd;
 	pfd[*n].events = p->wait_events;
+	pfd[*n].revents = 0;
+	(*n)++;
+}
+
+/* --telnet: hand the queued refusals to the network.  They go through
+ * the up pump's buffer once it holds nothing, so they never cut into a
+ * partial (TLS) write of stdin's bytes; with --recv-only nothing else
+ * writes there and they go straight out.  Once the network's write side
+ * is shut nobody can be answered: dropped.  -1 with errno on failure. */
+static int telnet_flush(struct session *s)
+{
+	const unsigned char *q;
+	size_t n = s->telnet ? nc_telnet_pending(s->telnet, &q) : 0;
+	short want;
+
+	if (n == 0)
+		return 0;
+	if (s->net->wr_closed || (s->use_up && s->up.done)) {
+		nc_telnet_consume(s->telnet, n);
+		return 0;
+	}
+	if (!s->use_up) {
+		ssize_t w = s->net->tls ? nc_tls_write(s->net->tls, q, n, &want)
+		                        : send(s->net->wfd, q, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0)
+			nc_telnet_consume(s->telnet, (size_t)w);
+		return w < 0 && errno != EAGAIN && errno != EINTR ? -1 : 0;
+	}
+	if (!s->up.buf || s->up.len > s->up.off)
+		return 0;       /* after what the pump is writing now */
+	memcpy(s->up.buf, q, n);
+	s->up.off = 0;
+	s->up.len = n;
+	nc_telnet_consume(s->telnet, n);
+	return 0;
+}
+
+/* Where the --recv-only telnet refusals wait to be written. */
+static void add_telnet_wait(struct session *s, struct pollfd *pfd, int *n)
+{
+	const unsigned char *q;
+
+	if (s->use_up || !s->telnet || nc_telnet_pending(s->telnet, &q) == 0)
+		return;
+	pfd[*n].fd = s->net->wfd;
+	pfd[*n].events = POLLOUT;
 	pfd[*n].revents = 0;
 	(*n)++;
 }
@@ -207,6 +255,12 @@ static int step(struct session *s)
 		if (rc)
 			return rc;
 	}
+	if (telnet_flush(s) < 0)
+		return nc_die(s->o, EXIT_NETWORK, "send: %s", strerror(errno));
+	/* Refusals just handed to the up pump go out now. */
+	if (s->use_up && !s->up.done && s->up.len > s->up.off &&
+	    nc_pump_run(&s->up, BUDGET) < 0)
+		return pump_failed(s, &s->up);
 	if (s->up.bytes + s->down.bytes != before)
 		s->last_ms = sk_now_ms();
 	return 0;
@@ -214,7 +268,7 @@ static int step(struct session *s)
 
 static int loop(struct session *s)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	int n, rc, t;
 
 	for (;;) {
@@ -226,17 +280,22 @@ static int loop(struct session *s)
 		n = 0;
 		add_wait(pfd, &n, &s->up, s->use_up);
 		add_wait(pfd, &n, &s->down, s->use_down);
+		add_telnet_wait(s, pfd, &n);
 		if (s->lfd >= 0) {
 			pfd[n].fd = s->lfd;
 			pfd[n++].events = POLLIN;
 		}
 		t = poll_timeout(s, now);
+		/* A telnet-held pump whose refusals went out goes on at once
+		 * (a TLS source may hold bytes poll cannot see). */
+		if (s->down.held && !nc_telnet_full(s->telnet))
+			t = 0;
 		rc = poll(pfd, (nfds_t)n, t);
 		if (rc < 0 && errno != EINTR)
 			return nc_die(s->o, EXIT_NETWORK, "poll: %s", strerror(errno));
-		if (rc == 0 && s->o->wait_ms >= 0 &&
-		    sk_now_ms() >= s->last_ms + (uint64_t)s->o->wait_ms) {
-			nc_verbose(s->o, "idle for %lld ms, closing", s->o->wait_ms);
+		long long idle = nc_idle_ms(s->o);
+		if (rc == 0 && idle >= 0 && sk_now_ms() >= s->last_ms + (uint64_t)idle) {
+			nc_verbose(s->o, "idle for %lld ms, closing", idle);
 			return EXIT_OK;
 		}
 		if (s->lfd >= 0 && rc > 0 && (pfd[n - 1].revents & POLLIN))

@@ -1,28 +1,26 @@
 /* telnet.c — --telnet: strip telnet commands (RFC 854) from what the
  * server sends and refuse every option it asks about (DO -> WONT, WILL ->
- * DONT), so real telnet servers talk to a plain byte stream. */
-#include <poll.h>
+ * DONT), so real telnet servers talk to a plain byte stream.  A pure,
+ * resumable parser: the refusals wait in a queue that the session sends
+ * through its outgoing pump (never interleaved with a TLS write). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "netcat/netcat.h"
-#include "sockit/io.h"
 
 enum { IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240 };
 enum tstate { T_DATA, T_IAC, T_OPT, T_SB, T_SB_IAC };
 
 struct nc_telnet {
-	struct nc_end *net;
 	enum tstate st;
 	unsigned char verb;
+	size_t nreply;
+	unsigned char reply[NC_TELNET_REPLY_MAX];
 };
 
-struct nc_telnet *nc_telnet_new(struct nc_end *net)
+struct nc_telnet *nc_telnet_new(void)
 {
-	struct nc_telnet *t = calloc(1, sizeof *t);
-
-	if (t)
-		t->net = net;
-	return t;
+	return calloc(1, sizeof(struct nc_telnet));
 }
 
 void nc_telnet_free(struct nc_telnet *t)
@@ -30,18 +28,17 @@ void nc_telnet_free(struct nc_telnet *t)
 	free(t);
 }
 
-/* Send our refusal at once: three bytes, bounded wait. */
+/* Queue our refusal of a request (agreeing to "don't" needs no answer).
+ * Three reply bytes per three input bytes: one filter call of at most
+ * NC_FILTER_MAX_IN bytes never fills the queue, and the session sends
+ * the queue before it reads more from the server. */
 static void refuse(struct nc_telnet *t, unsigned char verb, unsigned char opt)
 {
-	unsigned char r[3] = { IAC, verb == DO ? WONT : DONT, opt };
-	short want;
-
-	if (verb == DONT || verb == WONT)
-		return;         /* agreeing to "don't" needs no answer */
-	if (t->net->tls)
-		(void)nc_tls_write(t->net->tls, r, sizeof r, &want);
-	else
-		(void)sk_send_all(t->net->wfd, r, sizeof r, 1000);
+	if (verb == DONT || verb == WONT || t->nreply + 3 > sizeof t->reply)
+		return;
+	t->reply[t->nreply++] = IAC;
+	t->reply[t->nreply++] = verb == DO ? WONT : DONT;
+	t->reply[t->nreply++] = opt;
 }
 
 size_t nc_telnet_filter(void *ctx, const char *in, size_t n, char *out)
@@ -78,9 +75,29 @@ size_t nc_telnet_filter(void *ctx, const char *in, size_t n, char *out)
 				t->st = T_SB_IAC;
 			break;
 		case T_SB_IAC:
+			/* IAC SE ends it; IAC IAC is an escaped 0xff inside. */
 			t->st = c == SE ? T_DATA : T_SB;
 			break;
 		}
 	}
 	return o;
+}
+
+size_t nc_telnet_pending(const struct nc_telnet *t, const unsigned char **p)
+{
+	*p = t->reply;
+	return t->nreply;
+}
+
+void nc_telnet_consume(struct nc_telnet *t, size_t n)
+{
+	if (n > t->nreply)
+		n = t->nreply;
+	memmove(t->reply, t->reply + n, t->nreply - n);
+	t->nreply -= n;
+}
+
+bool nc_telnet_full(void *ctx)
+{
+	return ((struct nc_telnet *)ctx)->nreply > 0;
 }

@@ -23,6 +23,7 @@ struct nc_tls {
 	SSL *ssl;
 	int fd;
 	bool client;
+	bool async;          /* on the relay's loop: never wait */
 	char err[SK_ERRLEN];
 };
 
@@ -299,43 +300,70 @@ ssize_t nc_tls_write(struct nc_tls *t, const void *buf, size_t n, short *want)
 void nc_tls_shutdown(struct nc_tls *t)
 {
 	/* close_notify; with TLS 1.3 reading goes on afterwards.  Bounded: a
-	 * peer that does not read gets at most a second. */
+	 * peer that does not read gets at most a second, and none on the
+	 * relay's loop, where a wait would stall every other client: there a
+	 * full socket (the peer reads nothing) just goes without it, all the
+	 * data having been written before. */
 	for (int i = 0; i < 10; i++) {
 		int r = SSL_shutdown(t->ssl);
 		if (r >= 0)
 			break;
 		int e = SSL_get_error(t->ssl, r);
-		if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
-			break;
-		if (e == SSL_ERROR_WANT_READ)
-			break;      /* sent; the peer's close_notify comes later */
+		if (e != SSL_ERROR_WANT_WRITE || t->async)
+			break;      /* WANT_READ: sent; the peer's close_notify comes later */
 		sk_wait_fd(t->fd, POLLOUT, 100);
 	}
 	ERR_clear_error();
 }
 
-/* Run the handshake to the end, waiting at most timeout_ms per wait. */
+/* The reason a handshake failed, into t->err. */
+static void handshake_failed(struct nc_tls *t, int e)
+{
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		snprintf(t->err, sizeof t->err, "TLS: %s",
+		         errno ? strerror(errno) : "connection closed during the handshake");
+	else
+		explain(t);
+}
+
+int nc_tls_handshake_step(struct nc_tls *t, short *want)
+{
+	errno = 0;
+	int r = SSL_do_handshake(t->ssl);
+	if (r == 1) {
+		t->err[0] = '\0';
+		return 1;
+	}
+	int e = SSL_get_error(t->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		*want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return 0;
+	}
+	handshake_failed(t, e);
+	return -1;
+}
+
+/* Run the handshake to the end within timeout_ms in all (a deadline, not
+ * a per-wait timeout: a peer trickling one byte at a time must not keep
+ * it going); -1 means NC_TLS_HANDSHAKE_MS. */
 static int handshake(struct nc_tls *t, int timeout_ms, char *err, size_t errlen)
 {
-	for (;;) {
-		int r = SSL_do_handshake(t->ssl);
-		if (r == 1)
-			return 0;
-		int e = SSL_get_error(t->ssl, r);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			int w = sk_wait_fd(t->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
-			                   timeout_ms);
-			if (w == 0)
-				return sk_seterr(err, errlen, "TLS: handshake timed out"), -1;
-			continue;
+	uint64_t ms = timeout_ms < 0 ? NC_TLS_HANDSHAKE_MS : (uint64_t)timeout_ms;
+	uint64_t deadline = sk_now_ms() + ms;
+	short want;
+	int r;
+
+	while ((r = nc_tls_handshake_step(t, &want)) == 0) {
+		uint64_t now = sk_now_ms();
+		if (now >= deadline ||
+		    sk_wait_fd(t->fd, want, (int)(deadline - now)) == 0) {
+			sk_seterr_deadline(err, errlen, ms, "TLS: handshake");
+			return -1;
 		}
-		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-			snprintf(t->err, sizeof t->err, "TLS: %s",
-			         errno ? strerror(errno) : "connection closed during the handshake");
-		else
-			explain(t);
-		return sk_seterr(err, errlen, "%s", t->err), -1;
 	}
+	if (r < 0)
+		return sk_seterr(err, errlen, "%s", t->err), -1;
+	return 0;
 }
 
 static struct nc_tls *blocking(struct nc_tls *t, int timeout_ms, char *err, size_t errlen)
@@ -344,8 +372,6 @@ static struct nc_tls *blocking(struct nc_tls *t, int timeout_ms, char *err, size
 		nc_tls_free(t);
 		return NULL;
 	}
-	if (t)
-		t->err[0] = '\0';
 	return t;
 }
 
@@ -364,11 +390,19 @@ struct nc_tls *nc_tls_server(const struct nc_opts *o, int fd, int timeout_ms,
 struct nc_tls *nc_tls_client_async(const struct nc_opts *o, int fd,
                                    const char *host, char *err, size_t errlen)
 {
-	return tls_new(o, fd, true, host, err, errlen);
+	struct nc_tls *t = tls_new(o, fd, true, host, err, errlen);
+
+	if (t)
+		t->async = true;
+	return t;
 }
 
 struct nc_tls *nc_tls_server_async(const struct nc_opts *o, int fd,
                                    char *err, size_t errlen)
 {
-	return tls_new(o, fd, false, NULL, err, errlen);
+	struct nc_tls *t = tls_new(o, fd, false, NULL, err, errlen);
+
+	if (t)
+		t->async = true;
+	return t;
 }

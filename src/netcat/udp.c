@@ -161,8 +161,8 @@ static long long time_left(const struct dgram *d, uint64_t now)
 		if (t < 0)
 			t = 0;          /* overdue: -1 would mean "no limit" */
 	}
-	if (d->o->wait_ms >= 0) {
-		long long w = (long long)(d->last_ms + (uint64_t)d->o->wait_ms) - (long long)now;
+	if (nc_idle_ms(d->o) >= 0) {
+		long long w = (long long)(d->last_ms + (uint64_t)nc_idle_ms(d->o)) - (long long)now;
 		if (t < 0 || w < t)
 			t = w < 0 ? 0 : w;
 	}

@@ -3,6 +3,7 @@
 against python peers written for each case, and nc/socat where useful."""
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -70,7 +71,7 @@ def test_listen_peer_reads_to_eof_then_answers():
         p.stop()
 
 
-def _bulk(ep_listen, size, tmp, extra=(), via_relay=False):
+def _bulk(ep_listen, size, tmp, extra=(), via_relay=False, listen_extra=None):
     a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
     digest = {}
     for path in (a, b):
@@ -82,7 +83,8 @@ def _bulk(ep_listen, size, tmp, extra=(), via_relay=False):
                 f.write(chunk)
         digest[path] = h.hexdigest()
     with open(a, "rb") as fa, open(b, "rb") as fb:
-        lp = subprocess.Popen([SOCKIT, "listen", *extra, ep_listen], stdin=fa,
+        lextra = extra if listen_extra is None else listen_extra
+        lp = subprocess.Popen([SOCKIT, "listen", *lextra, ep_listen], stdin=fa,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             line = lp.stderr.readline()
@@ -129,7 +131,8 @@ def test_256mib_both_ways_intact(kind):
 
 def test_tls_128mib_both_ways_intact():
     with tempfile.TemporaryDirectory() as tmp:
-        _bulk("tcp://127.0.0.1:0", 128 << 20, tmp, ("--tls", "--insecure"))
+        _bulk("tcp://127.0.0.1:0", 128 << 20, tmp, ("--tls", "--insecure"),
+              listen_extra=("--tls",))     # --insecure is the client's
 
 
 def test_256mib_both_ways_through_a_relay_intact():
@@ -493,3 +496,94 @@ def test_udp_connect_exits_after_quit_delay():
     r = sockit("connect", "-u", "-q", "200ms", "127.0.0.1", str(s.getsockname()[1]),
                input=b"x\n")
     assert r.returncode == 0, r.stderr
+
+
+# ---- listen -k --max-conns N: ncat's -k, side by side with ncat ----
+
+def max_conns_scenario(args, port=None):
+    """Run a listener (args; port None: it announces its port), two
+    clients, a third beyond --max-conns 2, then a fourth once one left.
+    Returns what each saw, to compare sockit with ncat."""
+    p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    seen = {}
+    try:
+        err = read_until(p.stderr, b"istening")
+        if port is None:
+            port = host_port(re.search(rb"listening (\S+)", err).group(1).decode())[1]
+        a = socket.create_connection(("127.0.0.1", port), timeout=10)
+        b = socket.create_connection(("127.0.0.1", port), timeout=10)
+        # Both accepted: sockit -v and ncat -v each name "from ADDR:PORT".
+        for _ in range(20):
+            if len(re.findall(rb"onnection from 127\.0\.0\.1:\d+", err)) >= 2:
+                break
+            err += read_until(p.stderr, b"onnection from", timeout=10)
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        c.settimeout(10)
+        seen["third"] = c.recv(100)               # b"": accepted and closed
+        p.stdin.write(b"to all\n")
+        p.stdin.flush()
+        seen["a"] = a.recv(100)
+        seen["b"] = b.recv(100)
+        a.sendall(b"from a\n")
+        b.sendall(b"from b\n")
+        out = read_until(p.stdout, b"from a\n")
+        out += read_until(p.stdout, b"from b\n") if b"from b\n" not in out else b""
+        seen["out"] = sorted(out.splitlines())
+        a.close()                                 # a leaves: room for one more
+        for _ in range(100):
+            d = socket.create_connection(("127.0.0.1", port), timeout=10)
+            d.settimeout(0.2)
+            try:
+                if d.recv(100) == b"":
+                    d.close()
+                    continue                      # refused: a not yet gone
+            except socket.timeout:
+                break                             # held open: accepted
+        d.settimeout(10)
+        p.stdin.write(b"second\n")
+        p.stdin.flush()
+        seen["d"] = d.recv(100)
+        seen["b2"] = b.recv(100)
+        for s in (b, c, d):
+            s.close()
+    finally:
+        p.kill()
+        p.wait()
+    return seen
+
+
+@pytest.mark.skipif(not shutil.which("ncat"), reason="ncat missing")
+def test_listen_keep_max_conns_behaves_as_ncat():
+    ours = max_conns_scenario([SOCKIT, "listen", "-k", "-v", "--max-conns", "2",
+                               "127.0.0.1", "0"])
+    port = closed_port()
+    theirs = max_conns_scenario(["ncat", "-l", "-k", "-v", "--max-conns", "2",
+                                 "127.0.0.1", str(port)], port)
+    assert ours == theirs
+    assert ours == {"third": b"", "a": b"to all\n", "b": b"to all\n",
+                    "out": [b"from a", b"from b"], "d": b"second\n", "b2": b"second\n"}
+
+
+def test_listen_keep_max_conns_exec_serves_clients_at_once():
+    p = sockit_bg("listen", "-k", "--max-conns", "2", "--sh-exec", "read l; echo got $l",
+                  "127.0.0.1", "0", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(p.endpoint())
+        a = socket.create_connection((host, port), timeout=10)
+        b = socket.create_connection((host, port), timeout=10)
+        b.sendall(b"b first\n")                   # a's child waits meanwhile
+        assert recv_all(b) == b"got b first\n"
+        a.sendall(b"a second\n")
+        assert recv_all(a) == b"got a second\n"
+        a.close()
+        b.close()
+    finally:
+        p.stop()
+
+
+def test_listen_max_conns_usage():
+    r = sockit("listen", "-u", "--max-conns", "2", "127.0.0.1", "0")
+    assert r.returncode == 2 and b"--max-conns needs a stream endpoint" in r.stderr
+    r = sockit("listen", "-k", "--tls", "--max-conns", "2", "127.0.0.1", "0")
+    assert r.returncode == 2 and b"needs --exec" in r.stderr

@@ -240,3 +240,71 @@ def test_http_connect_proxy():
                "127.0.0.1", str(target.port), input=b"via http")
     assert (r.returncode, r.stdout) == (0, b"target got via http"), r.stderr
     assert proxy.join() == [f"CONNECT 127.0.0.1:{target.port} HTTP/1.1"]
+
+
+# ---- hostile proxies: every reply bounded by one deadline ----
+
+def stalling_proxy(first):
+    """A proxy that reads the client's first message, answers `first`
+    (part of a reply) and then says nothing more until the client leaves."""
+    def handler(c):
+        c.recv(1024)
+        c.sendall(first)
+        c.settimeout(20)
+        try:
+            return c.recv(100)          # b"": the client gave up
+        except OSError:
+            return b""
+    return TcpServer(handler)
+
+
+@pytest.mark.parametrize("scheme,first", [
+    ("http", b"HTTP/1.1 200 OK\r\n"),           # a head that never ends
+    ("http", b"HTTP/1.1 200\x00"),              # a NUL: not HTTP
+    ("socks5", b"\x05"),                        # half a method reply
+])
+def test_proxy_that_stalls_is_a_bounded_error(scheme, first):
+    proxy = stalling_proxy(first)
+    r = sockit("connect", "-w", "1s", "--proxy", f"{scheme}://127.0.0.1:{proxy.port}",
+               "127.0.0.1", "9", input=b"")
+    assert r.returncode == 1
+    assert r.stderr.count(b"\n") == 1 and r.stderr.startswith(b"sockit connect: proxy: "), r.stderr
+    if b"\x00" in first:
+        assert b"not an HTTP response" in r.stderr
+    else:
+        assert b"timed out after 1s (sockit's deadline)" in r.stderr
+    assert proxy.join() == [b""]
+
+
+@pytest.mark.parametrize("reply,why", [
+    (bytes([5, 0, 0, 9]) + bytes(6), b"bad SOCKS5 reply"),        # unknown address type
+    (bytes([4, 0, 0, 1]) + bytes(6), b"bad SOCKS5 reply"),        # not version 5
+    (bytes([5, 5, 0, 1]) + bytes(6), b"connection refused"),
+])
+def test_socks5_bad_connect_replies(reply, why):
+    def handler(c):
+        c.recv(3)
+        c.sendall(bytes([5, 0]))
+        c.recv(100)
+        c.sendall(reply)
+        return "answered"
+    proxy = TcpServer(handler)
+    r = sockit("connect", "--proxy", f"socks5://127.0.0.1:{proxy.port}", "127.0.0.1", "9",
+               input=b"")
+    assert r.returncode == 1 and why in r.stderr and r.stderr.count(b"\n") == 1, r.stderr
+    proxy.join()
+
+
+def test_http_proxy_any_2xx_is_a_tunnel_and_bytes_after_the_head_are_kept():
+    def handler(c):
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += c.recv(1)
+        # The tunnel's first bytes in the same segment as the head.
+        c.sendall(b"HTTP/1.1 204 Tunnel\r\nX: y\r\n\r\nfirst bytes")
+        return "done"
+    proxy = TcpServer(handler)
+    r = sockit("connect", "--proxy", f"http://127.0.0.1:{proxy.port}", "127.0.0.1", "9",
+               input=b"")
+    assert (r.returncode, r.stdout) == (0, b"first bytes"), r.stderr
+    proxy.join()

@@ -9,12 +9,13 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 
 import pytest
 
 from conftest import sockit
-from netcat_util import (TcpServer, host_port, raise_nofile, read_until, recv_all,
-                         sockit_bg)
+from netcat_util import (TcpServer, closed_port, host_port, raise_nofile, read_until,
+                         recv_all, sockit_bg)
 
 # An echo server that honours half-close: at EOF it sends what is left,
 # then closes.  Runs as its own process (its own descriptor budget).
@@ -281,5 +282,264 @@ def test_relay_udp_session_dropped_after_idle():
             if addr != first:
                 break
         assert addr != first
+    finally:
+        relay.stop()
+
+
+# ---- setup deadline: TLS handshakes and the connect to EP2 ----
+
+# The first bytes of a TLS ClientHello: a record header announcing 512
+# bytes, then the handshake header.  A server waits for the rest.
+PARTIAL_HELLO = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])
+# A 512-byte handshake record, of which a trickle sends a byte at a time:
+# nothing can be parsed until it is complete, long after any deadline.
+RECORD = bytes([0x16, 0x03, 0x03, 0x02, 0x00]) + bytes(512)
+
+
+def closed_within(c, seconds):
+    """Whether the relay closes c (EOF or reset) within seconds."""
+    c.settimeout(seconds)
+    try:
+        return c.recv(100) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_relay_tls_in_drops_clients_stalled_in_the_handshake_and_serves_others():
+    def handler(c):
+        line = b""
+        while not line.endswith(b"\n"):
+            line += c.recv(100)
+        c.sendall(b"upstream got " + line)
+    srv = TcpServer(handler)
+    relay = sockit_bg("relay", "-v", "--tls-in", "-w", "1s", "tcp://127.0.0.1:0",
+                      f"tcp://127.0.0.1:{srv.port}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        silent = socket.create_connection((host, port), timeout=10)
+        partial = socket.create_connection((host, port), timeout=10)
+        partial.sendall(PARTIAL_HELLO)
+        # While those two hold their slots, a real client goes through.
+        r = subprocess.run(["openssl", "s_client", "-quiet", "-connect", f"{host}:{port}"],
+                           input=b"meanwhile\n", capture_output=True, timeout=20)
+        assert r.stdout == b"upstream got meanwhile\n", r.stderr
+        assert closed_within(silent, 15) and closed_within(partial, 15)
+        relay.wait_err(rb"closed \(TLS handshake: timed out after 1s \(sockit's deadline\)")
+        silent.close()
+        partial.close()
+        srv.join()
+    finally:
+        relay.stop()
+
+
+def test_relay_tls_out_drops_a_client_whose_upstream_never_answers_the_hello():
+    quiet = socket.socket()
+    quiet.bind(("127.0.0.1", 0))
+    quiet.listen(8)                 # accepts (the kernel does), never speaks
+    relay = sockit_bg("relay", "-v", "--tls-out", "--insecure", "-w", "500ms",
+                      "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{quiet.getsockname()[1]}",
+                      stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        with socket.create_connection((host, port), timeout=10) as c:
+            c.sendall(b"for a silent upstream")
+            assert closed_within(c, 15)
+        relay.wait_err(rb"TLS handshake with EP2: timed out after 500ms \(sockit's deadline\)")
+    finally:
+        relay.stop()
+        quiet.close()
+
+
+def trickle_server(step=0.2, total=10.0):
+    """A TCP server that answers a TLS hello with one byte of a server
+    hello every step seconds, for at most total seconds: it records
+    whether the client hung up first."""
+    def handler(c):
+        c.settimeout(total)
+        c.recv(4096)
+        deadline = time.monotonic() + total
+        for b in RECORD:
+            if time.monotonic() > deadline:
+                return "outlasted"
+            try:
+                c.sendall(bytes([b]))
+            except OSError:
+                return "client hung up"
+            threading.Event().wait(step)
+        return "outlasted"
+    return TcpServer(handler)
+
+
+def test_connect_tls_handshake_deadline_holds_against_a_trickling_server():
+    srv = trickle_server()
+    r = sockit("connect", "--tls", "--insecure", "-w", "1s", "127.0.0.1", str(srv.port),
+               input=b"x")
+    assert r.returncode == 1
+    assert r.stderr == (b"sockit connect: TLS: handshake: timed out after 1s "
+                        b"(sockit's deadline)\n")
+    assert srv.join() == ["client hung up"]
+
+
+def test_listen_tls_handshake_deadline_holds_against_a_trickling_client():
+    p = sockit_bg("listen", "--tls", "-w", "1s", "127.0.0.1", "0")
+    try:
+        host, port = host_port(p.endpoint())
+        c = socket.create_connection((host, port), timeout=10)
+        deadline = time.monotonic() + 10
+        outcome = "outlasted"
+        for b in RECORD:
+            if time.monotonic() > deadline:
+                break
+            if p.p.poll() is not None:
+                outcome = "sockit gave up"
+                break
+            try:
+                c.sendall(bytes([b]))
+            except OSError:
+                outcome = "sockit gave up"
+                break
+            threading.Event().wait(0.2)
+        p.p.stdin.close()
+        rc, _, err = p.finish()
+        assert (outcome, rc) == ("sockit gave up", 1), err
+        assert b"TLS: handshake: timed out after 1s (sockit's deadline)" in err, err
+        c.close()
+    finally:
+        p.stop()
+
+
+# ---- every option of connect/listen: works in relay, or exit 2 naming it ----
+
+TWO = ["tcp://127.0.0.1:0", "tcp://127.0.0.1:9"]
+
+
+@pytest.mark.parametrize("args,named", [
+    (["-l", *TWO], b"-l"),
+    (["-k", *TWO], b"-k"),
+    (["-u", *TWO], b"-u"),
+    (["-U", *TWO], b"-U"),
+    (["-z", *TWO], b"-z"),
+    (["-b", *TWO], b"-b"),
+    (["-C", *TWO], b"-C"),
+    (["--crlf", *TWO], b"-C"),
+    (["-d", *TWO], b"--recv-only"),
+    (["--recv-only", *TWO], b"--recv-only"),
+    (["--send-only", *TWO], b"--send-only"),
+    (["-N", *TWO], b"-N"),
+    (["-n", *TWO], b"-n"),
+    (["-s", "127.0.0.1", *TWO], b"-s"),
+    (["-p", "5555", *TWO], b"-p"),
+    (["-q", "1", *TWO], b"-q"),
+    (["-x", "/tmp/sockit-relay-hex", *TWO], b"-x"),
+    (["--hexdump", *TWO], b"--hexdump"),
+    (["-e", "cat", *TWO], b"-e"),
+    (["--sh-exec", "cat", *TWO], b"--sh-exec"),
+    (["--lines", *TWO], b"--lines"),
+    (["--no-lines", *TWO], b"--no-lines"),
+    (["--broker", *TWO], b"--broker"),
+    (["--telnet", *TWO], b"--telnet"),
+    (["--proxy", "socks5://127.0.0.1:1", *TWO], b"--proxy"),
+    (["--proxy-auth", "u:p", *TWO], b"--proxy-auth"),
+    (["--tls", *TWO], b"--tls"),
+    (["--tls-in", "-", "tcp://127.0.0.1:9"], b"--tls-in"),
+    (["--tls-out", "tcp://127.0.0.1:0", "-"], b"--tls-out"),
+    (["--tls-in", "udp://127.0.0.1:0", "udp://127.0.0.1:9"], b"TLS"),
+    (["--ca", "/etc/hostname", *TWO], b"--ca"),
+    (["--cert", "/etc/hostname", "--key", "/etc/hostname", *TWO], b"--cert"),
+    (["--insecure", *TWO], b"--insecure"),
+    (["--insecure", "--tls-in", *TWO], b"--insecure"),
+    (["--max-conns", "2", "-", "tcp://127.0.0.1:9"], b"--max-conns"),
+])
+def test_relay_rejects_what_it_does_not_do(args, named):
+    r = sockit("relay", *args)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count(b"\n") == 1 and r.stderr.startswith(b"sockit relay: "), r.stderr
+    assert named in r.stderr
+
+
+@pytest.mark.parametrize("cmd,args,named", [
+    ("connect", ["--idle", "1s"], b"--idle"),
+    ("connect", ["--tls-in"], b"--tls-in"),
+    ("connect", ["--tls-out"], b"--tls-out"),
+    ("connect", ["--max-conns", "2"], b"--max-conns"),
+    ("connect", ["--allow", "127.0.0.1"], b"--allow"),
+    ("connect", ["--proxy-auth", "u:p"], b"--proxy-auth"),
+    ("connect", ["--ca", "/etc/hostname"], b"--ca"),
+    ("connect", ["--insecure"], b"--insecure"),
+    ("listen", ["-s", "127.0.0.1"], b"-s"),
+    ("listen", ["-p", "5555"], b"-p"),
+    ("listen", ["--idle", "1s"], b"--idle"),
+    ("listen", ["--insecure", "--tls"], b"--insecure"),
+    ("listen", ["--proxy-auth", "u:p"], b"--proxy-auth"),
+])
+def test_connect_listen_reject_relay_options(cmd, args, named):
+    r = sockit(cmd, *args, "127.0.0.1", "9")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count(b"\n") == 1 and r.stderr.startswith(f"sockit {cmd}: ".encode())
+    assert named in r.stderr
+
+
+def test_relay_family_options_choose_ep2_addresses():
+    echo = Echo()
+    relay = sockit_bg("relay", "-4", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{echo.port}",
+                      stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        r = sockit("connect", host, str(port), input=b"over -4")
+        assert (r.returncode, r.stdout) == (0, b"over -4"), r.stderr
+    finally:
+        relay.stop()
+        echo.stop()
+    r = sockit("relay", "-6", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{echo.port}")
+    assert r.returncode == 1
+    assert b"no address of that family (-6)" in r.stderr and r.stderr.count(b"\n") == 1
+
+
+def test_relay_udp_max_conns_limits_client_addresses():
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.bind(("127.0.0.1", 0))
+    up.settimeout(10)
+    relay = sockit_bg("relay", "-v", "--max-conns", "1", "udp://127.0.0.1:0",
+                      f"udp://127.0.0.1:{up.getsockname()[1]}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        first, second = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+        first.sendto(b"one", (host, port))
+        assert up.recvfrom(100)[0] == b"one"
+        second.sendto(b"two", (host, port))
+        relay.wait_err(rb"dropped a datagram: 1 sessions \(--max-conns\)")
+        first.sendto(b"three", (host, port))      # the first one is still served
+        assert up.recvfrom(100)[0] == b"three"
+    finally:
+        relay.stop()
+
+
+def test_relay_stdio_idle_ends_a_quiet_session():
+    quiet = socket.socket()
+    quiet.bind(("127.0.0.1", 0))
+    quiet.listen(1)
+    p = sockit_bg("relay", "--idle", "300ms", "-", f"tcp://127.0.0.1:{quiet.getsockname()[1]}")
+    try:
+        rc, out, err = p.finish(timeout=20)     # stdin stays open: only --idle ends it
+        assert (rc, out) == (0, b""), err
+    finally:
+        p.stop()
+        quiet.close()
+
+
+def test_relay_keeps_its_stdin_when_ep2_refuses():
+    """A client whose upstream connect fails is freed before its pumps
+    exist: freeing them must not close descriptor 0 (twice)."""
+    port = closed_port()
+    relay = sockit_bg("relay", "tcp://127.0.0.1:0", f"tcp://127.0.0.1:{port}")
+    try:
+        host, lport = host_port(relay.endpoint())
+        for _ in range(2):
+            with socket.create_connection((host, lport), timeout=10) as c:
+                assert closed_within(c, 15)
+        relay.wait_err(rb"(?s)Connection refused.*Connection refused")
+        assert os.readlink(f"/proc/{relay.p.pid}/fd/0").startswith("pipe:")
     finally:
         relay.stop()
