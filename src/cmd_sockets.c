@@ -411,7 +411,10 @@ static int open_record(const struct sockets_cmd *c, FILE **rec, char *err, size_
 		snprintf(err, errlen, "sockets: %s: %s", c->record_dump, strerror(errno));
 		return -1;
 	}
-	dump_write_header(*rec);
+	uint16_t lo, hi;
+
+	expr_port_range(&lo, &hi);
+	dump_write_header(*rec, lo, hi);
 	return 0;
 }
 
@@ -432,10 +435,25 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 {
 	struct sock_filter all;
 	struct collect_opts o = {&c->filter, c->out.extended || c->out.info, c->force_proc,
-	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0};
+	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0, false, 0, 0, false};
 	struct procscan *scan = NULL;
 	int rc;
 
+	/* `autobound` needs the kernel's answer beside ss's user-space one
+	 * (expr_match); a dump keeps it for any later filter. */
+	o.mark_auto = c->expr->has_auto || c->record_dump;
+	/* A port every selected socket must have lets the kernel skip the
+	 * others before it runs the bytecode (most of a filtered dump's
+	 * time: each bytecode run reads several cache lines of a socket). */
+	if (!c->user_filter) {
+		o.id_sport = expr_required_port(c->expr, true);
+		o.id_dport = expr_required_port(c->expr, false);
+		o.id_exact = c->bclen && expr_ports_only(c->expr);
+	}
+	if (!o.id_sport && c->filter.sport > 0)
+		o.id_sport = (uint16_t)c->filter.sport;
+	if (!o.id_dport && c->filter.dport > 0)
+		o.id_dport = (uint16_t)c->filter.dport;
 	if (c->out.memory)
 		o.ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
 	if (c->out.info)
@@ -449,6 +467,7 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 		o.tcpinfo = true;
 		o.bc = NULL; /* a dump holds every socket */
 		o.bclen = 0;
+		o.id_sport = o.id_dport = 0;
 	}
 	/* The /proc walk runs in threads while the kernel answers the dump.
 	 * --pid alone needs only that process's fds: just /proc/PID/fd. */
@@ -471,9 +490,16 @@ static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 	struct procmap pm = {NULL, 0, 0};
 	int rc;
 
-	if (c->from_dump)
-		rc = dump_read(c->from_dump, out, &pm, err, errlen);
-	else
+	struct dump_ports ports;
+
+	if (c->from_dump) {
+		rc = dump_read(c->from_dump, out, &pm, &ports, err, errlen);
+		/* `autobound` as on the host that recorded it. */
+		if (rc == 0 && ports.known && c->expr->has_auto) {
+			c->expr->lo_port = ports.lo;
+			c->expr->hi_port = ports.hi;
+		}
+	} else
 		rc = collect_live(c, out, &pm, err, errlen);
 	if (rc == 0) {
 		procmap_fill(&pm, out);
