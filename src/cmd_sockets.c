@@ -33,6 +33,7 @@ struct sockets_cmd {
 	const char *filter_file; /* -F */
 	bool kill, events;       /* -K, -E */
 	bool user_filter;        /* --no-kernel-filter: no bytecode, all in user space */
+	bool kernel_exact;       /* the bytecode is the whole expression */
 	struct expr *expr;       /* the trailing filter expression (heap: it is big) */
 	unsigned char *bc;       /* its kernel part, bclen bytes; NULL if none */
 	size_t bclen;
@@ -298,6 +299,7 @@ static int parse_filter(struct sockets_cmd *c, int argc, char **argv)
 	}
 	if (!c->user_filter)
 		c->bclen = expr_bytecode(c->expr, c->bc, EXPR_BC_MAX);
+	c->kernel_exact = c->bclen && expr_bytecode_exact(c->expr);
 	return 0;
 }
 
@@ -483,6 +485,20 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 	return close_record(c, o.record, rc, err, errlen);
 }
 
+/* Whether e passes the selection and the filter.  An inet socket the
+ * kernel sent for an exact bytecode already passed the filter there. */
+static bool selected(const struct sock_entry *e, const void *arg)
+{
+	const struct sockets_cmd *c = arg;
+
+	if (!filter_match(&c->filter, e))
+		return false;
+	if (c->kernel_exact && !c->from_dump && !c->record_dump && sock_is_inet(e) &&
+	    !e->from_proc)
+		return true;
+	return expr_match(c->expr, e);
+}
+
 /* One frame's worth: collect (or replay), attach owners, filter, sort. */
 static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 {
@@ -503,8 +519,7 @@ static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 		rc = collect_live(c, out, &pm, err, errlen);
 	if (rc == 0) {
 		procmap_fill(&pm, out);
-		filter_apply(&c->filter, out);
-		expr_apply(c->expr, out);
+		sock_list_retain(out, selected, c);
 		sort_sockets(out, c->sort);
 	}
 	procmap_free(&pm);

@@ -153,6 +153,11 @@ uint16_t expr_required_port(const struct expr *x, bool local);
  * bytecode would, and the kernel need not run any. */
 bool expr_ports_only(const struct expr *x);
 
+/* Whether expr_bytecode's program selects exactly what x does (nothing
+ * left out as user space only, no `autobound`, which ss reads twice): then
+ * an inet socket the kernel sent for it needs no second look. */
+bool expr_bytecode_exact(const struct expr *x);
+
 /* A model of the kernel's inet_diag_bc_audit: whether the kernel would
  * accept bc.  For the tests and the fuzz target. */
 bool expr_bytecode_valid(const void *bc, size_t len);

@@ -1,6 +1,7 @@
 /* expr_bytecode.c — compiling a filter expression to the kernel's inet_diag
  * bytecode (INET_DIAG_REQ_BYTECODE) the way iproute2's ss does, and models of
  * the kernel's audit and interpreter for the tests. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
@@ -209,6 +210,18 @@ bool expr_ports_only(const struct expr *x)
 	int lport = 0, rport = 0;
 
 	return x->root >= 0 && !x->has_auto && ports_only(x, x->root, &lport, &rport);
+}
+
+bool expr_bytecode_exact(const struct expr *x)
+{
+	uint8_t *scratch;
+	bool exact;
+
+	if (x->root < 0 || x->has_auto || !(scratch = malloc(EXPR_BC_MAX)))
+		return false;
+	exact = compile(x, x->root, true, scratch, EXPR_BC_MAX) > 0;
+	free(scratch);
+	return exact;
 }
 
 /* --- models of the kernel, for tests ---------------------------------- */

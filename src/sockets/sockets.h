@@ -97,6 +97,7 @@ struct sock_entry {
 	/* The kernel's `autobound` (bind() did not lock the port), when it was
 	 * asked (a recorded dump, --no-kernel-filter): auto_known says so. */
 	bool auto_known, auto_bound;
+	bool from_proc; /* read from /proc/net: no bytecode filtered it */
 	uint32_t seq; /* collection order, the tie-break of sorts */
 	int pid;      /* owner, from procmap; 0 when unknown */
 	char comm[16];

@@ -259,6 +259,30 @@ static void test_autobound_as_ss_reads_it(void **state)
 	free(no);
 }
 
+static void test_bytecode_exactness(void **state)
+{
+	static const struct {
+		const char *text;
+		bool exact;
+	} cases[] = {
+	    {"dport = :80", true},
+	    {"not ( sport = :22 or dst 10.0.0.0/8 )", true},
+	    {"dport = :80 and uid = 0", false}, /* uid is left to user space */
+	    {"autobound", false},               /* ss reads it twice */
+	    {"src unix:*x or sport = :1", false},
+	    {"state listening", false}, /* no expression: nothing compiled */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct expr *x = must_parse(cases[i].text);
+
+		if (expr_bytecode_exact(x) != cases[i].exact)
+			fail_msg("'%s': exact %d", cases[i].text, !cases[i].exact);
+		free(x);
+	}
+}
+
 static void test_required_ports(void **state)
 {
 	static const struct {
@@ -520,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_unix_uid_autobound),
 	    cmocka_unit_test(test_autobound_as_ss_reads_it),
 	    cmocka_unit_test(test_required_ports),
+	    cmocka_unit_test(test_bytecode_exactness),
 	    cmocka_unit_test(test_states),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),
