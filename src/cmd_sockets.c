@@ -110,8 +110,10 @@ static const char usage_text[] =
     "  State column when one state is.\n"
     "\n"
     "Actions:\n"
-    "  -K, --kill           close the selected TCP/UDP sockets (SOCK_DESTROY, needs\n"
-    "                       CAP_NET_ADMIN); lists them, says how many on stderr\n"
+    "  -K, --kill           close the selected TCP (TIME-WAIT too), UDP and raw\n"
+    "                       sockets (SOCK_DESTROY, needs CAP_NET_ADMIN), as ss -K;\n"
+    "                       lists them (and, untouched, UNIX/packet/netlink ones),\n"
+    "                       says how many were closed on stderr\n"
     "  -E, --events         print TCP/UDP sockets as they are destroyed, until\n"
     "                       SIGINT or --count events\n"
     "\n"
@@ -562,9 +564,9 @@ static int finish_output(void)
  * stderr how many (and why some could not be). */
 static int kill_matching(struct sock_list *l, char *err, size_t errlen)
 {
-	size_t matched = l->n, refused;
+	size_t matched, refused;
 	int why;
-	long n = kill_sockets(l, &refused, &why, err, errlen);
+	long n = kill_sockets(l, &matched, &refused, &why, err, errlen);
 
 	if (n < 0)
 		return -1;

@@ -9,7 +9,8 @@ MODE compare FLAGS EXPRFILE: for each expression (one per line) the
     the same with --no-kernel-filter and replayed from one --record-dump of
     the set, and each exit status.
 MODE kill: kill the connection to port 22 with -K; report what each end
-    and an unrelated connection saw.
+    and an unrelated connection saw; then ss -K and sockit -K on a
+    TIME-WAIT entry and on UNIX sockets each.
 MODE events: start -E, wait for its readiness line, abort one TCP
     connection and close one UDP socket; report what -E printed.
 MODE details: -o -m -i in text and JSON for a keepalive connection.
@@ -244,7 +245,30 @@ def kill(sockit):
     c80.sendall(b"ping")
     s80.settimeout(10)
     out["other"] = s80.recv(10).decode()
+    out["parity"] = kill_parity(sockit)
     return out
+
+
+def kill_parity(sockit):
+    """What ss -K and sockit -K each do to a TIME-WAIT entry (destroyed,
+    and listed) and to UNIX sockets (untouched, and listed): a fresh
+    TIME-WAIT for each tool, the listings before, with -K and after."""
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    u.bind(b"\0ssfilter-kill")
+    KEEP.append(u)
+    res = {}
+    for name, tool, port in (("ss", ["ss"], 5001), ("sockit", [sockit, "sockets"], 5002)):
+        time_wait(port)
+        row = {}
+        for step, args in (("tw_before", ["-Htan", "state", "time-wait"]),
+                           ("tw_kill", ["-HKtan", "state", "time-wait"]),
+                           ("tw_after", ["-Htan", "state", "time-wait"]),
+                           ("unix_kill", ["-HKxa"]), ("unix_after", ["-Hxa"])):
+            r = subprocess.run(tool + args, capture_output=True, text=True, timeout=30)
+            row[step] = {"lines": norm(r.stdout), "rc": r.returncode,
+                         "err": r.stderr.strip()}
+        res[name] = row
+    return res
 
 
 def wait_line(stream, timeout):

@@ -129,6 +129,19 @@ def test_kill_closes_exactly_the_matching_connection():
     assert r["peer"] == "reset"
     assert r["owner"] != "alive"
     assert r["other"] == "ping"
+    # As ss -K: a TIME-WAIT entry is destroyed (and listed), UNIX sockets
+    # are listed untouched.
+    p = r["parity"]
+    for tool in ("ss", "sockit"):
+        row = p[tool]
+        assert all(v["rc"] == 0 for v in row.values()), row
+        assert len(row["tw_before"]["lines"]) == 1, row
+        assert row["tw_kill"]["lines"] == row["tw_before"]["lines"], row
+        assert row["tw_after"]["lines"] == [], row
+        assert row["unix_kill"]["lines"] == row["unix_after"]["lines"], row
+        assert any("@ssfilter-kill" in l for l in row["unix_after"]["lines"]), row
+    assert p["sockit"]["tw_kill"]["err"] == "sockit sockets: killed 1 of 1 matching sockets"
+    assert p["sockit"]["unix_kill"]["lines"] == p["ss"]["unix_kill"]["lines"]
 
 
 def test_events_report_a_destroyed_socket():
