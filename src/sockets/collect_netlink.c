@@ -420,9 +420,10 @@ void collect_mark_auto(struct sock_list *l, size_t first, const uint64_t *cookie
 
 /* The kernel's `autobound` for the inet sockets out[first..] of one kind:
  * the same dump again with the bytecode AUTO alone and no extensions; the
- * sockets it sends (by cookie) are autobound.  user space cannot tell it
+ * sockets it sends (by cookie) are autobound.  User space cannot tell it
  * (the reply has no userlocks), and ss's live answer needs it.  Recorded
- * as "auto COOKIE" lines.  Returns 0, or -1 with errno. */
+ * as "auto COOKIE" lines.  Returns 0, or -1 with errno (out is then as
+ * the first dump left it, without the answer). */
 static int mark_autobound(struct mnl_socket *nl, enum diag_kind kind,
                           const struct collect_opts *o, struct sock_list *out,
                           size_t first)
@@ -469,7 +470,12 @@ int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
 
 	if (dump_kind(nl, kind, o, out) < 0)
 		return -1;
-	return inet && o->mark_auto ? mark_autobound(nl, kind, o, out, first) : 0;
+	/* The sockets are in out already: a failed second dump must not send
+	 * the caller to /proc for them again.  Without the kernel's answer
+	 * they get ss's user-space reading of autobound alone. */
+	if (inet && o->mark_auto)
+		(void)mark_autobound(nl, kind, o, out, first);
+	return 0;
 }
 
 /* One kind's dump (inet ones: the families f asks for). */
