@@ -27,7 +27,9 @@ WARN     = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib -Iservices -Isrc -MMD -MP
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu17 $(WARN)
-LDLIBS   = -lssl -lcrypto -lhiredis -lmnl -luring -lcrypt -lpthread -lm
+LDLIBS   = -lhiredis -lmnl -luring -lcrypt -lpthread -lm
+# OpenSSL (libssl-dev) is not linked: src/netcat/tls_load.c dlopen()s libssl
+# at the first TLS use, so the other commands start without mapping it.
 # liburing (liburing-dev) carries the loop's io_uring backend (lib/loop_uring.c).
 
 ifeq ($(SAN),1)
@@ -252,7 +254,7 @@ HDR_libcmocka-dev  ?= /usr/include/cmocka.h
 DEPS_CHECK         ?= yes
 SELF_INSTALLING     = check demo bench fuzz deps clean
 BUILD_GOALS         = $(if $(MAKECMDGOALS),$(filter-out $(SELF_INSTALLING),$(MAKECMDGOALS)),all)
-NEED_PKGS           = $(sort libc6-dev $(foreach l,$(LDLIBS),$(PKG_$(l))) \
+NEED_PKGS           = $(sort libc6-dev libssl-dev $(foreach l,$(LDLIBS),$(PKG_$(l))) \
                       $(if $(filter tests check $(BUILD)/tests/%,$(BUILD_GOALS)),libcmocka-dev))
 CC_PKG              = $(if $(findstring clang,$(notdir $(firstword $(CC)))),clang,gcc)
 MISSING_PKGS        = $(if $(shell command -v $(firstword $(CC))),,$(CC_PKG)) \

@@ -33,6 +33,7 @@ struct sockets_cmd {
 	const char *filter_file; /* -F */
 	bool kill, events;       /* -K, -E */
 	bool user_filter;        /* --no-kernel-filter: no bytecode, all in user space */
+	bool kernel_exact;       /* the bytecode is the whole expression */
 	struct expr *expr;       /* the trailing filter expression (heap: it is big) */
 	unsigned char *bc;       /* its kernel part, bclen bytes; NULL if none */
 	size_t bclen;
@@ -109,8 +110,10 @@ static const char usage_text[] =
     "  State column when one state is.\n"
     "\n"
     "Actions:\n"
-    "  -K, --kill           close the selected TCP/UDP sockets (SOCK_DESTROY, needs\n"
-    "                       CAP_NET_ADMIN); lists them, says how many on stderr\n"
+    "  -K, --kill           close the selected TCP (TIME-WAIT too), UDP and raw\n"
+    "                       sockets (SOCK_DESTROY, needs CAP_NET_ADMIN), as ss -K;\n"
+    "                       lists them (and, untouched, UNIX/packet/netlink ones),\n"
+    "                       says how many were closed on stderr\n"
     "  -E, --events         print TCP/UDP sockets as they are destroyed, until\n"
     "                       SIGINT or --count events\n"
     "\n"
@@ -298,6 +301,7 @@ static int parse_filter(struct sockets_cmd *c, int argc, char **argv)
 	}
 	if (!c->user_filter)
 		c->bclen = expr_bytecode(c->expr, c->bc, EXPR_BC_MAX);
+	c->kernel_exact = c->bclen && expr_bytecode_exact(c->expr);
 	return 0;
 }
 
@@ -411,7 +415,10 @@ static int open_record(const struct sockets_cmd *c, FILE **rec, char *err, size_
 		snprintf(err, errlen, "sockets: %s: %s", c->record_dump, strerror(errno));
 		return -1;
 	}
-	dump_write_header(*rec);
+	uint16_t lo, hi;
+
+	expr_port_range(&lo, &hi);
+	dump_write_header(*rec, lo, hi);
 	return 0;
 }
 
@@ -432,10 +439,25 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 {
 	struct sock_filter all;
 	struct collect_opts o = {&c->filter, c->out.extended || c->out.info, c->force_proc,
-	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0};
+	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0, false, 0, 0, false};
 	struct procscan *scan = NULL;
 	int rc;
 
+	/* `autobound` needs the kernel's answer beside ss's user-space one
+	 * (expr_match); a dump keeps it for any later filter. */
+	o.mark_auto = c->expr->has_auto || c->record_dump;
+	/* A port every selected socket must have lets the kernel skip the
+	 * others before it runs the bytecode (most of a filtered dump's
+	 * time: each bytecode run reads several cache lines of a socket). */
+	if (!c->user_filter) {
+		o.id_sport = expr_required_port(c->expr, true);
+		o.id_dport = expr_required_port(c->expr, false);
+		o.id_exact = c->bclen && expr_ports_only(c->expr);
+	}
+	if (!o.id_sport && c->filter.sport > 0)
+		o.id_sport = (uint16_t)c->filter.sport;
+	if (!o.id_dport && c->filter.dport > 0)
+		o.id_dport = (uint16_t)c->filter.dport;
 	if (c->out.memory)
 		o.ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
 	if (c->out.info)
@@ -449,6 +471,7 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 		o.tcpinfo = true;
 		o.bc = NULL; /* a dump holds every socket */
 		o.bclen = 0;
+		o.id_sport = o.id_dport = 0;
 	}
 	/* The /proc walk runs in threads while the kernel answers the dump.
 	 * --pid alone needs only that process's fds: just /proc/PID/fd. */
@@ -464,6 +487,20 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 	return close_record(c, o.record, rc, err, errlen);
 }
 
+/* Whether e passes the selection and the filter.  An inet socket the
+ * kernel sent for an exact bytecode already passed the filter there. */
+static bool selected(const struct sock_entry *e, const void *arg)
+{
+	const struct sockets_cmd *c = arg;
+
+	if (!filter_match(&c->filter, e))
+		return false;
+	if (c->kernel_exact && !c->from_dump && !c->record_dump && sock_is_inet(e) &&
+	    !e->from_proc)
+		return true;
+	return expr_match(c->expr, e);
+}
+
 /* One frame's worth: collect (or replay), attach owners, filter, sort. */
 static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 {
@@ -471,14 +508,20 @@ static int gather(void *ctx, struct sock_list *out, char *err, size_t errlen)
 	struct procmap pm = {NULL, 0, 0};
 	int rc;
 
-	if (c->from_dump)
-		rc = dump_read(c->from_dump, out, &pm, err, errlen);
-	else
+	struct dump_ports ports;
+
+	if (c->from_dump) {
+		rc = dump_read(c->from_dump, out, &pm, &ports, err, errlen);
+		/* `autobound` as on the host that recorded it. */
+		if (rc == 0 && ports.known && c->expr->has_auto) {
+			c->expr->lo_port = ports.lo;
+			c->expr->hi_port = ports.hi;
+		}
+	} else
 		rc = collect_live(c, out, &pm, err, errlen);
 	if (rc == 0) {
 		procmap_fill(&pm, out);
-		filter_apply(&c->filter, out);
-		expr_apply(c->expr, out);
+		sock_list_retain(out, selected, c);
 		sort_sockets(out, c->sort);
 	}
 	procmap_free(&pm);
@@ -521,9 +564,9 @@ static int finish_output(void)
  * stderr how many (and why some could not be). */
 static int kill_matching(struct sock_list *l, char *err, size_t errlen)
 {
-	size_t matched = l->n, refused;
+	size_t matched, refused;
 	int why;
-	long n = kill_sockets(l, &refused, &why, err, errlen);
+	long n = kill_sockets(l, &matched, &refused, &why, err, errlen);
 
 	if (n < 0)
 		return -1;

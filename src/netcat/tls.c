@@ -14,7 +14,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#define NC_TLS_CALLS /* OpenSSL through the table tls_load.c fills */
 #include "netcat/netcat.h"
+#include "netcat/tls_api.h"
 #include "sockit/error.h"
 #include "sockit/loop.h"
 #include "sockit/net.h"
@@ -170,6 +172,8 @@ static int setup_server(const struct nc_opts *o, char *err, size_t errlen)
 int nc_tls_setup(const struct nc_opts *o, bool server, bool client,
                  char *err, size_t errlen)
 {
+	if ((client || server) && nc_tls_load(err, errlen) < 0)
+		return -1;
 	if (client && !client_ctx && setup_client(o, err, errlen) < 0)
 		return -1;
 	if (server && !server_ctx && setup_server(o, err, errlen) < 0)
@@ -179,6 +183,8 @@ int nc_tls_setup(const struct nc_opts *o, bool server, bool client,
 
 void nc_tls_cleanup(void)
 {
+	if (!client_ctx && !server_ctx)
+		return; /* nothing made (libssl perhaps never loaded) */
 	SSL_CTX_free(client_ctx);
 	SSL_CTX_free(server_ctx);
 	client_ctx = server_ctx = NULL;

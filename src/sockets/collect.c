@@ -43,8 +43,13 @@ static int fallback(enum diag_kind kind, const struct collect_opts *o,
 		        "sockit: netlink sock_diag for %s unavailable (%s); "
 		        "reading /proc/net instead\n",
 		        kind_label[kind], strerror(why));
-	if (collect_proc_kind(kind, o, out) == 0)
+	size_t first = out->n;
+
+	if (collect_proc_kind(kind, o, out) == 0) {
+		while (first < out->n)
+			out->v[first++].from_proc = true;
 		return 0;
+	}
 	snprintf(err, errlen, "/proc/net/%s: %s", kind_label[kind],
 	         strerror(errno));
 	return -1;

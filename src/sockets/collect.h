@@ -4,6 +4,7 @@
 #define SOCKIT_SOCKETS_COLLECT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sockets/filter.h"
@@ -22,6 +23,11 @@ struct collect_opts {
 	const void *bc;                   /* compiled filter expression, or NULL: */
 	size_t bclen;                     /* then the port filters go instead */
 	unsigned ext;                     /* more INET_DIAG_* replies (1 << (X-1)) */
+	bool mark_auto;                   /* ask the kernel which inet sockets are
+	                                     autobound (auto_known, auto_bound) */
+	uint16_t id_sport, id_dport;      /* TCP: only this local / remote port
+	                                     (0: any), tested before the bytecode */
+	bool id_exact;                    /* TCP: they are the whole bytecode */
 };
 
 /* Collect every socket f selects (its states and ports narrow the kernel
@@ -65,6 +71,12 @@ int collect_run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, enum diag_kind
 /* /proc/net fallback for one kind (raw too; packet and netlink: none).  Returns 0, or -1 with errno. */
 int collect_proc_kind(enum diag_kind kind, const struct collect_opts *o,
                       struct sock_list *out);
+
+/* Mark the inet entries l->v[first..] with the kernel's autobound answer:
+ * auto_known, and auto_bound when the entry's cookie is among the n sorted
+ * cookies (the sockets the kernel sent for the bytecode AUTO). */
+void collect_mark_auto(struct sock_list *l, size_t first, const uint64_t *cookies,
+                       size_t n);
 
 /* Bytecode asking the kernel for the port filters of f; returns its
  * length (0 when f has none), at most cap bytes written to bc. */

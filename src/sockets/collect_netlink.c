@@ -96,8 +96,14 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
 		r->pad = IPPROTO_RAW;
 	if (o->tcpinfo && proto == IPPROTO_TCP)
 		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
+	/* Only TCP's walk compares these in network order (UDP's in host
+	 * order, on every kernel): elsewhere the bytecode alone filters. */
+	if (proto == IPPROTO_TCP) {
+		r->id.idiag_sport = htons(o->id_sport);
+		r->id.idiag_dport = htons(o->id_dport);
+	}
 	r->idiag_ext |= (uint8_t)o->ext;
-	if (bclen)
+	if (bclen && !(proto == IPPROTO_TCP && o->id_exact))
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
 }
 
@@ -325,10 +331,12 @@ static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	r->idiag_family = AF_UNSPEC;
 	r->idiag_states = o->filter->states[NETID_TCP];
+	r->id.idiag_sport = htons(o->id_sport);
+	r->id.idiag_dport = htons(o->id_dport);
 	r->idiag_ext = (uint8_t)o->ext;
 	if (o->tcpinfo)
 		r->idiag_ext |= 1 << (INET_DIAG_INFO - 1);
-	if (bclen)
+	if (bclen && !o->id_exact)
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
 	rc = run_dump(nl, nlh, &c);
 	free(req);
@@ -381,8 +389,98 @@ static int dump_both(struct mnl_socket *nl, enum diag_kind kind,
 	return 0;
 }
 
+static int dump_kind(struct mnl_socket *nl, enum diag_kind kind,
+                     const struct collect_opts *o, struct sock_list *out);
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t cookie_of(const struct sock_entry *e)
+{
+	return (uint64_t)e->cookie[1] << 32 | e->cookie[0];
+}
+
+void collect_mark_auto(struct sock_list *l, size_t first, const uint64_t *cookies,
+                       size_t n)
+{
+	for (size_t i = first; i < l->n; i++) {
+		struct sock_entry *e = &l->v[i];
+		uint64_t c = cookie_of(e);
+
+		if (!sock_is_inet(e))
+			continue;
+		e->auto_known = true;
+		e->auto_bound = n && bsearch(&c, cookies, n, sizeof c, cmp_u64);
+	}
+}
+
+/* The kernel's `autobound` for the inet sockets out[first..] of one kind:
+ * the same dump again with the bytecode AUTO alone and no extensions; the
+ * sockets it sends (by cookie) are autobound.  User space cannot tell it
+ * (the reply has no userlocks), and ss's live answer needs it.  Recorded
+ * as "auto COOKIE" lines.  Returns 0, or -1 with errno (out is then as
+ * the first dump left it, without the answer). */
+static int mark_autobound(struct mnl_socket *nl, enum diag_kind kind,
+                          const struct collect_opts *o, struct sock_list *out,
+                          size_t first)
+{
+	static const struct inet_diag_bc_op auto_bc = {INET_DIAG_BC_AUTO, 4, 8};
+	struct collect_opts ao = *o;
+	struct sock_list got = {NULL, 0, 0};
+	uint64_t *cookies;
+	int rc = 0;
+
+	ao.bc = &auto_bc;
+	ao.bclen = sizeof auto_bc;
+	ao.id_exact = false; /* the ports, if any, stay a pre-filter */
+	ao.ext = 0;
+	ao.tcpinfo = false;
+	ao.record = NULL;
+	if (o->filter->v4)
+		rc = dump_inet(nl, AF_INET, kind, &ao, &got);
+	if (rc == 0 && o->filter->v6)
+		rc = dump_inet(nl, AF_INET6, kind, &ao, &got);
+	if (rc < 0 || !(cookies = malloc((got.n + 1) * sizeof *cookies))) {
+		int err = rc < 0 ? errno : ENOMEM;
+
+		sock_list_free(&got);
+		errno = err;
+		return -1;
+	}
+	for (size_t i = 0; i < got.n; i++)
+		cookies[i] = cookie_of(&got.v[i]);
+	qsort(cookies, got.n, sizeof *cookies, cmp_u64);
+	collect_mark_auto(out, first, cookies, got.n);
+	if (o->record)
+		dump_write_auto(o->record, cookies, got.n);
+	free(cookies);
+	sock_list_free(&got);
+	return 0;
+}
+
 int collect_netlink_kind(struct mnl_socket *nl, enum diag_kind kind,
                          const struct collect_opts *o, struct sock_list *out)
+{
+	size_t first = out->n;
+	bool inet = kind == DIAG_TCP || kind == DIAG_UDP || kind == DIAG_RAW;
+
+	if (dump_kind(nl, kind, o, out) < 0)
+		return -1;
+	/* The sockets are in out already: a failed second dump must not send
+	 * the caller to /proc for them again.  Without the kernel's answer
+	 * they get ss's user-space reading of autobound alone. */
+	if (inet && o->mark_auto)
+		(void)mark_autobound(nl, kind, o, out, first);
+	return 0;
+}
+
+/* One kind's dump (inet ones: the families f asks for). */
+static int dump_kind(struct mnl_socket *nl, enum diag_kind kind,
+                     const struct collect_opts *o, struct sock_list *out)
 {
 	const struct sock_filter *f = o->filter;
 	char req[256];

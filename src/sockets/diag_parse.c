@@ -1,6 +1,7 @@
 /* diag_parse.c — decode sock_diag replies (inet_diag_msg, unix_diag_msg and
  * their attributes) into sock_entry records.  Used for live replies and for
  * replayed dumps, so every length is checked. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -104,13 +105,15 @@ struct inet_ctx {
 	bool full; /* keep the whole tcp_info (-i) */
 };
 
-static int inet_attr_cb(const struct nlattr *a, void *data)
+/* Whether a's payload holds at least n bytes. */
+static bool payload_has(const struct nlattr *a, size_t n)
 {
-	struct inet_ctx *c = data;
+	return a->nla_len >= NLA_HDRLEN + n;
+}
 
-	if (mnl_attr_type_valid(a, INET_DIAG_MAX) <= 0)
-		return MNL_CB_OK;
-	switch (mnl_attr_get_type(a)) {
+static void inet_attr(const struct nlattr *a, struct inet_ctx *c)
+{
+	switch (a->nla_type & NLA_TYPE_MASK) {
 	case INET_DIAG_INFO:
 		take_tcpinfo(c->e, a);
 		if (c->full)
@@ -126,19 +129,35 @@ static int inet_attr_cb(const struct nlattr *a, void *data)
 		take_bbr(c->e, a);
 		break;
 	case INET_DIAG_SKV6ONLY:
-		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
-			c->e->v6only = mnl_attr_get_u8(a) != 0;
+		if (payload_has(a, 1))
+			c->e->v6only = *(const uint8_t *)mnl_attr_get_payload(a) != 0;
 		break;
 	case INET_DIAG_MARK:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			c->e->mark = mnl_attr_get_u32(a);
+		if (payload_has(a, 4))
+			memcpy(&c->e->mark, mnl_attr_get_payload(a), 4);
 		break;
 	case INET_DIAG_CGROUP_ID:
-		if (mnl_attr_validate(a, MNL_TYPE_U64) == 0)
-			c->e->cgroup_id = mnl_attr_get_u64(a);
+		if (payload_has(a, 8))
+			memcpy(&c->e->cgroup_id, mnl_attr_get_payload(a), 8);
 		break;
 	}
-	return MNL_CB_OK;
+}
+
+/* The attributes after the inet_diag_msg, each checked against what is
+ * left of the message (a listing walks thousands: no callback per one). */
+static void inet_attrs(const struct nlmsghdr *nlh, struct inet_ctx *c)
+{
+	const unsigned char *p = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct inet_diag_msg));
+	const unsigned char *end = (const unsigned char *)nlh + nlh->nlmsg_len;
+
+	while (end - p >= (ptrdiff_t)NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > end - p)
+			break;
+		inet_attr(a, c);
+		p += NLA_ALIGN(a->nla_len);
+	}
 }
 
 static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind,
@@ -173,7 +192,7 @@ static int parse_inet(const struct nlmsghdr *nlh, enum diag_kind kind,
 	e->retrans = m->idiag_retrans;
 	e->expires = m->idiag_expires;
 	struct inet_ctx c = {e, diag_keep_info};
-	mnl_attr_parse(nlh, sizeof *m, inet_attr_cb, &c);
+	inet_attrs(nlh, &c);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* dump.c — write and replay recorded sock_diag replies (see dump.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,10 +27,17 @@ static void put_hex(FILE *f, const void *data, size_t len)
 	}
 }
 
-void dump_write_header(FILE *f)
+void dump_write_header(FILE *f, unsigned lo, unsigned hi)
 {
 	fprintf(f,
-	        "# sockit sockets dump 1: raw sock_diag replies, then socket owners\n");
+	        "# sockit sockets dump 1: raw sock_diag replies, then socket owners\n"
+	        "ports %u %u\n", lo, hi);
+}
+
+void dump_write_auto(FILE *f, const uint64_t *cookies, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "auto %" PRIx64 "\n", cookies[i]);
 }
 
 void dump_write_msg(FILE *f, enum diag_kind kind, const struct nlmsghdr *nlh)
@@ -126,7 +134,56 @@ static int read_owner(const char *rest, struct procmap *m)
 	return procmap_add(m, (unsigned)inode, (int)pid, comm) < 0 ? -2 : 0;
 }
 
-static int read_line(char *line, struct sock_list *out, struct procmap *m)
+/* What a dump says beside the messages and owners. */
+struct dump_state {
+	struct dump_ports ports;
+	uint64_t *cookies; /* the auto lines */
+	size_t n, cap;
+};
+
+static int read_ports(const char *rest, struct dump_state *st)
+{
+	char low[8], highw[8];
+	long long lo, hi;
+
+	if (sscanf(rest, "%7s %7s", low, highw) != 2 ||
+	    sk_parse_num(low, 0, 65535, &lo, NULL, NULL, 0) < 0 ||
+	    sk_parse_num(highw, 0, 65535, &hi, NULL, NULL, 0) < 0 || lo > hi)
+		return -1;
+	st->ports = (struct dump_ports){true, (uint16_t)lo, (uint16_t)hi};
+	return 0;
+}
+
+static int read_auto(const char *rest, struct dump_state *st)
+{
+	unsigned char raw[8];
+	uint64_t c = 0;
+	size_t len = strlen(rest);
+	char hex[17] = "0000000000000000";
+
+	/* Hex digits, 1 to 16 of them, right-aligned into 8 bytes. */
+	if (len == 0 || len > 16)
+		return -1;
+	memcpy(hex + 16 - len, rest, len);
+	if (unhex(hex, raw, sizeof raw) != 8)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		c = c << 8 | raw[i];
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 64;
+		uint64_t *v = realloc(st->cookies, cap * sizeof *v);
+
+		if (!v)
+			return -2;
+		st->cookies = v;
+		st->cap = cap;
+	}
+	st->cookies[st->n++] = c;
+	return 0;
+}
+
+static int read_line(char *line, struct sock_list *out, struct procmap *m,
+                     struct dump_state *st)
 {
 	line[strcspn(line, "\r\n")] = '\0';
 	if (line[0] == '#' || line[0] == '\0')
@@ -135,13 +192,26 @@ static int read_line(char *line, struct sock_list *out, struct procmap *m)
 		return read_msg(line + 3, out);
 	if (strncmp(line, "fd ", 3) == 0)
 		return read_owner(line + 3, m);
+	if (strncmp(line, "ports ", 6) == 0)
+		return read_ports(line + 6, st);
+	if (strncmp(line, "auto ", 5) == 0)
+		return read_auto(line + 5, st);
 	return -1;
 }
 
-int dump_read(const char *path, struct sock_list *out, struct procmap *m, char *err,
-              size_t errlen)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int dump_read(const char *path, struct sock_list *out, struct procmap *m,
+              struct dump_ports *ports, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
+	struct dump_state st = {{false, 0, 0}, NULL, 0, 0};
+	size_t first = out->n;
 	char *line;
 	unsigned lineno = 0;
 	int rc = 0;
@@ -160,11 +230,20 @@ int dump_read(const char *path, struct sock_list *out, struct procmap *m, char *
 		if (!strchr(line, '\n') && !feof(f))
 			rc = -1;
 		else
-			rc = read_line(line, out, m);
+			rc = read_line(line, out, m, &st);
 	}
 	if (rc < 0)
 		snprintf(err, errlen, "dump %s:%u: %s", path, lineno,
 		         rc == -2 ? strerror(ENOMEM) : "malformed line");
+	/* The recorder asked the kernel about every inet socket it wrote. */
+	if (rc == 0 && st.ports.known) {
+		if (st.n)
+			qsort(st.cookies, st.n, sizeof *st.cookies, cmp_u64);
+		collect_mark_auto(out, first, st.cookies, st.n);
+	}
+	if (ports)
+		*ports = st.ports;
+	free(st.cookies);
 	free(line);
 	fclose(f);
 	return rc < 0 ? -1 : 0;

@@ -89,14 +89,17 @@ struct expr_node {
 
 /* A parsed expression.  root is -1 when there is no expression.  states is
  * what leading `state X` / `exclude X` words asked for (states_given says
- * whether there were any).  lo_port..hi_port is the ephemeral range
- * `autobound` tests in user space. */
+ * whether there were any).  has_auto: some condition is `autobound`; then
+ * lo_port..hi_port is the ephemeral range it tests in user space, as ss
+ * does (net.ipv4.ip_local_port_range, read only then; a replayed dump
+ * sets the recording host's). */
 struct expr {
 	struct expr_node node[EXPR_MAX_NODES];
 	size_t n;
 	int root;
 	uint32_t states;
 	bool states_given;
+	bool has_auto;
 	uint16_t lo_port, hi_port;
 };
 
@@ -105,7 +108,19 @@ struct expr {
  * message naming the bad token and its column in err. */
 int expr_parse(struct expr *x, const struct expr_lex *lx, char *err, size_t errlen);
 
-/* Whether e passes x (true when x has no expression). */
+/* The ephemeral port range, which `autobound` means in user space
+ * (net.ipv4.ip_local_port_range); when it cannot be read, ss's fallback
+ * (is_ephemeral(): 1024-4999). */
+void expr_port_range(uint16_t *lo, uint16_t *hi);
+
+/* Whether e passes x (true when x has no expression), as a live ss
+ * listing decides: ss runs the whole expression in user space on what the
+ * kernel's bytecode let through, and the two mean different things by
+ * `autobound` (the kernel: bind() did not lock the port; ss's user space:
+ * an unnamed or autobind UNIX socket, an unbound packet socket, a netlink
+ * socket with a kernel-chosen (negative) port id, an inet port in the
+ * ephemeral range).  So when e carries the kernel's answer (auto_known),
+ * e must pass both readings of x. */
 bool expr_match(const struct expr *x, const struct sock_entry *e);
 
 /* Whether e's local (or remote) address passes one src/dst condition. */
@@ -125,12 +140,30 @@ bool expr_uses(const struct expr *x, enum expr_op op);
  * cap), 0 when nothing can or need be compiled. */
 size_t expr_bytecode(const struct expr *x, void *bc, size_t cap);
 
+/* The local (or remote) port every socket x selects has, because a
+ * src/dst/sport/dport condition with that port is one of the terms its
+ * top-level `and`s join; 0 when there is none.  The kernel's TCP dump
+ * compares the request's own id.idiag_sport/idiag_dport with each socket
+ * before it runs any bytecode, which is much cheaper (expr.h users: the
+ * request). */
+uint16_t expr_required_port(const struct expr *x, bool local);
+
+/* Whether x is nothing but those ports: `sport = :A`, `dport = :B`, or
+ * both joined by `and`.  Then the two ports in a TCP request say all the
+ * bytecode would, and the kernel need not run any. */
+bool expr_ports_only(const struct expr *x);
+
+/* Whether expr_bytecode's program selects exactly what x does (nothing
+ * left out as user space only, no `autobound`, which ss reads twice): then
+ * an inet socket the kernel sent for it needs no second look. */
+bool expr_bytecode_exact(const struct expr *x);
+
 /* A model of the kernel's inet_diag_bc_audit: whether the kernel would
  * accept bc.  For the tests and the fuzz target. */
 bool expr_bytecode_valid(const void *bc, size_t len);
 
 /* A model of the kernel's inet_diag_bc_run on e: whether it would send e
- * (autobound is taken from x's port range, as user space does). */
+ * (autobound: e's recorded kernel answer, else x's port range). */
 bool expr_bytecode_run(const struct expr *x, const void *bc, size_t len,
                        const struct sock_entry *e);
 

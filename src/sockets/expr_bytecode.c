@@ -1,6 +1,7 @@
 /* expr_bytecode.c — compiling a filter expression to the kernel's inet_diag
  * bytecode (INET_DIAG_REQ_BYTECODE) the way iproute2's ss does, and models of
  * the kernel's audit and interpreter for the tests. */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
@@ -163,6 +164,66 @@ size_t expr_bytecode(const struct expr *x, void *bc, size_t cap)
 	return len > 0 ? (size_t)len : 0;
 }
 
+/* The port a leaf of the AND chain from node i requires, if any. */
+static int and_chain_port(const struct expr *x, int i, bool local)
+{
+	const struct expr_node *n = &x->node[i];
+	int p;
+
+	if (n->op == EX_AND) {
+		if ((p = and_chain_port(x, n->a, local)) > 0)
+			return p;
+		return and_chain_port(x, n->b, local);
+	}
+	if (n->op == (local ? EX_SRC : EX_DST) && n->u.host.family != AF_UNIX &&
+	    n->u.host.port > 0 && n->u.host.port <= 65535)
+		return n->u.host.port;
+	return 0;
+}
+
+uint16_t expr_required_port(const struct expr *x, bool local)
+{
+	return x->root < 0 ? 0 : (uint16_t)and_chain_port(x, x->root, local);
+}
+
+/* Whether node i is an AND chain of bare port conditions (no address),
+ * each side's with the same port: lport, rport (0: none yet). */
+static bool ports_only(const struct expr *x, int i, int *lport, int *rport)
+{
+	const struct expr_node *n = &x->node[i];
+	int *want;
+
+	if (n->op == EX_AND)
+		return ports_only(x, n->a, lport, rport) && ports_only(x, n->b, lport, rport);
+	if ((n->op != EX_SRC && n->op != EX_DST) || n->u.host.family != AF_UNSPEC ||
+	    n->u.host.prefix != 0 || n->u.host.port <= 0)
+		return false;
+	want = n->op == EX_SRC ? lport : rport;
+	if (*want && *want != n->u.host.port)
+		return false;
+	*want = n->u.host.port;
+	return true;
+}
+
+bool expr_ports_only(const struct expr *x)
+{
+	int lport = 0, rport = 0;
+
+	return x->root >= 0 && !x->has_auto && ports_only(x, x->root, &lport, &rport);
+}
+
+bool expr_bytecode_exact(const struct expr *x)
+{
+	uint8_t *scratch;
+	bool exact;
+
+	if (x->root < 0 || x->has_auto || !(scratch = malloc(EXPR_BC_MAX)))
+		return false;
+	exact = compile(x, x->root, true, scratch, EXPR_BC_MAX) > 0;
+	free(scratch);
+	return exact;
+}
+
 /* --- models of the kernel, for tests ---------------------------------- */
 
 /* The bytes an op needs beyond its header; -1 when the kernel would say
@@ -306,7 +367,8 @@ bool expr_bytecode_run(const struct expr *x, const void *code, size_t total,
 			yes = e->rport == arg.no;
 			break;
 		case INET_DIAG_BC_AUTO:
-			yes = e->lport >= x->lo_port && e->lport <= x->hi_port;
+			yes = e->auto_known ? e->auto_bound
+			                    : e->lport >= x->lo_port && e->lport <= x->hi_port;
 			break;
 		case INET_DIAG_BC_S_COND:
 		case INET_DIAG_BC_D_COND:

@@ -66,18 +66,39 @@ bool expr_host_match(const struct expr_host *h, const struct sock_entry *e, bool
 	return inet_addr_ok(h, e->family, local ? e->laddr : e->raddr);
 }
 
-static bool eval(const struct expr *x, int i, const struct sock_entry *e)
+/* ss's user-space `autobound` (run_ssfilter, SSF_S_AUTO), or with kernel
+ * set the kernel's (INET_DIAG_BC_AUTO) from the recorded answer. */
+static bool autobound(const struct expr *x, const struct sock_entry *e, bool kernel)
+{
+	const char *p = e->path;
+
+	if (kernel && sock_is_inet(e))
+		return e->auto_bound;
+	switch (e->family) {
+	case AF_UNIX:
+		/* Unnamed, or the name autobind gives: NUL and five hex digits. */
+		return !p || (p[0] == '@' && strlen(p) == 6 &&
+		              strspn(p + 1, "0123456789abcdef") == 5);
+	case AF_PACKET:
+		return e->ifindex == 0 && e->lport == 0; /* no device, no protocol */
+	case AF_NETLINK:
+		return (int32_t)e->nl_portid < 0; /* the kernel's ids are negative */
+	}
+	return sock_is_inet(e) && e->lport >= x->lo_port && e->lport <= x->hi_port;
+}
+
+static bool eval(const struct expr *x, int i, const struct sock_entry *e, bool kernel)
 {
 	const struct expr_node *n = &x->node[i];
 	bool inet = sock_is_inet(e);
 
 	switch ((enum expr_op)n->op) {
 	case EX_AND:
-		return eval(x, n->a, e) && eval(x, n->b, e);
+		return eval(x, n->a, e, kernel) && eval(x, n->b, e, kernel);
 	case EX_OR:
-		return eval(x, n->a, e) || eval(x, n->b, e);
+		return eval(x, n->a, e, kernel) || eval(x, n->b, e, kernel);
 	case EX_NOT:
-		return !eval(x, n->a, e);
+		return !eval(x, n->a, e, kernel);
 	case EX_SRC:
 	case EX_DST:
 		return expr_host_match(&n->u.host, e, n->op == EX_SRC);
@@ -90,7 +111,7 @@ static bool eval(const struct expr *x, int i, const struct sock_entry *e)
 	case EX_D_LE:
 		return inet && e->rport <= n->u.num;
 	case EX_AUTO:
-		return inet && e->lport >= x->lo_port && e->lport <= x->hi_port;
+		return autobound(x, e, kernel);
 	case EX_DEV:
 		return inet && e->ifindex == n->u.num;
 	case EX_MARK:
@@ -109,7 +130,11 @@ static bool eval(const struct expr *x, int i, const struct sock_entry *e)
 
 bool expr_match(const struct expr *x, const struct sock_entry *e)
 {
-	return x->root < 0 || eval(x, x->root, e);
+	if (x->root < 0)
+		return true;
+	if (!eval(x, x->root, e, false))
+		return false;
+	return !(x->has_auto && e->auto_known) || eval(x, x->root, e, true);
 }
 
 static bool keep(const struct sock_entry *e, const void *arg)

@@ -550,19 +550,18 @@ static int parse_states(struct pstate *ps)
 	}
 }
 
-/* The ephemeral port range, which `autobound` means in user space. */
-static void port_range(struct expr *x)
+void expr_port_range(uint16_t *lo_port, uint16_t *hi_port)
 {
-	unsigned lo = 32768, hi = 60999;
+	unsigned lo = 1024, hi = 4999;
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 
 	if (f) {
 		if (fscanf(f, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535)
-			lo = 32768, hi = 60999;
+			lo = 1024, hi = 4999;
 		fclose(f);
 	}
-	x->lo_port = (uint16_t)lo;
-	x->hi_port = (uint16_t)hi;
+	*lo_port = (uint16_t)lo;
+	*hi_port = (uint16_t)hi;
 }
 
 int expr_parse(struct expr *x, const struct expr_lex *lx, char *err, size_t errlen)
@@ -573,7 +572,8 @@ int expr_parse(struct expr *x, const struct expr_lex *lx, char *err, size_t errl
 	x->root = -1;
 	x->states = 0;
 	x->states_given = false;
-	port_range(x);
+	x->has_auto = false;
+	x->lo_port = x->hi_port = 0;
 	if (parse_states(&ps) < 0)
 		return -1;
 	if (ps.i == lx->n)
@@ -582,5 +582,8 @@ int expr_parse(struct expr *x, const struct expr_lex *lx, char *err, size_t errl
 		return -1;
 	if (ps.i < lx->n)
 		return fail_at(&ps, ps.i, "no '(' to close");
+	/* Only `autobound` needs the range: a listing opens nothing else. */
+	if ((x->has_auto = expr_uses(x, EX_AUTO)))
+		expr_port_range(&x->lo_port, &x->hi_port);
 	return 0;
 }

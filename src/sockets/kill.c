@@ -11,10 +11,18 @@
 
 #include "sockets/kill.h"
 
+/* What ss -K asks the kernel about: inet sockets from a sock_diag dump
+ * (the request names the socket by its cookie). */
 static bool killable(const struct sock_entry *e)
 {
-	return (e->netid == NETID_TCP || e->netid == NETID_UDP) &&
-	       (e->family == AF_INET || e->family == AF_INET6) && e->state != ST_TIME_WAIT;
+	return sock_is_inet(e) && !e->from_proc &&
+	       (e->netid == NETID_TCP || e->netid == NETID_UDP || e->netid == NETID_RAW);
+}
+
+static uint8_t protocol_of(const struct sock_entry *e)
+{
+	return e->netid == NETID_TCP ? IPPROTO_TCP
+	       : e->netid == NETID_UDP ? IPPROTO_UDP : IPPROTO_RAW;
 }
 
 /* One SOCK_DESTROY naming e exactly (addresses, ports, device, cookie).
@@ -31,7 +39,11 @@ static int destroy_one(struct mnl_socket *nl, const struct sock_entry *e, uint32
 	nlh->nlmsg_seq = seq;
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	r->sdiag_family = e->family;
-	r->sdiag_protocol = e->netid == NETID_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	r->sdiag_protocol = protocol_of(e);
+	/* raw_diag finds the socket by its IP protocol (the "port" of a raw
+	 * socket), in the byte inet_diag_req_raw calls sdiag_raw_protocol. */
+	if (r->sdiag_protocol == IPPROTO_RAW)
+		r->pad = (uint8_t)e->lport;
 	r->idiag_states = ~0u;
 	r->id.idiag_sport = htons(e->lport);
 	r->id.idiag_dport = htons(e->rport);
@@ -53,12 +65,14 @@ static int destroy_one(struct mnl_socket *nl, const struct sock_entry *e, uint32
 	           : 0;
 }
 
-long kill_sockets(struct sock_list *l, size_t *refused, int *why, char *err,
-                  size_t errlen)
+long kill_sockets(struct sock_list *l, size_t *tried, size_t *refused, int *why,
+                  char *err, size_t errlen)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	size_t out = 0;
+	long killed = 0;
 
+	*tried = 0;
 	*refused = 0;
 	*why = 0;
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -69,14 +83,19 @@ long kill_sockets(struct sock_list *l, size_t *refused, int *why, char *err,
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		struct sock_entry *e = &l->v[i];
-		int rc = killable(e) ? destroy_one(nl, e, (uint32_t)i + 1) : EOPNOTSUPP;
+		int rc = 0;
 
-		/* ENOENT: it went away by itself meanwhile — nothing to kill. */
+		if (killable(e)) {
+			(*tried)++;
+			if ((rc = destroy_one(nl, e, (uint32_t)i + 1)) == 0)
+				killed++;
+		}
 		if (rc == 0) {
 			l->v[out++] = *e;
 			continue;
 		}
-		if (rc != ENOENT && killable(e)) {
+		/* ENOENT: it went away by itself meanwhile — nothing to kill. */
+		if (rc != ENOENT) {
 			(*refused)++;
 			*why = rc;
 		}
@@ -85,5 +104,5 @@ long kill_sockets(struct sock_list *l, size_t *refused, int *why, char *err,
 	}
 	l->n = out;
 	mnl_socket_close(nl);
-	return (long)out;
+	return killed;
 }

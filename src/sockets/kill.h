@@ -6,14 +6,17 @@
 
 #include "sockets/sockets.h"
 
-/* Ask the kernel to destroy every TCP and UDP socket of l (as ss -K does:
- * the owner sees ECONNABORTED, a TCP peer a reset), then keep in l only
- * those it destroyed.  UNIX sockets and TIME-WAIT entries cannot be
- * destroyed and are dropped.  Returns the number destroyed, or -1 with err
- * when netlink itself failed; *refused counts the sockets the kernel
- * refused (EPERM without CAP_NET_ADMIN, EOPNOTSUPP without
- * CONFIG_INET_DIAG_DESTROY), *why its last errno. */
-long kill_sockets(struct sock_list *l, size_t *refused, int *why, char *err,
-                  size_t errlen);
+/* As ss -K: ask the kernel to destroy every inet socket of l that came
+ * from sock_diag — TCP in any state (TIME-WAIT and SYN-RECV entries too),
+ * UDP, raw (the owner sees ECONNABORTED, a TCP peer a reset) — and keep in
+ * l those it destroyed, dropping those it refused or that were already
+ * gone (ENOENT).  Sockets -K cannot touch (UNIX, packet, netlink, and inet
+ * ones read from /proc/net, which carry no cookie) stay in l untouched, as
+ * ss lists them.  Returns the number destroyed, or -1 with err when
+ * netlink itself failed; *tried counts the sockets the kernel was asked
+ * about, *refused those it refused (EPERM without CAP_NET_ADMIN,
+ * EOPNOTSUPP without CONFIG_INET_DIAG_DESTROY), *why its last errno. */
+long kill_sockets(struct sock_list *l, size_t *tried, size_t *refused, int *why,
+                  char *err, size_t errlen);
 
 #endif

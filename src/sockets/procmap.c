@@ -83,6 +83,8 @@ const struct proc_owner *procmap_find(const struct procmap *m, uint32_t inode)
 
 void procmap_fill(const struct procmap *m, struct sock_list *l)
 {
+	if (m->n == 0)
+		return; /* no owners asked for: nothing to look up */
 	for (size_t i = 0; i < l->n; i++) {
 		const struct proc_owner *o = procmap_find(m, l->v[i].inode);
 

@@ -94,6 +94,10 @@ struct sock_entry {
 	uint8_t nl_proto, nl_state; /* netlink protocol; 1 when connected */
 	uint32_t mark;      /* SO_MARK (the kernel sends it to CAP_NET_ADMIN) */
 	uint64_t cgroup_id; /* cgroup v2 id, 0 when unknown */
+	/* The kernel's `autobound` (bind() did not lock the port), when it was
+	 * asked (a recorded dump, --no-kernel-filter): auto_known says so. */
+	bool auto_known, auto_bound;
+	bool from_proc; /* read from /proc/net: no bytecode filtered it */
 	uint32_t seq; /* collection order, the tie-break of sorts */
 	int pid;      /* owner, from procmap; 0 when unknown */
 	char comm[16];

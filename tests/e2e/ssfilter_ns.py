@@ -5,10 +5,12 @@ document of what each saw.  tests/e2e/test_sockets_filter.py drives it:
     unshare -n python3 ssfilter_ns.py MODE SOCKIT [ARGS...]
 
 MODE compare FLAGS EXPRFILE: for each expression (one per line) the
-    normalized lines of `ss -H FLAGS EXPR`, `sockit sockets -H FLAGS EXPR`
-    and the same with --no-kernel-filter, and each exit status.
+    normalized lines of `ss -H FLAGS EXPR`, `sockit sockets -H FLAGS EXPR`,
+    the same with --no-kernel-filter and replayed from one --record-dump of
+    the set, and each exit status.
 MODE kill: kill the connection to port 22 with -K; report what each end
-    and an unrelated connection saw.
+    and an unrelated connection saw; then ss -K and sockit -K on a
+    TIME-WAIT entry and on UNIX sockets each.
 MODE events: start -E, wait for its readiness line, abort one TCP
     connection and close one UDP socket; report what -E printed.
 MODE details: -o -m -i in text and JSON for a keepalive connection.
@@ -92,6 +94,10 @@ def known_set(tmpdir):
     d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     d.bind(b"\0ssfilter-abstract")
     KEEP.append(d)
+    # Binding the empty name autobinds: the kernel picks "\0" + 5 hex digits.
+    a = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    a.bind("")
+    KEEP.append(a)
 
 
 OTHER_NETIDS = ("nl ", "p_raw ", "p_dgr ", "raw ", "icmp6 ", "mptcp ", "sctp ", "v_str ",
@@ -105,16 +111,21 @@ def norm(out):
     return sorted(l for l in lines if not l.startswith(OTHER_NETIDS))
 
 
-def compare(sockit, flags, exprfile):
+def compare(sockit, flags, exprfile, tmpdir):
     exprs = [l.rstrip("\n") for l in open(exprfile)
              if l.strip() and not l.startswith("#")]
+    # One recording of the set, replayed for every expression.
+    dump = os.path.join(tmpdir, "known.dump")
+    subprocess.run([sockit, "sockets", "--record-dump", dump, "-a"], check=True,
+                   stdout=subprocess.DEVNULL, timeout=30)
     res = []
     for e in exprs:
         words = e.split()
         row = {"expr": e}
         for name, cmd in (("ss", ["ss", "-H"]),
                           ("sockit", [sockit, "sockets", "-H"]),
-                          ("user", [sockit, "sockets", "-H", "--no-kernel-filter"])):
+                          ("user", [sockit, "sockets", "-H", "--no-kernel-filter"]),
+                          ("dump", [sockit, "sockets", "-H", "--from-dump", dump])):
             r = subprocess.run(cmd + flags.split() + words, capture_output=True,
                                text=True, timeout=30)
             row[name] = {"lines": norm(r.stdout), "rc": r.returncode,
@@ -130,7 +141,8 @@ KIND_FLAGS = ("-wan", "-wln", "-wn", "-0an", "-0ln", "-A netlink -an", "--netlin
               "-A raw,packet,netlink -an", "-A inet -an", "-A all -an", "-an", "-4an",
               "-6an", "-wanp", "-0anp", "-0anm", "-wanO -m",
               "-an sport = :1", "-wan sport = :58", "-an not sport = :1",
-              "-A packet -an sport = :0", "-tuwan")
+              "-A packet -an sport = :0", "-tuwan", "-0an autobound",
+              "--netlink -an autobound", "-an not autobound")
 USERS = re.compile(r'users:\(\("([^"]*)",pid=(\d+),fd=\d+\)(?:,\([^)]*\))*\)')
 
 
@@ -144,6 +156,8 @@ def other_kinds():
     p.bind(("lo", 0x0800))
     KEEP.append(p)
     KEEP.append(socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x86dd)))
+    # No protocol, no device: what ss's `autobound` means for a packet socket.
+    KEEP.append(socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0))
     n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
     n.bind((0, 0))
     KEEP.append(n)
@@ -231,7 +245,30 @@ def kill(sockit):
     c80.sendall(b"ping")
     s80.settimeout(10)
     out["other"] = s80.recv(10).decode()
+    out["parity"] = kill_parity(sockit)
     return out
+
+
+def kill_parity(sockit):
+    """What ss -K and sockit -K each do to a TIME-WAIT entry (destroyed,
+    and listed) and to UNIX sockets (untouched, and listed): a fresh
+    TIME-WAIT for each tool, the listings before, with -K and after."""
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    u.bind(b"\0ssfilter-kill")
+    KEEP.append(u)
+    res = {}
+    for name, tool, port in (("ss", ["ss"], 5001), ("sockit", [sockit, "sockets"], 5002)):
+        time_wait(port)
+        row = {}
+        for step, args in (("tw_before", ["-Htan", "state", "time-wait"]),
+                           ("tw_kill", ["-HKtan", "state", "time-wait"]),
+                           ("tw_after", ["-Htan", "state", "time-wait"]),
+                           ("unix_kill", ["-HKxa"]), ("unix_after", ["-Hxa"])):
+            r = subprocess.run(tool + args, capture_output=True, text=True, timeout=30)
+            row[step] = {"lines": norm(r.stdout), "rc": r.returncode,
+                         "err": r.stderr.strip()}
+        res[name] = row
+    return res
 
 
 def wait_line(stream, timeout):
@@ -291,7 +328,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         if mode == "compare":
             known_set(d)
-            res = compare(sockit, sys.argv[3], sys.argv[4])
+            res = compare(sockit, sys.argv[3], sys.argv[4], d)
         elif mode == "kinds":
             res = kinds(sockit)
         elif mode == "kill":

@@ -4,10 +4,10 @@ Each check runs tests/e2e/ssfilter_ns.py inside a private network namespace
 (`unshare -n`): it opens listeners, established pairs over IPv4 and IPv6, a
 TIME-WAIT, UDP and UNIX sockets, then runs ss and sockit with the same
 arguments.  For every filter expression in tests/data/ssfilter/*.txt the
-two must list the same sockets, field for field (spacing aside), and
-sockit's user-space path (--no-kernel-filter) the same as its bytecode
-path — which also proves the kernel's audit accepted every bytecode sockit
-built (a refused one fails the dump, exit 1).  -K, -E, -o/-m/-i and
+two must list the same sockets, field for field (spacing aside), and so
+must sockit's user-space path (--no-kernel-filter) and a replay of one
+--record-dump of the set — which also proves the kernel's audit accepted
+every bytecode sockit built (a refused one fails the dump, exit 1).  -K, -E, -o/-m/-i and
 expression errors are checked here too.
 """
 import json
@@ -27,9 +27,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NS = os.path.join(HERE, "ssfilter_ns.py")
 DATA = os.path.join(ROOT, "tests", "data", "ssfilter")
 
-# autobound: the kernel knows whether bind() chose the port; user space
-# (and a replayed dump) can only ask whether it lies in the ephemeral range.
-USER_SPACE_DIFFERS = {"autobound"}
 
 
 def in_namespace(*args, timeout=120):
@@ -51,12 +48,15 @@ def test_expressions_select_what_ss_selects(name, flags):
     assert len(rows) >= 4
     bad = []
     for row in rows:
-        ss, sk, user = row["ss"], row["sockit"], row["user"]
+        ss, sk, user, dump = row["ss"], row["sockit"], row["user"], row["dump"]
         assert ss["rc"] == 0, (row["expr"], ss["err"])
         if sk["rc"] != 0 or sk["lines"] != ss["lines"]:
             bad.append((row["expr"], "ss", ss["lines"], "sockit", sk["lines"], sk["err"]))
-        if row["expr"] not in USER_SPACE_DIFFERS and user["lines"] != sk["lines"]:
+        if user["lines"] != sk["lines"]:
             bad.append((row["expr"], "bytecode", sk["lines"], "user space", user["lines"]))
+        if dump["rc"] != 0 or dump["lines"] != ss["lines"]:
+            bad.append((row["expr"], "ss", ss["lines"], "replayed dump", dump["lines"],
+                        dump["err"]))
     assert not bad, "\n".join(map(str, bad))
 
 
@@ -94,7 +94,8 @@ def test_raw_packet_netlink_list_what_ss_lists():
             bad.append((row["flags"], "ss", ss["lines"], "sockit", sk["lines"], sk["err"]))
     assert not bad, "\n".join(map(str, bad))
     lines = {row["flags"]: row["ss"]["lines"] for row in rows if "flags" in row}
-    assert len(lines["-wan"]) == 2 and len(lines["-0an"]) == 3
+    assert len(lines["-wan"]) == 2 and len(lines["-0an"]) == 4
+    assert len(lines["-0an autobound"]) == 1 and len(lines["--netlink -an autobound"]) >= 1
     assert len(lines["-A netlink -an"]) >= 3 and lines["-an sport = :1"]
 
 
@@ -128,6 +129,19 @@ def test_kill_closes_exactly_the_matching_connection():
     assert r["peer"] == "reset"
     assert r["owner"] != "alive"
     assert r["other"] == "ping"
+    # As ss -K: a TIME-WAIT entry is destroyed (and listed), UNIX sockets
+    # are listed untouched.
+    p = r["parity"]
+    for tool in ("ss", "sockit"):
+        row = p[tool]
+        assert all(v["rc"] == 0 for v in row.values()), row
+        assert len(row["tw_before"]["lines"]) == 1, row
+        assert row["tw_kill"]["lines"] == row["tw_before"]["lines"], row
+        assert row["tw_after"]["lines"] == [], row
+        assert row["unix_kill"]["lines"] == row["unix_after"]["lines"], row
+        assert any("@ssfilter-kill" in l for l in row["unix_after"]["lines"]), row
+    assert p["sockit"]["tw_kill"]["err"] == "sockit sockets: killed 1 of 1 matching sockets"
+    assert p["sockit"]["unix_kill"]["lines"] == p["ss"]["unix_kill"]["lines"]
 
 
 def test_events_report_a_destroyed_socket():

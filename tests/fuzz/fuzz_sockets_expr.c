@@ -66,13 +66,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > EXPR_BC_MAX || (len && !expr_bytecode_valid(bc, len)))
 		abort();
 	probes(e);
+	bool exact = expr_bytecode_exact(&x);
+	uint16_t sport = expr_required_port(&x, true), dport = expr_required_port(&x, false);
+
 	for (int i = 0; i < 3; i++) {
 		bool user = expr_match(&x, &e[i]);
+		bool inet = e[i].family != AF_UNIX;
 
-		/* The kernel may send more than user space keeps, never less. */
-		if (len && e[i].family != AF_UNIX && user &&
-		    !expr_bytecode_run(&x, bc, len, &e[i]))
+		/* The kernel may send more than user space keeps, never less;
+		 * exactly as much when the bytecode is exact (no second look). */
+		if (len && inet && user && !expr_bytecode_run(&x, bc, len, &e[i]))
+			abort();
+		if (exact && inet && expr_bytecode_run(&x, bc, len, &e[i]) != user)
+			abort();
+		/* The ports a TCP request carries must not lose a socket. */
+		if (inet && user && ((sport && e[i].lport != sport) ||
+		                     (dport && e[i].rport != dport)))
 			abort();
 	}
+	if (expr_ports_only(&x) && !exact)
+		abort();
 	return 0;
 }

@@ -29,7 +29,7 @@ static int load_dump(void **state)
 
 	(void)state;
 	snprintf(path, sizeof path, "%s/tests/data/sockets.dump", dir ? dir : ".");
-	if (dump_read(path, &dump, &m, err, sizeof err) < 0) {
+	if (dump_read(path, &dump, &m, NULL, err, sizeof err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -191,12 +191,131 @@ static void test_unix_uid_autobound(void **state)
 	x = must_parse("uid > 0"); /* not (uid <= 0): true where there is no uid */
 	assert_int_equal(count(x), 1);
 	free(x);
+	/* ss's user-space reading: every inet port is in 32768-60999, and the
+	 * three unnamed UNIX sockets count too. */
 	x = must_parse("autobound");
-	assert_int_equal(count(x), 14); /* every inet port is in 32768-60999 */
+	assert_true(x->has_auto);
+	assert_int_equal(count(x), 14 + 3);
 	x->lo_port = 50000;
 	x->hi_port = 55000;
-	assert_int_equal(count(x), 4);
+	assert_int_equal(count(x), 4 + 3);
 	free(x);
+}
+
+/* An entry with only what `autobound` looks at. */
+static struct sock_entry entry(uint8_t family, uint16_t lport)
+{
+	struct sock_entry e;
+
+	memset(&e, 0, sizeof e);
+	e.family = family;
+	e.lport = lport;
+	return e;
+}
+
+static void test_autobound_as_ss_reads_it(void **state)
+{
+	struct expr *yes = must_parse("autobound"), *no = must_parse("not autobound");
+	struct sock_entry e = entry(AF_UNIX, 0);
+	char name[8];
+
+	(void)state;
+	/* UNIX: unnamed, or the autobind name "@" + five hex digits. */
+	assert_true(expr_match(yes, &e));
+	e.path = name;
+	snprintf(name, sizeof name, "@0001f");
+	assert_true(expr_match(yes, &e));
+	snprintf(name, sizeof name, "@0001g");
+	assert_false(expr_match(yes, &e));
+	snprintf(name, sizeof name, "@00001f");
+	assert_false(expr_match(yes, &e));
+	snprintf(name, sizeof name, "/a");
+	assert_true(expr_match(no, &e));
+	/* Packet: no protocol and no device; netlink: a negative port id. */
+	e = entry(AF_PACKET, 0);
+	assert_true(expr_match(yes, &e));
+	e.ifindex = 1;
+	assert_false(expr_match(yes, &e));
+	e = entry(AF_NETLINK, 0);
+	e.nl_portid = (uint32_t)-4096;
+	assert_true(expr_match(yes, &e));
+	e.nl_portid = 4096;
+	assert_false(expr_match(yes, &e));
+	/* Inet: the ephemeral range; with the kernel's answer recorded, both
+	 * readings must pass, as live ss (bytecode, then user space) does. */
+	e = entry(AF_INET, 40000);
+	assert_true(expr_match(yes, &e));
+	e.auto_known = true; /* bind() chose 40000 itself: not autobound */
+	assert_false(expr_match(yes, &e));
+	assert_false(expr_match(no, &e)); /* in the range: user space says no */
+	e.lport = 80;
+	assert_true(expr_match(no, &e));
+	e.auto_bound = true; /* the kernel chose 80?  then neither passes */
+	assert_false(expr_match(yes, &e));
+	assert_false(expr_match(no, &e));
+	e.lport = 40000;
+	assert_true(expr_match(yes, &e));
+	free(yes);
+	free(no);
+}
+
+static void test_bytecode_exactness(void **state)
+{
+	static const struct {
+		const char *text;
+		bool exact;
+	} cases[] = {
+	    {"dport = :80", true},
+	    {"not ( sport = :22 or dst 10.0.0.0/8 )", true},
+	    {"dport = :80 and uid = 0", false}, /* uid is left to user space */
+	    {"autobound", false},               /* ss reads it twice */
+	    {"src unix:*x or sport = :1", false},
+	    {"state listening", false}, /* no expression: nothing compiled */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct expr *x = must_parse(cases[i].text);
+
+		if (expr_bytecode_exact(x) != cases[i].exact)
+			fail_msg("'%s': exact %d", cases[i].text, !cases[i].exact);
+		free(x);
+	}
+}
+
+static void test_required_ports(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned sport, dport;
+		bool only;
+	} cases[] = {
+	    {"dport = :80", 0, 80, true},
+	    {"sport = :22 and dport = :80", 22, 80, true},
+	    {"dport = :80 dport = :80", 0, 80, true},
+	    {"dport = :80 and dport = :81", 0, 80, false},
+	    {"dst 127.0.0.1:80", 0, 80, false},
+	    {"dport = :80 and not src 10.0.0.0/8", 0, 80, false},
+	    {"dport = :80 or sport = :22", 0, 0, false},
+	    {"not dport = :80", 0, 0, false},
+	    {"dport = :0", 0, 0, false},
+	    {"dport >= :80", 0, 0, false},
+	    {"state established ( sport = :22 )", 22, 0, true},
+	    {"dport = :80 and autobound", 0, 80, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct expr *x = must_parse(cases[i].text);
+
+		if (expr_required_port(x, true) != cases[i].sport ||
+		    expr_required_port(x, false) != cases[i].dport ||
+		    expr_ports_only(x) != cases[i].only)
+			fail_msg("'%s': sport %u dport %u only %d", cases[i].text,
+			         expr_required_port(x, true), expr_required_port(x, false),
+			         expr_ports_only(x));
+		free(x);
+	}
 }
 
 static void test_states(void **state)
@@ -423,6 +542,9 @@ int main(void)
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_logic),
 	    cmocka_unit_test(test_unix_uid_autobound),
+	    cmocka_unit_test(test_autobound_as_ss_reads_it),
+	    cmocka_unit_test(test_required_ports),
+	    cmocka_unit_test(test_bytecode_exactness),
 	    cmocka_unit_test(test_states),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),

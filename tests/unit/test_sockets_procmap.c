@@ -11,6 +11,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "sockets/dump.h"
 #include "sockets/procmap.h"
@@ -106,7 +110,7 @@ static void test_dump_replay(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(dump_read(path, &l, &m, err, sizeof err), 0);
+	assert_int_equal(dump_read(path, &l, &m, NULL, err, sizeof err), 0);
 	unlink(path);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.v[0].netid, NETID_U_STR);
@@ -132,6 +136,12 @@ static void test_dump_rejects_garbage(void **state)
 	    "fd x 7 00\n",
 	    "fd 1 7 0g\n",
 	    "what\n",
+	    "ports 5 4\n",
+	    "ports 1 65536\n",
+	    "ports 1\n",
+	    "auto\n",
+	    "auto xyz\n",
+	    "auto 12345678901234567\n",
 	};
 	char err[256];
 
@@ -141,12 +151,73 @@ static void test_dump_rejects_garbage(void **state)
 		struct procmap m = {NULL, 0, 0};
 		const char *path = write_temp(bad[i]);
 
-		assert_int_equal(dump_read(path, &l, &m, err, sizeof err), -1);
+		assert_int_equal(dump_read(path, &l, &m, NULL, err, sizeof err), -1);
 		assert_non_null(strstr(err, ":1: malformed line"));
 		unlink(path);
 		sock_list_free(&l);
 		procmap_free(&m);
 	}
+}
+
+/* "nl tcp HEX" for one inet_diag reply: an IPv4 TCP socket on lport with
+ * the given cookie. */
+static void put_tcp_line(char *out, size_t len, uint16_t lport, uint32_t cookie0,
+                         uint32_t cookie1)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_msg m;
+	} msg;
+	const unsigned char *p = (const unsigned char *)&msg;
+	size_t n;
+
+	memset(&msg, 0, sizeof msg);
+	msg.h.nlmsg_len = sizeof msg;
+	msg.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.m.idiag_family = AF_INET;
+	msg.m.idiag_state = 1;
+	msg.m.id.idiag_sport = htons(lport);
+	msg.m.id.idiag_cookie[0] = cookie0;
+	msg.m.id.idiag_cookie[1] = cookie1;
+	n = (size_t)snprintf(out, len, "nl tcp ");
+	for (size_t i = 0; i < sizeof msg && n + 3 < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%02x", p[i]);
+	snprintf(out + n, len - n, "\n");
+}
+
+/* A dump keeps the recording host's ephemeral range and the kernel's
+ * autobound answer (auto lines: the sockets' cookies). */
+static void test_dump_autobound(void **state)
+{
+	struct sock_list l = {NULL, 0, 0};
+	struct procmap m = {NULL, 0, 0};
+	struct dump_ports ports;
+	char text[1024], a[300], b[300], err[256];
+	const char *path;
+
+	(void)state;
+	put_tcp_line(a, sizeof a, 40000, 2, 1);
+	put_tcp_line(b, sizeof b, 22, 3, 0);
+	snprintf(text, sizeof text, "ports 40000 50000\n%s%sauto 100000002\n", a, b);
+	path = write_temp(text);
+	assert_int_equal(dump_read(path, &l, &m, &ports, err, sizeof err), 0);
+	unlink(path);
+	assert_true(ports.known);
+	assert_int_equal(ports.lo, 40000);
+	assert_int_equal(ports.hi, 50000);
+	assert_int_equal(l.n, 2);
+	assert_true(l.v[0].auto_known && l.v[0].auto_bound);
+	assert_true(l.v[1].auto_known && !l.v[1].auto_bound);
+	sock_list_free(&l);
+	/* No ports line: an older dump, nothing known. */
+	path = write_temp(a);
+	assert_int_equal(dump_read(path, &l, &m, &ports, err, sizeof err), 0);
+	unlink(path);
+	assert_false(ports.known);
+	assert_int_equal(l.n, 1);
+	assert_false(l.v[0].auto_known);
+	sock_list_free(&l);
+	procmap_free(&m);
 }
 
 int main(void)
@@ -157,6 +228,7 @@ int main(void)
 	    cmocka_unit_test(test_build_finds_own_socket),
 	    cmocka_unit_test(test_dump_replay),
 	    cmocka_unit_test(test_dump_rejects_garbage),
+	    cmocka_unit_test(test_dump_autobound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
