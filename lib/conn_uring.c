@@ -1,10 +1,12 @@
-/* conn_uring.c — a stream connection on its loop's io_uring: one receive
- * request at a time into a provided-buffer ring shared by the loop's
- * connections, and one send per connection per turn carrying everything
- * written during the turn, all submitted with the turn's io_uring_enter.
- * No read, write or poll system call per event. */
+/* conn_uring.c — a stream connection on its loop's io_uring: a bounded
+ * multishot receive (one-shot where the kernel cannot bound it) into a
+ * provided-buffer ring shared by the loop's connections, and one send per
+ * connection per turn carrying everything written during the turn, all
+ * submitted with the turn's io_uring_enter.  No read, write or poll
+ * system call per event. */
 #include <errno.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +25,13 @@
 #define NBUFS 1024                 /* a power of two */
 #define BUFSZ 16384
 #define BGID 1
+#define PROBE_BGID 0x7ffe
 
 struct loop_bufs {
 	struct io_uring_buf_ring *br;
 	char *mem;
 	bool failed;                   /* registration failed: readiness instead */
+	unsigned returned;             /* buffers given back, not yet published */
 	struct sk__conn_ring *flush;   /* connections with bytes to send this turn */
 	struct sk__conn_ring *zombies; /* closed, waiting for the kernel */
 };
@@ -87,15 +91,26 @@ static void free_bufs(struct sk_loop *loop)
 	}
 	if (b->br)
 		munmap(b->br, NBUFS * sizeof(struct io_uring_buf));
-	free(b->mem);
+	if (b->mem)
+		munmap(b->mem, (size_t)NBUFS * BUFSZ);
 	free(b);
 }
 
+/* Give a buffer back as soon as its bytes are delivered; the kernel sees
+ * the turn's returns at once (publish_buffers, before the submission),
+ * one barrier per turn instead of one per buffer. */
 static void give_buffer(struct loop_bufs *b, unsigned short bid)
 {
 	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * BUFSZ, BUFSZ, bid,
-	                      io_uring_buf_ring_mask(NBUFS), 0);
-	io_uring_buf_ring_advance(b->br, 1);
+	                      io_uring_buf_ring_mask(NBUFS), (int)b->returned++);
+}
+
+static void publish_buffers(struct loop_bufs *b)
+{
+	if (b->returned) {
+		io_uring_buf_ring_advance(b->br, b->returned);
+		b->returned = 0;
+	}
 }
 
 static int register_bufs(struct io_uring *ring, struct loop_bufs *b)
@@ -107,8 +122,15 @@ static int register_bufs(struct io_uring *ring, struct loop_bufs *b)
 	if (br == MAP_FAILED)
 		return -1;
 	b->br = br;
-	if (!(b->mem = malloc((size_t)NBUFS * BUFSZ)))
+	/* Resident from the start (MAP_POPULATE): the kernel picks buffers
+	 * round the ring, so they would otherwise be faulted in one by one
+	 * under load and the server's RSS would creep up by 16 MiB for no
+	 * client in particular. */
+	void *mem = mmap(NULL, (size_t)NBUFS * BUFSZ, PROT_READ | PROT_WRITE,
+	                 MAP_ANONYMOUS | MAP_PRIVATE | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED)
 		return -1;
+	b->mem = mem;
 	io_uring_buf_ring_init(b->br);
 	reg.ring_addr = (unsigned long)b->br;
 	reg.ring_entries = NBUFS;
@@ -166,18 +188,99 @@ static void on_recv(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 static void on_cancel(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 
+/* ---- whether a multishot receive can be bounded here ---- */
+
+static pthread_once_t mshot_once = PTHREAD_ONCE_INIT;
+static bool mshot_ok;
+
+/* Whether the kernel takes a total-length cap on a multishot receive
+ * (sqe->optlen, Linux 6.17): the receive then ends by itself, without
+ * IORING_CQE_F_MORE, once it has brought that many bytes.  Older kernels
+ * refuse the field (EINVAL), or would not honour it (F_MORE set): the
+ * connections then use one-shot receives.  Tried on a ring and a socket
+ * pair of its own: two bytes waiting, a cap of one byte. */
+static bool mshot_cap_works(void)
+{
+	struct io_uring ring;
+	struct io_uring_buf_reg reg = { 0 };
+	struct io_uring_cqe *cqe;
+	int sv[2];
+	bool ok = false;
+	void *br = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+	                -1, 0);
+	char buf[64];
+
+	if (br == MAP_FAILED)
+		return false;
+	if (io_uring_queue_init(4, &ring, 0) < 0) {
+		munmap(br, 4096);
+		return false;
+	}
+	reg.ring_addr = (unsigned long)br;
+	reg.ring_entries = 2;
+	reg.bgid = PROBE_BGID;
+	if (io_uring_register_buf_ring(&ring, &reg, 0) == 0 &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+		io_uring_buf_ring_init(br);
+		io_uring_buf_ring_add(br, buf, sizeof buf, 0, io_uring_buf_ring_mask(2), 0);
+		io_uring_buf_ring_advance(br, 1);
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		if (write(sv[1], "ab", 2) == 2 && sqe) {
+			io_uring_prep_recv_multishot(sqe, sv[0], NULL, 0, 0);
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = PROBE_BGID;
+			sqe->file_index = 1;    /* optlen: the total cap */
+			if (io_uring_submit_and_wait(&ring, 1) >= 0 &&
+			    io_uring_peek_cqe(&ring, &cqe) == 0)
+				ok = cqe->res > 0 && !(cqe->flags & IORING_CQE_F_MORE);
+		}
+		close(sv[0]);
+		close(sv[1]);
+	}
+	io_uring_queue_exit(&ring);
+	munmap(br, 4096);
+	return ok;
+}
+
+/* SOCKIT_URING_ONESHOT=1 forces one-shot receives (how the tests reach
+ * that path on a kernel that has the cap). */
+static void probe_mshot(void)
+{
+	const char *env = getenv("SOCKIT_URING_ONESHOT");
+
+	mshot_ok = !(env && *env && strcmp(env, "0") != 0) && mshot_cap_works();
+}
+
+/* Bytes one multishot receive may bring before it ends and is re-armed.
+ * A receive takes whole buffers, so it can pass its cap by less than one
+ * buffer: read_size - BUFSZ keeps what can arrive after the owner stopped
+ * reading (before the cancel lands) under read_size, the most one epoll
+ * read brings after the watermark. */
+static unsigned mshot_cap(const struct sk_conn *c)
+{
+	size_t rs = c->lim.read_size;
+
+	return rs >= 2 * BUFSZ ? (unsigned)(rs - BUFSZ) : BUFSZ;
+}
+
 static int arm_recv(struct sk__conn_ring *r)
 {
 	struct io_uring_sqe *sqe = sk__loop_sqe(r->c->loop);
 
 	if (!sqe)
 		return -1;
-	/* One-shot, re-armed per completion, not multishot: a multishot
-	 * receive goes on draining the socket into the loop's buffers after
-	 * the owner stopped reading (until the cancel lands), so a client
-	 * that floods and never reads cost ~1.2 MiB of stash instead of the
-	 * watermark; one-shot lets at most one buffer in after a pause. */
-	io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
+	/* An unbounded multishot receive goes on draining the socket into
+	 * the loop's buffers after the owner stopped reading (a flooding
+	 * client that never reads cost ~1.2 MiB of stash against the
+	 * watermark); capped, it brings at most mshot_cap() more.  Without
+	 * the cap: one-shot, re-armed per completion. */
+	pthread_once(&mshot_once, probe_mshot);
+	if (mshot_ok) {
+		io_uring_prep_recv_multishot(sqe, r->c->fd, NULL, 0, 0);
+		sqe->file_index = mshot_cap(r->c);    /* optlen: the total cap */
+	} else {
+		io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
+	}
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID;
 	io_uring_sqe_set_data(sqe, &r->recv_op);
@@ -387,6 +490,7 @@ static void flush_all(struct sk_loop *loop)
 		b->flush = NULL;
 		flush_list(loop, r);
 	}
+	publish_buffers(b);
 }
 
 static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
