@@ -44,7 +44,7 @@ start() {
 	pids+=($!)
 	pid_of[$name]=$!
 	for i in $(seq 200); do
-		grep -q '^listening tcp' "$work/$name.out" 2>/dev/null && break
+		grep -q '^listening ' "$work/$name.out" 2>/dev/null && break
 		kill -0 "${pid_of[$name]}" 2>/dev/null || break
 		sleep 0.05
 	done
