@@ -17,7 +17,8 @@
 # Environment: BENCH_DURATION (s, default 1.5), BENCH_WARMUP (s, default
 # 0.3), BENCH_ROUNDS (default 2),
 # BENCH_ONLY (space-separated scenario ids to run), BENCH_DOC (output
-# markdown, default docs/benchmarks.md; "-" for none).
+# markdown, default docs/benchmarks.md; "-" for none), BENCH_EXTRAS=0 (skip
+# the scanner's, socket viewer's, ping, chat and netcat benchmarks).
 set -uo pipefail
 
 build=${1:-build}
@@ -269,6 +270,8 @@ rel=$(realpath --relative-to="$root" "$build")
 helpers=$(for f in tests/helpers/*.c; do printf '%s/tests/helpers/%s ' "$rel" "$(basename "$f" .c)"; done)
 # scan.sh needs the test helpers (relay, portsink), which `make all` does not build.
 [ -n "$helpers" ] && make -s BUILD="$rel" $helpers >/dev/null
+# BENCH_EXTRAS=0: the echo table only.
+[ "${BENCH_EXTRAS:-1}" = 0 ] && exit 0
 for extra in bench/scan.sh bench/sockets.sh bench/ping.sh bench/chat.sh bench/chat_cluster.sh bench/netcat.sh; do
 	if [ -x "$extra" ]; then
 		say "running $extra $rel"

@@ -141,8 +141,14 @@ def goal_ratio(rows, scen, a, b, need):
     if not ra or not rb or rps(rb) == 0:
         return None, "not measured"
     ratio = rps(ra) / rps(rb)
+    # On a shared machine req/s moves with the other load; server CPU per
+    # request much less: its ratio is given too (> 1: a needs less).
+    try:
+        cpu = f"; per server CPU {float(cpu_per_req(rb)) / float(cpu_per_req(ra)):.2f}x"
+    except (ValueError, ZeroDivisionError):
+        cpu = ""
     return ratio >= need, (f"{ratio:.2f}x ({fmt_rps(rps(ra))} vs {fmt_rps(rps(rb))} req/s; "
-                           f"server CPU {cpu_per_req(ra)} vs {cpu_per_req(rb)} us/req)")
+                           f"server CPU {cpu_per_req(ra)} vs {cpu_per_req(rb)} us/req{cpu})")
 
 
 def goals(rows):

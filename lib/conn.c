@@ -226,10 +226,13 @@ int sk_conn_write(struct sk_conn *c, const void *data, size_t len)
 		if (sent == len)
 			return 0;    /* the mask already says "no write wanted" */
 	}
-	if (sk_buf_append(&c->out, (const char *)data + sent, len - sent) < 0) {
+	if (!(c->ring && sk__conn_ring_lend(c, data, len)) &&
+	    sk_buf_append(&c->out, (const char *)data + sent, len - sent) < 0) {
 		sk_conn_close(c, "out of memory");
 		return -1;
 	}
+	if (c->ring)
+		sk__conn_ring_send_early(c);
 	if (sk_conn_queued(c) > c->lim.high_water)
 		c->backpressured = true;
 	update_mask(c);

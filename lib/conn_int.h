@@ -14,6 +14,16 @@ bool sk__conn_ring_attach(struct sk_conn *c);
  * receive, queue a send for this turn. */
 void sk__conn_ring_update(struct sk_conn *c);
 
+/* Whether c's write of data can go out straight from the receive buffer
+ * it is being delivered from (an echo): then c's inflight is that buffer,
+ * lent until the send is done, and nothing is copied.  false: queue a
+ * copy as usual. */
+bool sk__conn_ring_lend(struct sk_conn *c, const void *data, size_t len);
+
+/* The owner wrote: when the turn's output for c has grown past what is
+ * worth a system call, send it now instead of at the end of the turn. */
+void sk__conn_ring_send_early(struct sk_conn *c);
+
 /* The owner has been told of the close: cancel what is in flight, close
  * the fd and free c once the kernel is done with both. */
 void sk__conn_ring_destroy(struct sk_conn *c);

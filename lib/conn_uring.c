@@ -1,10 +1,12 @@
-/* conn_uring.c — a stream connection on its loop's io_uring: one receive
- * request at a time into a provided-buffer ring shared by the loop's
- * connections, and one send per connection per turn carrying everything
- * written during the turn, all submitted with the turn's io_uring_enter.
- * No read, write or poll system call per event. */
+/* conn_uring.c — a stream connection on its loop's io_uring: a bounded
+ * multishot receive (one-shot where the kernel cannot bound it) into a
+ * provided-buffer ring shared by the loop's connections, and one send per
+ * connection per turn carrying everything written during the turn, all
+ * submitted with the turn's io_uring_enter.  No read, write or poll
+ * system call per event. */
 #include <errno.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +25,21 @@
 #define NBUFS 1024                 /* a power of two */
 #define BUFSZ 16384
 #define BGID 1
+#define PROBE_BGID 0x7ffe
 
 struct loop_bufs {
 	struct io_uring_buf_ring *br;
 	char *mem;
 	bool failed;                   /* registration failed: readiness instead */
+	unsigned returned;             /* buffers given back, not yet published */
+	/* The buffer on_recv is delivering, so that the owner's write of its
+	 * bytes can borrow it instead of copying them (sk__conn_ring_lend). */
+	const char *cur;
+	size_t cur_len;
+	unsigned short cur_bid;
+	bool cur_lent;
+	struct sk__conn_ring *cur_ring;
+	unsigned lent;                 /* buffers lent to sends now */
 	struct sk__conn_ring *flush;   /* connections with bytes to send this turn */
 	struct sk__conn_ring *zombies; /* closed, waiting for the kernel */
 };
@@ -36,6 +48,8 @@ struct sk__conn_ring {
 	struct sk_conn *c;
 	struct sk__uop recv_op, send_op, cancel_op;
 	bool recv_armed, sending, in_flush, zombie;
+	bool lent;                     /* inflight is receive buffer lent_bid */
+	unsigned short lent_bid;
 	int cancelling;                /* cancel requests in flight */
 	int busy;                      /* completions of c on the stack */
 	struct sk_buf stash;           /* arrived while not reading */
@@ -57,15 +71,37 @@ static void trim(struct sk_buf *b)
 		sk_buf_free(b);
 }
 
+/* Writes of at least LEND_MIN bytes straight out of the receive buffer
+ * they arrived in are sent from it, not copied (below, a copy is cheaper
+ * than holding a 16 KiB buffer out of the ring); at most LEND_MAX buffers
+ * are lent at once, so slow readers cannot starve the ring. */
+#define LEND_MIN 1024
+#define LEND_MAX (NBUFS / 2)
+
 #define RING_OF(op, field) \
 	((struct sk__conn_ring *)((char *)(op) - offsetof(struct sk__conn_ring, field)))
 
 static void flush_all(struct sk_loop *loop);
+static void give_buffer(struct loop_bufs *b, unsigned short bid);
+
+/* The lent buffer's bytes are all sent (or the connection is gone): back
+ * to the ring it goes, and inflight is an ordinary empty queue again. */
+static void return_lent(struct sk__conn_ring *r)
+{
+	struct loop_bufs *b = r->c->loop->conn_ring;
+
+	give_buffer(b, r->lent_bid);
+	b->lent--;
+	r->lent = false;
+	r->c->inflight = (struct sk_buf)SK_BUF_INIT;
+}
 
 static void free_conn(struct sk__conn_ring *r)
 {
 	struct sk_conn *c = r->c;
 
+	if (r->lent)
+		return_lent(r);
 	close(c->fd);
 	sk_buf_free(&c->out);
 	sk_buf_free(&c->inflight);
@@ -87,15 +123,26 @@ static void free_bufs(struct sk_loop *loop)
 	}
 	if (b->br)
 		munmap(b->br, NBUFS * sizeof(struct io_uring_buf));
-	free(b->mem);
+	if (b->mem)
+		munmap(b->mem, (size_t)NBUFS * BUFSZ);
 	free(b);
 }
 
+/* Give a buffer back as soon as its bytes are delivered; the kernel sees
+ * the turn's returns at once (publish_buffers, before the submission),
+ * one barrier per turn instead of one per buffer. */
 static void give_buffer(struct loop_bufs *b, unsigned short bid)
 {
 	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * BUFSZ, BUFSZ, bid,
-	                      io_uring_buf_ring_mask(NBUFS), 0);
-	io_uring_buf_ring_advance(b->br, 1);
+	                      io_uring_buf_ring_mask(NBUFS), (int)b->returned++);
+}
+
+static void publish_buffers(struct loop_bufs *b)
+{
+	if (b->returned) {
+		io_uring_buf_ring_advance(b->br, b->returned);
+		b->returned = 0;
+	}
 }
 
 static int register_bufs(struct io_uring *ring, struct loop_bufs *b)
@@ -107,8 +154,14 @@ static int register_bufs(struct io_uring *ring, struct loop_bufs *b)
 	if (br == MAP_FAILED)
 		return -1;
 	b->br = br;
-	if (!(b->mem = malloc((size_t)NBUFS * BUFSZ)))
+	/* Touched as the kernel picks buffers round the ring: resident bit by
+	 * bit, all 16 MiB once a busy worker has cycled it (populating it up
+	 * front would cost every worker that much with its first client). */
+	void *mem = mmap(NULL, (size_t)NBUFS * BUFSZ, PROT_READ | PROT_WRITE,
+	                 MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (mem == MAP_FAILED)
 		return -1;
+	b->mem = mem;
 	io_uring_buf_ring_init(b->br);
 	reg.ring_addr = (unsigned long)b->br;
 	reg.ring_entries = NBUFS;
@@ -166,18 +219,99 @@ static void on_recv(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 static void on_cancel(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 
+/* ---- whether a multishot receive can be bounded here ---- */
+
+static pthread_once_t mshot_once = PTHREAD_ONCE_INIT;
+static bool mshot_ok;
+
+/* Whether the kernel takes a total-length cap on a multishot receive
+ * (sqe->optlen, Linux 6.17): the receive then ends by itself, without
+ * IORING_CQE_F_MORE, once it has brought that many bytes.  Older kernels
+ * refuse the field (EINVAL), or would not honour it (F_MORE set): the
+ * connections then use one-shot receives.  Tried on a ring and a socket
+ * pair of its own: two bytes waiting, a cap of one byte. */
+static bool mshot_cap_works(void)
+{
+	struct io_uring ring;
+	struct io_uring_buf_reg reg = { 0 };
+	struct io_uring_cqe *cqe;
+	int sv[2];
+	bool ok = false;
+	void *br = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+	                -1, 0);
+	char buf[64];
+
+	if (br == MAP_FAILED)
+		return false;
+	if (io_uring_queue_init(4, &ring, 0) < 0) {
+		munmap(br, 4096);
+		return false;
+	}
+	reg.ring_addr = (unsigned long)br;
+	reg.ring_entries = 2;
+	reg.bgid = PROBE_BGID;
+	if (io_uring_register_buf_ring(&ring, &reg, 0) == 0 &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+		io_uring_buf_ring_init(br);
+		io_uring_buf_ring_add(br, buf, sizeof buf, 0, io_uring_buf_ring_mask(2), 0);
+		io_uring_buf_ring_advance(br, 1);
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		if (write(sv[1], "ab", 2) == 2 && sqe) {
+			io_uring_prep_recv_multishot(sqe, sv[0], NULL, 0, 0);
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = PROBE_BGID;
+			sqe->file_index = 1;    /* optlen: the total cap */
+			if (io_uring_submit_and_wait(&ring, 1) >= 0 &&
+			    io_uring_peek_cqe(&ring, &cqe) == 0)
+				ok = cqe->res > 0 && !(cqe->flags & IORING_CQE_F_MORE);
+		}
+		close(sv[0]);
+		close(sv[1]);
+	}
+	io_uring_queue_exit(&ring);
+	munmap(br, 4096);
+	return ok;
+}
+
+/* SOCKIT_URING_ONESHOT=1 forces one-shot receives (how the tests reach
+ * that path on a kernel that has the cap). */
+static void probe_mshot(void)
+{
+	const char *env = getenv("SOCKIT_URING_ONESHOT");
+
+	mshot_ok = !(env && *env && strcmp(env, "0") != 0) && mshot_cap_works();
+}
+
+/* Bytes one multishot receive may bring before it ends and is re-armed.
+ * A receive takes whole buffers, so it can pass its cap by less than one
+ * buffer: read_size - BUFSZ keeps what can arrive after the owner stopped
+ * reading (before the cancel lands) under read_size, the most one epoll
+ * read brings after the watermark. */
+static unsigned mshot_cap(const struct sk_conn *c)
+{
+	size_t rs = c->lim.read_size;
+
+	return rs >= 2 * BUFSZ ? (unsigned)(rs - BUFSZ) : BUFSZ;
+}
+
 static int arm_recv(struct sk__conn_ring *r)
 {
 	struct io_uring_sqe *sqe = sk__loop_sqe(r->c->loop);
 
 	if (!sqe)
 		return -1;
-	/* One-shot, re-armed per completion, not multishot: a multishot
-	 * receive goes on draining the socket into the loop's buffers after
-	 * the owner stopped reading (until the cancel lands), so a client
-	 * that floods and never reads cost ~1.2 MiB of stash instead of the
-	 * watermark; one-shot lets at most one buffer in after a pause. */
-	io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
+	/* An unbounded multishot receive goes on draining the socket into
+	 * the loop's buffers after the owner stopped reading (a flooding
+	 * client that never reads cost ~1.2 MiB of stash against the
+	 * watermark); capped, it brings at most mshot_cap() more.  Without
+	 * the cap: one-shot, re-armed per completion. */
+	pthread_once(&mshot_once, probe_mshot);
+	if (mshot_ok) {
+		io_uring_prep_recv_multishot(sqe, r->c->fd, NULL, 0, 0);
+		sqe->file_index = mshot_cap(r->c);    /* optlen: the total cap */
+	} else {
+		io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
+	}
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID;
 	io_uring_sqe_set_data(sqe, &r->recv_op);
@@ -239,10 +373,57 @@ void sk__conn_ring_update(struct sk_conn *c)
 	}
 }
 
+/* Send what the socket takes of q now; whether all of it went. */
+static bool send_now(struct sk_conn *c, struct sk_buf *q)
+{
+	while (sk_buf_len(q)) {
+		ssize_t n = send(c->fd, sk_buf_head(q), sk_buf_len(q),
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		sk_buf_consume(q, (size_t)n);
+		c->bytes_out += (size_t)n;
+		c->last_active_ms = sk_loop_now(c->loop);
+	}
+	return true;
+}
+
+/* A turn's output waits for the turn's one send request; past SEND_NOW
+ * bytes it goes at once by a send system call, as far as the socket takes
+ * it, as epoll's sk_conn_write would have sent it.  So a turn that writes
+ * a lot to one connection (chat's fan-out of a 64 KiB read, in 16 KiB
+ * writes) does not pile it up in the queue, where a service's own limit
+ * on queued bytes (chat's SendQ) would count it against a client that
+ * reads at once.  One system call per 16 KiB or more: the bulk regime,
+ * where it costs little; an echo's lent buffer never counts. */
+#define SEND_NOW (16 * 1024)
+
+void sk__conn_ring_send_early(struct sk_conn *c)
+{
+	struct sk__conn_ring *r = c->ring;
+
+	if (sk_buf_len(&c->out) < SEND_NOW || r->sending || c->wr_shut)
+		return;
+	if (send_now(c, &c->inflight))
+		send_now(c, &c->out);
+	if (r->lent && sk_buf_len(&c->inflight) == 0)
+		return_lent(r);
+}
+
 void sk__conn_ring_destroy(struct sk_conn *c)
 {
 	struct sk__conn_ring *r = c->ring;
 	struct loop_bufs *b = c->loop->conn_ring;
+
+	/* On epoll a write into an empty queue goes out at once, so a close
+	 * right after a last word (chat's ERROR line before a hard drop)
+	 * keeps it; here those bytes still wait for the turn's send: they go
+	 * now, as far as the socket takes them.  Not behind a send in
+	 * flight, whose bytes must go first. */
+	if (!r->sending && !c->wr_shut && send_now(c, &c->inflight))
+		send_now(c, &c->out);
 
 	r->zombie = true;
 	r->znext = b->zombies;
@@ -328,8 +509,15 @@ static void on_recv(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 		sk_conn_hold(c);
 		if (res > 0) {
 			unsigned short bid = (unsigned short)(flags >> IORING_CQE_BUFFER_SHIFT);
-			deliver(r, b->mem + (size_t)bid * BUFSZ, (size_t)res);
-			give_buffer(b, bid);
+			b->cur = b->mem + (size_t)bid * BUFSZ;
+			b->cur_len = (size_t)res;
+			b->cur_bid = bid;
+			b->cur_ring = r;
+			b->cur_lent = false;
+			deliver(r, b->cur, (size_t)res);
+			b->cur = NULL;
+			if (!b->cur_lent)
+				give_buffer(b, bid);
 			res = 1;
 		} else if (res == 0) {
 			deliver(r, NULL, 0);
@@ -361,13 +549,17 @@ static void flush_list(struct sk_loop *loop, struct sk__conn_ring *r)
 				c->inflight = c->out;
 				c->out = t;
 			}
-			struct io_uring_sqe *sqe = sk__loop_sqe(loop);
-			if (sqe && sk_buf_len(&c->inflight)) {
+			/* The queue may have gone out since (sk__conn_ring_send_early):
+			 * an entry is taken only for a send, as one taken is
+			 * submitted whatever it holds. */
+			struct io_uring_sqe *sqe = sk_buf_len(&c->inflight) ? sk__loop_sqe(loop)
+			                                                    : NULL;
+			if (sqe) {
 				io_uring_prep_send(sqe, c->fd, sk_buf_head(&c->inflight),
 				                   sk_buf_len(&c->inflight), MSG_NOSIGNAL);
 				io_uring_sqe_set_data(sqe, &r->send_op);
 				r->sending = true;
-			} else if (!sqe) {
+			} else if (sk_buf_len(&c->inflight)) {
 				sk_conn_close(c, "io_uring submission queue full");
 			}
 		}
@@ -387,6 +579,7 @@ static void flush_all(struct sk_loop *loop)
 		b->flush = NULL;
 		flush_list(loop, r);
 	}
+	publish_buffers(b);
 }
 
 static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
@@ -406,6 +599,8 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 			c->bytes_out += (size_t)res;
 			c->last_active_ms = sk_loop_now(c->loop);
 		}
+		if (r->lent && sk_buf_len(&c->inflight) == 0)
+			return_lent(r);
 		if (!c->dead)
 			sk__conn_sent(c);    /* drains, closes, re-queues the rest */
 		if (!c->dead && sk_conn_queued(c) == 0) {
@@ -429,4 +624,29 @@ static void on_cancel(struct sk_loop *loop, struct sk__uop *op, int res, unsigne
 
 	r->cancelling--;
 	maybe_free(r);
+}
+
+bool sk__conn_ring_lend(struct sk_conn *c, const void *data, size_t len)
+{
+	struct sk__conn_ring *r = c->ring;
+	struct loop_bufs *b = c->loop->conn_ring;
+	const char *p = data;
+
+	/* Only the one send in order: nothing queued or in flight before it,
+	 * and the bytes inside the buffer being delivered to this very
+	 * connection (an echo); anything else is copied. */
+	if (len < LEND_MIN || !b->cur || b->cur_lent || b->cur_ring != r || r->lent ||
+	    r->sending || sk_conn_queued(c) || b->lent >= LEND_MAX || p < b->cur ||
+	    p + len > b->cur + b->cur_len)
+		return false;
+	sk_buf_free(&c->inflight);
+	c->inflight.data = (char *)b->cur;
+	c->inflight.start = (size_t)(p - b->cur);
+	c->inflight.end = c->inflight.start + len;
+	c->inflight.cap = BUFSZ;
+	r->lent = true;
+	r->lent_bid = b->cur_bid;
+	b->cur_lent = true;
+	b->lent++;
+	return true;
 }

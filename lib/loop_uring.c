@@ -153,6 +153,8 @@ bool sk_uring_available(const char **why)
 struct uring_be {
 	struct io_uring ring;
 	bool enabled;
+	bool ring_registered;    /* its fd registered by runner (below) */
+	pthread_t runner;        /* the thread that created and runs it */
 	int *dirty;              /* fds whose poll must be (re)armed or changed */
 	size_t ndirty, capdirty;
 	uint64_t *removes;       /* polls of deleted fds, to cancel */
@@ -197,6 +199,13 @@ static void uring_fini(struct sk_loop *loop)
 {
 	struct uring_be *b = be(loop);
 
+	/* The registration lives in the runner's task: io_uring_queue_exit
+	 * undoes it by slot number in the calling thread, which from any
+	 * other thread would drop that thread's own ring at that slot.  An
+	 * out-of-range slot makes liburing's undo touch nothing; the runner's
+	 * reference goes when that thread exits. */
+	if (b->ring_registered && !pthread_equal(b->runner, pthread_self()))
+		b->ring.enter_ring_fd = -1;
 	if (b->enabled)
 		io_uring_queue_exit(&b->ring);
 	free(b->dirty);
@@ -378,6 +387,12 @@ static int uring_wait(struct sk_loop *loop, int timeout_ms)
 			return -1;
 		}
 		b->enabled = true;
+		/* The turn's io_uring_enter then names the ring by its index
+		 * in this thread's registered rings: no fd lookup per turn.
+		 * Only the thread that runs the loop enters it (SINGLE_ISSUER),
+		 * the one registering here.  Failure costs only that lookup. */
+		b->runner = pthread_self();
+		b->ring_registered = io_uring_register_ring_fd(&b->ring) == 1;
 	}
 	if (loop->conn_ring_flush)
 		loop->conn_ring_flush(loop);

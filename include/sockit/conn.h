@@ -10,10 +10,13 @@
  * continues; sk_conn_shutdown() sends FIN after the queue drains.
  *
  * On an io_uring loop (once it has run a turn) a connection lives on the
- * ring instead: one receive request into the loop's provided buffers,
- * and what the owner writes during a turn goes out as one send request
- * submitted with the turn's io_uring_enter.  Every rule above holds the
- * same on both (lib/conn_uring.c). */
+ * ring instead: a multishot receive into the loop's provided buffers,
+ * capped so that it cannot read past the watermark by more than one read
+ * (one-shot on kernels without the cap), and what the owner writes during
+ * a turn goes out as one send request submitted with the turn's
+ * io_uring_enter (past 16 KiB in a turn, at once by send(2); an echo is
+ * sent from the receive buffer itself).  Every rule above holds the same
+ * on both (lib/conn_uring.c). */
 #ifndef SOCKIT_CONN_H
 #define SOCKIT_CONN_H
 

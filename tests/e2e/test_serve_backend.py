@@ -7,11 +7,13 @@ The serve, services, echo, harden and soak suites run a second time under
 SOCKIT_BACKEND=auto from scripts/run-tests.sh."""
 import json
 import os
+import signal
 import socket
+import time
 
 import pytest
 
-from conftest import SOCKIT, Server, run
+from conftest import SANITIZED, SOCKIT, Server, run
 
 
 def env(**kw):
@@ -50,10 +52,10 @@ def start(*args, **kw):
     return Server([SOCKIT, "serve", *args, "echo", "tcp://127.0.0.1:0"], 1, **kw)
 
 
-def uring_or_skip():
+def uring_or_skip(*args, **envkw):
     """A one-worker server on io_uring, or a skip naming why there is none."""
     try:
-        srv = start("--backend", "io_uring", "--threads", "1", env=env())
+        srv = start("--backend", "io_uring", "--threads", "1", *args, env=env(**envkw))
     except RuntimeError as e:
         if "--backend io_uring:" in str(e):
             pytest.skip(f"no io_uring here: {e}")
@@ -147,3 +149,79 @@ def test_bench_backend_errors():
     assert r.returncode == 2
     assert r.stderr.decode().strip() == \
         "sockit bench: bad value for '--backend': 'kqueue' (want auto, epoll or io_uring)"
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+
+def flood_until_refused(socks, seconds=5):
+    """Send to every socket until none takes more: each has been refused
+    (would block) 20 rounds in a row, or the time is up.  A slow machine
+    can only stop this early, which loosens the bound, never breaks it.
+    Returns the bytes pushed."""
+    chunk = b"x" * 65536
+    pushed, refused = 0, {s: 0 for s in socks}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and min(refused.values()) < 20:
+        for s in socks:
+            try:
+                pushed += s.send(chunk)
+                refused[s] = 0
+            except BlockingIOError:
+                refused[s] += 1
+        time.sleep(0.01)
+    return pushed
+
+
+MAX_QUEUE = 64 * 1024
+NEVER = 16
+
+
+@pytest.mark.skipif(SANITIZED, reason="ASan's quarantine owns the RSS")
+@pytest.mark.parametrize("backend,envkw", [
+    ("epoll", {}), ("io_uring", {}), ("io_uring", {"SOCKIT_URING_ONESHOT": "1"}),
+], ids=["epoll", "io_uring-multishot", "io_uring-oneshot"])
+def test_never_reading_clients_bounded_as_on_epoll(backend, envkw):
+    """Clients that flood and never read cost the server at most what
+    epoll lets them (soak.py's NEVER_READ_BOUND: the queue limit plus one
+    64 KiB read each): io_uring's multishot receive is capped and
+    cancelled at the watermark, so it cannot go on draining them."""
+    args = ("--max-queue", str(MAX_QUEUE))
+    srv = uring_or_skip(*args, **envkw) if backend == "io_uring" else \
+        start("--backend", "epoll", "--threads", "1", *args, env=env())
+    hogs = []
+    try:
+        # The ring's buffers become resident as the kernel cycles through
+        # them: 40 MiB of 64 KiB echoes touch all 16 MiB before counting.
+        host, port = srv.hostport()
+        r = run([SOCKIT, "bench", "-c", "1", "-s", "65536", "-n", "640", "-q",
+                 f"tcp://{host}:{port}"], env=env(), timeout=60)
+        assert r.returncode == 0, r.stderr
+        before = rss_kib(srv.proc.pid)
+        for _ in range(NEVER):
+            s = socket.create_connection(srv.hostport(), timeout=10)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.setblocking(False)
+            hogs.append(s)
+        # While the server is stopped the hogs' bytes pile up in its
+        # sockets, so its first receive after each SIGCONT finds a
+        # backlog: an unbounded receive would take it all into memory.
+        pushed = 0
+        for _ in range(4):
+            srv.proc.send_signal(signal.SIGSTOP)
+            try:
+                pushed += flood_until_refused(hogs, seconds=1)
+            finally:
+                srv.proc.send_signal(signal.SIGCONT)
+            pushed += flood_until_refused(hogs)
+        growth = rss_kib(srv.proc.pid) - before
+        assert pushed > NEVER * MAX_QUEUE      # they did fill the server's queue
+        assert growth < NEVER * (MAX_QUEUE + 64 * 1024) // 1024 + 3 * 1024, \
+            (growth, pushed)
+        echo_round_trip(srv)            # and everybody else is still served
+    finally:
+        for s in hogs:
+            s.close()
+        srv.stop()

@@ -1,6 +1,7 @@
 /* test_loop.c — the event loop: timer order, cancel and re-arm, I/O
- * events, deletion inside a wakeup, signals, and connection backpressure,
- * each under both backends (io_uring where this kernel has it). */
+ * events, deletion inside a wakeup, signals, connection backpressure and
+ * the bound on what a flooding peer that never reads costs, each under
+ * both backends (io_uring where this kernel has it). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -230,6 +232,63 @@ static void test_conn_backpressure_stops_reading(void **state)
 	sk_loop_free(loop);
 }
 
+static void echo_data(struct sk_conn *c, const char *d, size_t n)
+{
+	sk_conn_write(c, d, n);
+}
+
+static const struct sk_conn_ops echo_ops = { .on_data = echo_data, .on_close = sink_close };
+
+/* A peer that floods an echoing connection and never reads: the server
+ * stops taking its bytes once the queue passes the watermark, holding at
+ * most the watermark plus one read (on io_uring the multishot receive is
+ * capped and cancelled, so it cannot drain the peer's backlog into
+ * memory).  Held = what left the socket (pushed - still unread there)
+ * minus what went back out.  Once the peer reads, receiving resumes and
+ * every byte comes back. */
+static void test_conn_flooding_peer_held_to_the_watermark(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct sink s = { 0 };
+	struct sk_conn_limits lim = sk_conn_default_limits;
+	static char chunk[65536], back[65536];
+	size_t pushed = 0, got = 0;
+	int sv[2], unread = 0;
+	ssize_t n;
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	sk_set_bufsizes(sv[0], 0, 4096);          /* replies back up at once */
+	sk_set_bufsizes(sv[1], 0, 1 << 20);       /* the peer's backlog is large */
+	lim.high_water = 32 * 1024;
+	lim.low_water = 8 * 1024;
+	sk_loop_once(loop, 0);
+	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &echo_ops, &s, &lim);
+	assert_non_null(c);
+	for (int i = 0, quiet = 0; i < 1000 && quiet < 20; i++) {
+		while ((n = write(sv[1], chunk, sizeof chunk)) > 0)
+			pushed += (size_t)n;
+		sk_loop_once(loop, 2);
+		quiet = sk_conn_reading(c) ? 0 : quiet + 1;
+	}
+	assert_false(sk_conn_reading(c));
+	assert_int_equal(ioctl(sv[0], FIONREAD, &unread), 0);
+	size_t held = pushed - (size_t)unread - c->bytes_out;
+	assert_true(held <= lim.high_water + lim.read_size);
+	assert_true((size_t)unread > lim.read_size);   /* it really was left there */
+	/* The peer reads: everything comes back, in full. */
+	for (int i = 0; i < 5000 && got < pushed && !s.closed; i++) {
+		while ((n = read(sv[1], back, sizeof back)) > 0)
+			got += (size_t)n;
+		sk_loop_once(loop, 2);
+	}
+	assert_int_equal(got, pushed);
+	assert_true(sk_conn_reading(c));
+	sk_conn_close(c, "test");
+	close(sv[1]);
+	sk_loop_free(loop);
+}
+
 /* An owner that pauses after its first bytes, and records all it gets. */
 struct pauser { char got[64]; size_t n; int eofs; bool closed; };
 
@@ -316,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_io_events_and_delete_in_wakeup),
 		cmocka_unit_test(test_signal_stops_loop),
 		cmocka_unit_test(test_conn_backpressure_stops_reading),
+		cmocka_unit_test(test_conn_flooding_peer_held_to_the_watermark),
 		cmocka_unit_test(test_conn_pause_keeps_order_and_eof),
 	};
 	const char *why = NULL;
