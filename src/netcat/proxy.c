@@ -212,6 +212,14 @@ static void base64(const char *in, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* Whether the peer has shut down its sending side (nothing more will come). */
+static bool peer_closed(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* Read the response head without consuming a byte past it (those are the
  * tunnel's): peek, parse, and while it is incomplete wait for more than
  * was peeked (SO_RCVLOWAT, so poll does not report the same bytes again);
@@ -228,6 +236,10 @@ static int http_head(struct px *x, char *head, int *code)
 		}
 		ssize_t n = recv(x->fd, head, NC_HTTP_HEAD_MAX, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		/* Readable with nothing new is EOF only if the peer said so: a
+		 * wake-up below the low-water mark is waited out again. */
+		if (n == last && n > 0 && !peer_closed(x->fd))
 			continue;
 		if (n <= 0 || n == last) {      /* readable, nothing new: EOF */
 			r = n < 0 ? (sk_seterrno(x->err, x->errlen, "proxy: recv"), -1)

@@ -248,7 +248,15 @@ def stalling_proxy(first):
     """A proxy that reads the client's first message, answers `first`
     (part of a reply) and then says nothing more until the client leaves."""
     def handler(c):
-        c.recv(1024)
+        # The whole first message: an HTTP request head may arrive in more
+        # than one segment, and a late part must not pass for the client's
+        # next bytes below.
+        got = c.recv(1024)
+        while not got.startswith(b"\x05") and b"\r\n\r\n" not in got:
+            more = c.recv(1024)
+            if not more:
+                break
+            got += more
         c.sendall(first)
         c.settimeout(20)
         try:
