@@ -46,11 +46,15 @@ static bool can_receive(const struct client *c)
 	return c->conn && !c->dying;
 }
 
-/* Append to to's output; drop it when it is over its SendQ. */
+/* Append to to's output; drop it when it is over its SendQ.  Nothing to
+ * append is nothing to do (a cluster peer may publish an empty line, and
+ * to->obuf may be NULL: no pointer arithmetic on it then). */
 static void queue_bytes(struct client *to, const char *d, size_t n)
 {
 	struct chat_server *s = to->srv;
 
+	if (n == 0)
+		return;
 	if (to->olen + n > to->ocap) {
 		size_t nc = to->ocap ? to->ocap : 1024;
 		while (nc < to->olen + n)
@@ -85,7 +89,7 @@ static void queue_bytes(struct client *to, const char *d, size_t n)
 
 void chat_send_line(struct client *to, const char *line, size_t len)
 {
-	if (!can_receive(to))
+	if (len == 0 || !can_receive(to))
 		return;
 	if (to->line_mode)
 		chat_line_render(to, line, len);

@@ -231,6 +231,26 @@ static void test_wakeup_end_batches_across_senders(void **st)
 	teardown_all();
 }
 
+/* An empty line (a cluster peer may publish one: fuzz_chat_bus found it)
+ * queues nothing; it used to do arithmetic on a NULL output buffer (UBSan
+ * stops there) and put the client on the list of those with output. */
+static void test_empty_line_queues_nothing(void **st)
+{
+	(void)st;
+	setup_all(NULL);
+	register_all();
+	struct client *cl = *(struct client **)fk[1].conn.state;
+	assert_null(cl->obuf);              /* freed once sent (OBUF_KEEP 0) */
+	chat_enter(cl->srv);
+	chat_send_line(cl, "", 0);
+	assert_null(cl->obuf);
+	assert_false(cl->dirty);            /* nothing to send: not queued to send */
+	chat_send_line(cl, "PING :x\r\n", 9);
+	chat_leave(cl->srv);                /* sends what was queued */
+	assert_string_equal(fk[1].out, "PING :x\r\n");
+	teardown_all();
+}
+
 /* A message to a room of 150 goes out FLUSH_BUDGET (64) receivers per
  * end of wakeup, the host told each time that some are left, oldest
  * first: the first slice holds the first receivers, and a message sent
@@ -279,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_flood_control_pauses_and_resumes),
 		cmocka_unit_test(test_wakeup_end_batches_across_senders),
 		cmocka_unit_test(test_wakeup_end_sends_in_slices),
+		cmocka_unit_test(test_empty_line_queues_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
