@@ -24,7 +24,7 @@ coverage() {
 	grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$1" | tail -1 |
 		awk '{ print $2, $4, $6 }'
 }
-stat_of() { grep -E "^stat::$2:" "$1" | awk '{ print $2 }'; }
+stat_of() { grep -E "^stat::$2:" "$1" | tail -1 | awk '{ print $2 }'; }
 
 rows=() failed=0
 start=$(date +%s)
