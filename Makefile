@@ -157,7 +157,8 @@ fuzz:
 	scripts/fuzz.sh
 
 # Hostile load past one process: 10,000 clients for 10 minutes (not in
-# make check; SOAK_CLIENTS, SOAK_SECONDS, SOAK_PROCS, SOAK_P99_MS).
+# make check; SOAK_CLIENTS, SOAK_SECONDS, SOAK_PROCS, SOAK_P99_MS,
+# SOAK_ATTACKERS).
 soak:
 	$(MAKE) all BUILD=build
 	scripts/soak.sh build

@@ -1,4 +1,5 @@
-/* log.c — one timestamped line per event on stderr, in one write(2). */
+/* log.c — one timestamped line per event on stderr, in one write(2),
+ * printable ASCII only. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -19,9 +20,37 @@ bool sk_log_enabled(enum sk_log_level level)
 	return level <= log_level;
 }
 
+/* Copy msg (len bytes) to out (cap bytes) with every byte outside
+ * printable ASCII written as \xNN, so no client's bytes (a chat QUIT
+ * reason, an OPER name) can put a control sequence, a line end or a
+ * non-ASCII byte in a log line.  Stops before an escape that would not
+ * fit.  Returns the length written. */
+static size_t copy_printable(char *out, size_t cap, const char *msg, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)msg[i];
+		if (ch >= 0x20 && ch < 0x7f) {
+			if (o + 1 > cap)
+				break;
+			out[o++] = (char)ch;
+		} else {
+			if (o + 4 > cap)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	return o;
+}
+
 void sk_log(enum sk_log_level level, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], msg[2048];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -34,11 +63,12 @@ void sk_log(enum sk_log_level level, const char *fmt, ...)
 	n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ %s ",
 	                      ts.tv_nsec / 1000000, level_names[level]);
 	va_start(ap, fmt);
-	int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+	int m = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (m < 0)
 		return;
-	n += (size_t)m < sizeof line - n - 1 ? (size_t)m : sizeof line - n - 2;
+	size_t mlen = (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1;
+	n += copy_printable(line + n, sizeof line - n - 1, msg, mlen);
 	line[n++] = '\n';
 	/* Best effort: a log line that cannot be written is not an error. */
 	ssize_t w = write(STDERR_FILENO, line, n);

@@ -9,45 +9,26 @@
 # merges it back, minimised (-merge=1), into tests/fuzz/corpus/NAME for
 # committing.  FUZZ_TARGETS="a b" picks targets (names without fuzz_).
 # Every target runs inside `unshare -n` where allowed (loopback only).
-# Exit 0 only if no target crashed, leaked or timed out.
+# Exit 0 only if no target crashed, leaked or timed out.  The build, the
+# settings and the run are scripts/fuzz-common.sh's.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-out=build-fuzz
+cd "$(dirname "$0")/.." || exit 1
 execs=${FUZZ_EXECS:-10000000}
 secs=${FUZZ_SECONDS:-0}
 case "$execs$secs" in *[!0-9]*) echo "fuzz-long: FUZZ_EXECS and FUZZ_SECONDS must be numbers" >&2; exit 2 ;; esac
-
-tests/fuzz/build.sh "$out" || exit 1
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-isolate=()
-unshare -n true 2>/dev/null && isolate=(unshare -n)
-
-names=()
-if [ -n "${FUZZ_TARGETS:-}" ]; then
-	for n in $FUZZ_TARGETS; do names+=("fuzz_${n#fuzz_}"); done
-else
-	for t in tests/fuzz/fuzz_*.c; do names+=("$(basename "$t" .c)"); done
-fi
+. scripts/fuzz-common.sh
+out=$fuzz_out
 
 # The last "cov: N ft: N corp: N/..." libFuzzer printed: "N N N".
 coverage() {
 	grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$1" | tail -1 |
 		awk '{ print $2, $4, $6 }'
 }
-stat_of() { grep -E "^stat::$2:" "$1" | awk '{ print $2 }'; }
+stat_of() { grep -E "^stat::$2:" "$1" | tail -1 | awk '{ print $2 }'; }
 
 rows=() failed=0
 start=$(date +%s)
-for name in "${names[@]}"; do
-	bin=$out/$name
-	[ -x "$bin" ] || { echo "fuzz-long: no target $name" >&2; exit 2; }
-	corpus=$out/corpus/$name
-	mkdir -p "$corpus" "$out/crashes"
-	dirs=()
-	for d in tests/fuzz/seeds/$name tests/fuzz/corpus/$name; do
-		[ -d "$d" ] && dirs+=("$PWD/$d")
-	done
+for name in "${fuzz_names[@]}"; do
 	log=$out/$name.long.log
 	bound="up to $execs inputs"
 	[ "$secs" -gt 0 ] && bound="$bound or ${secs}s"
@@ -55,11 +36,8 @@ for name in "${names[@]}"; do
 	t0=$(date +%s)
 	# A whole run is bounded too: at most FUZZ_SECONDS + 60 s, or six
 	# hours when only the input count bounds it.
-	limit=$((secs > 0 ? secs + 60 : 21600))
-	(cd "$out" && timeout "$limit" "${isolate[@]}" "./$name" -runs="$execs" \
-	     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-	     -artifact_prefix="crashes/$name-" -print_final_stats=1 \
-	     "corpus/$name" "${dirs[@]}") >"$log" 2>&1
+	fuzz_run "$name" $((secs > 0 ? secs + 60 : 21600)) -runs="$execs" \
+		-max_total_time="$secs" >"$log" 2>&1
 	rc=$?
 	t1=$(date +%s)
 	crashes=$(find "$out/crashes" -name "$name-*" -newermt "@$t0" | wc -l)
@@ -76,13 +54,13 @@ for name in "${names[@]}"; do
 	          "$((t1 - t0))" "$status")")
 	if [ "${FUZZ_MINIMISE:-0}" = 1 ] && [ "$rc" -eq 0 ]; then
 		mkdir -p "tests/fuzz/corpus/$name"
-		"${isolate[@]}" "$bin" -merge=1 -max_len=4096 "tests/fuzz/corpus/$name" \
-			"$corpus" >"$out/$name.merge.log" 2>&1 ||
+		"${fuzz_isolate[@]}" "$out/$name" -merge=1 -max_len=4096 "tests/fuzz/corpus/$name" \
+			"$out/corpus/$name" >"$out/$name.merge.log" 2>&1 ||
 			echo "fuzz-long: merging $name's corpus failed (see $out/$name.merge.log)" >&2
 	fi
 done
 printf '%-20s %12s %9s %6s %7s %6s %7s %5s  %s\n' target execs exec/s cov ft corpus \
 	crashes secs status
 printf '%s\n' "${rows[@]}"
-echo "fuzz-long: ${#names[@]} targets in $(( $(date +%s) - start )) s, $failed failed"
+echo "fuzz-long: ${#fuzz_names[@]} targets in $(( $(date +%s) - start )) s, $failed failed"
 [ "$failed" -eq 0 ]

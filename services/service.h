@@ -110,9 +110,12 @@ struct service {
 	/* single_thread only, may be NULL: called with the instance at the
 	 * end of every wakeup of the loop running it, after all callbacks of
 	 * that wakeup — to send output gathered for many connections in one
-	 * write each.  A host that never calls it is fine (chat then sends
-	 * at the end of each callback). */
-	void (*wakeup_end)(void *instance);
+	 * write each.  It may do only part of that (a budget per wakeup, so
+	 * the loop's other connections wait less) and return true: the host
+	 * then runs the next wakeup without sleeping, and calls it again
+	 * after that wakeup's events.  A host that never calls it is fine
+	 * (chat then sends at the end of each callback). */
+	bool (*wakeup_end)(void *instance);
 };
 
 /* The services, by name; NULL when unknown. */

@@ -188,7 +188,7 @@ struct chat_server {
 	uint64_t epoch;
 	int busy;                  /* depth of chat code on the stack */
 	struct client *leaving;    /* dying or closed: cleaned up when not busy */
-	struct client *dirty;      /* with bytes in obuf */
+	struct client *dirty, *dirty_tail;   /* with bytes in obuf, oldest first */
 	bool batched;              /* the host calls wakeup_end: send there */
 	const struct chat_bus *bus;
 	struct chat_cluster *cluster;   /* NULL: a single node */
@@ -233,7 +233,7 @@ void chat_drop(struct client *cl, const char *why, bool hard);
 void chat_gone(struct client *cl);
 void chat_enter(struct chat_server *s);
 void chat_leave(struct chat_server *s);
-void chat_wakeup_end(void *instance);
+bool chat_wakeup_end(void *instance);
 void chat_flush_all(struct chat_server *s);
 
 /* reply.c */

@@ -105,13 +105,21 @@ static void on_hangup(struct sk_loop *loop, int signo, void *data)
 /* Worker threads other than 0 also park here while worker 0 reloads:
  * their loop stops, they wait at the barrier until the new listeners are
  * in place, then run on. */
+static void run_again(struct sk_loop *loop, struct sk_timer *t)
+{
+	(void)loop, (void)t;     /* the wakeup it causes is the point */
+}
+
 /* Worker 0's end of wakeup: the single_thread services that asked for it
  * send what they gathered (a few listeners at most; an instance shared by
- * several listeners is called once per listener, which is harmless). */
+ * several listeners is called once per listener, which is harmless).  A
+ * service that left some for later gets the next wakeup at once: a 0 ms
+ * timer keeps the loop from sleeping, and the events already waiting run
+ * first. */
 static void worker_after(struct sk_loop *loop, void *data)
 {
 	struct worker *w = data;
-	(void)loop;
+	bool more = false;
 
 	/* The cluster's Redis writes of this wakeup leave before the clients'
 	 * replies do (a client told "done" finds it in Redis from any node). */
@@ -120,12 +128,14 @@ static void worker_after(struct sk_loop *loop, void *data)
 	for (size_t i = 0; i < w->ls.n; i++) {
 		const struct service *svc = w->ls.v[i]->entry->svc;
 		if (svc->single_thread && svc->wakeup_end && w->ls.v[i]->instance)
-			svc->wakeup_end(w->ls.v[i]->instance);
+			more |= svc->wakeup_end(w->ls.v[i]->instance);
 	}
 	/* Listeners a reload closed may still have clients. */
 	for (struct listener *l = w->retired; l; l = l->next_retired)
 		if (l->entry->svc->single_thread && l->entry->svc->wakeup_end && l->instance)
-			l->entry->svc->wakeup_end(l->instance);
+			more |= l->entry->svc->wakeup_end(l->instance);
+	if (more && !sk_timer_armed(&w->again))
+		sk_timer_start(loop, &w->again, 0, run_again, w);
 }
 
 static void *worker_main(void *arg)

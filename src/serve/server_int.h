@@ -51,6 +51,7 @@ struct worker {
 	int spare_fd;                /* given up to accept-and-close at EMFILE */
 	struct session *sessions;    /* every open session, for shutdown */
 	struct dgram_batch *batch;   /* UDP buffers, made on first use */
+	struct sk_timer again;       /* worker 0: a wakeup_end left work */
 };
 
 /* One loaded set of services and their instances.  Kept until the end:

@@ -3,18 +3,30 @@
 
 CLIENTS hostile clients spread over PROCS client processes (each raises
 its descriptor limit to 20000) keep attacking a server running echo
-(TCP+UDP), greet, caesar, chargen, daytime and qotd (UDP) on loopback,
-from many source addresses (127.77.x.y): idle connections, slowloris
-(one byte a second), never-reading clients (send, never read), resets
-(SO_LINGER 0), garbage, and UDP from many sources.  Every closed
-connection is opened again, so the load holds for SECONDS.  Meanwhile a
-probe process measures TCP echo round trips and checks Caesar replies,
-and the server's RSS, descriptor count and CPU are sampled each second.
+(TCP+UDP), greet, caesar, chargen, daytime and qotd (UDP) and chat on
+loopback, from many source addresses (127.77.x.y): idle connections,
+slowloris (one byte a second), never-reading clients (send, never read),
+resets (SO_LINGER 0), garbage, UDP from many sources, and on chat (MIX
+says how many of each; soak_chat.py describes them) members of a busy
+room #busy and of quieter ones, members of #busy that never read,
+flooders, JOIN/PART/NICK storms and garbage IRC.  Every closed connection
+is opened again, so the load holds for SECONDS.  Meanwhile a probe
+process measures TCP echo round trips and checks Caesar replies, a chat
+probe measures the delivery of its own lines through #busy and checks
+every one arrives in order, and the server's RSS, descriptor count and
+CPU are sampled each second.
 
-Pass (check()): zero probe failures; probe p99 under --p99-ms (when
-given); RSS growth under the stated per-client bound; descriptors back
-to the baseline after the clients stop; every log line well-formed and
-one connection line (closed/refused) per connection a client opened.
+The client processes run at a lower CPU priority than the server and the
+probes (--attackers, lower_priority()): on this 2-core machine they stand
+in for attackers on other machines, whose CPU time would not be taken
+from the server; `--attackers same` measures with them as equals.
+
+Pass (problems()): zero probe failures (echo, Caesar, every chat line, in
+order); both probes' p99 under --p99-ms (when given); flood control held
+every flooder the chat probe saw to its budget; RSS growth under the
+stated per-client bound; descriptors back to the baseline after the
+clients stop; every log line well-formed and one connection line
+(closed/refused) per connection a client or probe opened.
 
 Used by `make soak` (scripts/soak.sh: 10,000 clients, 10 minutes) and by
 tests/e2e/test_soak.py (2,000 clients, 20 s, no latency goal); both run it
@@ -41,18 +53,23 @@ import sys
 import tempfile
 import time
 
+import soak_chat
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The server's limits for the soak: a never-reading client may cost at
-# most MAX_QUEUE of queued replies plus one 64 KiB read; anyone else a few
-# KiB (struct, parser, greet's 768 bytes, caesar's held bytes).
+# most MAX_QUEUE of queued replies (chat: CHAT_SENDQ) plus one 64 KiB read
+# (chat flooders: the input flood control holds back, one read); anyone
+# else a few KiB (struct, parser, greet's 768 bytes, caesar's held bytes,
+# a chat client's state and memberships).
 MAX_QUEUE = 64 * 1024
+CHAT_SENDQ = 64 * 1024
 IDLE_TIMEOUT = 4
 PER_CLIENT_BOUND = 16 * 1024            # every client
-NEVER_READ_BOUND = MAX_QUEUE + 64 * 1024  # on top, per never-reading one
+NEVER_READ_BOUND = max(MAX_QUEUE, CHAT_SENDQ) + 64 * 1024  # on top, per heavy one
 RSS_SLACK = 48 * 1024 * 1024            # thread stacks, UDP buffers, heap
 
-CONFIG = """service echo
+CONFIG = f"""service echo
 listen tcp://127.0.0.1:0 udp://127.0.0.1:0
 service greet
 listen tcp://127.0.0.1:0
@@ -64,9 +81,31 @@ service daytime
 listen udp://127.0.0.1:0
 service qotd
 listen udp://127.0.0.1:0
+service chat
+listen tcp://127.0.0.1:0
+sendq {CHAT_SENDQ}
 """
+LISTENERS = 8
 
-KINDS = ["idle", "slowloris", "neverread", "rst", "garbage"]
+# The clients by kind, per 10,000 (soak_chat.py describes the chat ones).
+MIX = [("idle", 1700), ("slowloris", 1700), ("neverread", 1700), ("rst", 1700),
+       ("garbage", 1700), ("chat_member", 1000), ("chat_lurker", 50),
+       ("chat_flooder", 10), ("chat_storm", 150), ("chat_garbage", 290)]
+# Those the server may hold the most for: a queue up to MAX_QUEUE (or
+# chat's sendq) plus a read's worth (or flood control's held input).
+HEAVY = ("neverread", "chat_lurker", "chat_flooder")
+
+
+def kinds_for(clients):
+    """The kind of each client: MIX scaled to clients, every kind at
+    least once, the rest made up with idle ones."""
+    out = []
+    for kind, per in MIX:
+        out += [kind] * max(1, round(clients * per / 10000))
+    out = out[:clients]
+    out += ["idle"] * (clients - len(out))
+    random.Random(0).shuffle(out)
+    return out
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (info|error|debug) [\x20-\x7e]+$")
 CONN_LINE = re.compile(r" peer=\S+ (in=\d+ out=\d+ time=\d+\.\d{3}s closed: [\x20-\x7e]+"
@@ -88,7 +127,7 @@ def start_server(sockit, logpath, threads):
     eps = {}
     deadline = time.monotonic() + 20
     buf = b""
-    while len(eps) < 7 and time.monotonic() < deadline:
+    while len(eps) < LISTENERS and time.monotonic() < deadline:
         if not select.select([proc.stdout], [], [], 1)[0]:
             continue
         chunk = os.read(proc.stdout.fileno(), 4096)
@@ -99,7 +138,7 @@ def start_server(sockit, logpath, threads):
             eps[(m.group(4).decode(), m.group(1).decode())] = (m.group(2).decode(),
                                                                int(m.group(3)))
     os.unlink(conf.name)
-    if len(eps) < 7:
+    if len(eps) < LISTENERS:
         stop_process(proc)
         raise RuntimeError(f"server not ready: {eps}")
     return proc, eps
@@ -132,29 +171,66 @@ def proc_sample(pid):
 # ---------------------------------------------------------------- clients
 
 class Conn:
-    __slots__ = ("sock", "kind", "target", "src", "due", "sent", "connected")
+    __slots__ = ("sock", "kind", "target", "src", "due", "sent", "connected", "watched",
+                 "nick", "seq", "out")
 
 
-def client_main(index, n, eps, seconds, udp_rate, out):
-    """One client process: n hostile clients for seconds; puts its counts
-    on out."""
+class ChatCtx:
+    """What soak_chat's client handlers use of the client loop."""
+    __slots__ = ("sel", "stats", "arm", "close_conn", "index", "seq")
+
+
+def lower_priority(how):
+    """Make this client process an attacker of lower CPU priority:
+    "nice": nice 10 within the soak's own scheduling group; "idle": a
+    session (so an autogroup, kernel.sched_autogroup_enabled) of its own
+    at nice 19 and SCHED_IDLE, so it runs only on CPU time the server and
+    the probes leave; "same": as the server."""
+    if how == "same":
+        return
+    if how == "nice":
+        os.nice(10)
+        return
+    os.setsid()
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write("19")
+    except OSError:
+        pass
+    os.nice(19)
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+
+
+def client_main(index, kinds, eps, seconds, udp_rate, priority, out):
+    """One client process: a hostile client of each kind in kinds for
+    seconds; puts its counts on out."""
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
     # The attackers yield to the server and the probe: what the probe
     # measures is the server's latency, not the attackers' Python.
-    os.nice(10)
+    lower_priority(priority)
     random.seed(index)
     sel = selectors.DefaultSelector()
     stats = {"established": 0, "connect_failed": 0, "server_closed": 0, "udp_sent": 0,
-             "udp_replies": 0, "peak": 0}
+             "udp_replies": 0, "peak": 0, "by_kind": {}}
     targets = {"idle": eps[("echo", "tcp")], "slowloris": None,
                "neverread": eps[("echo", "tcp")], "rst": eps[("echo", "tcp")],
                "garbage": eps[("caesar", "tcp")]}
+    for kind in soak_chat.CHAT_KINDS:
+        targets[kind] = eps[("chat", "tcp")]
     live = set()
     seq = itertools.count()
     pending = []          # heap of (when, seq, kind) to open
     timers = []           # heap of (due, seq, conn); stale ones skipped
-    for i in range(n):
-        heapq.heappush(pending, (0.0, next(seq), KINDS[i % len(KINDS)]))
+    for kind in kinds:
+        heapq.heappush(pending, (0.0, next(seq), kind))
+
+    def count(kind, what):
+        k = stats["by_kind"].setdefault(kind, {"established": 0, "server_closed": 0})
+        k[what] += 1
+        stats[what] += 1
 
     def later(when, kind):
         heapq.heappush(pending, (when, next(seq), kind))
@@ -165,7 +241,7 @@ def client_main(index, n, eps, seconds, udp_rate, out):
     src_base = 2 + index * 40
     t0 = time.monotonic()
     end = t0 + seconds
-    ramp_per_tick = max(1, n // 200)   # open everything over ~2 s of ticks
+    ramp_per_tick = max(1, len(kinds) // 200)   # open everything over ~2 s of ticks
 
     def open_conn(kind):
         c = Conn()
@@ -177,6 +253,8 @@ def client_main(index, n, eps, seconds, udp_rate, out):
         c.src = f"127.77.{src_base + random.randrange(40)}.{1 + random.randrange(250)}"
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setblocking(False)
+        if kind == "chat_lurker":       # the server's output piles up at once
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         try:
             s.bind((c.src, 0))
             s.connect_ex(c.target)
@@ -185,18 +263,25 @@ def client_main(index, n, eps, seconds, udp_rate, out):
             stats["connect_failed"] += 1
             later(time.monotonic() + 1, kind)
             return
-        c.sock, c.sent, c.connected = s, 0, False
+        c.sock, c.sent, c.connected, c.watched = s, 0, False, True
         c.due = None
         live.add(c)
         sel.register(s, selectors.EVENT_WRITE, c)
 
     def close_conn(c, by_server, again=0.2):
-        sel.unregister(c.sock)
+        if c not in live:
+            return
+        if c.watched:
+            sel.unregister(c.sock)
         c.sock.close()
         live.discard(c)
         if by_server:
-            stats["server_closed"] += 1
+            count(c.kind, "server_closed")
         later(time.monotonic() + again + random.random() * 0.3, c.kind)
+
+    ctx = ChatCtx()
+    ctx.sel, ctx.stats, ctx.arm, ctx.close_conn = sel, stats, arm, close_conn
+    ctx.index, ctx.seq = index, seq
 
     def on_connected(c):
         err = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
@@ -205,7 +290,10 @@ def client_main(index, n, eps, seconds, udp_rate, out):
             close_conn(c, False, 1)
             return
         c.connected = True
-        stats["established"] += 1
+        count(c.kind, "established")
+        if c.kind.startswith("chat_"):
+            soak_chat.connected(ctx, c, time.monotonic())
+            return
         if c.kind == "neverread":
             sel.modify(c.sock, selectors.EVENT_WRITE, c)
         else:
@@ -225,6 +313,9 @@ def client_main(index, n, eps, seconds, udp_rate, out):
         if not c.connected:
             on_connected(c)
             return
+        if c.kind.startswith("chat_"):
+            soak_chat.event(ctx, c, mask)
+            return
         if mask & selectors.EVENT_READ:
             try:
                 data = c.sock.recv(65536)
@@ -243,7 +334,9 @@ def client_main(index, n, eps, seconds, udp_rate, out):
             return
 
     def on_due(c, now):
-        if c.kind == "rst":
+        if c.kind.startswith("chat_"):
+            soak_chat.due(ctx, c, now)
+        elif c.kind == "rst":
             c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             close_conn(c, False)
         elif c.kind == "slowloris":
@@ -301,7 +394,7 @@ def client_main(index, n, eps, seconds, udp_rate, out):
         if not c.connected:
             try:
                 c.sock.getpeername()     # connected, not yet seen: it counts
-                stats["established"] += 1
+                count(c.kind, "established")
             except OSError:
                 pass
         c.sock.close()
@@ -387,9 +480,10 @@ def probe_main(eps, seconds, out):
 # ---------------------------------------------------------------- the run
 
 def check_log(path):
-    """(lines, connection lines, bad lines)"""
+    """(lines, connection lines, bad lines, counts of notable chat lines)"""
     lines = conns = 0
     bad = []
+    notable = {"sendq": 0, "flood_hold": 0, "nul": 0}
     with open(path, "rb") as f:
         for raw in f:
             lines += 1
@@ -399,25 +493,50 @@ def check_log(path):
                 continue
             if CONN_LINE.search(line):
                 conns += 1
+                if line.endswith("closed: SendQ exceeded"):
+                    notable["sendq"] += 1
             elif " replied " in line and not GREET_LINE.search(line):
                 bad.append(line[:200])
-    return lines, conns, bad
+            elif line.endswith(" flood control: holding input back"):
+                notable["flood_hold"] += 1
+            elif line.endswith(" line with a NUL byte ignored"):
+                notable["nul"] += 1
+    return lines, conns, bad, notable
+
+
+def start_chat_probe(ctx, eps, seconds, q):
+    """The chat probe, in #busy before any attacker (so it holds the
+    channel's operator status); returns its process."""
+    ready = ctx.Event()
+    chat = ctx.Process(target=soak_chat.chat_probe_main,
+                       args=(eps[("chat", "tcp")], seconds, ready, q))
+    chat.start()
+    if not ready.wait(90):
+        chat.kill()
+        raise RuntimeError("chat probe did not join #busy in 90 s")
+    return chat
 
 
 def soak(sockit, clients=2000, procs=2, seconds=20, threads=2, udp_rate=400,
-         p99_ms=None, workdir=None, say=print, rss_check=True):
+         p99_ms=None, workdir=None, say=print, rss_check=True, priority="nice"):
     workdir = workdir or tempfile.mkdtemp(prefix="sockit-soak-")
+    os.makedirs(workdir, exist_ok=True)
     logpath = os.path.join(workdir, "server.log")
     server, eps = start_server(sockit, logpath, threads)
+    kinds = kinds_for(clients)
     result = {"clients": clients, "procs": procs, "seconds": seconds,
+              "attacker_priority": priority,
+              "kinds": {k: kinds.count(k) for k, _ in MIX},
               "loadavg_before": os.getloadavg()[0]}
     try:
         time.sleep(0.5)    # settle: the baseline is the server at rest
         base_rss, base_fds, base_cpu = proc_sample(server.pid)
         ctx = mp.get_context("fork")
         q = ctx.Queue()
+        chat = start_chat_probe(ctx, eps, seconds, q)
         kids = [ctx.Process(target=client_main,
-                            args=(i, clients // procs, eps, seconds, udp_rate // procs, q))
+                            args=(i, kinds[i::procs], eps, seconds, udp_rate // procs,
+                                  priority, q))
                 for i in range(procs)]
         probe = ctx.Process(target=probe_main, args=(eps, seconds, q))
         for k in kids + [probe]:
@@ -431,12 +550,13 @@ def soak(sockit, clients=2000, procs=2, seconds=20, threads=2, udp_rate=400,
                 say(f"soak: t={samples[-1][0]}s rss={rss >> 20} MiB fds={fds} "
                     f"cpu={cpu - base_cpu:.1f}s")
             time.sleep(1)
-        reports = [q.get(timeout=seconds + 60) for _ in kids + [probe]]
-        for k in kids + [probe]:
+        reports = [q.get(timeout=seconds + 60) for _ in kids + [probe, chat]]
+        for k in kids + [probe, chat]:
             k.join(30)
             if k.is_alive():
                 k.kill()
         probe_r = next(r for r in reports if "probes" in r)
+        chat_r = next(r for r in reports if "chat_probes" in r)
         kid_r = [r for r in reports if "established" in r]
         # Wait (bounded) for the server to have closed every connection.
         fds_after = None
@@ -450,25 +570,35 @@ def soak(sockit, clients=2000, procs=2, seconds=20, threads=2, udp_rate=400,
         end_cpu = proc_sample(server.pid)[2]
     finally:
         status = stop_process(server)
-    lines, conn_lines, bad = check_log(logpath)
+    lines, conn_lines, bad, notable = check_log(logpath)
     established = sum(r["established"] for r in kid_r)
-    never = clients // len(KINDS)
-    bound = base_rss + RSS_SLACK + clients * PER_CLIENT_BOUND + never * NEVER_READ_BOUND
+    heavy = sum(kinds.count(k) for k in HEAVY)
+    bound = base_rss + RSS_SLACK + clients * PER_CLIENT_BOUND + heavy * NEVER_READ_BOUND
+    by_kind = {}
+    for r in kid_r:
+        for kind, counts in r["by_kind"].items():
+            mine = by_kind.setdefault(kind, {"established": 0, "server_closed": 0})
+            for what, n in counts.items():
+                mine[what] += n
     result.update({
         "server_exit": status,
         "established": established,
         "connect_failed": sum(r["connect_failed"] for r in kid_r),
         "server_closed": sum(r["server_closed"] for r in kid_r),
+        "by_kind": by_kind,
         "peak_clients": sum(r["peak"] for r in kid_r),
         "udp_sent": sum(r["udp_sent"] for r in kid_r),
         "udp_replies": sum(r["udp_replies"] for r in kid_r),
         "probe": probe_r,
+        "chat_probe": chat_r,
         "rss_base_mib": round(base_rss / 2**20, 1), "rss_peak_mib": round(peak_rss / 2**20, 1),
         "rss_bound_mib": round(bound / 2**20, 1),
         "rss_per_client_kib": round((peak_rss - base_rss) / max(1, clients) / 1024, 1),
         "fds_base": base_fds, "fds_peak": max(s[2] for s in samples), "fds_after": fds_after,
         "server_cpu_s": round(end_cpu - base_cpu, 1),
         "log_lines": lines, "log_conn_lines": conn_lines, "log_bad": bad[:5],
+        "log_sendq_drops": notable["sendq"], "log_flood_holds": notable["flood_hold"],
+        "log_nul_lines": notable["nul"],
         "log_dir": workdir, "loadavg_after": os.getloadavg()[0],
     })
     result["problems"] = problems(result, bound if rss_check else None, peak_rss, p99_ms)
@@ -479,23 +609,34 @@ def problems(r, bound, peak_rss, p99_ms):
     out = []
     if r["server_exit"] != 0:
         out.append(f"server exit status {r['server_exit']}")
-    if r["probe"]["nfail"]:
-        out.append(f"{r['probe']['nfail']} probe failures: {r['probe']['failures'][:3]}")
-    if r["probe"]["probes"] == 0:
-        out.append("no probe completed")
-    if p99_ms is not None and (r["probe"]["p99_ms"] or 1e9) >= p99_ms:
-        out.append(f"probe p99 {r['probe']['p99_ms']:.2f} ms >= {p99_ms} ms")
+    for name, p, n in (("probe", r["probe"], "probes"), ("chat probe", r["chat_probe"],
+                                                         "chat_probes")):
+        if p["nfail"]:
+            out.append(f"{p['nfail']} {name} failures: {p['failures'][:3]}")
+        if p[n] == 0:
+            out.append(f"no {name} round trip completed")
+        elif p99_ms is not None and p["p99_ms"] >= p99_ms:
+            out.append(f"{name} p99 {p['p99_ms']:.2f} ms >= {p99_ms} ms")
+    c = r["chat_probe"]
+    if c["flooders_seen"] == 0:
+        out.append("the chat probe saw no flooder's line in #busy")
+    elif c["flood_max_excess"] > 0:
+        out.append(f"flood control did not hold: a flooder got {c['flood_max_excess']:.0f} "
+                   f"lines past its budget into #busy")
+    if r["log_flood_holds"] == 0:
+        out.append("no 'flood control: holding input back' line in the log")
     if bound is not None and peak_rss > bound:
         out.append(f"RSS {peak_rss >> 20} MiB over the bound {bound >> 20} MiB")
     if r["fds_after"] is None or r["fds_after"] > r["fds_base"]:
         out.append(f"fds {r['fds_after']} after, baseline {r['fds_base']}")
     if r["log_bad"]:
         out.append(f"malformed log lines: {r['log_bad'][:2]}")
-    # One connection line per connection, the clients' and the probe's.
-    want = r["established"] + r["probe"]["connections"]
+    # One connection line per connection: the clients' and the probes'.
+    probes = r["probe"]["connections"] + r["chat_probe"]["connections"]
+    want = r["established"] + probes
     if r["log_conn_lines"] != want:
         out.append(f"{r['log_conn_lines']} connection log lines for {want} connections "
-                   f"({r['established']} clients', {r['probe']['connections']} probe's)")
+                   f"({r['established']} clients', {probes} probes')")
     return out
 
 
@@ -508,27 +649,31 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--udp-rate", type=int, default=2000, help="datagrams/s in all")
     ap.add_argument("--p99-ms", type=float, default=10.0, help="0: no latency goal")
+    ap.add_argument("--attackers", choices=("same", "nice", "idle"), default="nice",
+                    help="the client processes' CPU priority (lower_priority())")
     ap.add_argument("--no-rss-check", action="store_true")
     ap.add_argument("--workdir")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
     say = (lambda m: None) if a.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     r = soak(a.sockit, a.clients, a.procs, a.seconds, a.threads, a.udp_rate,
-             a.p99_ms or None, workdir=a.workdir, say=say, rss_check=not a.no_rss_check)
+             a.p99_ms or None, workdir=a.workdir, say=say, rss_check=not a.no_rss_check,
+             priority=a.attackers)
     print(json.dumps(r, indent=1))
     if r["problems"]:
         print("soak: FAILED: " + "; ".join(r["problems"]) +
               f" (load average {r['loadavg_after']:.1f})", file=sys.stderr)
         return 1
-    p = r["probe"]
+    p, c = r["probe"], r["chat_probe"]
     if a.quiet:
         return 0
-    print(f"soak: passed: {a.clients} clients x {a.seconds}s, {r['established']} "
-          f"connections, probe {p['probes']} round trips p50 {p['p50_ms']:.2f} ms "
-          f"p99 {p['p99_ms']:.2f} ms, RSS {r['rss_base_mib']} -> {r['rss_peak_mib']} MiB "
-          f"(bound {r['rss_bound_mib']}), fds {r['fds_base']} -> {r['fds_peak']} -> "
-          f"{r['fds_after']}, server CPU {r['server_cpu_s']} s, load average "
-          f"{r['loadavg_before']:.1f} -> {r['loadavg_after']:.1f}", file=sys.stderr)
+    print(f"soak: passed: {a.clients} clients x {a.seconds}s (attackers: {a.attackers}), "
+          f"{r['established']} connections, probe {p['probes']} round trips p50 "
+          f"{p['p50_ms']:.2f} ms p99 {p['p99_ms']:.2f} ms, chat probe {c['chat_probes']} "
+          f"lines p50 {c['p50_ms']:.2f} ms p99 {c['p99_ms']:.2f} ms, RSS {r['rss_base_mib']} "
+          f"-> {r['rss_peak_mib']} MiB (bound {r['rss_bound_mib']}), fds {r['fds_base']} -> "
+          f"{r['fds_peak']} -> {r['fds_after']}, server CPU {r['server_cpu_s']} s, load "
+          f"average {r['loadavg_before']:.1f} -> {r['loadavg_after']:.1f}", file=sys.stderr)
     return 0
 
 

@@ -293,3 +293,21 @@ def test_descriptor_exhaustion_sheds_and_recovers(tmp_path):
         for s in held:
             s.close()
         srv.stop()
+
+
+# ---------------------------------------------------------------- log injection
+
+def test_log_lines_stay_printable_whatever_a_client_sends(server, tmp_path):
+    """A chat QUIT reason reaches the server's log as the close reason:
+    escape sequences, DEL, bytes above 0x7f used to land there raw (found
+    by the chat soak's garbage clients); every byte outside printable
+    ASCII is now written \\xNN."""
+    srv = start_service(server, tmp_path, "chat", "tcp://127.0.0.1:0")
+    with socket.create_connection(srv.hostport()) as s:
+        s.sendall(b"NICK evil\r\nUSER e 0 * :e\r\n"
+                  b"QUIT :\x1b[2J\x1b[31mred\x7f\xff\xfe end\r\n")
+        until_eof(s)
+    line = wait_log(srv, r"closed: Quit: ")
+    assert line.endswith(r"closed: Quit: \x1b[2J\x1b[31mred\x7f\xff\xfe end"), line
+    raw = srv.logpath.read_bytes()
+    assert all(0x20 <= b < 0x7f or b == 0x0a for b in raw), raw[-400:]

@@ -1,7 +1,8 @@
 /* test_chat_state.c — chat state and fan-out with a fake host: RFC 1459
  * case mapping, nick and channel names, masks, a channel message queued
  * once to every other member, SendQ dropping a client that does not read
- * while the others go on, and clean-up after a close. */
+ * while the others go on, clean-up after a close, and the end-of-wakeup
+ * sends in slices of FLUSH_BUDGET receivers, oldest first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,41 +18,57 @@ extern const struct service svc_chat;
 /* N fake clients sharing one chat instance, as the host runs them. */
 static struct fake fk[N];
 
-static void setup_all(const struct svc_options *opt)
+/* n fake clients in v sharing one chat instance, opened. */
+static void setup_n(struct fake *v, int n, const struct svc_options *opt)
 {
-	fake_init(&fk[0], &svc_chat, opt);
-	for (int i = 1; i < N; i++) {
-		struct fake *f = &fk[i];
+	fake_init(&v[0], &svc_chat, opt);
+	for (int i = 1; i < n; i++) {
+		struct fake *f = &v[i];
 		memset(f, 0, sizeof *f);
 		f->svc = &svc_chat;
 		if (opt)
 			f->opt = *opt;
 		f->queue_after = (size_t)-1;
-		f->conn.host = fk[0].conn.host;
+		f->conn.host = v[0].conn.host;
 		f->conn.opt = &f->opt;
 		f->conn.peer = "127.0.0.1:40001";
 		f->conn.state = calloc(1, svc_chat.state_size);
-		f->conn.instance = fk[0].conn.instance;
+		f->conn.instance = v[0].conn.instance;
 	}
-	for (int i = 0; i < N; i++)
-		fake_open(&fk[i]);
+	for (int i = 0; i < n; i++)
+		fake_open(&v[i]);
 }
 
-static void teardown_all(void)
+static void teardown_n(struct fake *v, int n)
 {
-	void *inst = fk[0].conn.instance;
+	void *inst = v[0].conn.instance;
 
-	for (int i = 0; i < N; i++) {
-		svc_chat.close(&fk[i].conn);
-		free(fk[i].conn.state);
-		free(fk[i].out);
+	for (int i = 0; i < n; i++) {
+		svc_chat.close(&v[i].conn);
+		free(v[i].conn.state);
+		free(v[i].out);
 	}
 	svc_chat.fini(inst);
 }
 
+static void setup_all(const struct svc_options *opt)
+{
+	setup_n(fk, N, opt);
+}
+
+static void teardown_all(void)
+{
+	teardown_n(fk, N);
+}
+
+static void say_to(struct fake *f, const char *text)
+{
+	svc_chat.bytes(&f->conn, text, strlen(text));
+}
+
 static void say(int i, const char *text)
 {
-	svc_chat.bytes(&fk[i].conn, text, strlen(text));
+	say_to(&fk[i], text);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -63,20 +80,26 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
-static void register_all(void)
+/* Register the n clients of v as n0, n1, ... and put them in #c. */
+static void register_n(struct fake *v, int n)
 {
 	char line[128];
 
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		snprintf(line, sizeof line, "NICK n%d\r\nUSER u 0 * :R\r\nJOIN #c\r\n", i);
-		say(i, line);
-		assert_non_null(strstr(fk[i].out, " 001 "));
-		assert_non_null(strstr(fk[i].out, " 366 "));
+		say_to(&v[i], line);
+		assert_non_null(strstr(v[i].out, " 001 "));
+		assert_non_null(strstr(v[i].out, " 366 "));
 	}
-	for (int i = 0; i < N; i++) {
-		fake_clear(&fk[i]);
-		fk[i].sends = 0;
+	for (int i = 0; i < n; i++) {
+		fake_clear(&v[i]);
+		v[i].sends = 0;
 	}
+}
+
+static void register_all(void)
+{
+	register_n(fk, N);
 }
 
 static void test_case_mapping_and_names(void **st)
@@ -208,6 +231,64 @@ static void test_wakeup_end_batches_across_senders(void **st)
 	teardown_all();
 }
 
+/* An empty line (a cluster peer may publish one: fuzz_chat_bus found it)
+ * queues nothing; it used to do arithmetic on a NULL output buffer (UBSan
+ * stops there) and put the client on the list of those with output. */
+static void test_empty_line_queues_nothing(void **st)
+{
+	(void)st;
+	setup_all(NULL);
+	register_all();
+	struct client *cl = *(struct client **)fk[1].conn.state;
+	assert_null(cl->obuf);              /* freed once sent (OBUF_KEEP 0) */
+	chat_enter(cl->srv);
+	chat_send_line(cl, "", 0);
+	assert_null(cl->obuf);
+	assert_false(cl->dirty);            /* nothing to send: not queued to send */
+	chat_send_line(cl, "PING :x\r\n", 9);
+	chat_leave(cl->srv);                /* sends what was queued */
+	assert_string_equal(fk[1].out, "PING :x\r\n");
+	teardown_all();
+}
+
+/* A message to a room of 150 goes out FLUSH_BUDGET (64) receivers per
+ * end of wakeup, the host told each time that some are left, oldest
+ * first: the first slice holds the first receivers, and a message sent
+ * meanwhile reaches everyone after the first one, the receivers still
+ * waiting getting both in one write. */
+#define BIG 150
+static struct fake big[BIG];
+
+static void test_wakeup_end_sends_in_slices(void **st)
+{
+	(void)st;
+	setup_n(big, BIG, NULL);
+	void *inst = big[0].conn.instance;
+	register_n(big, BIG);
+	assert_false(svc_chat.wakeup_end(inst));     /* the host calls it: batch */
+	say_to(&big[0], "PRIVMSG #c :one\r\n");
+	assert_true(svc_chat.wakeup_end(inst));      /* 64 of 149 */
+	int sent = 0;
+	for (int i = 1; i < BIG; i++)
+		sent += big[i].sends;
+	assert_int_equal(sent, 64);
+	assert_int_equal(big[1].sends, 1);           /* oldest first */
+	assert_int_equal(big[BIG - 1].sends, 0);
+	say_to(&big[0], "PRIVMSG #c :two\r\n");
+	/* Left: n65..n148 (both lines), then n1..n64 again (the second). */
+	assert_true(svc_chat.wakeup_end(inst));
+	assert_true(svc_chat.wakeup_end(inst));
+	assert_false(svc_chat.wakeup_end(inst));     /* 85 + 64 in three slices */
+	assert_int_equal(big[1].sends, 2);
+	for (int i = 1; i < BIG; i++) {
+		assert_non_null(strstr(big[i].out, "PRIVMSG #c :one\r\n"));
+		assert_non_null(strstr(big[i].out, "PRIVMSG #c :two\r\n"));
+		assert_true(strstr(big[i].out, ":one") < strstr(big[i].out, ":two"));
+	}
+	assert_int_equal(big[BIG - 1].sends, 1);     /* both lines in one write */
+	teardown_n(big, BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +298,8 @@ int main(void)
 		cmocka_unit_test(test_close_leaves_channels),
 		cmocka_unit_test(test_flood_control_pauses_and_resumes),
 		cmocka_unit_test(test_wakeup_end_batches_across_senders),
+		cmocka_unit_test(test_wakeup_end_sends_in_slices),
+		cmocka_unit_test(test_empty_line_queues_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
