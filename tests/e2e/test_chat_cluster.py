@@ -1,14 +1,17 @@
 """sockit serve chat --cluster: three nodes, each in a network namespace
 of its own, sharing nicks and rooms through a redis-server in a fourth
 namespace (tests/e2e/cluster_util.py).  Raw IRC clients on every node."""
+import json
 import os
 import re
 import shutil
+import subprocess
 import time
 
 import pytest
 
 from cluster_util import HAVE_REDIS, IS_ROOT, Bed, names, wait_names
+from conftest import HELPERS
 
 needs_bed = pytest.mark.skipif(not (HAVE_REDIS and IS_ROOT),
                                reason="needs root (namespaces) and redis-server")
@@ -216,6 +219,20 @@ def test_many_clients_in_one_room_every_line_in_order(bed):
             got += 1
     for c in clients:
         c.close()
+
+
+@needs_bed
+def test_thousand_clients_over_three_nodes_every_line_in_order(bed):
+    """1,000 clients spread over the three nodes in one room, 10 senders:
+    tests/helpers/chat_load checks that every member gets every line of
+    every sender, in order per sender, and counts what is missing."""
+    eps = ",".join(f"unix:{os.path.join(bed.dir, n)}.sock" for n in "abc")
+    r = subprocess.run([os.path.join(HELPERS, "chat_load"), eps, "1000", "10", "2", "50"],
+                       capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    doc = json.loads(r.stdout.splitlines()[-1])
+    assert doc["clients"] == 1000 and doc["deliveries"] > 0
+    assert (doc["lost"], doc["order_errors"]) == (0, 0), doc
 
 
 @pytest.mark.skipif(not shutil.which("irssi") or not shutil.which("tmux"),

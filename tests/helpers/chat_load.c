@@ -3,10 +3,11 @@
  * 75-byte PRIVMSG lines as fast as a window allows; every delivery is
  * checked (right sender, in order per sender) and its latency measured.
  *
- *   chat_load PORT[,PORT...] CLIENTS SENDERS SECONDS [WINDOW]
+ *   chat_load EP[,EP...] CLIENTS SENDERS SECONDS [WINDOW]
  *
- * Several ports (the nodes of a chat cluster): client i connects to port
- * i mod the number of ports, so senders and receivers spread over them.
+ * EP is a port on 127.0.0.1 or unix:PATH.  Several (the nodes of a chat
+ * cluster): client i connects to endpoint i mod their number, so senders
+ * and receivers spread over them.
  *
  * SENDERS 0 is the idle mode: CLIENTS register (and join nothing), one
  * line {"clients":N,"ready":true} is printed, and they stay SECONDS
@@ -14,7 +15,8 @@
  *
  * Prints one JSON line: deliveries, deliveries/s, p50/p99 latency (us),
  * order errors, lost.  Works against any IRC server (sockit, ngircd);
- * flood protection must be off there.  Loopback only (127.0.0.1). */
+ * flood protection must be off there.  Loopback (127.0.0.1) or unix
+ * sockets only. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,18 +115,36 @@ static void wait_for(struct cl *c, const char *needle)
 	}
 }
 
-static void setup(int port, int i, bool join)
+/* A connected socket to ep: a port on 127.0.0.1, or unix:PATH. */
+static int dial(const char *ep)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int one = 1, fd;
+
+	if (strncmp(ep, "unix:", 5) == 0) {
+		struct sockaddr_un su = { .sun_family = AF_UNIX };
+		if (strlen(ep + 5) >= sizeof su.sun_path)
+			die("unix path too long");
+		strcpy(su.sun_path, ep + 5);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&su, sizeof su) < 0)
+			die("connect");
+		return fd;
+	}
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(ep)) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		die("connect");
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+static void setup(const char *ep, int i, bool join)
+{
 	char line[256];
 	struct cl *c = &cls[i];
-	int one = 1;
 
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	c->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		die("connect");
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->fd = dial(ep);
 	struct timeval tv = { 0, 200000 };
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	c->buf = malloc(RBUF);
@@ -223,15 +244,13 @@ static unsigned long long pct(double q)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: chat_load PORT[,PORT...] CLIENTS SENDERS SECONDS [WINDOW]\n");
+		fprintf(stderr, "usage: chat_load EP[,EP...] CLIENTS SENDERS SECONDS [WINDOW]\n");
 		return 2;
 	}
-	int ports[16], nports = 0;
-	for (char *p = argv[1]; *p && nports < 16; ) {
-		ports[nports++] = atoi(p);
-		p += strcspn(p, ",");
-		p += *p == ',';
-	}
+	char *ports[16];
+	int nports = 0;
+	for (char *p = strtok(argv[1], ","); p && nports < 16; p = strtok(NULL, ","))
+		ports[nports++] = p;
 	nclients = atoi(argv[2]);
 	nsenders = atoi(argv[3]);
 	double secs = atof(argv[4]);
