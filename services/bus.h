@@ -10,7 +10,7 @@
  * sink — never from inside the op itself — so a slow broker never
  * stalls the caller.  An op made while the link is down is dropped
  * (publish, the state writes) or answered as failed (claim, probe,
- * room_join, room_topic, user_get); the service re-publishes its state
+ * room_join, room_topic, room_list, user_get); the service re-publishes its state
  * when the link comes back (room_seed, resync, user_set). */
 #ifndef SOCKIT_BUS_H
 #define SOCKIT_BUS_H
@@ -65,6 +65,17 @@ struct bus_room {
 	size_t nmasks;
 };
 
+/* One room of the network, as a room_list answer gives it (pointers
+ * valid for the sink call only). */
+struct bus_listed {
+	const char *name;
+	size_t members;              /* on every node */
+	unsigned modes;              /* the service's own bits */
+	const char *topic;           /* "" when none */
+};
+/* The most rooms one room_list answer carries. */
+#define BUS_LIST_MAX 1000
+
 /* A registered user, as stored globally under its folded nick. */
 struct bus_user {
 	const char *node, *nick, *user, *host, *real, *away;   /* away NULL: not */
@@ -118,6 +129,11 @@ struct svc_bus_ops {
 	 * the higher version is the later one everywhere. */
 	void (*room_topic)(struct svc_bus *b, const char *room, const char *topic,
 	                   const char *setter, long long at, uint64_t token);
+	/* The rooms named (folded; every room of the network when nrooms is
+	 * 0), at most BUS_LIST_MAX, in one atomic read:
+	 * sink.rooms(token, ok, rooms, n); ok false: not answered. */
+	void (*room_list)(struct svc_bus *b, const char *const *rooms, size_t nrooms,
+	                  uint64_t token);
 	/* After a reconnect: create the room from st if the broker has none,
 	 * and make st's members (with st->ids) this node's only members of it. */
 	void (*room_seed)(struct svc_bus *b, const char *room, const struct bus_room *st);
@@ -142,6 +158,8 @@ struct svc_bus_sink {
 	void (*room)(void *svc, uint64_t token, int result, const struct bus_room *st);
 	void (*topic)(void *svc, uint64_t token, uint64_t version);
 	void (*user)(void *svc, uint64_t token, const struct bus_user *u);
+	void (*rooms)(void *svc, uint64_t token, bool ok, const struct bus_listed *v,
+	              size_t n);
 	/* The link came up (again: re-publish state) or went down. */
 	void (*link)(void *svc, bool up, const char *why);
 	/* Every ttl_ms / 3: heartbeat and probe time. */

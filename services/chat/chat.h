@@ -293,6 +293,7 @@ void chat_cluster_links(struct client *cl);
 bool chat_cluster_forward(struct client *cl, const char *cmd, const char *target,
                           const char *text, bool notice);
 bool chat_cluster_whois(struct client *cl, const char *nick);
+bool chat_cluster_list(struct client *cl, const char *filter);
 bool chat_cluster_ison(struct client *cl, const char *found, char **nicks, size_t n);
 bool chat_cluster_invite_remote(struct client *cl, const char *nick, struct channel *ch);
 void chat_cluster_invite(struct channel *ch, const struct client *who);

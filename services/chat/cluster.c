@@ -257,6 +257,7 @@ int chat_cluster_attach(struct chat_server *s, struct svc_bus *bus)
 		.svc = s, .message = on_message, .subscribed = cc_on_subscribed,
 		.claimed = cc_on_claimed, .probed = on_probed, .link = on_link,
 		.tick = on_tick, .room = cc_on_room, .topic = cc_on_topic, .user = cc_on_user,
+		.rooms = cc_on_rooms,
 	};
 	char chan[128];
 	cc_node_chan(bus->node, chan, sizeof chan);
@@ -281,6 +282,7 @@ void chat_cluster_forget(struct client *cl)
 			cc->claims[i].cl = NULL;
 	cc_lookups_forget(cc, cl);
 	cc_rooms_forget(cc, cl);
+	cc_lists_forget(cc, cl);
 }
 
 void chat_cluster_free(struct chat_server *s)
@@ -290,6 +292,7 @@ void chat_cluster_free(struct chat_server *s)
 	cc_each_client(s, free_ghost, NULL);
 	cc_lookups_free(s->cluster);
 	cc_rooms_free(s->cluster);
+	cc_lists_free(s->cluster);
 	free(s->cluster->claims);
 	free(s->cluster);
 	s->cluster = NULL;

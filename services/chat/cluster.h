@@ -3,7 +3,8 @@
  * modules: cluster.c (the node: attach, message dispatch, ticks, probes,
  * the link), cluster_mirror.c (ghosts and the lines that keep them in
  * step), cluster_nick.c (nick claims and split collisions), cluster_room.c
- * (room state in the broker), cluster_user.c (users in the broker, and the
+ * (room state in the broker), cluster_list.c (LIST of the network's
+ * rooms), cluster_user.c (users in the broker, and the
  * queries about users this node has no ghost of).  See docs/chat-cluster.md.
  *
  * Wire format of one message: a header line of TAB-separated fields
@@ -71,6 +72,13 @@ struct ptopic {
 	char *topic;               /* NULL: cleared */
 };
 
+/* A LIST out at the broker (cluster_list.c). */
+struct plist {
+	uint64_t token;
+	struct client *cl;         /* NULL once gone */
+	char *filter;              /* LIST #a,#b: the names asked; NULL: all */
+};
+
 struct chat_cluster {
 	struct svc_bus *bus;
 	struct chat_server *s;
@@ -85,6 +93,8 @@ struct chat_cluster {
 	size_t njoins, capjoins;
 	struct ptopic *topics;
 	size_t ntopics, captopics;
+	struct plist *lists;
+	size_t nlists, caplists;
 	uint64_t next_uid;
 	uint64_t line_ver;         /* the topic version the next L line carries */
 	int grace;                 /* ticks without probes after (re)connect */
@@ -135,6 +145,11 @@ void cc_rooms_forget(struct chat_cluster *cc, struct client *cl);
 void cc_part_in_broker(struct chat_cluster *cc, struct channel *ch, struct client *cl);
 void cc_rooms_renamed(struct chat_cluster *cc, struct client *cl);
 void cc_rooms_free(struct chat_cluster *cc);
+
+/* cluster_list.c */
+void cc_on_rooms(void *svc, uint64_t token, bool ok, const struct bus_listed *v, size_t n);
+void cc_lists_forget(struct chat_cluster *cc, struct client *cl);
+void cc_lists_free(struct chat_cluster *cc);
 
 /* cluster_user.c */
 void cc_user_set(struct chat_cluster *cc, struct client *cl);

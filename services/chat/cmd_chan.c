@@ -298,9 +298,15 @@ void chat_do_list(struct client *cl, const char *filter)
 	chat_num(cl, 323, ":End of /LIST");
 }
 
+/* In a cluster the broker knows every room of the network
+ * (cluster_list.c); the local list when it cannot be asked. */
 static void cmd_list(struct client *cl, struct irc_msg *m)
 {
-	chat_do_list(cl, m->nparams > 0 ? m->params[0] : NULL);
+	const char *filter = m->nparams > 0 ? m->params[0] : NULL;
+
+	if (cl->srv->cluster && chat_cluster_list(cl, filter))
+		return;
+	chat_do_list(cl, filter);
 }
 
 /* The channel and cl's membership, with 403/442/482 sent when refused. */

@@ -85,7 +85,8 @@ static void on_reply(redisAsyncContext *ac, void *r, void *priv)
 			link_up(rb);
 		else if (reply && reply->type == REDIS_REPLY_ERROR)
 			link_down(rb, reply->str);
-	} else if (p->kind == P_ROOM || p->kind == P_TOPIC || p->kind == P_USER) {
+	} else if (p->kind == P_ROOM || p->kind == P_TOPIC || p->kind == P_USER ||
+	           p->kind == P_LIST) {
 		if (reply && reply->type == REDIS_REPLY_ERROR)
 			sk_log(SK_LOG_ERROR, "cluster: redis: %s", reply->str);
 		rbus_state_reply(rb, p->kind, p->token,
@@ -268,6 +269,7 @@ static const struct svc_bus_ops redis_ops = {
 	.room_member = rbus_room_member, .room_modes = rbus_room_modes,
 	.room_mask = rbus_room_mask, .room_invite = rbus_room_invite,
 	.room_topic = rbus_room_topic, .room_seed = rbus_room_seed,
+	.room_list = rbus_room_list,
 	.resync = rbus_resync, .user_set = rbus_user_set,
 	.user_del = rbus_user_del, .user_get = rbus_user_get,
 };

@@ -48,14 +48,14 @@ struct pending {
 	struct pending *next;      /* on rb->deferred */
 };
 
-enum { P_PLAIN, P_CLAIM, P_PROBE, P_HELLO, P_ROOM, P_TOPIC, P_USER };
+enum { P_PLAIN, P_CLAIM, P_PROBE, P_HELLO, P_ROOM, P_TOPIC, P_USER, P_LIST };
 
 /* bus_redis.c */
 bool rbus_command(struct redis_bus *rb, int kind, uint64_t token, int argc,
                   const char **argv, const size_t *lens);
 void rbus_fail_later(struct redis_bus *rb, int kind, uint64_t token);
 
-/* bus_redis_state.c: the replies of P_ROOM, P_TOPIC, P_USER commands
+/* bus_redis_state.c: the replies of P_ROOM, P_TOPIC, P_USER, P_LIST commands
  * (reply NULL: failed), and the ops. */
 void rbus_state_reply(struct redis_bus *rb, int kind, uint64_t token,
                       const redisReply *reply);
@@ -76,6 +76,8 @@ void rbus_room_topic(struct svc_bus *b, const char *room, const char *topic,
 void rbus_room_seed(struct svc_bus *b, const char *room, const struct bus_room *st);
 void rbus_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms,
                  const char *const *nicks, size_t nnicks);
+void rbus_room_list(struct svc_bus *b, const char *const *rooms, size_t nrooms,
+                    uint64_t token);
 void rbus_user_set(struct svc_bus *b, const char *nick, const struct bus_user *u);
 void rbus_user_del(struct svc_bus *b, const char *nick);
 void rbus_user_get(struct svc_bus *b, const char *nick, uint64_t token);

@@ -8,8 +8,11 @@
  * -> "SETTER\tAT"), sockit:invites:<room> set (folded nicks),
  * sockit:user:<nick> hash (node nick user host real signon away), and the
  * indexes that let a lost node be cleaned up: sockit:nodes set,
- * sockit:noderooms:<node> and sockit:nodeusers:<node> sets.  A room exists
- * while its members hash does.  The scripts name keys outside KEYS, which
+ * sockit:noderooms:<node> and sockit:nodeusers:<node> sets, and
+ * sockit:rooms, every room's folded name (a sorted set, all scores 0, so
+ * LIST reads it in name order and bounded: ZRANGE 0 BUS_LIST_MAX-1).  A
+ * room exists while its members hash does; the scripts that create or
+ * delete it add it to or remove it from sockit:rooms in the same step.  The scripts name keys outside KEYS, which
  * a single Redis allows (Redis Cluster would not: docs/chat-cluster.md). */
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,7 +46,8 @@
 	"for i = 1, #m, 2 do if string.sub(m[i + 1], 1, #pre) == pre then " \
 	"redis.call('HDEL', '" P "members:' .. r, m[i]) end end " \
 	"if redis.call('EXISTS', '" P "members:' .. r) == 0 then " \
-	"redis.call('DEL', '" P "chan:' .. r, '" P "masks:' .. r, '" P "invites:' .. r) end end " \
+	"redis.call('DEL', '" P "chan:' .. r, '" P "masks:' .. r, '" P "invites:' .. r) " \
+	"redis.call('ZREM', '" P "rooms', r) end end " \
 	"local function forget_user(u, node) " \
 	"if redis.call('HGET', '" P "user:' .. u, 'node') == node then " \
 	"redis.call('DEL', '" P "user:' .. u) end end "
@@ -71,13 +75,15 @@ static const char join_lua[] = LUA_LIB
 	"then return {1} end end "
 	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[7] .. '\\t' .. flags .. '\\t' .. ARGV[2]) "
 	"redis.call('SREM', KEYS[4], ARGV[10]) redis.call('SADD', KEYS[5], ARGV[8]) "
+	"redis.call('ZADD', '" P "rooms', 0, ARGV[8]) "
 	"return {0, flags, redis.call('HGETALL', KEYS[1]), redis.call('HVALS', KEYS[2]), "
 	"redis.call('HGETALL', KEYS[3])}";
 
-/* KEYS chan members masks invites; ARGV id. */
+/* KEYS chan members masks invites; ARGV id room. */
 static const char part_lua[] =
 	"redis.call('HDEL', KEYS[2], ARGV[1]) "
-	"if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[3], KEYS[4]) end "
+	"if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('DEL', KEYS[1], KEYS[3], KEYS[4]) "
+	"redis.call('ZREM', '" P "rooms', ARGV[2]) end "
 	"return 0";
 
 /* KEYS members; ARGV id value: only a member still there is changed. */
@@ -106,7 +112,22 @@ static const char seed_lua[] = LUA_LIB
 	"for j = 1, #m, 2 do if string.sub(m[j + 1], 1, #pre) == pre then "
 	"redis.call('HDEL', KEYS[2], m[j]) end end "
 	"for j = i, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[j], ARGV[j + 1]) end "
-	"redis.call('SADD', KEYS[4], ARGV[2]) return 0";
+	"redis.call('SADD', KEYS[4], ARGV[2]) redis.call('ZADD', '" P "rooms', 0, ARGV[2]) "
+	"return 0";
+
+/* ARGV cap, then the folded rooms to list (none: the first cap rooms of
+ * sockit:rooms).  A flat {name, members, modes, topic} per room that has
+ * members; a listed room without any (left behind by a script of an
+ * older node) leaves sockit:rooms. */
+static const char list_lua[] =
+	"local cap, all = tonumber(ARGV[1]), #ARGV == 1 local names, out = {}, {} "
+	"if all then names = redis.call('ZRANGE', '" P "rooms', 0, cap - 1) "
+	"else for j = 2, math.min(#ARGV, cap + 1) do names[#names + 1] = ARGV[j] end end "
+	"for _, r in ipairs(names) do local n = redis.call('HLEN', '" P "members:' .. r) "
+	"if n == 0 then if all then redis.call('ZREM', '" P "rooms', r) end else "
+	"local c = redis.call('HMGET', '" P "chan:' .. r, 'name', 'modes', 'topic') "
+	"out[#out + 1] = c[1] or r out[#out + 1] = n out[#out + 1] = c[2] or '0' "
+	"out[#out + 1] = c[3] or '' end end return out";
 
 /* ARGV node nrooms rooms... nicks...: forget this node's other entries. */
 static const char resync_lua[] = LUA_LIB
@@ -317,9 +338,10 @@ void rbus_room_part(struct svc_bus *b, const char *room, const char *id)
 {
 	char k1[128], k2[128], k3[128], k4[128];
 	const char *v[] = { KEY(k1, P "chan:%s", room), KEY(k2, P "members:%s", room),
-	                    KEY(k3, P "masks:%s", room), KEY(k4, P "invites:%s", room), id };
+	                    KEY(k3, P "masks:%s", room), KEY(k4, P "invites:%s", room), id,
+	                    room };
 
-	simple(b, P_PLAIN, 0, part_lua, 4, v, 5);
+	simple(b, P_PLAIN, 0, part_lua, 4, v, 6);
 }
 
 void rbus_room_member(struct svc_bus *b, const char *room, const char *id,
@@ -421,6 +443,19 @@ void rbus_resync(struct svc_bus *b, const char *const *rooms, size_t nrooms,
 	/* Too many to name in one script: nothing is sent (stale entries
 	 * stay rather than live ones going). */
 	run(of(b), a, P_PLAIN, 0);
+}
+
+void rbus_room_list(struct svc_bus *b, const char *const *rooms, size_t nrooms,
+                    uint64_t token)
+{
+	struct args aa = { 0 }, *a = &aa;
+
+	script(a, list_lua, 0);
+	argf(a, "%d", BUS_LIST_MAX);
+	for (size_t i = 0; i < nrooms && i < BUS_LIST_MAX; i++)
+		arg(a, rooms[i]);
+	if (!run(of(b), a, P_LIST, token))
+		rbus_fail_later(of(b), P_LIST, token);
 }
 
 void rbus_user_set(struct svc_bus *b, const char *nick, const struct bus_user *u)
@@ -573,10 +608,35 @@ static void room_reply(struct redis_bus *rb, uint64_t token, const redisReply *r
 	free(p.kv);
 }
 
+/* A room_list answer: 4 elements a room (name, members, modes, topic);
+ * anything else is a failed answer. */
+static void list_reply(struct redis_bus *rb, uint64_t token, const redisReply *r)
+{
+	bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements % 4 == 0 &&
+	          r->elements / 4 <= BUS_LIST_MAX;
+	size_t n = ok ? r->elements / 4 : 0, k = 0;
+	struct bus_listed *v = calloc(n + 1, sizeof *v);
+
+	ok = ok && v;
+	for (size_t i = 0; ok && i < n; i++) {
+		redisReply *const *e = r->element + 4 * i;
+		if (!str_of(e[0]) || e[1]->type != REDIS_REPLY_INTEGER || e[1]->integer < 0 ||
+		    !str_of(e[2]) || !str_of(e[3]))
+			continue;
+		v[k++] = (struct bus_listed){ .name = e[0]->str, .members = (size_t)e[1]->integer,
+			.modes = (unsigned)strtoul(e[2]->str, NULL, 10), .topic = e[3]->str };
+	}
+	if (rb->b.sink.rooms)
+		rb->b.sink.rooms(rb->b.sink.svc, token, ok, v, k);
+	free(v);
+}
+
 void rbus_state_reply(struct redis_bus *rb, int kind, uint64_t token,
                       const redisReply *reply)
 {
-	if (kind == P_ROOM) {
+	if (kind == P_LIST) {
+		list_reply(rb, token, reply);
+	} else if (kind == P_ROOM) {
 		room_reply(rb, token, reply);
 	} else if (kind == P_TOPIC && rb->b.sink.topic) {
 		uint64_t ver = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0

@@ -265,3 +265,59 @@ def test_classic_pubsub_when_redis_lacks_sharded():
         logs = b.close()
         for log in logs.values():
             assert "runtime error" not in log and "AddressSanitizer" not in log, log
+
+
+def listing(c, nick, arg=None):
+    """LIST [arg]: {room: (count, topic)} of the 322 lines up to 323."""
+    c.send("LIST" + (f" {arg}" if arg else ""))
+    _, seen = c.expect(rf" 323 {nick} :End of /LIST$")
+    got = {}
+    for ln in seen:
+        parts = ln.split(" 322 ", 1)
+        if len(parts) == 2:
+            head, topic = parts[1].split(" :", 1)
+            _, room, count = head.split()
+            got[room] = (int(count), topic)
+    return got
+
+
+@needs_bed
+def test_list_shows_rooms_of_every_node(bed):
+    b1 = user(bed, "b", "bob")
+    b2 = user(bed, "b", "bea")
+    join(b1, "#far")
+    b1.send("TOPIC #far :from B only")
+    b1.expect(r"TOPIC #far :from B only$")
+    join(b2, "#far")
+    join(b1, "#sec")
+    b1.send("MODE #sec +s")
+    b1.expect(r" MODE #sec \+s$")
+    poll(lambda: int(bed.redis_cli("--raw", "HGET", "sockit:chan:#sec", "modes")) & 64, 64)
+    # A has no member of either room: what it lists comes from Redis.
+    a = user(bed, "a", "alice")
+    got = listing(a, "alice")
+    assert got.get("#far") == (2, "from B only"), got
+    assert "#sec" not in got, got
+    assert listing(a, "alice", "#far,#sec,#none") == {"#far": (2, "from B only")}
+    # A member of the +s room sees it.
+    assert listing(b1, "bob").get("#sec") == (1, ""), "+s room hidden from its member"
+    # The set of rooms follows the rooms: emptied by PART, and a lost
+    # node's rooms leave it.
+    for c in (b1, b2):
+        c.send("PART #far")
+        c.expect(r" PART #far")
+    poll(lambda: "#far" in listing(a, "alice"), False)
+    assert "#sec" in bed.redis_cli("--raw", "ZRANGE", "sockit:rooms", "0", "-1").split()
+    bed.nodes["b"].stop(sig=9)
+    poll(lambda: bed.redis_cli("--raw", "ZRANGE", "sockit:rooms", "0", "-1").split(), [])
+    assert listing(a, "alice") == {}
+    # No answer from Redis in time: the local list, after the watchdog.
+    join(a, "#mine")
+    bed.redis.send_signal(signal.SIGSTOP)
+    try:
+        a.send("LIST")
+        _, seen = a.expect(r" 323 alice :End of /LIST$", timeout=10)
+        assert [ln.split(" 322 ", 1)[1] for ln in seen if " 322 " in ln] == \
+            ["alice #mine 1 :"], seen
+    finally:
+        bed.redis.send_signal(signal.SIGCONT)

@@ -27,7 +27,8 @@ struct fbus {
 	int publishes;
 };
 
-enum { FE_MSG, FE_SUB, FE_CLAIM, FE_PROBE, FE_GET, FE_ROOM, FE_TOPIC, FE_USER };
+enum { FE_MSG, FE_SUB, FE_CLAIM, FE_PROBE, FE_GET, FE_ROOM, FE_TOPIC, FE_USER,
+       FE_LIST };
 
 struct fevent {
 	int type;
@@ -76,6 +77,7 @@ static struct {
 	struct fb_room rooms[FB_ROOMS];
 	struct fb_user users[FB_USERS];
 	int ops;                     /* state ops sent (room and user) */
+	bool fail_lists;             /* room_list answers "failed" (a timeout) */
 	struct fbus *bus[FB_MAX];
 	int n;
 	char key[FB_KEYS][96], val[FB_KEYS][96];
@@ -512,6 +514,46 @@ static inline void fb_user_get(struct svc_bus *b, const char *nick, uint64_t tok
 	}
 }
 
+/* room_list: answered from the rooms as they are when delivered; the
+ * names asked (folded) kept in msg, NUL-separated. */
+static inline void fb_room_list(struct svc_bus *b, const char *const *rooms, size_t nrooms,
+                                uint64_t token)
+{
+	struct fevent *e = fb_push(FE_LIST, (struct fbus *)b);
+	size_t len = 0;
+
+	fb.ops++;
+	e->token = token;
+	e->result = fb.fail_lists || !b->up;
+	for (size_t i = 0; i < nrooms; i++)
+		len += strlen(rooms[i]) + 1;
+	e->msg = malloc(len + 1);
+	e->len = nrooms;
+	for (size_t i = 0, at = 0; i < nrooms; i++) {
+		memcpy(e->msg + at, rooms[i], strlen(rooms[i]) + 1);
+		at += strlen(rooms[i]) + 1;
+	}
+}
+
+static inline void fb_answer_list(struct svc_bus_sink *k, struct fevent *e)
+{
+	struct bus_listed v[FB_ROOMS];
+	size_t n = 0;
+
+	for (int i = 0; i < FB_ROOMS; i++) {
+		struct fb_room *r = &fb.rooms[i];
+		bool asked = e->len == 0;
+		for (size_t j = 0, at = 0; j < e->len && !asked; j++) {
+			asked = strcmp(e->msg + at, r->fold) == 0;
+			at += strlen(e->msg + at) + 1;
+		}
+		if (r->used && r->nm > 0 && asked)
+			v[n++] = (struct bus_listed){ .name = r->name, .members = (size_t)r->nm,
+				.modes = r->modes, .topic = r->has_topic ? r->topic : "" };
+	}
+	k->rooms(k->svc, e->token, e->result == 0, v, e->result ? 0 : n);
+}
+
 /* The bus_room a join answer carries, from a snapshot. */
 static inline void fb_answer_room(struct svc_bus_sink *k, struct fevent *e)
 {
@@ -545,6 +587,7 @@ static const struct svc_bus_ops fb_ops = {
 	.room_modes = fb_room_modes, .room_mask = fb_room_mask, .room_invite = fb_room_invite,
 	.room_topic = fb_room_topic, .room_seed = fb_room_seed, .resync = fb_resync,
 	.user_set = fb_user_set, .user_del = fb_user_del, .user_get = fb_user_get,
+	.room_list = fb_room_list,
 };
 
 static inline void fake_bus_init(struct fbus *f, const char *node)
@@ -588,6 +631,8 @@ static inline int fake_bus_run(void)
 			k->probed(k->svc, e.token, e.result != 0);
 		else if (e.type == FE_ROOM && k->room)
 			fb_answer_room(k, &e);
+		else if (e.type == FE_LIST && k->rooms)
+			fb_answer_list(k, &e);
 		else if (e.type == FE_TOPIC && k->topic)
 			k->topic(k->svc, e.token, e.len);
 		else if (e.type == FE_USER && k->user) {

@@ -6,7 +6,8 @@
  * private lines to users sharing no room; the room and user state in the
  * broker: a room built from it on join, bans checked there, versioned
  * topics, a lost node's members removed, the state published again after
- * a reconnect, WHOIS/ISON/INVITE of users sharing no room. */
+ * a reconnect, WHOIS/ISON/INVITE of users sharing no room, LIST of the
+ * network's rooms (the local list when the broker does not answer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -407,6 +408,50 @@ static void test_queries_about_users_sharing_no_room(void **st)
 	assert_non_null(strstr(out(&B.fk[0]), " 366 erin #inv "));
 }
 
+/* LIST on A shows a room only B follows (count, topic from the broker),
+ * hides a +s room of B's, and answers before the input that follows it;
+ * with the broker not answering, the local list. */
+static void test_list_shows_rooms_of_other_nodes(void **st)
+{
+	(void)st;
+	say(&B.fk[0], "NICK bob\r\nUSER b 0 * :Bob B\r\nJOIN #far\r\nTOPIC #far :far away\r\n"
+	              "JOIN #hidden\r\nMODE #hidden +s\r\n");
+	say(&B.fk[1], "NICK carol\r\nUSER c 0 * :Carol\r\nJOIN #far\r\n");
+	say(&A.fk[0], "NICK alice\r\nUSER a 0 * :Alice A\r\nJOIN #near\r\n");
+	fake_clear(&A.fk[0]);
+	say(&A.fk[0], "LIST\r\nPING :after\r\n");
+	const char *o = out(&A.fk[0]);
+	assert_non_null(strstr(o, " 321 alice Channel :Users  Name"));
+	assert_non_null(strstr(o, " 322 alice #far 2 :far away"));
+	assert_non_null(strstr(o, " 322 alice #near 1 :"));
+	assert_null(strstr(o, "#hidden"));
+	const char *end = strstr(o, " 323 alice :End of /LIST");
+	assert_non_null(end);
+	assert_true(strstr(o, "PONG") > end);
+	fake_clear(&A.fk[0]);
+	say(&A.fk[0], "LIST #FAR,#hidden,#none\r\n");
+	o = out(&A.fk[0]);
+	assert_non_null(strstr(o, " 322 alice #far 2 :far away"));
+	assert_null(strstr(o, "#hidden"));
+	assert_null(strstr(o, "#near"));
+	assert_non_null(strstr(o, " 323 alice "));
+	/* A member of the +s room sees it. */
+	fake_clear(&B.fk[0]);
+	say(&B.fk[0], "LIST\r\n");
+	assert_non_null(strstr(out(&B.fk[0]), " 322 bob #hidden 1 :"));
+	assert_non_null(strstr(out(&B.fk[0]), " 322 bob #near 1 :"));
+	/* The broker does not answer: what this node follows. */
+	fb.fail_lists = true;
+	fake_clear(&A.fk[0]);
+	say(&A.fk[0], "LIST\r\nPING :after\r\n");
+	o = out(&A.fk[0]);
+	assert_non_null(strstr(o, " 322 alice #near 1 :"));
+	assert_null(strstr(o, "#far"));
+	end = strstr(o, " 323 alice :End of /LIST");
+	assert_non_null(end);
+	assert_true(strstr(o, "PONG") > end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_node_leaves_the_broker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_republishes_rooms_and_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_about_users_sharing_no_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_shows_rooms_of_other_nodes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
