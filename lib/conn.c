@@ -274,7 +274,7 @@ void sk__conn_input(struct sk_conn *c, const char *data, size_t n)
 static void conn_io(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct sk_conn *c = data;
-	(void)loop, (void)fd;
+	(void)loop; (void)fd;
 
 	sk_conn_hold(c);
 	if ((events & SK_WRITE) && flush(c) == 0)

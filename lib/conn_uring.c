@@ -586,7 +586,7 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 {
 	struct sk__conn_ring *r = RING_OF(op, send_op);
 	struct sk_conn *c = r->c;
-	(void)loop, (void)flags;
+	(void)loop; (void)flags;
 
 	r->sending = false;
 	r->busy++;
@@ -620,7 +620,7 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 static void on_cancel(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
 {
 	struct sk__conn_ring *r = RING_OF(op, cancel_op);
-	(void)loop, (void)res, (void)flags;
+	(void)loop; (void)res; (void)flags;
 
 	r->cancelling--;
 	maybe_free(r);

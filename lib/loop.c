@@ -81,7 +81,7 @@ int sk_backend_resolve(enum sk_backend want, enum sk_backend *out, const char **
 static void drain_wakefd(struct sk_loop *loop, int fd, int events, void *data)
 {
 	uint64_t v;
-	(void)events, (void)data;
+	(void)events; (void)data;
 	while (read(fd, &v, sizeof v) > 0)
 		;
 	(void)loop;
@@ -320,7 +320,7 @@ static int next_timeout(const struct sk_loop *loop, int timeout_ms)
 static void on_signalfd(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct signalfd_siginfo si;
-	(void)events, (void)data;
+	(void)events; (void)data;
 
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si)
 		if (si.ssi_signo < NSIG && loop->sigfn[si.ssi_signo])

@@ -62,7 +62,7 @@ static void chargen_pump(struct svc_conn *c)
 
 static void chargen_bytes(struct svc_conn *c, const char *data, size_t len)
 {
-	(void)c, (void)data, (void)len;   /* RFC 864: received data is thrown away */
+	(void)c; (void)data; (void)len;   /* RFC 864: received data is thrown away */
 }
 
 static void chargen_eof(struct svc_conn *c)

@@ -35,14 +35,14 @@ static void daytime_open(struct svc_conn *c)
 static size_t daytime_datagram(void *instance, const char *in, size_t len,
                                char *out, size_t outcap)
 {
-	(void)instance, (void)in, (void)len;
+	(void)instance; (void)in; (void)len;
 	return daytime_format(time(NULL), out, outcap);
 }
 
 /* Whatever the client sends is ignored; the reply was sent on open. */
 static void daytime_bytes(struct svc_conn *c, const char *data, size_t len)
 {
-	(void)c, (void)data, (void)len;
+	(void)c; (void)data; (void)len;
 }
 
 static const char *const daytime_defaults[] = {

@@ -4,7 +4,7 @@
 
 static void discard_bytes(struct svc_conn *c, const char *data, size_t len)
 {
-	(void)c, (void)data, (void)len;
+	(void)c; (void)data; (void)len;
 }
 
 static void discard_eof(struct svc_conn *c)
@@ -15,7 +15,7 @@ static void discard_eof(struct svc_conn *c)
 static size_t discard_datagram(void *instance, const char *in, size_t len,
                                char *out, size_t outcap)
 {
-	(void)instance, (void)in, (void)len, (void)out, (void)outcap;
+	(void)instance; (void)in; (void)len; (void)out; (void)outcap;
 	return 0;
 }
 

@@ -242,7 +242,7 @@ static void qotd_open(struct svc_conn *c)
 /* Whatever the client sends is ignored (RFC 865). */
 static void qotd_bytes(struct svc_conn *c, const char *data, size_t len)
 {
-	(void)c, (void)data, (void)len;
+	(void)c; (void)data; (void)len;
 }
 
 static size_t qotd_datagram(void *instance, const char *in, size_t len,
@@ -251,7 +251,7 @@ static size_t qotd_datagram(void *instance, const char *in, size_t len,
 	size_t n;
 	const char *s = qotd_next(instance, &n);
 
-	(void)in, (void)len;
+	(void)in; (void)len;
 	if (n > outcap)
 		n = outcap;
 	memcpy(out, s, n);

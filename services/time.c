@@ -41,7 +41,7 @@ static void time_open(struct svc_conn *c)
 static size_t time_datagram(void *instance, const char *in, size_t len,
                             char *out, size_t outcap)
 {
-	(void)instance, (void)in, (void)len;
+	(void)instance; (void)in; (void)len;
 	if (outcap < 4)
 		return 0;
 	rfc868_encode(time(NULL), (unsigned char *)out);
@@ -51,7 +51,7 @@ static size_t time_datagram(void *instance, const char *in, size_t len,
 /* Whatever the client sends is ignored; the reply was sent on open. */
 static void time_bytes(struct svc_conn *c, const char *data, size_t len)
 {
-	(void)c, (void)data, (void)len;
+	(void)c; (void)data; (void)len;
 }
 
 static const char *const time_defaults[] = {

@@ -153,7 +153,7 @@ static void cmd_ping(struct client *cl, struct irc_msg *m)
 /* Any input clears the PING (chat_bytes); PONG itself has nothing to do. */
 static void cmd_pong(struct client *cl, struct irc_msg *m)
 {
-	(void)cl, (void)m;
+	(void)cl; (void)m;
 }
 
 static void cmd_quit(struct client *cl, struct irc_msg *m)

@@ -134,7 +134,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 	struct sockaddr_storage ss;
 	char shown[SK_ADDRSTRLEN], why[96];
 
-	(void)loop, (void)events;
+	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
 		socklen_t len = sizeof ss;
 		int fd = sk_accept(lfd, &ss, &len);
@@ -154,7 +154,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 
 static void on_stop(struct sk_loop *loop, int signo, void *data)
 {
-	(void)signo, (void)data;
+	(void)signo; (void)data;
 	sk_loop_stop(loop);
 }
 

@@ -101,7 +101,7 @@ static void on_stdin(struct sk_loop *loop, int fd, int events, void *data)
 	ssize_t n = read(0, m->in, m->o->crlf ? CHUNK / 2 : CHUNK);
 	const char *p = m->in;
 
-	(void)loop, (void)fd, (void)events;
+	(void)loop; (void)fd; (void)events;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -153,7 +153,7 @@ static void out_flush(struct multi *m)
 
 static void on_stdout(struct sk_loop *loop, int fd, int events, void *data)
 {
-	(void)loop, (void)fd, (void)events;
+	(void)loop; (void)fd; (void)events;
 	out_flush(data);
 }
 
@@ -292,7 +292,7 @@ static void on_child(struct sk_loop *loop, int signo, void *data)
 	struct multi *m = data;
 	int pid;
 
-	(void)loop, (void)signo;
+	(void)loop; (void)signo;
 	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 		for (long i = 0; i < m->o->max_conns; i++)
 			if (m->pids[i] == pid) {
@@ -310,7 +310,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 	struct sockaddr_storage ss;
 	char shown[SK_ADDRSTRLEN], why[96];
 
-	(void)loop, (void)events;
+	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
 		socklen_t len = sizeof ss;
 		int fd = sk_accept(lfd, &ss, &len);
@@ -335,7 +335,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 
 static void on_stop(struct sk_loop *loop, int signo, void *data)
 {
-	(void)signo, (void)data;
+	(void)signo; (void)data;
 	sk_loop_stop(loop);
 }
 

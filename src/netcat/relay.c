@@ -113,7 +113,7 @@ static void client_io(struct sk_loop *loop, int fd, int events, void *data)
 	struct rclient *c = data;
 	uint64_t before = c->ab.bytes + c->ba.bytes;
 
-	(void)loop, (void)fd, (void)events;
+	(void)loop; (void)fd; (void)events;
 	if (nc_pump_run(&c->ab, RELAY_BUDGET) < 0)
 		return client_free(c, pump_why(&c->ab));
 	if (nc_pump_run(&c->ba, RELAY_BUDGET) < 0)
@@ -308,7 +308,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 	struct sockaddr_storage ss;
 	char why[96];
 
-	(void)loop, (void)events;
+	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
 		socklen_t len = sizeof ss;
 		int fd = sk_accept(lfd, &ss, &len);
@@ -490,7 +490,7 @@ static void on_dgram(struct sk_loop *loop, int lfd, int events, void *data)
 
 static void on_stop(struct sk_loop *loop, int signo, void *data)
 {
-	(void)signo, (void)data;
+	(void)signo; (void)data;
 	sk_loop_stop(loop);
 }
 

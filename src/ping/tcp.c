@@ -28,7 +28,7 @@ static void on_connect(struct sk_loop *loop, int fd, int events, void *data)
 	char from[INET6_ADDRSTRLEN + 300];
 	int err = sk_connect_result(fd);
 
-	(void)loop, (void)events;
+	(void)loop; (void)events;
 	if (err == 0 || err == ECONNREFUSED) {
 		struct ping_reply r = {
 		    .ttl = -1,
@@ -64,7 +64,7 @@ static int tcp_send(struct ping_target *t, struct ping_probe *p)
 
 static int tcp_open(struct ping_session *s, char *err, size_t errlen)
 {
-	(void)s, (void)err, (void)errlen;
+	(void)s; (void)err; (void)errlen;
 	sk_raise_fd_limit();
 	return 0;
 }

@@ -390,7 +390,7 @@ static void read_banner(struct probe *p)
 
 static void on_io(struct sk_loop *loop, int fd, int events, void *data)
 {
-	(void)loop, (void)fd, (void)events;
+	(void)loop; (void)fd; (void)events;
 	struct probe *p = data;
 	struct scan *sc = p->sc;
 	if (p->phase == P_CONNECT) {

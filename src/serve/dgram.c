@@ -115,7 +115,7 @@ void dgram_on_readable(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct listener *l = data;
 	struct dgram_batch *b = get_batch(l->w);
-	(void)loop, (void)events;
+	(void)loop; (void)events;
 
 	if (!b) {
 		sk_log(SK_LOG_ERROR, "%s: out of memory for datagram buffers", l->name);

@@ -20,7 +20,7 @@ static void on_io(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct sk_redis_ev *e = data;
 
-	(void)loop, (void)fd;
+	(void)loop; (void)fd;
 	e->in_cb = true;
 	if ((events & SK_READ) && (e->events & SK_READ))
 		redisAsyncHandleRead(e->ac);

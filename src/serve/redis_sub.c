@@ -190,7 +190,7 @@ static void on_io(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct redis_sub *s = data;
 
-	(void)loop, (void)fd;
+	(void)loop; (void)fd;
 	s->in_cb = true;
 	if (s->connecting && (events & (SK_WRITE | SK_READ)))
 		connected(s);

@@ -87,7 +87,7 @@ static void on_stop_signal(struct sk_loop *loop, int signo, void *data)
 static void on_hangup(struct sk_loop *loop, int signo, void *data)
 {
 	struct server *srv = data;
-	(void)loop, (void)signo;
+	(void)loop; (void)signo;
 
 	/* systemd's reload waits for RELOADING=1 then READY=1, also when
 	 * there is nothing to reload. */
@@ -102,12 +102,11 @@ static void on_hangup(struct sk_loop *loop, int signo, void *data)
 	notify("READY=1");
 }
 
-/* Worker threads other than 0 also park here while worker 0 reloads:
- * their loop stops, they wait at the barrier until the new listeners are
- * in place, then run on. */
+/* The 0 ms timer's callback: the wakeup it causes is the point. */
 static void run_again(struct sk_loop *loop, struct sk_timer *t)
 {
-	(void)loop, (void)t;     /* the wakeup it causes is the point */
+	(void)loop;
+	(void)t;
 }
 
 /* Worker 0's end of wakeup: the single_thread services that asked for it
@@ -138,6 +137,9 @@ static void worker_after(struct sk_loop *loop, void *data)
 		sk_timer_start(loop, &w->again, 0, run_again, w);
 }
 
+/* One worker thread's life: its loop until stop.  Workers other than 0
+ * also park here while worker 0 reloads: their loop stops, they wait at
+ * the barrier until the new listeners are in place, then run on. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;

@@ -285,7 +285,7 @@ void stream_on_accept(struct sk_loop *loop, int fd, int events, void *data)
 	struct listener *l = data;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	(void)loop, (void)events;
+	(void)loop; (void)events;
 
 	for (int i = 0; i < ACCEPT_BUDGET; i++) {
 		int cfd = sk_accept(fd, &ss, &len);

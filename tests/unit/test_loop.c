@@ -83,7 +83,7 @@ static int fired_total;
 
 static void count_timer(struct sk_loop *loop, struct sk_timer *t)
 {
-	(void)loop, (void)t;
+	(void)loop; (void)t;
 	fired_total++;
 }
 

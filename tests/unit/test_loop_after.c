@@ -16,14 +16,14 @@ static size_t norder;
 static void on_read(struct sk_loop *loop, int fd, int events, void *data)
 {
 	char b[8];
-	(void)loop, (void)events, (void)data;
+	(void)loop; (void)events; (void)data;
 	if (read(fd, b, sizeof b) > 0 && norder < sizeof order)
 		order[norder++] = 'r';
 }
 
 static void on_timer(struct sk_loop *loop, struct sk_timer *t)
 {
-	(void)loop, (void)t;
+	(void)loop; (void)t;
 	if (norder < sizeof order)
 		order[norder++] = 't';
 }
