@@ -12,10 +12,12 @@ demo)  pkgs="$base python3 redis-server iproute2" ;;
 check) pkgs="$base libcmocka-dev python3 python3-pytest socat netcat-openbsd
              ncat nmap iproute2 nftables ethtool tmux valgrind util-linux
              procps net-tools clang irssi ngircd redis-server systemd pkg-config
-             binutils groff-base bash-completion zsh debhelper dpkg-dev lintian" ;;
+             binutils groff-base bash-completion zsh debhelper dpkg-dev lintian
+             iputils-ping" ;;
 bench) pkgs="$base python3 socat ncat nmap xinetd libuv1-dev libevent-dev
              netcat-openbsd netcat-traditional
-             iproute2 nftables ethtool util-linux net-tools ngircd redis-server" ;;
+             iproute2 nftables ethtool util-linux net-tools ngircd redis-server
+             iputils-ping" ;;
 *) echo "install-deps.sh: unknown profile '$1'" >&2; exit 2 ;;
 esac
 
