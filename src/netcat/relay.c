@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -33,7 +34,7 @@ struct relay {
 	struct sockaddr_un up_sun;    /* EP2 (unix) */
 	socklen_t up_sunlen;
 	long clients;
-	struct rclient *head;         /* every client, to free them at exit */
+	LIST_HEAD(, rclient) all;     /* every client, to free them at exit */
 	struct usess *buckets[UDP_BUCKETS];
 	long sessions;
 	char *dgram;
@@ -44,7 +45,7 @@ struct relay {
 
 struct rclient {
 	struct relay *r;
-	struct rclient *prev, *next;
+	LIST_ENTRY(rclient) link;
 	struct nc_end a, b;           /* a: the client, b: upstream */
 	struct nc_pump ab, ba;
 	const struct addrinfo *ai;    /* the address being tried */
@@ -76,12 +77,7 @@ static void client_free(struct rclient *c, const char *why)
 		nc_pump_free(&c->ab);
 		nc_pump_free(&c->ba);
 	}
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		r->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	r->clients--;
 	free(c);
 }
@@ -332,10 +328,7 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 		c->a = (struct nc_end){ fd, fd, true, false, NULL };
 		c->ai = r->up;
 		c->b = (struct nc_end){ -1, -1, true, false, NULL };
-		c->next = r->head;
-		if (r->head)
-			r->head->prev = c;
-		r->head = c;
+		LIST_INSERT_HEAD(&r->all, c, link);
 		r->clients++;
 		nc_verbose(r->o, "%s: connected", c->name);
 		client_setup(r, c);
@@ -540,6 +533,7 @@ int nc_relay_run(const struct nc_opts *o)
 	if (o->in_stdio || o->out_stdio)
 		return relay_stdio(o);
 	memset(&r, 0, sizeof r);
+	LIST_INIT(&r.all);
 	r.o = o;
 	r.rc = EXIT_OK;
 	sk_raise_fd_limit();
@@ -562,8 +556,8 @@ int nc_relay_run(const struct nc_opts *o)
 	nc_say_listening(o, r.lfd, o->ep.transport, true);
 	if (sk_loop_run(r.loop) < 0)
 		r.rc = nc_die(o, EXIT_NETWORK, "event loop: %s", strerror(errno));
-	while (r.head)
-		client_free(r.head, NULL);
+	while (!LIST_EMPTY(&r.all))
+		client_free(LIST_FIRST(&r.all), NULL);
 	for (int b = 0; b < UDP_BUCKETS; b++)
 		while (r.buckets[b])
 			usess_free(r.buckets[b]);
