@@ -125,6 +125,10 @@ struct nc_pump {
 	 * nothing until its owner has drained the queue. */
 	bool (*filter_full)(void *ctx);
 	bool held;
+	/* Stopped at its budget with a TLS source that may hold more bytes
+	 * than poll shows (OpenSSL's decrypted and read-ahead bytes): run it
+	 * again after serving the others, without sleeping in between. */
+	bool again;
 	struct nc_hexdump *hex;
 	char hex_dir;        /* '>' or '<' */
 };
@@ -140,8 +144,9 @@ void nc_pump_free(struct nc_pump *p);
 void nc_pump_grow_pipe(struct nc_pump *p);
 
 /* Move bytes until src or dst would block, src is done, or budget bytes
- * moved.  Returns 0 (see p->done, p->wait_fd/wait_events), or -1 with
- * p->err and p->err_op. */
+ * moved (TLS sources too).  Returns 0 (see p->done, p->wait_fd/wait_events
+ * and p->again: call again before sleeping), or -1 with p->err and
+ * p->err_op. */
 int nc_pump_run(struct nc_pump *p, size_t budget);
 
 /* Shut the write side of e (close_notify first for TLS). */

@@ -52,6 +52,7 @@ struct rclient {
 	bool running;
 	struct sk_timer idle;
 	struct sk_timer setup;        /* the deadline until the pumps start */
+	struct sk_timer again;        /* 0 ms: a TLS pump stopped at its budget */
 	uint64_t last_ms, moved;
 	char name[SK_ADDRSTRLEN];
 };
@@ -65,6 +66,7 @@ static void client_free(struct rclient *c, const char *why)
 		           (unsigned long long)c->ab.bytes, (unsigned long long)c->ba.bytes);
 	sk_timer_stop(r->loop, &c->idle);
 	sk_timer_stop(r->loop, &c->setup);
+	sk_timer_stop(r->loop, &c->again);
 	sk_loop_del(r->loop, c->a.rfd);
 	close(c->a.rfd);
 	if (c->b.rfd >= 0) {
@@ -104,6 +106,13 @@ static const char *pump_why(const struct nc_pump *p)
 	return why;
 }
 
+static void client_again(struct sk_loop *loop, struct sk_timer *t);
+
+/* Run both pumps, RELAY_BUDGET bytes each at most, so that one fast
+ * client never starves the others.  A TLS pump stopped at its budget
+ * may have bytes in OpenSSL that no poll would report: a 0 ms timer
+ * brings it back after this wakeup's other events, before the loop
+ * sleeps (it then waits with timeout 0). */
 static void client_io(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct rclient *c = data;
@@ -120,6 +129,15 @@ static void client_io(struct sk_loop *loop, int fd, int events, void *data)
 		c->last_ms = sk_loop_now(c->r->loop);
 	sk_loop_mod(c->r->loop, c->a.rfd, mask_for(c, c->a.rfd));
 	sk_loop_mod(c->r->loop, c->b.rfd, mask_for(c, c->b.rfd));
+	if ((c->ab.again || c->ba.again) && !sk_timer_armed(&c->again))
+		sk_timer_start(c->r->loop, &c->again, 0, client_again, c);
+}
+
+static void client_again(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct rclient *c = t->data;
+
+	client_io(loop, c->a.rfd, 0, c);
 }
 
 static void client_idle(struct sk_loop *loop, struct sk_timer *t)

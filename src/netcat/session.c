@@ -290,6 +290,10 @@ static int loop(struct session *s)
 		 * (a TLS source may hold bytes poll cannot see). */
 		if (s->down.held && !nc_telnet_full(s->telnet))
 			t = 0;
+		/* A TLS pump stopped at its budget goes on after one look at
+		 * the other side (OpenSSL may hold its next bytes). */
+		if ((s->use_up && s->up.again) || (s->use_down && s->down.again))
+			t = 0;
 		rc = poll(pfd, (nfds_t)n, t);
 		if (rc < 0 && errno != EINTR)
 			return nc_die(s->o, EXIT_NETWORK, "poll: %s", strerror(errno));
