@@ -410,6 +410,31 @@ def test_listen_tls_handshake_deadline_holds_against_a_trickling_client():
         p.stop()
 
 
+def test_listen_k_tls_serves_the_next_client_after_a_stalled_handshake():
+    """listen -k is sequential over TLS too (OpenBSD nc's -k): a client
+    that never says hello holds the listener until its handshake deadline
+    (-w), then the listener says so, goes on, and the next client, which
+    waited in the backlog, is served."""
+    import ssl
+    p = sockit_bg("listen", "-k", "--tls", "-w", "2s", "127.0.0.1", "0")
+    try:
+        host, port = host_port(p.endpoint())
+        silent = socket.create_connection((host, port), timeout=10)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        raw = socket.create_connection((host, port), timeout=20)
+        with ctx.wrap_socket(raw) as c:       # completes once silent is dropped
+            c.sendall(b"after the stalled one\n")
+            assert read_until(p.p.stdout, b"after the stalled one\n", 20)
+        assert closed_within(silent, 5)
+        p.wait_err(rb"TLS: handshake: timed out after 2s \(sockit's deadline\)")
+        assert p.p.poll() is None, "listen -k exited"
+        silent.close()
+    finally:
+        p.stop()
+
+
 # ---- every option of connect/listen: works in relay, or exit 2 naming it ----
 
 TWO = ["tcp://127.0.0.1:0", "tcp://127.0.0.1:9"]
