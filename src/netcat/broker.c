@@ -126,23 +126,15 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 {
 	struct broker *b = data;
 	struct sockaddr_storage ss;
-	char shown[SK_ADDRSTRLEN], why[96];
+	socklen_t len;
 
 	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
-		socklen_t len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
-		if (fd < 0)
+		int fd = nc_accept_admitted(b->o, lfd, b->n, &ss, &len);
+		if (fd == -1)
 			return;
-		bool full = b->o->max_conns && b->n >= b->o->max_conns;
-		if (full || !nc_peer_allowed(b->o, (struct sockaddr *)&ss, why, sizeof why)) {
-			fprintf(stderr, "sockit %s: refused %s (%s)\n", b->o->cmd,
-			        sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown),
-			        full ? "--max-conns" : why);
-			close(fd);
-			continue;
-		}
-		add_client(b, fd, &ss, len);
+		if (fd >= 0)
+			add_client(b, fd, &ss, len);
 	}
 }
 

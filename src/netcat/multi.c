@@ -312,24 +312,19 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 {
 	struct multi *m = data;
 	struct sockaddr_storage ss;
-	char shown[SK_ADDRSTRLEN], why[96];
+	socklen_t len;
+	char shown[SK_ADDRSTRLEN];
 
 	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
-		socklen_t len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
-		if (fd < 0)
+		int fd = nc_accept_admitted(m->o, lfd, m->n, &ss, &len);
+		if (fd == -1)
 			return;
-		sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown);
-		if (m->n >= m->o->max_conns) {
-			fprintf(stderr, "sockit %s: refused %s (--max-conns %lld)\n", m->o->cmd, shown,
-			        m->o->max_conns);
-			close(fd);
-		} else if (!nc_peer_allowed(m->o, (struct sockaddr *)&ss, why, sizeof why)) {
-			fprintf(stderr, "sockit %s: refused %s (%s)\n", m->o->cmd, shown, why);
-			close(fd);
-		} else if (m->o->exec_cmd) {
-			nc_verbose(m->o, "connection from %s", shown);
+		if (fd < 0)
+			continue;
+		if (m->o->exec_cmd) {
+			nc_verbose(m->o, "connection from %s",
+			           sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown));
 			fork_session(m, fd);
 		} else {
 			add_client(m, fd, &ss, len);

@@ -216,6 +216,14 @@ int nc_listen_run(const struct nc_opts *o);
 /* A connected stream socket (ownership passes): TLS when asked (server
  * side when server), the -e child when asked, then the session. */
 int nc_stream_session(const struct nc_opts *o, int fd, bool server, int lfd);
+/* Accept the next waiting client and admit it if --max-conns (clients:
+ * how many are held now) and --allow/--deny let it in: its fd, *ss and
+ * *len filled.  A refused client is closed at once with one line on
+ * stderr ("sockit listen: refused 127.0.0.1:5555 (--max-conns 2)") and
+ * -2 is returned; -1 when accept fails (EAGAIN: nobody waits), errno
+ * kept.  Every listener (listen, -k, --broker, relay) admits through it. */
+int nc_accept_admitted(const struct nc_opts *o, int lfd, long clients,
+                       struct sockaddr_storage *ss, socklen_t *len);
 /* Print "listening ENDPOINT" on stderr with the address really bound. */
 void nc_say_listening(const struct nc_opts *o, int fd, enum sk_transport t,
                       bool always);

@@ -320,28 +320,21 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 {
 	struct relay *r = data;
 	struct sockaddr_storage ss;
-	char why[96];
+	socklen_t len;
 
 	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
-		socklen_t len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
-		if (fd < 0)
+		int fd = nc_accept_admitted(r->o, lfd, r->clients, &ss, &len);
+		if (fd == -1)
 			return;
+		if (fd < 0)
+			continue;
 		struct rclient *c = calloc(1, sizeof *c);
 		if (!c) {
 			close(fd);
 			continue;
 		}
 		sk_addr_format((struct sockaddr *)&ss, len, c->name, sizeof c->name);
-		if (!nc_peer_allowed(r->o, (struct sockaddr *)&ss, why, sizeof why) ||
-		    (r->o->max_conns && r->clients >= r->o->max_conns)) {
-			fprintf(stderr, "sockit relay: refused %s (%s)\n", c->name,
-			        r->o->max_conns && r->clients >= r->o->max_conns ? "--max-conns" : why);
-			close(fd);
-			free(c);
-			continue;
-		}
 		c->r = r;
 		c->a = (struct nc_end){ fd, fd, true, false, NULL };
 		c->ai = r->up;

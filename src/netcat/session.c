@@ -152,16 +152,10 @@ static bool finished(struct session *s, uint64_t now)
 static void refuse_extra(struct session *s)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char shown[SK_ADDRSTRLEN];
-	int fd = sk_accept(s->lfd, &ss, &len);
+	socklen_t len;
 
-	if (fd < 0)
-		return;
-	fprintf(stderr, "sockit %s: refused %s (--max-conns %lld)\n", s->o->cmd,
-	        sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown),
-	        s->o->max_conns);
-	close(fd);
+	/* With this session every slot is held: any client is refused. */
+	(void)nc_accept_admitted(s->o, s->lfd, s->o->max_conns, &ss, &len);
 }
 
 static int poll_timeout(const struct session *s, uint64_t now)

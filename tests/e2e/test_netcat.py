@@ -462,7 +462,7 @@ def test_broker_max_conns_refuses_extra():
         host, port = host_port(p.endpoint())
         a = socket.create_connection((host, port), timeout=10)
         b = socket.create_connection((host, port), timeout=10)
-        p.wait_err(rb"refused 127\.0\.0\.1:\d+ \(--max-conns\)")
+        p.wait_err(rb"refused 127\.0\.0\.1:\d+ \(--max-conns 1\)")
         assert recv_all(b) == b""
         a.close()
         b.close()

@@ -522,6 +522,27 @@ def test_relay_family_options_choose_ep2_addresses():
     assert b"no address of that family (-6)" in r.stderr and r.stderr.count(b"\n") == 1
 
 
+def test_relay_max_conns_refuses_the_client_beyond_it_and_serves_the_first():
+    echo = Echo()
+    relay = sockit_bg("relay", "--max-conns", "1", "tcp://127.0.0.1:0",
+                      f"tcp://127.0.0.1:{echo.port}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        a = socket.create_connection((host, port), timeout=10)
+        a.sendall(b"first\n")
+        assert a.recv(100) == b"first\n"
+        b = socket.create_connection((host, port), timeout=10)
+        relay.wait_err(rb"^sockit relay: refused 127\.0\.0\.1:\d+ \(--max-conns 1\)$")
+        assert closed_within(b, 10)
+        a.sendall(b"still here\n")
+        assert a.recv(100) == b"still here\n"
+        a.close()
+        b.close()
+    finally:
+        relay.stop()
+        echo.stop()
+
+
 def test_relay_udp_max_conns_limits_client_addresses():
     up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     up.bind(("127.0.0.1", 0))
