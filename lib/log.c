@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockit/escape.h"
 #include "sockit/log.h"
 
 static enum sk_log_level log_level = SK_LOG_INFO;
@@ -18,34 +19,6 @@ void sk_log_set_level(enum sk_log_level level)
 bool sk_log_enabled(enum sk_log_level level)
 {
 	return level <= log_level;
-}
-
-/* Copy msg (len bytes) to out (cap bytes) with every byte outside
- * printable ASCII written as \xNN, so no client's bytes (a chat QUIT
- * reason, an OPER name) can put a control sequence, a line end or a
- * non-ASCII byte in a log line.  Stops before an escape that would not
- * fit.  Returns the length written. */
-static size_t copy_printable(char *out, size_t cap, const char *msg, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)msg[i];
-		if (ch >= 0x20 && ch < 0x7f) {
-			if (o + 1 > cap)
-				break;
-			out[o++] = (char)ch;
-		} else {
-			if (o + 4 > cap)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 15];
-		}
-	}
-	return o;
 }
 
 void sk_log(enum sk_log_level level, const char *fmt, ...)
@@ -68,7 +41,11 @@ void sk_log(enum sk_log_level level, const char *fmt, ...)
 	if (m < 0)
 		return;
 	size_t mlen = (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1;
-	n += copy_printable(line + n, sizeof line - n - 1, msg, mlen);
+	/* Every byte outside printable ASCII as \xNN, so no client's bytes (a
+	 * chat QUIT reason, an OPER name) can put a control sequence, a line
+	 * end or a non-ASCII byte in a log line.  Its NUL's byte is where the
+	 * line end goes. */
+	n += sk_escape(line + n, sizeof line - n, msg, mlen, 0, NULL);
 	line[n++] = '\n';
 	/* Best effort: a log line that cannot be written is not an error. */
 	ssize_t w = write(STDERR_FILENO, line, n);

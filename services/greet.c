@@ -2,11 +2,11 @@
  * banner, log the peer, log what the client sends back until it closes
  * or a short timeout passes, then close. */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "greet.h"
 #include "service.h"
+#include "sockit/escape.h"
 
 struct greet_state {
 	size_t kept;              /* bytes in reply */
@@ -14,41 +14,6 @@ struct greet_state {
 	bool done;
 	char reply[GREET_KEEP];
 };
-
-size_t greet_escape(char *out, size_t cap, const char *in, size_t n, size_t *used)
-{
-	size_t o = 0, i = 0;
-
-	if (used)
-		*used = 0;
-	if (cap == 0)
-		return 0;
-	for (; i < n; i++) {
-		unsigned char ch = (unsigned char)in[i];
-		char esc[5];
-		int k;
-		switch (ch) {
-		case '\n': k = snprintf(esc, sizeof esc, "\\n"); break;
-		case '\r': k = snprintf(esc, sizeof esc, "\\r"); break;
-		case '\t': k = snprintf(esc, sizeof esc, "\\t"); break;
-		case '\\': k = snprintf(esc, sizeof esc, "\\\\"); break;
-		case '"':  k = snprintf(esc, sizeof esc, "\\\""); break;
-		default:
-			if (ch >= 0x20 && ch < 0x7f)
-				k = snprintf(esc, sizeof esc, "%c", ch);
-			else
-				k = snprintf(esc, sizeof esc, "\\x%02x", ch);
-		}
-		if (o + (size_t)k >= cap)
-			break;
-		memcpy(out + o, esc, (size_t)k);
-		o += (size_t)k;
-	}
-	out[o] = '\0';
-	if (used)
-		*used = i;
-	return o;
-}
 
 /* The banner ends with a newline so that line-reading clients (and people
  * at nc) see it as a line; the tutorial's recv(1024) client prints it the
@@ -103,7 +68,7 @@ static void greet_log_reply(struct svc_conn *c, const char *why)
 	if (s->done)
 		return;
 	s->done = true;
-	greet_escape(esc, sizeof esc, s->reply, s->kept, &shown);
+	sk_escape(esc, sizeof esc, s->reply, s->kept, SK_ESCAPE_C, &shown);
 	if (s->total > shown)
 		svc_log(c, "replied \"%s\" (%zu more bytes dropped, %s)",
 		        esc, s->total - shown, why);

@@ -13,10 +13,4 @@
 #define GREET_SHOW 768
 #define GREET_KEEP GREET_SHOW
 
-/* Write in (n bytes) into out (cap bytes, NUL-terminated) as printable
- * ASCII: \n \r \t \\ and \" as such, other bytes outside 0x20-0x7e as
- * \xNN.  Stops before an escape that would not fit.  Returns the length
- * written; *used (unless NULL) gets how many bytes of in it covers. */
-size_t greet_escape(char *out, size_t cap, const char *in, size_t n, size_t *used);
-
 #endif

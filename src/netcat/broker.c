@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -19,7 +20,7 @@
 struct bclient {
 	struct broker *b;
 	struct sk_conn *c;
-	struct bclient *prev, *next;
+	LIST_ENTRY(bclient) link;
 	struct sk_buf line;
 	char name[SK_ADDRSTRLEN];
 };
@@ -27,17 +28,18 @@ struct bclient {
 struct broker {
 	const struct nc_opts *o;
 	struct sk_loop *loop;
-	struct bclient *head;
+	LIST_HEAD(, bclient) clients;
 	long n;
 };
 
-/* Queue bytes to every client but the sender; drop one that cannot keep up. */
+/* Queue bytes to every client but the sender; drop one that cannot keep
+ * up (closing k unlinks and frees it: its successor is read first). */
 static void fan_out(struct bclient *from, const char *p, size_t n)
 {
 	struct bclient *next;
 
-	for (struct bclient *k = from->b->head; k; k = next) {
-		next = k->next;
+	for (struct bclient *k = LIST_FIRST(&from->b->clients); k; k = next) {
+		next = LIST_NEXT(k, link);
 		if (k == from)
 			continue;
 		if (sk_conn_queued(k->c) > SLOW_LIMIT)
@@ -88,12 +90,7 @@ static void on_close(struct sk_conn *c, const char *reason)
 	struct broker *b = k->b;
 
 	nc_verbose(b->o, "%s: closed (%s)", k->name, reason);
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		b->head = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
+	LIST_REMOVE(k, link);
 	b->n--;
 	sk_buf_free(&k->line);
 	free(k);
@@ -120,10 +117,7 @@ static void add_client(struct broker *b, int fd, struct sockaddr_storage *ss,
 		free(k);
 		return;
 	}
-	k->next = b->head;
-	if (b->head)
-		b->head->prev = k;
-	b->head = k;
+	LIST_INSERT_HEAD(&b->clients, k, link);
 	b->n++;
 	nc_verbose(b->o, "connection from %s", k->name);
 }
@@ -132,23 +126,15 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 {
 	struct broker *b = data;
 	struct sockaddr_storage ss;
-	char shown[SK_ADDRSTRLEN], why[96];
+	socklen_t len;
 
 	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
-		socklen_t len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
-		if (fd < 0)
+		int fd = nc_accept_admitted(b->o, lfd, b->n, &ss, &len);
+		if (fd == -1)
 			return;
-		bool full = b->o->max_conns && b->n >= b->o->max_conns;
-		if (full || !nc_peer_allowed(b->o, (struct sockaddr *)&ss, why, sizeof why)) {
-			fprintf(stderr, "sockit %s: refused %s (%s)\n", b->o->cmd,
-			        sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown),
-			        full ? "--max-conns" : why);
-			close(fd);
-			continue;
-		}
-		add_client(b, fd, &ss, len);
+		if (fd >= 0)
+			add_client(b, fd, &ss, len);
 	}
 }
 
@@ -164,6 +150,7 @@ int nc_broker_run(const struct nc_opts *o, int lfd)
 	int rc = EXIT_OK;
 
 	b.o = o;
+	LIST_INIT(&b.clients);
 	b.loop = sk_loop_new(1024);
 	if (!b.loop)
 		return nc_die(o, EXIT_NETWORK, "event loop: %s", strerror(errno));
@@ -173,8 +160,8 @@ int nc_broker_run(const struct nc_opts *o, int lfd)
 	sk_loop_add(b.loop, lfd, SK_READ, on_accept, &b);
 	if (sk_loop_run(b.loop) < 0)
 		rc = nc_die(o, EXIT_NETWORK, "event loop: %s", strerror(errno));
-	while (b.head)
-		sk_conn_close(b.head->c, "shutting down");
+	while (!LIST_EMPTY(&b.clients))
+		sk_conn_close(LIST_FIRST(&b.clients)->c, "shutting down");
 	sk_loop_del(b.loop, lfd);
 	sk_loop_free(b.loop);
 	return rc;

@@ -27,13 +27,32 @@ void nc_say_listening(const struct nc_opts *o, int fd, enum sk_transport t,
 	fflush(stderr);
 }
 
+int nc_accept_admitted(const struct nc_opts *o, int lfd, long clients,
+                       struct sockaddr_storage *ss, socklen_t *len)
+{
+	char shown[SK_ADDRSTRLEN], why[96];
+
+	*len = sizeof *ss;
+	int fd = sk_accept(lfd, ss, len);
+	if (fd < 0)
+		return -1;
+	if (o->max_conns && clients >= o->max_conns)
+		snprintf(why, sizeof why, "--max-conns %lld", o->max_conns);
+	else if (nc_peer_allowed(o, (struct sockaddr *)ss, why, sizeof why))
+		return fd;
+	fprintf(stderr, "sockit %s: refused %s (%s)\n", o->cmd,
+	        sk_addr_format((struct sockaddr *)ss, *len, shown, sizeof shown), why);
+	close(fd);
+	return -2;
+}
+
 /* Wait for and accept one client that the ACL lets in; fd, or -1 after
  * printing the error (timeout with -w). */
 static int accept_one(const struct nc_opts *o, int lfd, int *rc)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char shown[SK_ADDRSTRLEN], why[96];
+	char shown[SK_ADDRSTRLEN];
 
 	for (;;) {
 		int w = sk_wait_fd(lfd, POLLIN, o->wait_ms < 0 ? -1 : (int)o->wait_ms);
@@ -41,21 +60,17 @@ static int accept_one(const struct nc_opts *o, int lfd, int *rc)
 			*rc = nc_die(o, EXIT_NETWORK, "no client within %lld ms", o->wait_ms);
 			return -1;
 		}
-		len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
+		/* --max-conns is the session's to enforce (it refuses extras). */
+		int fd = nc_accept_admitted(o, lfd, 0, &ss, &len);
+		if (fd == -2 || (fd < 0 && (errno == EAGAIN || errno == EINTR ||
+		                            errno == ECONNABORTED)))
+			continue;
 		if (fd < 0) {
-			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
-				continue;
 			*rc = nc_die(o, EXIT_NETWORK, "accept: %s", strerror(errno));
 			return -1;
 		}
-		sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown);
-		if (!nc_peer_allowed(o, (struct sockaddr *)&ss, why, sizeof why)) {
-			fprintf(stderr, "sockit %s: refused %s (%s)\n", o->cmd, shown, why);
-			close(fd);
-			continue;
-		}
-		nc_verbose(o, "connection from %s", shown);
+		nc_verbose(o, "connection from %s",
+		           sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown));
 		return fd;
 	}
 }

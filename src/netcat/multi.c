@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@
 struct mclient {
 	struct multi *m;
 	struct sk_conn *c;
-	struct mclient *prev, *next;
+	LIST_ENTRY(mclient) link;
 	struct nc_telnet *telnet;
 	char name[SK_ADDRSTRLEN];
 };
@@ -36,7 +37,7 @@ struct multi {
 	const struct nc_opts *o;
 	struct sk_loop *loop;
 	int lfd;
-	struct mclient *head;
+	LIST_HEAD(, mclient) clients;
 	long n;                      /* clients, or -e children, now */
 	int *pids;                   /* -e: the children (max_conns slots) */
 	bool in_eof, in_poll, out_poll, out_paused;
@@ -53,7 +54,9 @@ struct multi {
 
 static bool all_keep_up(const struct multi *m)
 {
-	for (const struct mclient *k = m->head; k; k = k->next)
+	const struct mclient *k;
+
+	LIST_FOREACH(k, &m->clients, link)
 		if (sk_conn_queued(k->c) > IN_HIGH)
 			return false;
 	return true;
@@ -70,7 +73,7 @@ static void stdin_timer(struct sk_loop *loop, struct sk_timer *t)
  * up (nc's backpressure: the slowest client paces the rest). */
 static void stdin_update(struct multi *m)
 {
-	bool want = !m->in_eof && !m->o->recv_only && m->head && all_keep_up(m);
+	bool want = !m->in_eof && !m->o->recv_only && !LIST_EMPTY(&m->clients) && all_keep_up(m);
 
 	if (m->in_poll)
 		sk_loop_mod(m->loop, 0, want ? SK_READ : 0);
@@ -88,9 +91,13 @@ static void quit_now(struct sk_loop *loop, struct sk_timer *t)
  * on sending to stdout until it closes). */
 static void stdin_ended(struct multi *m)
 {
+	struct mclient *next;
+
 	m->in_eof = true;
-	for (struct mclient *k = m->head; k; k = k->next)
+	for (struct mclient *k = LIST_FIRST(&m->clients); k; k = next) {
+		next = LIST_NEXT(k, link);   /* a shutdown may close (free) k */
 		sk_conn_shutdown(k->c);
+	}
 	if (m->o->quit_ms >= 0)
 		sk_timer_start(m->loop, &m->quit, (uint64_t)m->o->quit_ms, quit_now, m);
 }
@@ -100,6 +107,7 @@ static void on_stdin(struct sk_loop *loop, int fd, int events, void *data)
 	struct multi *m = data;
 	ssize_t n = read(0, m->in, m->o->crlf ? CHUNK / 2 : CHUNK);
 	const char *p = m->in;
+	struct mclient *k, *next;
 
 	(void)loop; (void)fd; (void)events;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -113,8 +121,10 @@ static void on_stdin(struct sk_loop *loop, int fd, int events, void *data)
 		}
 		if (m->hex)
 			nc_hexdump_write(m->hex, '>', p, (size_t)n);
-		for (struct mclient *k = m->head; k; k = k->next)
+		for (k = LIST_FIRST(&m->clients); k; k = next) {
+			next = LIST_NEXT(k, link);   /* a failed write frees k */
 			sk_conn_write(k->c, p, (size_t)n);
+		}
 	}
 	stdin_update(m);
 }
@@ -123,8 +133,10 @@ static void on_stdin(struct sk_loop *loop, int fd, int events, void *data)
 
 static void pause_clients(struct multi *m, bool pause)
 {
+	struct mclient *k;
+
 	m->out_paused = pause;
-	for (struct mclient *k = m->head; k; k = k->next)
+	LIST_FOREACH(k, &m->clients, link)
 		pause ? sk_conn_pause(k->c) : sk_conn_resume(k->c);
 }
 
@@ -206,12 +218,7 @@ static void client_close(struct sk_conn *c, const char *reason)
 	struct multi *m = k->m;
 
 	nc_verbose(m->o, "%s: closed (%s)", k->name, reason);
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		m->head = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
+	LIST_REMOVE(k, link);
 	m->n--;
 	nc_telnet_free(k->telnet);
 	free(k);
@@ -244,10 +251,7 @@ static void add_client(struct multi *m, int fd, struct sockaddr_storage *ss, soc
 		close(fd);
 		return;
 	}
-	k->next = m->head;
-	if (m->head)
-		m->head->prev = k;
-	m->head = k;
+	LIST_INSERT_HEAD(&m->clients, k, link);
 	m->n++;
 	nc_verbose(m->o, "connection from %s", k->name);
 	if (m->in_eof)
@@ -308,24 +312,19 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 {
 	struct multi *m = data;
 	struct sockaddr_storage ss;
-	char shown[SK_ADDRSTRLEN], why[96];
+	socklen_t len;
+	char shown[SK_ADDRSTRLEN];
 
 	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
-		socklen_t len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
-		if (fd < 0)
+		int fd = nc_accept_admitted(m->o, lfd, m->n, &ss, &len);
+		if (fd == -1)
 			return;
-		sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown);
-		if (m->n >= m->o->max_conns) {
-			fprintf(stderr, "sockit %s: refused %s (--max-conns %lld)\n", m->o->cmd, shown,
-			        m->o->max_conns);
-			close(fd);
-		} else if (!nc_peer_allowed(m->o, (struct sockaddr *)&ss, why, sizeof why)) {
-			fprintf(stderr, "sockit %s: refused %s (%s)\n", m->o->cmd, shown, why);
-			close(fd);
-		} else if (m->o->exec_cmd) {
-			nc_verbose(m->o, "connection from %s", shown);
+		if (fd < 0)
+			continue;
+		if (m->o->exec_cmd) {
+			nc_verbose(m->o, "connection from %s",
+			           sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown));
 			fork_session(m, fd);
 		} else {
 			add_client(m, fd, &ss, len);
@@ -357,8 +356,8 @@ static void watch_stdio(struct multi *m)
 
 static void teardown(struct multi *m)
 {
-	while (m->head)
-		sk_conn_close(m->head->c, "shutting down");
+	while (!LIST_EMPTY(&m->clients))
+		sk_conn_close(LIST_FIRST(&m->clients)->c, "shutting down");
 	/* What the clients sent is printed in full before exit. */
 	for (int fd = 0; fd < 2; fd++)
 		if (m->saved_fl[fd] >= 0)
@@ -392,6 +391,7 @@ int nc_multi_run(const struct nc_opts *o, int lfd)
 
 	m.saved_fl[0] = m.saved_fl[1] = -1;
 	m.o = o;
+	LIST_INIT(&m.clients);
 	m.lfd = lfd;
 	m.loop = sk_loop_new(1024);
 	m.in = malloc(CHUNK);

@@ -125,6 +125,10 @@ struct nc_pump {
 	 * nothing until its owner has drained the queue. */
 	bool (*filter_full)(void *ctx);
 	bool held;
+	/* Stopped at its budget with a TLS source that may hold more bytes
+	 * than poll shows (OpenSSL's decrypted and read-ahead bytes): run it
+	 * again after serving the others, without sleeping in between. */
+	bool again;
 	struct nc_hexdump *hex;
 	char hex_dir;        /* '>' or '<' */
 };
@@ -140,8 +144,9 @@ void nc_pump_free(struct nc_pump *p);
 void nc_pump_grow_pipe(struct nc_pump *p);
 
 /* Move bytes until src or dst would block, src is done, or budget bytes
- * moved.  Returns 0 (see p->done, p->wait_fd/wait_events), or -1 with
- * p->err and p->err_op. */
+ * moved (TLS sources too).  Returns 0 (see p->done, p->wait_fd/wait_events
+ * and p->again: call again before sleeping), or -1 with p->err and
+ * p->err_op. */
 int nc_pump_run(struct nc_pump *p, size_t budget);
 
 /* Shut the write side of e (close_notify first for TLS). */
@@ -211,6 +216,14 @@ int nc_listen_run(const struct nc_opts *o);
 /* A connected stream socket (ownership passes): TLS when asked (server
  * side when server), the -e child when asked, then the session. */
 int nc_stream_session(const struct nc_opts *o, int fd, bool server, int lfd);
+/* Accept the next waiting client and admit it if --max-conns (clients:
+ * how many are held now) and --allow/--deny let it in: its fd, *ss and
+ * *len filled.  A refused client is closed at once with one line on
+ * stderr ("sockit listen: refused 127.0.0.1:5555 (--max-conns 2)") and
+ * -2 is returned; -1 when accept fails (EAGAIN: nobody waits), errno
+ * kept.  Every listener (listen, -k, --broker, relay) admits through it. */
+int nc_accept_admitted(const struct nc_opts *o, int lfd, long clients,
+                       struct sockaddr_storage *ss, socklen_t *len);
 /* Print "listening ENDPOINT" on stderr with the address really bound. */
 void nc_say_listening(const struct nc_opts *o, int fd, enum sk_transport t,
                       bool always);

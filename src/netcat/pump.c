@@ -235,6 +235,7 @@ int nc_pump_run(struct nc_pump *p, size_t budget)
 	if (p->done)
 		return 0;
 	p->held = false;
+	p->again = false;
 	if (!p->use_splice && !p->buf) {
 		p->buf = malloc(BUF_SIZE);
 		if (!p->buf)
@@ -248,11 +249,13 @@ int nc_pump_run(struct nc_pump *p, size_t budget)
 			p->done = true;
 			return 0;
 		}
-		/* TLS keeps decrypted bytes poll cannot see: no budget there. */
-		if (p->bytes - start >= budget && !p->src->tls) {
+		if (p->bytes - start >= budget) {
 			/* Come back soon: ask for the side we would use next. */
 			p->wait_fd = pending(p) ? p->dst->wfd : p->src->rfd;
 			p->wait_events = pending(p) ? POLLOUT : POLLIN;
+			/* A TLS source may hold bytes (decrypted, or records read
+			 * ahead) that poll cannot see: the owner must not wait. */
+			p->again = p->src->tls && !pending(p);
 			return 0;
 		}
 		int r = p->use_splice ? splice_step(p) : buffer_step(p);

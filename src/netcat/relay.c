@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -33,7 +34,7 @@ struct relay {
 	struct sockaddr_un up_sun;    /* EP2 (unix) */
 	socklen_t up_sunlen;
 	long clients;
-	struct rclient *head;         /* every client, to free them at exit */
+	LIST_HEAD(, rclient) all;     /* every client, to free them at exit */
 	struct usess *buckets[UDP_BUCKETS];
 	long sessions;
 	char *dgram;
@@ -44,13 +45,14 @@ struct relay {
 
 struct rclient {
 	struct relay *r;
-	struct rclient *prev, *next;
+	LIST_ENTRY(rclient) link;
 	struct nc_end a, b;           /* a: the client, b: upstream */
 	struct nc_pump ab, ba;
 	const struct addrinfo *ai;    /* the address being tried */
 	bool running;
 	struct sk_timer idle;
 	struct sk_timer setup;        /* the deadline until the pumps start */
+	struct sk_timer again;        /* 0 ms: a TLS pump stopped at its budget */
 	uint64_t last_ms, moved;
 	char name[SK_ADDRSTRLEN];
 };
@@ -64,6 +66,7 @@ static void client_free(struct rclient *c, const char *why)
 		           (unsigned long long)c->ab.bytes, (unsigned long long)c->ba.bytes);
 	sk_timer_stop(r->loop, &c->idle);
 	sk_timer_stop(r->loop, &c->setup);
+	sk_timer_stop(r->loop, &c->again);
 	sk_loop_del(r->loop, c->a.rfd);
 	close(c->a.rfd);
 	if (c->b.rfd >= 0) {
@@ -76,12 +79,7 @@ static void client_free(struct rclient *c, const char *why)
 		nc_pump_free(&c->ab);
 		nc_pump_free(&c->ba);
 	}
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		r->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	r->clients--;
 	free(c);
 }
@@ -108,6 +106,13 @@ static const char *pump_why(const struct nc_pump *p)
 	return why;
 }
 
+static void client_again(struct sk_loop *loop, struct sk_timer *t);
+
+/* Run both pumps, RELAY_BUDGET bytes each at most, so that one fast
+ * client never starves the others.  A TLS pump stopped at its budget
+ * may have bytes in OpenSSL that no poll would report: a 0 ms timer
+ * brings it back after this wakeup's other events, before the loop
+ * sleeps (it then waits with timeout 0). */
 static void client_io(struct sk_loop *loop, int fd, int events, void *data)
 {
 	struct rclient *c = data;
@@ -124,6 +129,15 @@ static void client_io(struct sk_loop *loop, int fd, int events, void *data)
 		c->last_ms = sk_loop_now(c->r->loop);
 	sk_loop_mod(c->r->loop, c->a.rfd, mask_for(c, c->a.rfd));
 	sk_loop_mod(c->r->loop, c->b.rfd, mask_for(c, c->b.rfd));
+	if ((c->ab.again || c->ba.again) && !sk_timer_armed(&c->again))
+		sk_timer_start(c->r->loop, &c->again, 0, client_again, c);
+}
+
+static void client_again(struct sk_loop *loop, struct sk_timer *t)
+{
+	struct rclient *c = t->data;
+
+	client_io(loop, c->a.rfd, 0, c);
 }
 
 static void client_idle(struct sk_loop *loop, struct sk_timer *t)
@@ -306,36 +320,26 @@ static void on_accept(struct sk_loop *loop, int lfd, int events, void *data)
 {
 	struct relay *r = data;
 	struct sockaddr_storage ss;
-	char why[96];
+	socklen_t len;
 
 	(void)loop; (void)events;
 	for (int i = 0; i < 64; i++) {
-		socklen_t len = sizeof ss;
-		int fd = sk_accept(lfd, &ss, &len);
-		if (fd < 0)
+		int fd = nc_accept_admitted(r->o, lfd, r->clients, &ss, &len);
+		if (fd == -1)
 			return;
+		if (fd < 0)
+			continue;
 		struct rclient *c = calloc(1, sizeof *c);
 		if (!c) {
 			close(fd);
 			continue;
 		}
 		sk_addr_format((struct sockaddr *)&ss, len, c->name, sizeof c->name);
-		if (!nc_peer_allowed(r->o, (struct sockaddr *)&ss, why, sizeof why) ||
-		    (r->o->max_conns && r->clients >= r->o->max_conns)) {
-			fprintf(stderr, "sockit relay: refused %s (%s)\n", c->name,
-			        r->o->max_conns && r->clients >= r->o->max_conns ? "--max-conns" : why);
-			close(fd);
-			free(c);
-			continue;
-		}
 		c->r = r;
 		c->a = (struct nc_end){ fd, fd, true, false, NULL };
 		c->ai = r->up;
 		c->b = (struct nc_end){ -1, -1, true, false, NULL };
-		c->next = r->head;
-		if (r->head)
-			r->head->prev = c;
-		r->head = c;
+		LIST_INSERT_HEAD(&r->all, c, link);
 		r->clients++;
 		nc_verbose(r->o, "%s: connected", c->name);
 		client_setup(r, c);
@@ -540,6 +544,7 @@ int nc_relay_run(const struct nc_opts *o)
 	if (o->in_stdio || o->out_stdio)
 		return relay_stdio(o);
 	memset(&r, 0, sizeof r);
+	LIST_INIT(&r.all);
 	r.o = o;
 	r.rc = EXIT_OK;
 	sk_raise_fd_limit();
@@ -562,8 +567,8 @@ int nc_relay_run(const struct nc_opts *o)
 	nc_say_listening(o, r.lfd, o->ep.transport, true);
 	if (sk_loop_run(r.loop) < 0)
 		r.rc = nc_die(o, EXIT_NETWORK, "event loop: %s", strerror(errno));
-	while (r.head)
-		client_free(r.head, NULL);
+	while (!LIST_EMPTY(&r.all))
+		client_free(LIST_FIRST(&r.all), NULL);
 	for (int b = 0; b < UDP_BUCKETS; b++)
 		while (r.buckets[b])
 			usess_free(r.buckets[b]);

@@ -152,16 +152,10 @@ static bool finished(struct session *s, uint64_t now)
 static void refuse_extra(struct session *s)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char shown[SK_ADDRSTRLEN];
-	int fd = sk_accept(s->lfd, &ss, &len);
+	socklen_t len;
 
-	if (fd < 0)
-		return;
-	fprintf(stderr, "sockit %s: refused %s (--max-conns %lld)\n", s->o->cmd,
-	        sk_addr_format((struct sockaddr *)&ss, len, shown, sizeof shown),
-	        s->o->max_conns);
-	close(fd);
+	/* With this session every slot is held: any client is refused. */
+	(void)nc_accept_admitted(s->o, s->lfd, s->o->max_conns, &ss, &len);
 }
 
 static int poll_timeout(const struct session *s, uint64_t now)
@@ -289,6 +283,10 @@ static int loop(struct session *s)
 		/* A telnet-held pump whose refusals went out goes on at once
 		 * (a TLS source may hold bytes poll cannot see). */
 		if (s->down.held && !nc_telnet_full(s->telnet))
+			t = 0;
+		/* A TLS pump stopped at its budget goes on after one look at
+		 * the other side (OpenSSL may hold its next bytes). */
+		if ((s->use_up && s->up.again) || (s->use_down && s->down.again))
 			t = 0;
 		rc = poll(pfd, (nfds_t)n, t);
 		if (rc < 0 && errno != EINTR)

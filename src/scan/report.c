@@ -6,43 +6,11 @@
 
 #include "cli/json.h"
 #include "scan/report.h"
+#include "sockit/escape.h"
 
 const char *port_state_name(enum port_state s)
 {
 	return s == PORT_OPEN ? "open" : s == PORT_CLOSED ? "closed" : "filtered";
-}
-
-/* Append one escaped piece if it fits whole; false when out is full. */
-static bool put(char *out, size_t outlen, size_t *pos, const char *piece)
-{
-	size_t n = strlen(piece);
-	if (*pos + n + 1 > outlen)
-		return false;
-	memcpy(out + *pos, piece, n + 1);
-	*pos += n;
-	return true;
-}
-
-/* Escape in[] into out for a terminal: \r \n \t \\ \" by name, other
- * control and non-ASCII bytes as \xXX. */
-void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len)
-{
-	size_t pos = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < len; i++) {
-		char piece[8];
-		unsigned c = in[i];
-		if (c == '\r' || c == '\n' || c == '\t')
-			snprintf(piece, sizeof piece, "\\%c", c == '\r' ? 'r' : c == '\n' ? 'n' : 't');
-		else if (c == '\\' || c == '"')
-			snprintf(piece, sizeof piece, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			snprintf(piece, sizeof piece, "\\x%02x", c);
-		else
-			snprintf(piece, sizeof piece, "%c", c);
-		if (!put(out, outlen, &pos, piece))
-			return;
-	}
 }
 
 /* The kit's JSON escaping (cli/json.h), into a line buffer. */
@@ -108,7 +76,7 @@ static void line_text(const struct report *r, char *buf, size_t len,
 	add(buf, len, pos, "%u/tcp %s %s", res->port, port_state_name(res->state),
 	    svc ? svc : "unknown");
 	if (res->banner) {
-		escape_text(esc, sizeof esc, res->banner, res->banner_len);
+		sk_escape(esc, sizeof esc, res->banner, res->banner_len, SK_ESCAPE_C, NULL);
 		add(buf, len, pos, " \"%s\"", esc);
 	}
 	add(buf, len, pos, "\n");

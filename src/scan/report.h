@@ -68,9 +68,8 @@ void report_summary(struct report *r, const struct scan_summary *s);
 void report_progress(struct report *r, const struct scan_summary *s,
                      double rate_per_s, bool final);
 
-/* Escape bytes for a terminal ("\r\n", "\x00") or for a JSON string, into
- * out (NUL-terminated, truncated to fit). */
-void escape_text(char *out, size_t outlen, const unsigned char *in, size_t len);
+/* Escape bytes for a JSON string, into out (NUL-terminated, truncated to
+ * fit); for a terminal the text lines use sk_escape (sockit/escape.h). */
 void escape_json(char *out, size_t outlen, const unsigned char *in, size_t len);
 
 #endif

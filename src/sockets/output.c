@@ -10,23 +10,8 @@
 
 #include "cli/json.h"
 #include "sockit/endpoint.h"
+#include "sockit/escape.h"
 #include "sockets/output.h"
-
-/* Copy a UNIX path, writing bytes outside printable ASCII as \xNN so a
- * hostile name cannot inject escapes or newlines into the table. */
-static void escape_path(const char *path, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)path; *p && o + 5 < len;
-	     p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			buf[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
-	}
-	buf[o] = '\0';
-}
 
 static bool resolve_names;
 
@@ -172,8 +157,10 @@ char *format_local(const struct sock_entry *e, char *buf, size_t len)
 		snprintf(buf, len, "%u:%d", e->nl_proto, (int)e->nl_portid);
 		return buf;
 	}
+	/* Bytes outside printable ASCII (and '\\') as \xNN, so a hostile
+	 * name cannot inject escapes or newlines into the table. */
 	if (e->path)
-		escape_path(e->path, path, sizeof path);
+		sk_escape(path, sizeof path, e->path, strlen(e->path), SK_ESCAPE_BACKSLASH, NULL);
 	snprintf(buf, len, "%s %u", e->path ? path : "*", e->inode);
 	return buf;
 }

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -462,7 +463,7 @@ def test_broker_max_conns_refuses_extra():
         host, port = host_port(p.endpoint())
         a = socket.create_connection((host, port), timeout=10)
         b = socket.create_connection((host, port), timeout=10)
-        p.wait_err(rb"refused 127\.0\.0\.1:\d+ \(--max-conns\)")
+        p.wait_err(rb"refused 127\.0\.0\.1:\d+ \(--max-conns 1\)")
         assert recv_all(b) == b""
         a.close()
         b.close()
@@ -578,6 +579,46 @@ def test_listen_keep_max_conns_exec_serves_clients_at_once():
         assert recv_all(a) == b"got a second\n"
         a.close()
         b.close()
+    finally:
+        p.stop()
+
+
+def test_listen_keep_max_conns_stdin_to_a_client_that_reset():
+    """stdin's bytes meet a client that has just reset: the failed write
+    closes (frees) that client in the middle of the loop over all of
+    them, which must go on to the next one safely (under ASan a read of
+    the freed client's link was a use-after-free).  The listener is
+    stopped so that stdin's event comes before the reset's in one
+    wakeup."""
+    import signal
+    p = sockit_bg("listen", "-k", "-v", "--max-conns", "3", "127.0.0.1", "0")
+    try:
+        host, port = host_port(p.endpoint())
+        b = socket.create_connection((host, port), timeout=10)
+        a = socket.create_connection((host, port), timeout=10)
+        for _ in range(100):
+            if len(re.findall(rb"connection from 127\.0\.0\.1:\d+", p.err)) >= 2:
+                break
+            time.sleep(0.02)
+        os.kill(p.p.pid, signal.SIGSTOP)
+        try:
+            p.p.stdin.write(b"to all\n")
+            p.p.stdin.flush()
+            a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            a.close()                           # RST
+        finally:
+            os.kill(p.p.pid, signal.SIGCONT)
+        b.settimeout(10)
+        got = b.recv(100)
+        assert got == b"to all\n", p.err[-3000:]
+        p.p.stdin.write(b"again\n")
+        p.p.stdin.flush()
+        assert b.recv(100) == b"again\n"
+        assert p.p.poll() is None, p.err
+        b.close()
+        p.stop()
+        p.t.join(timeout=5)
+        assert b"Sanitizer" not in p.err, p.err
     finally:
         p.stop()
 

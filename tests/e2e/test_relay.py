@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from conftest import sockit
-from netcat_util import (TcpServer, closed_port, host_port, raise_nofile, read_until,
+from conftest import SOCKIT, sockit
+from netcat_util import (Proc, TcpServer, closed_port, host_port, raise_nofile, read_until,
                          recv_all, sockit_bg)
 
 # An echo server that honours half-close: at EOF it sends what is left,
@@ -410,6 +410,31 @@ def test_listen_tls_handshake_deadline_holds_against_a_trickling_client():
         p.stop()
 
 
+def test_listen_k_tls_serves_the_next_client_after_a_stalled_handshake():
+    """listen -k is sequential over TLS too (OpenBSD nc's -k): a client
+    that never says hello holds the listener until its handshake deadline
+    (-w), then the listener says so, goes on, and the next client, which
+    waited in the backlog, is served."""
+    import ssl
+    p = sockit_bg("listen", "-k", "--tls", "-w", "2s", "127.0.0.1", "0")
+    try:
+        host, port = host_port(p.endpoint())
+        silent = socket.create_connection((host, port), timeout=10)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        raw = socket.create_connection((host, port), timeout=20)
+        with ctx.wrap_socket(raw) as c:       # completes once silent is dropped
+            c.sendall(b"after the stalled one\n")
+            assert read_until(p.p.stdout, b"after the stalled one\n", 20)
+        assert closed_within(silent, 5)
+        p.wait_err(rb"TLS: handshake: timed out after 2s \(sockit's deadline\)")
+        assert p.p.poll() is None, "listen -k exited"
+        silent.close()
+    finally:
+        p.stop()
+
+
 # ---- every option of connect/listen: works in relay, or exit 2 naming it ----
 
 TWO = ["tcp://127.0.0.1:0", "tcp://127.0.0.1:9"]
@@ -497,6 +522,27 @@ def test_relay_family_options_choose_ep2_addresses():
     assert b"no address of that family (-6)" in r.stderr and r.stderr.count(b"\n") == 1
 
 
+def test_relay_max_conns_refuses_the_client_beyond_it_and_serves_the_first():
+    echo = Echo()
+    relay = sockit_bg("relay", "--max-conns", "1", "tcp://127.0.0.1:0",
+                      f"tcp://127.0.0.1:{echo.port}", stdin=subprocess.DEVNULL)
+    try:
+        host, port = host_port(relay.endpoint())
+        a = socket.create_connection((host, port), timeout=10)
+        a.sendall(b"first\n")
+        assert a.recv(100) == b"first\n"
+        b = socket.create_connection((host, port), timeout=10)
+        relay.wait_err(rb"^sockit relay: refused 127\.0\.0\.1:\d+ \(--max-conns 1\)$")
+        assert closed_within(b, 10)
+        a.sendall(b"still here\n")
+        assert a.recv(100) == b"still here\n"
+        a.close()
+        b.close()
+    finally:
+        relay.stop()
+        echo.stop()
+
+
 def test_relay_udp_max_conns_limits_client_addresses():
     up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     up.bind(("127.0.0.1", 0))
@@ -543,3 +589,106 @@ def test_relay_keeps_its_stdin_when_ep2_refuses():
         assert os.readlink(f"/proc/{relay.p.pid}/fd/0").startswith("pipe:")
     finally:
         relay.stop()
+
+
+class SplitServer:
+    """EP2 for the TLS fairness test: a connection whose first byte is
+    NUL is discarded as fast as it comes (counted in self.discarded),
+    any other is echoed.  A thread per connection."""
+
+    def __init__(self):
+        self.s = socket.socket()
+        self.s.bind(("127.0.0.1", 0))
+        self.s.listen(16)
+        self.port = self.s.getsockname()[1]
+        self.discarded = 0
+        self.stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stop:
+            try:
+                c, _ = self.s.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf = bytearray(1 << 20)
+        with c:
+            first = c.recv(1)
+            if first == b"\0":
+                while not self.stop and (n := c.recv_into(buf)) > 0:
+                    self.discarded += n
+                return
+            if first:
+                c.sendall(first)
+            while not self.stop and (d := c.recv(4096)):
+                c.sendall(d)
+
+    def close(self):
+        self.stop = True
+        self.s.close()
+
+
+def test_relay_tls_sender_at_full_speed_does_not_hold_the_loop():
+    """A client pouring TLS bytes as fast as it can (sockit connect --tls
+    < /dev/zero) gets a budget per wakeup like a plain one.  The relay
+    shares one CPU with the sender at nice 19, so the sender always
+    refills the socket before the relay drains it: a loop that read a TLS
+    source until it would block never came back.  Meanwhile a second TLS
+    client's handshake and echoes go through, and the flood goes on (the
+    bytes OpenSSL holds decrypted are not stuck waiting for poll, nor
+    lost)."""
+    import ssl
+    ep2 = SplitServer()
+    pin = ["taskset", "-c", "0"]
+    relay = Proc([*pin, "nice", "-n", "19", SOCKIT, "relay", "--tls-in", "tcp://127.0.0.1:0",
+                  f"tcp://127.0.0.1:{ep2.port}"], stdin=subprocess.DEVNULL)
+    flood = None
+    try:
+        host, port = host_port(relay.endpoint())
+        with open("/dev/zero", "rb") as zero:
+            flood = subprocess.Popen([*pin, SOCKIT, "connect", "--tls", "--insecure", host,
+                                      str(port)], stdin=zero, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: ep2.discarded >= (4 << 20), 30), "the flood did not start"
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        raw = socket.create_connection((host, port), timeout=30)
+        with ctx.wrap_socket(raw) as c:
+            for i in range(10):
+                msg = b"ping %d\n" % i
+                c.sendall(msg)
+                got = b""
+                while len(got) < len(msg):
+                    d = c.recv(100)
+                    assert d, "relay closed the second client"
+                    got += d
+                assert got == msg
+        # A TLS source stopped at its budget loses nothing: 2 MiB through
+        # the second client's pumps (each stops at 256 KiB) come back whole.
+        data = os.urandom(2 << 20)
+        r = subprocess.run([SOCKIT, "connect", "--tls", "--insecure", host, str(port)],
+                           input=data, capture_output=True, timeout=120)
+        assert r.returncode == 0 and r.stdout == data, (len(r.stdout), r.stderr)
+        assert flood.poll() is None, "the flood stopped"
+        before = ep2.discarded
+        assert wait_for(lambda: ep2.discarded >= before + (4 << 20), 30), "the flood stalled"
+    finally:
+        if flood:
+            flood.kill()
+            flood.wait()
+        relay.stop()
+        ep2.close()
+
+
+def wait_for(cond, seconds):
+    """Whether cond() comes true within seconds (polled)."""
+    deadline = time.monotonic() + seconds
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

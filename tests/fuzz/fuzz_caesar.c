@@ -8,7 +8,8 @@
  *     -Iinclude -Iservices -Itests/unit tests/fuzz/fuzz_caesar.c \
  *     services/[a-z]*.c -o fuzz_caesar
  *
- * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c */
+ * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c
+ * lib/escape.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

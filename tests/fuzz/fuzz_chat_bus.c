@@ -6,7 +6,8 @@
  * input's first byte picks the channel and whether a "B\t" header is put
  * in front.
  *
- * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c */
+ * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c
+ * lib/escape.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

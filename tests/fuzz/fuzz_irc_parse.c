@@ -5,7 +5,8 @@
  * inside the line; the service (two clients, one instance) never reads
  * out of bounds, leaks, or sends a line longer than 512 bytes.
  *
- * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c */
+ * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c
+ * lib/escape.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

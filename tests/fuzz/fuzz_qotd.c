@@ -6,7 +6,8 @@
  *     -Iinclude -Iservices tests/fuzz/fuzz_qotd.c services/[a-z]*.c \
  *     -o fuzz_qotd
  *
- * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c */
+ * fuzz-sources: services/[a-z]*.c services/chat/[a-z]*.c
+ * lib/escape.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

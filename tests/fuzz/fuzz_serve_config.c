@@ -5,7 +5,8 @@
  *
  * fuzz-sources: src/serve/config.c src/serve/plan.c src/serve/limits.c
  * src/serve/redis_url.c lib/endpoint.c
- * lib/error.c lib/parse.c services/[a-z]*.c services/chat/[a-z]*.c */
+ * lib/error.c lib/parse.c services/[a-z]*.c services/chat/[a-z]*.c
+ * lib/escape.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -104,22 +104,6 @@ static void test_close_logs(void **st)
 	assert_non_null(strstr(f.log, "replied \"bye\" (connection closed)"));
 }
 
-static void test_escape(void **st)
-{
-	(void)st;
-	char out[16];
-	size_t used;
-	assert_int_equal(greet_escape(out, sizeof out, "a\tb\\", 4, &used), 6);
-	assert_string_equal(out, "a\\tb\\\\");
-	assert_int_equal(used, 4);
-	/* An escape that does not fit is left out whole. */
-	assert_int_equal(greet_escape(out, 6, "abcd\x01", 5, &used), 4);
-	assert_string_equal(out, "abcd");
-	assert_int_equal(used, 4);
-	assert_int_equal(greet_escape(out, 1, "abc", 3, NULL), 0);
-	assert_string_equal(out, "");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,7 +112,6 @@ int main(void)
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_close_logs),
 		cmocka_unit_test(test_bounded_escaped),
-		cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

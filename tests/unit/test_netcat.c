@@ -1,6 +1,7 @@
 /* test_netcat.c — the netcat modules that need no network: the option
  * parser, --allow/--deny matching, the -C and --telnet filters, and the
- * pump moving bytes (splice and buffer) through pipes and a socketpair. */
+ * pump moving bytes (splice and buffer) through pipes and a socketpair,
+ * from a TLS source too (its budget, and the bytes OpenSSL holds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -207,6 +209,115 @@ static void test_pump_buffer(void **state)
 	pump_through(false);
 }
 
+/* A TLS client on one end of a socketpair, the server on the other. */
+static void tls_pair(int sv[2], struct nc_tls **srv, struct nc_tls **cli)
+{
+	char err[256];
+	short want;
+
+	assert_int_equal(parse("relay", "--tls-in", "--tls-out", "--insecure",
+	                       "tcp://127.0.0.1:0", "tcp://127.0.0.1:9", NULL), 0);
+	assert_int_equal(nc_tls_setup(&o, true, true, err, sizeof err), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	*srv = nc_tls_server_async(&o, sv[0], err, sizeof err);
+	*cli = nc_tls_client_async(&o, sv[1], "localhost", err, sizeof err);
+	assert_non_null(*srv);
+	assert_non_null(*cli);
+	int a = 0, b = 0;
+	for (int guard = 0; guard < 10000 && (a < 1 || b < 1); guard++) {
+		if (a < 1)
+			assert_true((a = nc_tls_handshake_step(*srv, &want)) >= 0);
+		if (b < 1)
+			assert_true((b = nc_tls_handshake_step(*cli, &want)) >= 0);
+	}
+	assert_true(a == 1 && b == 1);
+}
+
+/* Whether an event loop would run pump p now: it asked to go on at once
+ * (again), or the fd it waits on is ready. */
+static bool loop_would_run(const struct nc_pump *p)
+{
+	struct pollfd pfd = { p->wait_fd, p->wait_events, 0 };
+
+	return p->again || poll(&pfd, 1, 0) == 1;
+}
+
+/* A TLS source keeps to the pump's budget like any other, and a pump
+ * stopped there never waits on a socket poll shows empty while OpenSSL
+ * holds the next bytes.  The sender sends a burst, then waits until all
+ * of it has come out (a request awaiting its answer); the pump runs only
+ * when an event loop would run it.  Bursts of 16 to 144 KiB, in records
+ * of 512 bytes to 16 KiB, through a 64 KiB budget: OpenSSL reads 64 KiB
+ * of records per recv and hands out one per SSL_read, so some runs stop
+ * at the budget with whole records left in OpenSSL and the socket empty
+ * (a pump that then waited for POLLIN would wait forever). */
+static void test_pump_tls_budget(void **state)
+{
+	enum { TOTAL = 4 << 20, BUDGET = 64 << 10, RECORD = 16 << 10 };
+	char *data = malloc(TOTAL), *back = malloc(TOTAL);
+	size_t sent = 0, got = 0, burst_end = 0;
+	int sv[2], out[2], held = 0, bursts = 0, big = 4 << 20;
+	struct nc_tls *srv, *cli;
+	struct nc_pump p;
+	short want;
+
+	(void)state;
+	for (size_t i = 0; i < TOTAL; i++)
+		data[i] = (char)(i * 13 + i / 8192);
+	tls_pair(sv, &srv, &cli);
+	/* Room for a whole burst of small records (root may pass wmem_max). */
+	if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big) < 0)
+		(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	assert_int_equal(pipe2(out, O_NONBLOCK), 0);
+	assert_true(fcntl(out[1], F_SETPIPE_SZ, 1 << 20) >= (1 << 20));
+	struct nc_end src = { sv[0], sv[0], true, false, srv };
+	struct nc_end dst = { out[1], out[1], false, false, NULL };
+	nc_pump_init(&p, &src, &dst, false);
+	for (int guard = 0; guard < 200000 && got < TOTAL; guard++) {
+		if (got == burst_end) {         /* answered: the next burst */
+			size_t n = (size_t)(bursts++ % 9 + 1) * RECORD - 100;
+			burst_end = sent + n < TOTAL ? sent + n : TOTAL;
+		}
+		size_t rec = (size_t[]){ 512, 1500, 4096, RECORD }[bursts % 4];
+		while (sent < burst_end) {
+			size_t n = burst_end - sent < rec ? burst_end - sent : rec;
+			ssize_t w = nc_tls_write(cli, data + sent, n, &want);
+			if (w <= 0)
+				break;
+			sent += (size_t)w;
+		}
+		if (loop_would_run(&p)) {
+			uint64_t before = p.bytes;
+			assert_int_equal(nc_pump_run(&p, BUDGET), 0);
+			/* One read past the budget at most. */
+			assert_true(p.bytes - before <= BUDGET + RECORD);
+			struct pollfd pfd = { sv[0], POLLIN, 0 };
+			if (p.bytes - before >= BUDGET && p.len == p.off && p.bytes < sent &&
+			    sent == burst_end && poll(&pfd, 1, 0) == 0)
+				held++;         /* only OpenSSL has the next bytes */
+		}
+		ssize_t r = read(out[0], back + got, TOTAL - got);
+		if (r > 0)
+			got += (size_t)r;
+		/* Everything sent and nothing to run the pump for: a stall. */
+		if (r <= 0 && sent == burst_end && got < sent && !loop_would_run(&p))
+			fail_msg("stalled at %zu of %zu bytes sent", got, sent);
+	}
+	assert_int_equal(got, TOTAL);
+	assert_memory_equal(back, data, TOTAL);
+	assert_true(held > 0);      /* the case this test is for did happen */
+	nc_pump_free(&p);
+	nc_tls_free(srv);
+	nc_tls_free(cli);
+	nc_tls_cleanup();
+	close(sv[0]);
+	close(sv[1]);
+	close(out[0]);
+	close(out[1]);
+	free(data);
+	free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_telnet),
 		cmocka_unit_test(test_pump_splice),
 		cmocka_unit_test(test_pump_buffer),
+		cmocka_unit_test(test_pump_tls_budget),
 		cmocka_unit_test(test_bad_options),
 	};
 	return cmocka_run_group_tests_name("netcat", tests, NULL, NULL);

@@ -10,15 +10,6 @@
 
 #include "scan/report.h"
 
-static void test_escape_text(void **state)
-{
-	(void)state;
-	char out[64];
-	const unsigned char in[] = "SSH-2.0\r\n\t\"q\"\\\x01\xff";
-	escape_text(out, sizeof out, in, sizeof in - 1);
-	assert_string_equal(out, "SSH-2.0\\r\\n\\t\\\"q\\\"\\\\\\x01\\xff");
-}
-
 static void test_escape_json(void **state)
 {
 	(void)state;
@@ -28,13 +19,10 @@ static void test_escape_json(void **state)
 	assert_string_equal(out, "a\\r\\n\\\"\\\\\\u0001\\u007f");
 }
 
-static void test_escape_truncates_whole_pieces(void **state)
+static void test_escape_json_empty(void **state)
 {
 	(void)state;
 	char out[6];
-	const unsigned char in[] = "ab\x01z";
-	escape_text(out, sizeof out, in, sizeof in - 1);
-	assert_string_equal(out, "ab");      /* "\x01" would not fit whole */
 	const unsigned char nul[] = { 'x', 0, 'y' };
 	escape_json(out, sizeof out, nul, 0);
 	assert_string_equal(out, "");
@@ -58,6 +46,15 @@ static void test_lines(void **state)
 
 	assert_true(report_line(&r, &res, line, sizeof line) > 0);
 	assert_string_equal(line, "22/tcp open unknown \"hi\\n\"\n");
+	/* A hostile banner reaches the terminal escaped (sk_escape's C form). */
+	const unsigned char hostile[] = "SSH-2.0\r\n\t\"q\"\\\x01\xff\x1b[2J";
+	res.banner = hostile;
+	res.banner_len = sizeof hostile - 1;
+	report_line(&r, &res, line, sizeof line);
+	assert_string_equal(line, "22/tcp open unknown "
+	                    "\"SSH-2.0\\r\\n\\t\\\"q\\\"\\\\\\x01\\xff\\x1b[2J\"\n");
+	res.banner = banner;
+	res.banner_len = 3;
 	r.host_column = true;
 	res.banner = NULL;
 	report_line(&r, &res, line, sizeof line);
@@ -79,9 +76,8 @@ static void test_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape_text),
 		cmocka_unit_test(test_escape_json),
-		cmocka_unit_test(test_escape_truncates_whole_pieces),
+		cmocka_unit_test(test_escape_json_empty),
 		cmocka_unit_test(test_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
