@@ -122,7 +122,8 @@ def start_server(sockit, logpath, threads):
                              "--idle-timeout", str(IDLE_TIMEOUT), "--max-queue",
                              str(MAX_QUEUE), "--read-timeout", "2"],
                             stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True,
+                            env=dict(os.environ, SOCKIT_TURN_STATS="1"))
     log.close()
     eps = {}
     deadline = time.monotonic() + 20
@@ -483,7 +484,7 @@ def check_log(path):
     """(lines, connection lines, bad lines, counts of notable chat lines)"""
     lines = conns = 0
     bad = []
-    notable = {"sendq": 0, "flood_hold": 0, "nul": 0}
+    notable = {"sendq": 0, "flood_hold": 0, "nul": 0, "turns": []}
     with open(path, "rb") as f:
         for raw in f:
             lines += 1
@@ -501,6 +502,8 @@ def check_log(path):
                 notable["flood_hold"] += 1
             elif line.endswith(" line with a NUL byte ignored"):
                 notable["nul"] += 1
+            elif " turns: " in line and " serve: worker " in line:
+                notable["turns"].append(line.split(" serve: ", 1)[1])
     return lines, conns, bad, notable
 
 
@@ -599,6 +602,7 @@ def soak(sockit, clients=2000, procs=2, seconds=20, threads=2, udp_rate=400,
         "log_lines": lines, "log_conn_lines": conn_lines, "log_bad": bad[:5],
         "log_sendq_drops": notable["sendq"], "log_flood_holds": notable["flood_hold"],
         "log_nul_lines": notable["nul"],
+        "turns": notable["turns"],
         "log_dir": workdir, "loadavg_after": os.getloadavg()[0],
     })
     result["problems"] = problems(result, bound if rss_check else None, peak_rss, p99_ms)
