@@ -385,7 +385,7 @@ int sk_loop_once(struct sk_loop *loop, int timeout_ms)
 	if (loop->after)
 		loop->after(loop, loop->after_data);
 	if (loop->turns)
-		sk__turn_end(loop, n + t);
+		sk__turn_end(loop, n, t);
 	return n + t;
 }
 

@@ -19,7 +19,8 @@ struct sk__turn_stats {
 	uint64_t wall0, cpu0;
 	uint64_t turns, over1, over5, over10, offcpu_over5;
 	uint64_t max_wall, max_cpu;
-	int max_events, max_wall_events;
+	int max_events, max_timers;
+	int max_wall_events, max_wall_timers, max_cpu_events, max_cpu_timers;
 	uint32_t wall[NBUCKETS], cpu[NBUCKETS];
 };
 
@@ -50,7 +51,7 @@ static size_t bucket(uint64_t ns)
 	return b < NBUCKETS - 1 ? (size_t)b : NBUCKETS - 1;
 }
 
-void sk__turn_end(struct sk_loop *loop, int events)
+void sk__turn_end(struct sk_loop *loop, int events, int timers)
 {
 	struct sk__turn_stats *s = loop->turns;
 	uint64_t wall = sk_now_ns() - s->wall0, cpu = thread_cpu_ns() - s->cpu0;
@@ -67,11 +68,17 @@ void sk__turn_end(struct sk_loop *loop, int events)
 	if (wall > s->max_wall) {
 		s->max_wall = wall;
 		s->max_wall_events = events;
+		s->max_wall_timers = timers;
 	}
-	if (cpu > s->max_cpu)
+	if (cpu > s->max_cpu) {
 		s->max_cpu = cpu;
+		s->max_cpu_events = events;
+		s->max_cpu_timers = timers;
+	}
 	if (events > s->max_events)
 		s->max_events = events;
+	if (timers > s->max_timers)
+		s->max_timers = timers;
 	s->wall0 = 0;
 }
 
@@ -98,13 +105,15 @@ void sk__loop_turn_report(const struct sk_loop *loop, char *buf, size_t len)
 	}
 	snprintf(buf, len,
 	         "turns=%llu wall p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms "
-	         "(%d events) cpu p99=%.2fms p99.9=%.2fms max=%.2fms over1ms=%llu "
-	         "over5ms=%llu over10ms=%llu offcpu_over5ms=%llu maxevents=%d",
+	         "(%d events, %d timers) cpu p99=%.2fms p99.9=%.2fms max=%.2fms "
+	         "(%d events, %d timers) over1ms=%llu over5ms=%llu over10ms=%llu "
+	         "offcpu_over5ms=%llu maxevents=%d maxtimers=%d",
 	         (unsigned long long)s->turns, quantile(s->wall, s->turns, 0.5),
 	         quantile(s->wall, s->turns, 0.99), quantile(s->wall, s->turns, 0.999),
-	         (double)s->max_wall / 1e6, s->max_wall_events,
+	         (double)s->max_wall / 1e6, s->max_wall_events, s->max_wall_timers,
 	         quantile(s->cpu, s->turns, 0.99), quantile(s->cpu, s->turns, 0.999),
-	         (double)s->max_cpu / 1e6, (unsigned long long)s->over1,
-	         (unsigned long long)s->over5, (unsigned long long)s->over10,
-	         (unsigned long long)s->offcpu_over5, s->max_events);
+	         (double)s->max_cpu / 1e6, s->max_cpu_events, s->max_cpu_timers,
+	         (unsigned long long)s->over1, (unsigned long long)s->over5,
+	         (unsigned long long)s->over10, (unsigned long long)s->offcpu_over5,
+	         s->max_events, s->max_timers);
 }

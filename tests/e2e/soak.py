@@ -86,6 +86,9 @@ listen tcp://127.0.0.1:0
 sendq {CHAT_SENDQ}
 """
 LISTENERS = 8
+# The share of the clients that must be connected at once at the peak
+# for a latency goal to count (problems()).
+MIN_STRENGTH = 0.5
 
 # The clients by kind, per 10,000 (soak_chat.py describes the chat ones).
 MIX = [("idle", 1700), ("slowloris", 1700), ("neverread", 1700), ("rst", 1700),
@@ -621,6 +624,14 @@ def problems(r, bound, peak_rss, p99_ms):
             out.append(f"no {name} round trip completed")
         elif p99_ms is not None and p["p99_ms"] >= p99_ms:
             out.append(f"{name} p99 {p['p99_ms']:.2f} ms >= {p99_ms} ms")
+    # A latency goal met under half the attack is no pass: idle-priority
+    # attackers on a machine busy with other work get little CPU, and
+    # the churning kinds (resets, garbage, chat garbage) are between
+    # connections much of the time, so a full-strength run peaks near 75%.
+    if p99_ms is not None and r["peak_clients"] < r["clients"] * MIN_STRENGTH:
+        out.append(f"the attack peaked at {r['peak_clients']} of {r['clients']} clients "
+                   f"connected at once (< {MIN_STRENGTH:.0%}): the client processes got "
+                   f"too little CPU to measure latency under the full load")
     c = r["chat_probe"]
     if c["flooders_seen"] == 0:
         out.append("the chat probe saw no flooder's line in #busy")
