@@ -108,12 +108,12 @@ static void run_again(struct sk_loop *loop, struct sk_timer *t)
 	(void)t;
 }
 
-/* The single_thread worker's end of wakeup: the single_thread services that asked for it
- * send what they gathered (a few listeners at most; an instance shared by
- * several listeners is called once per listener, which is harmless).  A
- * service that left some for later gets the next wakeup at once: a 0 ms
- * timer keeps the loop from sleeping, and the events already waiting run
- * first. */
+/* The single_thread worker's end of wakeup: the single_thread services
+ * that asked for it send what they gathered (a few listeners at most; an
+ * instance shared by several listeners is called once per listener,
+ * which is harmless).  A service that left some for later gets the next
+ * wakeup at once: a 0 ms timer keeps the loop from sleeping, and the
+ * events already waiting run first. */
 static void worker_after(struct sk_loop *loop, void *data)
 {
 	struct worker *w = data;

@@ -25,8 +25,9 @@ struct listener {
 	char key[SK_ADDRSTRLEN + 32];
 	int fd;
 	unsigned seq;                /* opening order: readiness lines follow it */
-	/* Passed by systemd (socket activation): worker 0 only, and a UNIX
-	 * socket file is systemd's to remove, not ours. */
+	/* Passed by systemd (socket activation): on the first worker that
+	 * serves the endpoint only, and a UNIX socket file is systemd's to
+	 * remove, not ours. */
 	bool inherited;
 	/* Reload bookkeeping, touched only by the reloading thread. */
 	bool keep;
