@@ -22,7 +22,8 @@ in for attackers on other machines, whose CPU time would not be taken
 from the server; `--attackers same` measures with them as equals.
 
 Pass (problems()): zero probe failures (echo, Caesar, every chat line, in
-order); both probes' p99 under --p99-ms (when given); flood control held
+order); both probes' p99 under --p99-ms (when given), with the attack at
+MIN_STRENGTH or more of its clients connected at once at the peak; flood control held
 every flooder the chat probe saw to its budget; RSS growth under the
 stated per-client bound; descriptors back to the baseline after the
 clients stop; every log line well-formed and one connection line
