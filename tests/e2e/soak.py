@@ -684,7 +684,7 @@ def main():
     if a.quiet:
         return 0
     print(f"soak: passed: {a.clients} clients x {a.seconds}s (attackers: {a.attackers}), "
-          f"{r['established']} connections, probe {p['probes']} round trips p50 "
+          f"{r['established']} connections (peak {r['peak_clients']} at once), probe {p['probes']} round trips p50 "
           f"{p['p50_ms']:.2f} ms p99 {p['p99_ms']:.2f} ms, chat probe {c['chat_probes']} "
           f"lines p50 {c['p50_ms']:.2f} ms p99 {c['p99_ms']:.2f} ms, RSS {r['rss_base_mib']} "
           f"-> {r['rss_peak_mib']} MiB (bound {r['rss_bound_mib']}), fds {r['fds_base']} -> "
