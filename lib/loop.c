@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "loop_int.h"
+#include "turn_stats.h"
 
 uint64_t sk_now_ns(void)
 {
@@ -137,6 +138,7 @@ void sk_loop_free(struct sk_loop *loop)
 		close(loop->sigfd);
 	free(loop->fds);
 	free(loop->heap);
+	free(loop->turns);
 	free(loop);
 }
 
@@ -352,6 +354,13 @@ int sk_loop_on_signal(struct sk_loop *loop, int signo, sk_signal_fn *fn, void *d
 
 /* ---- running ---- */
 
+void sk__loop_woke(struct sk_loop *loop)
+{
+	loop->now = sk_now_ms();
+	if (loop->turns)
+		sk__turn_begin(loop);
+}
+
 void sk__loop_dispatch(struct sk_loop *loop, int fd, uint32_t gen, int events,
                        bool err)
 {
@@ -375,6 +384,8 @@ int sk_loop_once(struct sk_loop *loop, int timeout_ms)
 	int t = run_timers(loop);
 	if (loop->after)
 		loop->after(loop, loop->after_data);
+	if (loop->turns)
+		sk__turn_end(loop, n, t);
 	return n + t;
 }
 

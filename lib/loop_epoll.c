@@ -72,7 +72,7 @@ static int epoll_wait_run(struct sk_loop *loop, int timeout_ms)
 
 	if (n < 0 && errno != EINTR)
 		return -1;
-	loop->now = sk_now_ms();
+	sk__loop_woke(loop);
 	for (int i = 0; i < n; i++) {
 		const struct epoll_event *ev = &b->events[i];
 		int m = (ev->events & EPOLLIN ? SK_READ : 0) |

@@ -56,10 +56,16 @@ struct sk_loop {
 	void *conn_ring;
 	void (*conn_ring_flush)(struct sk_loop *loop);
 	void (*conn_ring_free)(struct sk_loop *loop);
+	/* Turn lengths (turn_stats.c), NULL unless asked for. */
+	struct sk__turn_stats *turns;
 };
 
 /* Run fd's callback for what the kernel reported (SK_READ|SK_WRITE, or
  * err for error/hangup), unless fd was deleted since (gen differs). */
+/* The backends, as their wait returns: the loop's clock, and the start of
+ * a measured turn. */
+void sk__loop_woke(struct sk_loop *loop);
+
 void sk__loop_dispatch(struct sk_loop *loop, int fd, uint32_t gen, int events,
                        bool err);
 

@@ -409,7 +409,7 @@ static int uring_wait(struct sk_loop *loop, int timeout_ms)
 		errno = -rc;
 		return -1;
 	}
-	loop->now = sk_now_ms();
+	sk__loop_woke(loop);
 	return reap(loop);
 }
 

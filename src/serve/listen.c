@@ -27,13 +27,19 @@ int lvec_push(struct lvec *v, struct listener *l)
 	return 0;
 }
 
-/* Whether worker w serves this endpoint: UNIX sockets cannot be shared
- * with SO_REUSEPORT, and a single_thread service (chat) must see every
- * client, so those live on worker 0 only. */
-static bool worker_serves(int w, const struct serve_entry *e,
+/* Whether worker w serves this endpoint.  A single_thread service (chat)
+ * must see every client: it lives on the worker kept for it (srv->solo),
+ * so its fan-out never waits behind the other services' clients, nor
+ * they behind it.  UNIX sockets cannot be shared with SO_REUSEPORT: they
+ * live on worker 0.  The rest is shared by the stream workers. */
+static bool worker_serves(const struct server *srv, int w, const struct serve_entry *e,
                           const struct sk_endpoint *ep)
 {
-	return w == 0 || (!sk_endpoint_is_unix(ep) && !e->svc->single_thread);
+	if (e->svc->single_thread)
+		return w == srv->solo;
+	if (sk_endpoint_is_unix(ep))
+		return w == 0;
+	return w < srv->nstream;
 }
 
 /* The endpoint as really bound: port 0 becomes the port the kernel chose,
@@ -105,12 +111,14 @@ static void grow_receive_buffer(int fd)
 /* How worker w binds an endpoint.  One worker: a plain exclusive bind.
  * Several: worker 0 binds first and alone (SK_LISTEN_GROUP_FIRST), so an
  * address that anyone else holds fails right there, even when the holder
- * set SO_REUSEPORT; the others join worker 0's socket.  Our own listeners
- * count as holders too: a reload that moves a port to another service
- * fails as "in use" (docs/serve-config.md), with any number of workers. */
+ * set SO_REUSEPORT; the others join worker 0's socket.  The single_thread
+ * worker's endpoints have no group: a plain exclusive bind.  Our own
+ * listeners count as holders too: a reload that moves a port to another
+ * service fails as "in use" (docs/serve-config.md), with any number of
+ * workers. */
 static int listen_flags(const struct server *srv, int w)
 {
-	if (srv->nworkers == 1)
+	if (srv->nworkers == 1 || (w == srv->solo && w != 0))
 		return 0;
 	return w == 0 ? SK_LISTEN_GROUP_FIRST : SK_LISTEN_REUSEPORT;
 }
@@ -131,6 +139,7 @@ static struct listener *listener_open(struct server *srv, int w, int flags,
 	*l = (struct listener){
 	    .w = &srv->workers[w], .entry = e, .instance = instance, .ep = *ep, .fd = -1};
 	snprintf(l->key, sizeof l->key, "%s", key);
+	l->seq = srv->nopened++;
 	l->inherited = fd >= 0;
 	l->fd = l->inherited ? fd : sk_listen(&l->ep, 4096, flags, err, errlen);
 	if (l->fd < 0) {
@@ -154,19 +163,22 @@ int open_endpoint(struct server *srv, const struct serve_entry *e, void *instanc
 	         sk_endpoint_format(conf, text, sizeof text));
 	memset(out, 0, (size_t)srv->nworkers * sizeof *out);
 	/* A socket systemd passed exists once: it cannot be bound again with
-	 * SO_REUSEPORT for the other workers, so worker 0 serves it alone. */
-	int fd = sysd_take(conf);
+	 * SO_REUSEPORT for the other workers, so the first worker that serves
+	 * the endpoint serves it alone. */
+	int fd = sysd_take(conf), first = -1;
 	for (int w = 0; w < srv->nworkers; w++) {
-		if (!worker_serves(w, e, &ep) || (fd >= 0 && w > 0))
+		if (!worker_serves(srv, w, e, &ep) || (fd >= 0 && first >= 0))
 			continue;
 		out[w] = listener_open(srv, w, listen_flags(srv, w), e, instance,
 		                       &ep, key, fd, err, errlen);
 		if (!out[w])
 			goto fail;
-		if (w == 0)
-			ep = out[0]->ep; /* the port worker 0 got, for the others */
-		else
-			memcpy(out[w]->name, out[0]->name, sizeof out[w]->name);
+		if (first < 0) {
+			first = w;
+			ep = out[w]->ep; /* the port the first got, for the others */
+		} else {
+			memcpy(out[w]->name, out[first]->name, sizeof out[w]->name);
+		}
 	}
 	return 0;
 fail:
@@ -176,4 +188,16 @@ fail:
 			out[w] = NULL;
 		}
 	return -1;
+}
+
+void listeners_announce(const struct lvec *a, const struct lvec *b)
+{
+	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0;
+
+	while (i < na || j < nb) {
+		const struct listener *l =
+		    j == nb || (i < na && a->v[i]->seq < b->v[j]->seq) ? a->v[i++] : b->v[j++];
+		printf("listening %s %s\n", l->name, l->entry->svc->name);
+	}
+	fflush(stdout);
 }

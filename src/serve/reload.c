@@ -43,7 +43,7 @@ static void staged_drop(struct staged *st)
 }
 
 /* Mark the listener with this key on each worker as kept, with its new
- * entry; returns whether worker 0 had one. */
+ * entry; returns whether any worker had one. */
 static bool claim(struct server *srv, const char *key, const struct serve_entry *e,
                   void *instance)
 {
@@ -58,7 +58,7 @@ static bool claim(struct server *srv, const char *key, const struct serve_entry 
 			l->keep = true;
 			l->new_entry = e;
 			l->new_instance = instance;
-			found = found || w == 0;
+			found = true;
 			break;
 		}
 	}
@@ -133,12 +133,20 @@ static void unpark(struct server *srv)
 	pthread_barrier_wait(&srv->park);
 }
 
+/* Whether w's listeners are the ones the log counts and names: worker 0
+ * has one of every endpoint but the single_thread worker's. */
+static bool reports(const struct worker *w)
+{
+	return w->index == 0 || w->index == w->srv->solo;
+}
+
 /* Worker w's listeners: kept ones switch entry, the rest are closed and
  * retired; then the new ones join and are watched.  Counts into n[3]:
- * kept, added, removed (worker 0 only, for the log). */
+ * kept, added, removed (one listener per endpoint, for the log). */
 static void swap_worker(struct worker *w, struct lvec *added, size_t n[3])
 {
 	size_t out = 0;
+	bool counts = reports(w);
 
 	for (size_t i = 0; i < w->ls.n; i++) {
 		struct listener *l = w->ls.v[i];
@@ -152,16 +160,16 @@ static void swap_worker(struct worker *w, struct lvec *added, size_t n[3])
 			l->entry = l->new_entry;
 			l->keep = false;
 			w->ls.v[out++] = l;
-			n[0] += w->index == 0;
+			n[0] += counts;
 			continue;
 		}
-		if (w->index == 0)
+		if (counts)
 			sk_log(SK_LOG_INFO, "SIGHUP: closing %s %s", l->name,
 			       l->entry->svc->name);
 		listener_close(l);
 		l->next_retired = w->retired;
 		w->retired = l;
-		n[2] += w->index == 0;
+		n[2] += counts;
 	}
 	w->ls.n = out;
 	for (size_t i = 0; i < added->n; i++) {
@@ -170,7 +178,7 @@ static void swap_worker(struct worker *w, struct lvec *added, size_t n[3])
 		w->ls.v[w->ls.n++] = l;
 		if (listener_watch(l) < 0)
 			sk_log(SK_LOG_ERROR, "SIGHUP: %s: cannot watch", l->name);
-		n[1] += w->index == 0;
+		n[1] += counts;
 	}
 	added->n = 0;
 }
@@ -192,23 +200,27 @@ static int reserve(struct server *srv, const struct staged *st)
 	return 0;
 }
 
-static void announce_added(const struct lvec *added0)
+/* A copy of what a reload adds to v (the staged vectors are emptied by
+ * the swap), for the readiness lines after it. */
+static struct lvec copy_added(const struct lvec *v)
 {
-	for (size_t i = 0; i < added0->n; i++)
-		printf("listening %s %s\n", added0->v[i]->name,
-		       added0->v[i]->entry->svc->name);
-	fflush(stdout);
+	struct lvec c = { .n = v->n, .cap = v->n };
+
+	c.v = malloc((v->n ? v->n : 1) * sizeof *c.v);
+	if (!c.v)
+		c.n = 0;
+	else if (v->n)
+		memcpy(c.v, v->v, v->n * sizeof *c.v);
+	return c;
 }
 
 static void apply(struct server *srv, struct generation *g, struct staged *st,
                   const struct serve_limits *lim)
 {
 	size_t n[3] = {0, 0, 0};
-	struct lvec added0 = st->per_worker[0];
+	struct lvec added0 = copy_added(&st->per_worker[0]);
+	struct lvec added_solo = copy_added(&st->per_worker[srv->solo]);
 
-	added0.v = malloc((added0.n ? added0.n : 1) * sizeof *added0.v);
-	if (added0.v && added0.n)
-		memcpy(added0.v, st->per_worker[0].v, added0.n * sizeof *added0.v);
 	park(srv);
 	for (int w = 0; w < srv->nworkers; w++)
 		swap_worker(&srv->workers[w], &st->per_worker[w], n);
@@ -219,9 +231,9 @@ static void apply(struct server *srv, struct generation *g, struct staged *st,
 	g->prev = srv->gen;
 	srv->gen = g;
 	unpark(srv);
-	if (added0.v)
-		announce_added(&added0);
+	listeners_announce(&added0, srv->solo ? &added_solo : NULL);
 	free(added0.v);
+	free(added_solo.v);
 	sk_log(SK_LOG_INFO,
 	       "SIGHUP: reloaded: %zu endpoints kept, %zu added, "
 	       "%zu closed",

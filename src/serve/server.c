@@ -20,6 +20,7 @@
 #include "sockit/error.h"
 #include "sockit/log.h"
 #include "sockit/net.h"
+#include "turn_stats.h"
 
 /* Bind every endpoint of the set for every worker that serves it. */
 static int bind_all(struct server *srv)
@@ -48,11 +49,9 @@ static int bind_all(struct server *srv)
 
 static void announce(const struct server *srv)
 {
-	const struct worker *w = &srv->workers[0];
+	const struct worker *solo = &srv->workers[srv->solo];
 
-	for (size_t i = 0; i < w->ls.n; i++)
-		printf("listening %s %s\n", w->ls.v[i]->name, w->ls.v[i]->entry->svc->name);
-	fflush(stdout);
+	listeners_announce(&srv->workers[0].ls, srv->solo ? &solo->ls : NULL);
 }
 
 static int register_listeners(struct worker *w)
@@ -109,12 +108,12 @@ static void run_again(struct sk_loop *loop, struct sk_timer *t)
 	(void)t;
 }
 
-/* Worker 0's end of wakeup: the single_thread services that asked for it
- * send what they gathered (a few listeners at most; an instance shared by
- * several listeners is called once per listener, which is harmless).  A
- * service that left some for later gets the next wakeup at once: a 0 ms
- * timer keeps the loop from sleeping, and the events already waiting run
- * first. */
+/* The single_thread worker's end of wakeup: the single_thread services
+ * that asked for it send what they gathered (a few listeners at most; an
+ * instance shared by several listeners is called once per listener,
+ * which is harmless).  A service that left some for later gets the next
+ * wakeup at once: a 0 ms timer keeps the loop from sleeping, and the
+ * events already waiting run first. */
 static void worker_after(struct sk_loop *loop, void *data)
 {
 	struct worker *w = data;
@@ -137,6 +136,35 @@ static void worker_after(struct sk_loop *loop, void *data)
 		sk_timer_start(loop, &w->again, 0, run_again, w);
 }
 
+/* SOCKIT_TURN_STATS=1: how long the worker's loop turns took, one line
+ * at the end (lib/turn_stats.c). */
+static void report_turns(const struct worker *w)
+{
+	char line[512];
+
+	sk__loop_turn_report(w->loop, line, sizeof line);
+	if (line[0])
+		sk_log(SK_LOG_INFO, "serve: worker %d%s turns: %s", w->index,
+		       w->index == w->srv->solo && w->srv->solo ? " (single_thread)" : "",
+		       line);
+}
+
+/* Threads other than the main one get a name (top -H, perf, tests):
+ * sk-worker-N for stream workers, sk-single for the single_thread one.
+ * The main thread keeps the command's name, which ps and pgrep show. */
+static void name_thread(const struct worker *w)
+{
+	char name[16];
+
+	if (w->index == 0)
+		return;
+	if (w->index == w->srv->solo)
+		snprintf(name, sizeof name, "sk-single");
+	else
+		snprintf(name, sizeof name, "sk-worker-%d", w->index);
+	pthread_setname_np(pthread_self(), name);
+}
+
 /* One worker thread's life: its loop until stop.  Workers other than 0
  * also park here while worker 0 reloads: their loop stops, they wait at
  * the barrier until the new listeners are in place, then run on. */
@@ -145,8 +173,9 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct server *srv = w->srv;
 
-	if (w->index == 0)
+	if (w->index == srv->solo)
 		sk_loop_set_after(w->loop, worker_after, w);
+	name_thread(w);
 	for (;;) {
 		sk_loop_run(w->loop);
 		if (w->index == 0 || !atomic_load(&srv->reloading))
@@ -154,6 +183,7 @@ static void *worker_main(void *arg)
 		pthread_barrier_wait(&srv->park);    /* parked */
 		pthread_barrier_wait(&srv->park);    /* reload done */
 	}
+	report_turns(w);
 	stream_close_all(w);
 	return NULL;
 }
@@ -176,8 +206,24 @@ static int choose_backend(struct server *srv)
 	return 0;
 }
 
+static bool has_single_thread(const struct generation *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->entries[i].svc->single_thread)
+			return true;
+	return false;
+}
+
+/* --threads N stream workers, and with N > 1 one more for the
+ * single_thread services when the set has one (a reload that brings the
+ * first one runs it on worker 0). */
 static int init_workers(struct server *srv)
 {
+	bool turns = getenv("SOCKIT_TURN_STATS") != NULL;
+
+	srv->nstream = srv->nworkers;
+	if (srv->nstream > 1 && has_single_thread(srv->gen))
+		srv->solo = srv->nworkers++;
 	srv->workers = calloc((size_t)srv->nworkers, sizeof *srv->workers);
 	if (!srv->workers)
 		return -1;
@@ -189,7 +235,7 @@ static int init_workers(struct server *srv)
 		w->index = i;
 		w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		w->loop = sk_loop_new_backend(1024, srv->lim.backend);
-		if (!w->loop)
+		if (!w->loop || (turns && sk__loop_turn_stats(w->loop) < 0))
 			return -1;
 	}
 	return 0;
@@ -212,8 +258,9 @@ static void free_listeners(struct worker *w)
 	}
 }
 
-/* A service that asks for a cluster gets its bus on worker 0's loop (a
- * clusterable service is single_thread, so it runs there). */
+/* A service that asks for a cluster gets its bus on the single_thread
+ * worker's loop (a clusterable service is single_thread, so it runs
+ * there). */
 static int attach_buses(struct server *srv)
 {
 	struct generation *g = srv->gen;
@@ -232,7 +279,7 @@ static int attach_buses(struct server *srv)
 		if (!v)
 			return -1;
 		srv->buses = v;
-		struct svc_bus *b = redis_bus_new(srv->workers[0].loop, e->opt.cluster,
+		struct svc_bus *b = redis_bus_new(srv->workers[srv->solo].loop, e->opt.cluster,
 		                                  e->opt.cluster_password, e->opt.node_name,
 		                                  e->opt.cluster_ttl_ms, err, sizeof err);
 		if (!b) {

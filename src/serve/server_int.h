@@ -24,8 +24,10 @@ struct listener {
 	 * reload keeps a listener whose key the new set still has. */
 	char key[SK_ADDRSTRLEN + 32];
 	int fd;
-	/* Passed by systemd (socket activation): worker 0 only, and a UNIX
-	 * socket file is systemd's to remove, not ours. */
+	unsigned seq;                /* opening order: readiness lines follow it */
+	/* Passed by systemd (socket activation): on the first worker that
+	 * serves the endpoint only, and a UNIX socket file is systemd's to
+	 * remove, not ours. */
 	bool inherited;
 	/* Reload bookkeeping, touched only by the reloading thread. */
 	bool keep;
@@ -67,6 +69,12 @@ struct server {
 	struct serve_limits lim;
 	struct worker *workers;
 	int nworkers;
+	/* Workers 0..nstream-1 share the TCP/UDP endpoints (SO_REUSEPORT);
+	 * single_thread services (chat) run on worker solo: a worker of
+	 * their own (nstream) when there are several, else worker 0. */
+	int nstream;
+	int solo;
+	unsigned nopened;            /* listeners opened so far: their seq */
 	int started;                 /* worker threads running, with worker 0 */
 	atomic_int nconn;
 	struct peer_table *peers;    /* connections per client address */
@@ -95,6 +103,8 @@ int open_endpoint(struct server *srv, const struct serve_entry *e,
                   void *instance, const struct sk_endpoint *ep,
                   struct listener **out, char *err, size_t errlen);
 void listener_close(struct listener *l);      /* unwatch, close, keep */
+/* The readiness lines of a and b (either may be NULL), in opening order. */
+void listeners_announce(const struct lvec *a, const struct lvec *b);
 void listener_discard(struct listener *l);    /* close and free, never watched */
 int listener_watch(struct listener *l);
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "serve/peer_table.h"
 #include "serve/server_int.h"
@@ -15,6 +17,14 @@
 /* Accepts per wakeup per listener: a flood of connects cannot starve the
  * clients already being served (libuv and Redis cap the same way). */
 #define ACCEPT_BUDGET 64
+
+/* Bytes a TCP connection's kernel send buffer may hold that the peer's
+ * window has not yet let out (TCP_NOTSENT_LOWAT).  Without it the kernel
+ * grows a send buffer to tcp_wmem's maximum (4 MiB here) for a client
+ * that never reads: the server copied ~4.2 MiB into each one before it
+ * stopped, most of its CPU time in the soak, and the kernel held it.
+ * Bytes in flight are not counted, so a long fat path keeps its window. */
+#define NOTSENT_LOWAT (128 * 1024)
 
 struct session {
 	struct svc_conn svc;          /* first: the service's view */
@@ -250,8 +260,11 @@ static void start_session(struct listener *l, int fd,
 		.state = s + 1, .instance = l->instance, .opt = &l->entry->opt,
 		.peer = s->peer };
 	format_peer(s, ss, len);
-	if (l->ep.transport == SK_TCP)
+	if (l->ep.transport == SK_TCP) {
+		int lowat = NOTSENT_LOWAT;
 		sk_set_nodelay(fd, true);
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+	}
 	s->next = w->sessions;
 	if (s->next)
 		s->next->prev = s;

@@ -22,7 +22,8 @@ in for attackers on other machines, whose CPU time would not be taken
 from the server; `--attackers same` measures with them as equals.
 
 Pass (problems()): zero probe failures (echo, Caesar, every chat line, in
-order); both probes' p99 under --p99-ms (when given); flood control held
+order); both probes' p99 under --p99-ms (when given), with the attack at
+MIN_STRENGTH or more of its clients connected at once at the peak; flood control held
 every flooder the chat probe saw to its budget; RSS growth under the
 stated per-client bound; descriptors back to the baseline after the
 clients stop; every log line well-formed and one connection line
@@ -86,6 +87,9 @@ listen tcp://127.0.0.1:0
 sendq {CHAT_SENDQ}
 """
 LISTENERS = 8
+# The share of the clients that must be connected at once at the peak
+# for a latency goal to count (problems()).
+MIN_STRENGTH = 0.5
 
 # The clients by kind, per 10,000 (soak_chat.py describes the chat ones).
 MIX = [("idle", 1700), ("slowloris", 1700), ("neverread", 1700), ("rst", 1700),
@@ -122,7 +126,8 @@ def start_server(sockit, logpath, threads):
                              "--idle-timeout", str(IDLE_TIMEOUT), "--max-queue",
                              str(MAX_QUEUE), "--read-timeout", "2"],
                             stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True,
+                            env=dict(os.environ, SOCKIT_TURN_STATS="1"))
     log.close()
     eps = {}
     deadline = time.monotonic() + 20
@@ -483,7 +488,7 @@ def check_log(path):
     """(lines, connection lines, bad lines, counts of notable chat lines)"""
     lines = conns = 0
     bad = []
-    notable = {"sendq": 0, "flood_hold": 0, "nul": 0}
+    notable = {"sendq": 0, "flood_hold": 0, "nul": 0, "turns": []}
     with open(path, "rb") as f:
         for raw in f:
             lines += 1
@@ -501,6 +506,8 @@ def check_log(path):
                 notable["flood_hold"] += 1
             elif line.endswith(" line with a NUL byte ignored"):
                 notable["nul"] += 1
+            elif " turns: " in line and " serve: worker " in line:
+                notable["turns"].append(line.split(" serve: ", 1)[1])
     return lines, conns, bad, notable
 
 
@@ -599,6 +606,7 @@ def soak(sockit, clients=2000, procs=2, seconds=20, threads=2, udp_rate=400,
         "log_lines": lines, "log_conn_lines": conn_lines, "log_bad": bad[:5],
         "log_sendq_drops": notable["sendq"], "log_flood_holds": notable["flood_hold"],
         "log_nul_lines": notable["nul"],
+        "turns": notable["turns"],
         "log_dir": workdir, "loadavg_after": os.getloadavg()[0],
     })
     result["problems"] = problems(result, bound if rss_check else None, peak_rss, p99_ms)
@@ -617,6 +625,14 @@ def problems(r, bound, peak_rss, p99_ms):
             out.append(f"no {name} round trip completed")
         elif p99_ms is not None and p["p99_ms"] >= p99_ms:
             out.append(f"{name} p99 {p['p99_ms']:.2f} ms >= {p99_ms} ms")
+    # A latency goal met under half the attack is no pass: idle-priority
+    # attackers on a machine busy with other work get little CPU, and
+    # the churning kinds (resets, garbage, chat garbage) are between
+    # connections much of the time, so a full-strength run peaks near 75%.
+    if p99_ms is not None and r["peak_clients"] < r["clients"] * MIN_STRENGTH:
+        out.append(f"the attack peaked at {r['peak_clients']} of {r['clients']} clients "
+                   f"connected at once (< {MIN_STRENGTH:.0%}): the client processes got "
+                   f"too little CPU to measure latency under the full load")
     c = r["chat_probe"]
     if c["flooders_seen"] == 0:
         out.append("the chat probe saw no flooder's line in #busy")
@@ -668,7 +684,7 @@ def main():
     if a.quiet:
         return 0
     print(f"soak: passed: {a.clients} clients x {a.seconds}s (attackers: {a.attackers}), "
-          f"{r['established']} connections, probe {p['probes']} round trips p50 "
+          f"{r['established']} connections (peak {r['peak_clients']} at once), probe {p['probes']} round trips p50 "
           f"{p['p50_ms']:.2f} ms p99 {p['p99_ms']:.2f} ms, chat probe {c['chat_probes']} "
           f"lines p50 {c['p50_ms']:.2f} ms p99 {c['p99_ms']:.2f} ms, RSS {r['rss_base_mib']} "
           f"-> {r['rss_peak_mib']} MiB (bound {r['rss_bound_mib']}), fds {r['fds_base']} -> "

@@ -684,6 +684,55 @@ def test_reload_keeps_one_chat_network(server, tmp_path):
     a.expect(r"^:after!~u@127.0.0.1 JOIN :#r$")
 
 
+def thread_names(srv, want):
+    """The server's thread names, sorted, once they are want (the workers
+    start and name themselves just after the readiness lines), or as
+    they are after 10 s."""
+    task = f"/proc/{srv.proc.pid}/task"
+    deadline = time.monotonic() + 10
+    while True:
+        names = sorted(open(f"{task}/{t}/comm").read().strip() for t in os.listdir(task))
+        if names == want or time.monotonic() > deadline:
+            return names
+        time.sleep(0.02)
+
+
+def test_chat_runs_on_a_thread_of_its_own(server, tmp_path):
+    """With --threads 2, chat gets a worker of its own (sk-single) beside
+    the two that share echo: readiness lines keep the file's order, a
+    reload counts chat's endpoint once and keeps its network, and
+    without chat (or with one thread) there is no such worker."""
+    import signal
+    conf = tmp_path / "serve.conf"
+    base = "threads 2\nservice chat\nlisten tcp://127.0.0.1:0\nservice echo\nlisten tcp://127.0.0.1:0\n"
+    conf.write_text(base)
+    srv = server(SOCKIT, "serve", "-c", str(conf), count=2)
+    assert [svc for _, svc in srv.endpoints] == ["chat", "echo"]
+    want = ["sk-single", "sk-worker-1", "sockit"]
+    assert thread_names(srv, want) == want
+    port = srv.hostport()[1]
+    a = Irc(port)
+    a.register("before")
+    a.send("JOIN #r")
+    a.expect(r" 366 ")
+    conf.write_text(base + "service daytime\nlisten tcp://127.0.0.1:0\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while "SIGHUP: reloaded" not in srv.log():
+        assert time.monotonic() < deadline, srv.log()
+        time.sleep(0.05)
+    assert "SIGHUP: reloaded: 2 endpoints kept, 1 added, 0 closed" in srv.log()
+    b = Irc(port)
+    b.register("after")
+    b.send("JOIN #r")
+    a.expect(r"^:after!~u@127.0.0.1 JOIN :#r$")
+    for args in (["--threads", "2", "echo", "tcp://127.0.0.1:0"],
+                 ["--threads", "1", "chat", "tcp://127.0.0.1:0"]):
+        other = server(SOCKIT, "serve", *args, count=1)
+        want = ["sk-worker-1", "sockit"] if args[1] == "2" else ["sockit"]
+        assert thread_names(other, want) == want, args
+
+
 def test_thousand_clients_get_every_message_in_order(server):
     """1,000 clients in one channel, 10 senders: tests/helpers/chat_load
     checks every delivery (sender, order per sender) and that none is

@@ -311,3 +311,33 @@ def test_log_lines_stay_printable_whatever_a_client_sends(server, tmp_path):
     assert line.endswith(r"closed: Quit: \x1b[2J\x1b[31mred\x7f\xff\xfe end"), line
     raw = srv.logpath.read_bytes()
     assert all(0x20 <= b < 0x7f or b == 0x0a for b in raw), raw[-400:]
+
+
+def test_never_reading_client_costs_a_bounded_send(server, tmp_path):
+    """A client that sends and never reads: the server used to echo ~4 MiB
+    into it before stopping (the kernel grew the send buffer to tcp_wmem's
+    maximum while the client's window stayed shut), most of the soak's
+    server CPU; TCP_NOTSENT_LOWAT keeps what the kernel takes beyond the
+    client's window to 128 KiB, so what the server wrote (out=) stays
+    near window + that + --max-queue."""
+    srv = start_service(server, tmp_path, "--max-queue", "65536", "--idle-timeout", "2",
+                        "echo", "tcp://127.0.0.1:0")
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.connect(srv.hostport())
+    s.setblocking(False)
+    blocked_since = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:      # until the server stops taking
+        try:
+            s.send(b"n" * 16384)
+            blocked_since = None
+        except BlockingIOError:
+            blocked_since = blocked_since or time.monotonic()
+            if time.monotonic() - blocked_since > 0.5:
+                break
+            time.sleep(0.01)
+    line = wait_log(srv, r" closed: idle timeout$")
+    s.close()
+    out = int(re.search(r" out=(\d+) ", line).group(1))
+    assert out < 1 << 20, line

@@ -14,7 +14,7 @@
  * the kernel unchanged.
  *
  * fuzz-sources: lib/io.c lib/net.c lib/loop.c lib/loop_epoll.c
- *   lib/loop_uring.c lib/error.c lib/endpoint.c lib/parse.c */
+ *   lib/loop_uring.c lib/turn_stats.c lib/error.c lib/endpoint.c lib/parse.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
