@@ -391,17 +391,26 @@ static void on_poll(struct sk_loop *loop, uint64_t ud, int res)
 
 /* A client the multishot accept brought: to the listener's callback,
  * with its address (the request has no buffer per client for it: one
- * given to a multishot accept is overwritten by the next client). */
+ * given to a multishot accept is overwritten by the next client).  A
+ * client that has already reset makes getpeername say ENOTCONN; accept4
+ * would still have given its address, and so does SO_PEERNAME (asked
+ * for no more than the address's length, which is the local one's), so
+ * it gets its session and its log line as on epoll. */
 static void accepted(struct sk_loop *loop, int fd, struct fd_entry *e, int cfd)
 {
 	struct sockaddr_storage ss;
+	struct sockaddr *sa = (struct sockaddr *)&ss;
 	socklen_t len = sizeof ss;
 
-	if (getpeername(cfd, (struct sockaddr *)&ss, &len) < 0) {
-		close(cfd);    /* gone already (reset): as accept4's ECONNABORTED */
-		return;
+	if (getpeername(cfd, sa, &len) < 0) {
+		len = sizeof ss;
+		if (getsockname(cfd, sa, &len) < 0 ||
+		    getsockopt(cfd, SOL_SOCKET, SO_PEERNAME, sa, &len) < 0) {
+			close(cfd);
+			return;
+		}
 	}
-	e->accept_fn(loop, fd, cfd, (struct sockaddr *)&ss, len, 0, e->data);
+	e->accept_fn(loop, fd, cfd, sa, len, 0, e->data);
 }
 
 static void on_accept(struct sk_loop *loop, uint64_t ud, int res, unsigned flags)

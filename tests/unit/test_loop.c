@@ -518,6 +518,33 @@ static void test_accept_reports_emfile(void **state)
 	sk_loop_free(loop);
 }
 
+/* A client that connected and reset before it was accepted still comes
+ * to the callback, with its address (accept4 gives it on epoll; on
+ * io_uring getpeername would say ENOTCONN), so the server logs it. */
+static void test_accept_delivers_a_client_that_reset(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct acc a = { 0 };
+	struct sockaddr_in sa;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int port;
+	(void)state;
+
+	int lfd = tcp_listener(&sa);
+	int cl = client(&sa, &port);
+	assert_true(cl >= 0);
+	assert_int_equal(setsockopt(cl, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+	close(cl);                 /* RST while it waits in the backlog */
+	assert_int_equal(sk_loop_accept(loop, lfd, on_accepted, &a), 0);
+	run_until(loop, &a.n, 1);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.ports[0], port);
+	close(a.fds[0]);
+	sk_loop_del(loop, lfd);
+	close(lfd);
+	sk_loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_conn_pause_keeps_order_and_eof),
 		cmocka_unit_test(test_accept_pause_resume_delete),
 		cmocka_unit_test(test_accept_reports_emfile),
+		cmocka_unit_test(test_accept_delivers_a_client_that_reset),
 	};
 	const char *why = NULL;
 	int failed = cmocka_run_group_tests_name("loop (epoll)", tests, NULL, NULL);
