@@ -282,25 +282,16 @@ static void probe_mshot(void)
 	mshot_ok = !(env && *env && strcmp(env, "0") != 0) && mshot_cap_works();
 }
 
-/* Bytes one multishot receive may bring before it ends and is re-armed:
- * what the connection may still take before its high watermark, plus
- * read_size - BUFSZ.  A receive takes whole buffers, so it can pass its
- * cap by less than one buffer; whatever the owner does with the bytes
- * (queues an echo, stashes them after a pause, drops them), what it
- * holds stays under high watermark + read_size, the most epoll lets in
- * (reads go on until the queue passes the watermark, the last one is at
- * most read_size).  The room matters for speed: an echo with an empty
- * queue re-arms every ~300 KiB instead of every 48 KiB (every 3rd 16 KiB
- * message, one request each). */
-static unsigned mshot_cap(const struct sk__conn_ring *r)
+/* Bytes one multishot receive may bring before it ends and is re-armed.
+ * A receive takes whole buffers, so it can pass its cap by less than one
+ * buffer: read_size - BUFSZ keeps what can arrive after the owner stopped
+ * reading (before the cancel lands) under read_size, the most one epoll
+ * read brings after the watermark. */
+static unsigned mshot_cap(const struct sk_conn *c)
 {
-	const struct sk_conn *c = r->c;
-	size_t held = sk_conn_queued(c) + sk_buf_len(&r->stash);
-	size_t room = held < c->lim.high_water ? c->lim.high_water - held : 0;
 	size_t rs = c->lim.read_size;
-	size_t cap = room + (rs >= 2 * BUFSZ ? rs - BUFSZ : BUFSZ);
 
-	return cap > (1u << 30) ? 1u << 30 : (unsigned)cap;
+	return rs >= 2 * BUFSZ ? (unsigned)(rs - BUFSZ) : BUFSZ;
 }
 
 static int arm_recv(struct sk__conn_ring *r)
@@ -317,7 +308,7 @@ static int arm_recv(struct sk__conn_ring *r)
 	pthread_once(&mshot_once, probe_mshot);
 	if (mshot_ok) {
 		io_uring_prep_recv_multishot(sqe, r->c->fd, NULL, 0, 0);
-		sqe->file_index = mshot_cap(r);    /* optlen: the total cap */
+		sqe->file_index = mshot_cap(r->c);    /* optlen: the total cap */
 	} else {
 		io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
 	}
