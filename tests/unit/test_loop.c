@@ -371,6 +371,58 @@ static void test_conn_pause_keeps_order_and_eof(void **state)
 	sk_loop_free(loop);
 }
 
+/* Echo one byte through c's peer end; whether it came back. */
+static bool echoes(struct sk_loop *loop, int peer, char ch)
+{
+	char got = 0;
+
+	if (write(peer, &ch, 1) != 1)
+		return false;
+	for (int i = 0; i < 100; i++) {
+		sk_loop_once(loop, 10);
+		if (read(peer, &got, 1) == 1)
+			return got == ch;
+	}
+	return false;
+}
+
+/* A connection closed while its receive is armed really closes its
+ * socket (the peer reads EOF: on io_uring neither the cancelled receive
+ * nor its fixed-file slot holds it), and a new connection on the same
+ * fd number works (its slot is its own). */
+static void test_conn_close_releases_socket_and_fd(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct sink s = { 0 }, s2 = { 0 };
+	char buf[8];
+	int sv[2], sv2[2];
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	sk_loop_once(loop, 0);
+	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &echo_ops, &s, NULL);
+	assert_non_null(c);
+	assert_true(echoes(loop, sv[1], 'a'));
+	sk_conn_close(c, "test");
+	assert_true(s.closed);
+	ssize_t n = -1;
+	for (int i = 0; i < 100 && n < 0; i++) {
+		sk_loop_once(loop, 10);
+		n = read(sv[1], buf, sizeof buf);
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv2), 0);
+	assert_int_equal(sv2[0], sv[0]);    /* the lowest free number again */
+	c = sk_conn_new(loop, sv2[0], NULL, 0, &echo_ops, &s2, NULL);
+	assert_non_null(c);
+	assert_true(echoes(loop, sv2[1], 'b'));
+	sk_conn_close(c, "test");
+	turns(loop, 3);
+	close(sv[1]);
+	close(sv2[1]);
+	sk_loop_free(loop);
+}
+
 /* ---- sk_loop_accept ---- */
 
 struct acc {
@@ -555,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_conn_backpressure_stops_reading),
 		cmocka_unit_test(test_conn_flooding_peer_held_to_the_watermark),
 		cmocka_unit_test(test_conn_pause_keeps_order_and_eof),
+		cmocka_unit_test(test_conn_close_releases_socket_and_fd),
 		cmocka_unit_test(test_accept_pause_resume_delete),
 		cmocka_unit_test(test_accept_reports_emfile),
 		cmocka_unit_test(test_accept_delivers_a_client_that_reset),
