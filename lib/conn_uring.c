@@ -48,7 +48,7 @@ struct loop_bufs {
 
 struct sk__conn_ring {
 	struct sk_conn *c;
-	struct sk__uop recv_op, send_op, cancel_op, files_op;
+	struct sk__uop recv_op, send_op, cancel_op, slot_op, unslot_op;
 	bool recv_armed, sending, in_flush, zombie;
 	/* Its socket sits in the ring's fixed-file table at slot fd, so its
 	 * receives and sends skip the per-request file lookup (fget/fput);
@@ -57,7 +57,7 @@ struct sk__conn_ring {
 	bool fixed;                    /* requests name the slot */
 	bool in_table;                 /* a slot update was queued: clear it */
 	int files_busy;                /* slot updates in flight */
-	int slot_fd;                   /* what the update installs (fd or -1) */
+	int slot_fd;                   /* what the install puts in: the fd */
 	bool lent;                     /* inflight is receive buffer lent_bid */
 	unsigned short lent_bid;
 	int cancelling;                /* cancel requests in flight */
@@ -225,21 +225,30 @@ static struct loop_bufs *loop_bufs(struct sk_loop *loop)
 	return b->failed ? NULL : b;
 }
 
-static void on_files(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
+/* What a clearing update puts in a slot (the kernel only reads it). */
+static int no_fd = -1;
 
-/* Queue the update that puts c's socket in slot fd (fd >= 0) or takes it
- * out (-1); false when no entry could be had. */
-static bool update_slot(struct sk__conn_ring *r, int fd)
+/* Queue the update that puts c's socket in its slot (install) or takes
+ * it out; false when no entry could be had.  The kernel reads the value
+ * when it takes the entry, so each kind has its own. */
+static bool update_slot(struct sk__conn_ring *r, bool install)
 {
 	struct io_uring_sqe *sqe = sk__loop_sqe(r->c->loop);
 
 	if (!sqe)
 		return false;
-	r->slot_fd = fd;    /* read by the kernel when it takes the entry */
-	io_uring_prep_files_update(sqe, &r->slot_fd, 1, r->c->fd);
-	io_uring_sqe_set_data(sqe, &r->files_op);
+	r->slot_fd = r->c->fd;
+	io_uring_prep_files_update(sqe, install ? &r->slot_fd : &no_fd, 1, r->c->fd);
+	io_uring_sqe_set_data(sqe, install ? &r->slot_op : &r->unslot_op);
 	r->files_busy++;
 	return true;
+}
+
+/* Take c's socket out of its slot now, by a system call. */
+static void unslot_now(struct sk__conn_ring *r)
+{
+	io_uring_register_files_update(sk__loop_ring(r->c->loop), (unsigned)r->c->fd,
+	                               &no_fd, 1);
 }
 
 /* Empty c's slot when it closes, before its fd is (the table holds the
@@ -252,11 +261,9 @@ static void clear_slot(struct sk__conn_ring *r)
 {
 	r->in_table = false;
 	if ((r->recv_armed || r->sending || r->cancelling || r->files_busy) &&
-	    update_slot(r, -1))
+	    update_slot(r, false))
 		return;
-	int minus1 = -1;
-	io_uring_register_files_update(sk__loop_ring(r->c->loop), (unsigned)r->c->fd,
-	                               &minus1, 1);
+	unslot_now(r);
 }
 
 /* Free c once nothing of the kernel's or of the stack refers to it. */
@@ -280,6 +287,8 @@ static void maybe_free(struct sk__conn_ring *r)
 static void on_recv(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 static void on_cancel(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
+static void on_slot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
+static void on_unslot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 
 /* ---- whether a multishot receive can be bounded here ---- */
 
@@ -403,13 +412,14 @@ bool sk__conn_ring_attach(struct sk_conn *c)
 	r->recv_op.fn = on_recv;
 	r->send_op.fn = on_send;
 	r->cancel_op.fn = on_cancel;
-	r->files_op.fn = on_files;
+	r->slot_op.fn = on_slot;
+	r->unslot_op.fn = on_unslot;
 	struct loop_bufs *b = c->loop->conn_ring;
 	/* The install goes in before the receive, in the same submission
 	 * (room for both: the receive cannot fail after it), and the kernel
 	 * takes entries in order. */
 	if ((unsigned)c->fd < b->nslots && io_uring_sq_space_left(sk__loop_ring(c->loop)) >= 2 &&
-	    update_slot(r, c->fd))
+	    update_slot(r, true))
 		r->fixed = r->in_table = true;
 	if (arm_recv(r) < 0) {
 		free(r);
@@ -695,17 +705,30 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 	maybe_free(r);
 }
 
-/* A slot update is done.  A refused install (res < 0) leaves the slot
- * empty: the requests that named it fail with EBADF and go again by fd
- * (fixed_failed). */
-static void on_files(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
+/* The install is done.  A refused one leaves the slot empty: the
+ * requests that named it fail with EBADF and go again by fd (on_recv,
+ * on_send), the next ones name the fd. */
+static void on_slot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
 {
-	struct sk__conn_ring *r = RING_OF(op, files_op);
+	struct sk__conn_ring *r = RING_OF(op, slot_op);
 	(void)loop; (void)flags;
 
 	r->files_busy--;
-	if (res < 0 && r->slot_fd >= 0)
+	if (res < 0)
 		r->fixed = false;
+	maybe_free(r);
+}
+
+/* The clearing is done; refused, it is done again by a system call
+ * (the slot must not keep the socket open once c is gone). */
+static void on_unslot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
+{
+	struct sk__conn_ring *r = RING_OF(op, unslot_op);
+	(void)loop; (void)flags;
+
+	r->files_busy--;
+	if (res < 0)
+		unslot_now(r);
 	maybe_free(r);
 }
 
