@@ -5,8 +5,10 @@
 # bench/peers/uring_echo and epoll_echo (udp_epoll_echo for UDP), each
 # pinned to CPU $BENCH_SERVER_CPU (0), sockit bench to $BENCH_CLIENT_CPU (1).
 # Rounds are interleaved, alternating the order; prints the median of
-# req/s and of requests per server CPU-second (user+system ticks of the
-# server around the run, warmup included) for each server and scenario.
+# req/s and of requests per server CPU-second (the run time of all the
+# server's threads around the run, warmup included, from
+# /proc/PID/task/*/schedstat: nanoseconds, not 10 ms ticks) for each
+# server and scenario.
 # On a shared machine req/s moves with the other load; CPU per request
 # much less.  Every server is started on port 0 and stopped by PID.
 #
@@ -50,7 +52,7 @@ start() {
 	done
 	tcp[$name]=$(awk '$2 ~ /^tcp:/ {print $2; exit}' "$work/$name.out")
 	udp[$name]=$(awk '$2 ~ /^udp:/ {print $2; exit}' "$work/$name.out")
-	[ -n "${tcp[$name]}" ] || echo "backends: $name did not start: $(head -c 200 "$work/$name.err")" >&2
+	[ -n "${tcp[$name]}${udp[$name]}" ] || echo "backends: $name did not start: $(head -c 200 "$work/$name.err")" >&2
 }
 
 make -s -k -C bench OUT="$NEW/bench" >/dev/null 2>&1
@@ -66,7 +68,8 @@ start uring_echo "$NEW/bench/uring_echo"
 start epoll_echo "$NEW/bench/epoll_echo"
 start udp_epoll "$NEW/bench/udp_epoll_echo"
 
-ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# CPU time of all of a process's threads, in microseconds.
+ticks() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s / 1000}'; }
 args_of() {
 	case $1 in
 	tcp64x50|udp64x50) echo "-c 50" ;;
@@ -90,8 +93,8 @@ for round in $(seq "$ROUNDS"); do
 			    --warmup "$WARM" $(args_of "$sc") 2>/dev/null)
 			sleep 0.1
 			t1=$(ticks "${pid_of[$s]}")
-			printf '{"sc":"%s","srv":"%s","ticks":%d,"hz":%d,"r":%s}\n' "$sc" "$s" \
-			       $((t1 - t0)) "$(getconf CLK_TCK)" "${j:-{\}}" >>"$res"
+			printf '{"round":%d,"sc":"%s","srv":"%s","ticks":%d,"hz":%d,"r":%s}\n' "$round" "$sc" "$s" \
+			       $((t1 - t0)) 1000000 "${j:-{\}}" >>"$res"
 		done
 	done
 done
@@ -111,4 +114,22 @@ for (sc, srv), v in runs.items():
     print(f"{sc:12} {srv:11} {statistics.median(x[0] for x in v):9.0f} "
           f"{statistics.median(x[1] for x in v) / 1000:12.1f}  {sum(x[2] for x in v):6d}  "
           f"{sorted(round(x[1] / 1000) for x in v)}")
+# Ratios inside each round (the two runs seconds apart, under the same
+# load), then their median: steadier than a ratio of medians.
+per = collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["r"] and d["ticks"] > 0:
+        per[(d["sc"], d["round"])][d["srv"]] = (d["r"]["rps"],
+            d["r"]["replies_total"] / (d["ticks"] / d["hz"]))
+pairs = [("sockit-u", p) for p in ("uring_echo", "epoll_echo", "udp_epoll", "sockit-e")]
+pairs += [("sockit-e", "epoll_echo"), ("sockit-u", "base-u"), ("sockit-e", "base-e")]
+print(f"{'scenario':12} {'ratio':24} {'per CPU-s':>9} {'req/s':>7}  (rounds)")
+for sc in dict.fromkeys(k[0] for k in per):
+    for a, b in pairs:
+        rs = [r for (s2, _), r in per.items() if s2 == sc and a in r and b in r]
+        if rs:
+            cpu = statistics.median(r[a][1] / r[b][1] for r in rs)
+            rps = statistics.median(r[a][0] / r[b][0] for r in rs)
+            print(f"{sc:12} {a + ' / ' + b:24} {cpu:9.2f} {rps:7.2f}  ({len(rs)})")
 PY

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@ struct loop_bufs {
 	struct io_uring_buf_ring *br;
 	char *mem;
 	bool failed;                   /* registration failed: readiness instead */
+	unsigned nslots;               /* the ring's fixed-file table (0: none) */
 	unsigned returned;             /* buffers given back, not yet published */
 	/* The buffer on_recv is delivering, so that the owner's write of its
 	 * bytes can borrow it instead of copying them (sk__conn_ring_lend). */
@@ -46,8 +48,16 @@ struct loop_bufs {
 
 struct sk__conn_ring {
 	struct sk_conn *c;
-	struct sk__uop recv_op, send_op, cancel_op;
+	struct sk__uop recv_op, send_op, cancel_op, slot_op, unslot_op;
 	bool recv_armed, sending, in_flush, zombie;
+	/* Its socket sits in the ring's fixed-file table at slot fd, so its
+	 * receives and sends skip the per-request file lookup (fget/fput);
+	 * the slot is cleared before the fd is closed, so a reused fd number
+	 * never meets a stale slot. */
+	bool fixed;                    /* requests name the slot */
+	bool in_table;                 /* a slot update was queued: clear it */
+	int files_busy;                /* slot updates in flight */
+	int slot_fd;                   /* what the install puts in: the fd */
 	bool lent;                     /* inflight is receive buffer lent_bid */
 	unsigned short lent_bid;
 	int cancelling;                /* cancel requests in flight */
@@ -175,6 +185,22 @@ static int register_bufs(struct io_uring *ring, struct loop_bufs *b)
 	return 0;
 }
 
+/* Fixed-file slots, one per possible fd (the slot is the fd number), up
+ * to the descriptor limit (the kernel allows no more) and 64 Ki; 0 when
+ * the kernel refuses: the connections then name their fds.  8 bytes a
+ * slot. */
+#define MAX_SLOTS 65536
+
+static unsigned register_slots(struct io_uring *ring)
+{
+	struct rlimit rl;
+	unsigned n = MAX_SLOTS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n)
+		n = (unsigned)rl.rlim_cur;
+	return n && io_uring_register_files_sparse(ring, n) == 0 ? n : 0;
+}
+
 /* The loop's buffers, made with its first ring connection; NULL when the
  * loop cannot carry connections on its ring. */
 static struct loop_bufs *loop_bufs(struct sk_loop *loop)
@@ -192,9 +218,52 @@ static struct loop_bufs *loop_bufs(struct sk_loop *loop)
 		loop->conn_ring_flush = flush_all;
 		if (register_bufs(ring, b) < 0)
 			b->failed = true;
+		else
+			b->nslots = register_slots(ring);
 	}
 	struct loop_bufs *b = loop->conn_ring;
 	return b->failed ? NULL : b;
+}
+
+/* What a clearing update puts in a slot (the kernel only reads it). */
+static int no_fd = -1;
+
+/* Queue the update that puts c's socket in its slot (install) or takes
+ * it out; false when no entry could be had.  The kernel reads the value
+ * when it takes the entry, so each kind has its own. */
+static bool update_slot(struct sk__conn_ring *r, bool install)
+{
+	struct io_uring_sqe *sqe = sk__loop_sqe(r->c->loop);
+
+	if (!sqe)
+		return false;
+	r->slot_fd = r->c->fd;
+	io_uring_prep_files_update(sqe, install ? &r->slot_fd : &no_fd, 1, r->c->fd);
+	io_uring_sqe_set_data(sqe, install ? &r->slot_op : &r->unslot_op);
+	r->files_busy++;
+	return true;
+}
+
+/* Take c's socket out of its slot now, by a system call. */
+static void unslot_now(struct sk__conn_ring *r)
+{
+	io_uring_register_files_update(sk__loop_ring(r->c->loop), (unsigned)r->c->fd,
+	                               &no_fd, 1);
+}
+
+/* Empty c's slot when it closes, before its fd is (the table holds the
+ * socket open, and the fd number may come back with the next accept).
+ * Requests in flight keep their own hold on the socket, so the slot can
+ * go at once: behind them in the ring when some are (the cancel that
+ * ends them is in the same submission, so it costs no extra turn), by
+ * a system call when none is, so that such a close stays immediate. */
+static void clear_slot(struct sk__conn_ring *r)
+{
+	r->in_table = false;
+	if ((r->recv_armed || r->sending || r->cancelling || r->files_busy) &&
+	    update_slot(r, false))
+		return;
+	unslot_now(r);
 }
 
 /* Free c once nothing of the kernel's or of the stack refers to it. */
@@ -203,7 +272,7 @@ static void maybe_free(struct sk__conn_ring *r)
 	struct sk_conn *c = r->c;
 
 	if (!r->zombie || r->recv_armed || r->sending || r->cancelling || r->in_flush ||
-	    r->busy)
+	    r->busy || r->files_busy)
 		return;
 	struct loop_bufs *b = c->loop->conn_ring;
 	if (r->zprev)
@@ -218,6 +287,8 @@ static void maybe_free(struct sk__conn_ring *r)
 static void on_recv(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 static void on_cancel(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
+static void on_slot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
+static void on_unslot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags);
 
 /* ---- whether a multishot receive can be bounded here ---- */
 
@@ -312,7 +383,7 @@ static int arm_recv(struct sk__conn_ring *r)
 	} else {
 		io_uring_prep_recv(sqe, r->c->fd, NULL, BUFSZ, 0);
 	}
-	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->flags |= IOSQE_BUFFER_SELECT | (r->fixed ? IOSQE_FIXED_FILE : 0);
 	sqe->buf_group = BGID;
 	io_uring_sqe_set_data(sqe, &r->recv_op);
 	r->recv_armed = true;
@@ -341,6 +412,15 @@ bool sk__conn_ring_attach(struct sk_conn *c)
 	r->recv_op.fn = on_recv;
 	r->send_op.fn = on_send;
 	r->cancel_op.fn = on_cancel;
+	r->slot_op.fn = on_slot;
+	r->unslot_op.fn = on_unslot;
+	struct loop_bufs *b = c->loop->conn_ring;
+	/* The install goes in before the receive, in the same submission
+	 * (room for both: the receive cannot fail after it), and the kernel
+	 * takes entries in order. */
+	if ((unsigned)c->fd < b->nslots && io_uring_sq_space_left(sk__loop_ring(c->loop)) >= 2 &&
+	    update_slot(r, true))
+		r->fixed = r->in_table = true;
 	if (arm_recv(r) < 0) {
 		free(r);
 		return false;
@@ -443,6 +523,8 @@ void sk__conn_ring_destroy(struct sk_conn *c)
 			shutdown(c->fd, SHUT_RDWR);    /* ends them all the same */
 		}
 	}
+	if (r->in_table)
+		clear_slot(r);
 	maybe_free(r);
 }
 
@@ -521,6 +603,8 @@ static void on_recv(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 			res = 1;
 		} else if (res == 0) {
 			deliver(r, NULL, 0);
+		} else if (res == -EBADF && r->fixed) {
+			r->fixed = false;    /* the slot was refused: by fd, re-armed below */
 		} else if (res != -ENOBUFS && res != -ECANCELED) {
 			sk_conn_close(c, strerror(-res));
 		}
@@ -557,6 +641,8 @@ static void flush_list(struct sk_loop *loop, struct sk__conn_ring *r)
 			if (sqe) {
 				io_uring_prep_send(sqe, c->fd, sk_buf_head(&c->inflight),
 				                   sk_buf_len(&c->inflight), MSG_NOSIGNAL);
+				if (r->fixed)
+					sqe->flags |= IOSQE_FIXED_FILE;
 				io_uring_sqe_set_data(sqe, &r->send_op);
 				r->sending = true;
 			} else if (sk_buf_len(&c->inflight)) {
@@ -592,7 +678,9 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 	r->busy++;
 	if (!r->zombie) {
 		sk_conn_hold(c);
-		if (res < 0 && res != -EAGAIN && res != -EINTR) {
+		if (res == -EBADF && r->fixed) {
+			r->fixed = false;    /* the slot was refused: again by fd */
+		} else if (res < 0 && res != -EAGAIN && res != -EINTR) {
 			sk_conn_close(c, strerror(-res));
 		} else if (res > 0) {
 			sk_buf_consume(&c->inflight, (size_t)res);
@@ -614,6 +702,33 @@ static void on_send(struct sk_loop *loop, struct sk__uop *op, int res, unsigned 
 		sk_conn_release(c);
 	}
 	r->busy--;
+	maybe_free(r);
+}
+
+/* The install is done.  A refused one leaves the slot empty: the
+ * requests that named it fail with EBADF and go again by fd (on_recv,
+ * on_send), the next ones name the fd. */
+static void on_slot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
+{
+	struct sk__conn_ring *r = RING_OF(op, slot_op);
+	(void)loop; (void)flags;
+
+	r->files_busy--;
+	if (res < 0)
+		r->fixed = false;
+	maybe_free(r);
+}
+
+/* The clearing is done; refused, it is done again by a system call
+ * (the slot must not keep the socket open once c is gone). */
+static void on_unslot(struct sk_loop *loop, struct sk__uop *op, int res, unsigned flags)
+{
+	struct sk__conn_ring *r = RING_OF(op, unslot_op);
+	(void)loop; (void)flags;
+
+	r->files_busy--;
+	if (res < 0)
+		unslot_now(r);
 	maybe_free(r);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,7 +178,48 @@ int sk_loop_add(struct sk_loop *loop, int fd, int events, sk_io_fn *fn, void *da
 	struct fd_entry *e = &loop->fds[fd];
 	e->fn = fn;
 	e->data = data;
+	e->accept_fn = NULL;
 	return apply_mask(loop, fd, e, events);
+}
+
+int sk_loop_accept(struct sk_loop *loop, int lfd, sk_accept_fn *fn, void *data)
+{
+	if (sk_loop_add(loop, lfd, SK_READ, sk__loop_accept_ready, data) < 0)
+		return -1;
+	loop->fds[lfd].accept_fn = fn;
+	loop->fds[lfd].accept_poll = false;
+	return 0;
+}
+
+/* Accepts per readiness event: a burst of clients is taken in a few
+ * wakeups without starving the connections already there. */
+#define ACCEPT_BUDGET 64
+
+void sk__loop_accept_ready(struct sk_loop *loop, int fd, int events, void *data)
+{
+	uint32_t gen = loop->fds[fd].gen;
+	sk_accept_fn *fn = loop->fds[fd].accept_fn;
+	(void)events;
+
+	for (int i = 0; i < ACCEPT_BUDGET; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int cfd;
+		do
+			cfd = accept4(fd, (struct sockaddr *)&ss, &len,
+			              SOCK_NONBLOCK | SOCK_CLOEXEC);
+		while (cfd < 0 && errno == EINTR);
+		if (cfd >= 0)
+			fn(loop, fd, cfd, (struct sockaddr *)&ss, len, 0, data);
+		else if (errno == EMFILE || errno == ENFILE)
+			fn(loop, fd, -1, NULL, 0, errno, data);
+		else
+			return;    /* EAGAIN, or a client already gone (ECONNABORTED) */
+		/* The callback may have deleted the listener (or grown the
+		 * table: look the slot up again). */
+		if (loop->fds[fd].gen != gen || loop->fds[fd].accept_fn != fn)
+			return;
+	}
 }
 
 int sk_loop_mod(struct sk_loop *loop, int fd, int events)

@@ -15,7 +15,15 @@ struct fd_entry {
 	uint32_t gen;        /* bumped on del: stale events are dropped */
 	int armed_mask;      /* io_uring: the mask of the poll in flight */
 	uint64_t armed_ud;   /* io_uring: its user_data, 0 when none */
+	sk_accept_fn *accept_fn;   /* a listener (sk_loop_accept); fn is
+	                            * then accept_ready, for readiness */
+	bool accept_poll;    /* io_uring: the kernel refused the multishot
+	                      * accept, readiness it is */
 };
+
+/* A listener's readiness callback: accept4 up to ACCEPT_BUDGET times,
+ * handing each connection to its accept_fn. */
+void sk__loop_accept_ready(struct sk_loop *loop, int fd, int events, void *data);
 
 /* A backend: the handful of functions ae.c asks of ae_epoll.c. */
 struct sk__backend {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "loop_int.h"
@@ -265,9 +266,64 @@ struct io_uring *sk__loop_ring(struct sk_loop *loop)
 	                                                               : NULL;
 }
 
+/* The loop's own requests have odd user_data (the connection layer's are
+ * pointers): bit 1 tells a listener's multishot accept from a poll, the
+ * fd sits above, and the top half is the poll's sequence number (only
+ * the poll the slot armed last counts), or for an accept 16 bits of
+ * sequence (which request is armed) and 16 of the slot's generation
+ * (whether the listener is still the one that armed it: its clients
+ * count, even after a pause cancelled it). */
+#define UD_ACCEPT 2u
+
 static uint64_t poll_ud(int fd, uint32_t seq)
 {
-	return (uint64_t)seq << 32 | (uint64_t)(uint32_t)fd << 1 | 1u;
+	return (uint64_t)seq << 32 | (uint64_t)(uint32_t)fd << 2 | 1u;
+}
+
+static uint64_t accept_ud(int fd, uint32_t seq, uint32_t gen)
+{
+	return (uint64_t)(uint16_t)seq << 48 | (uint64_t)(uint16_t)gen << 32 |
+	       (uint64_t)(uint32_t)fd << 2 | UD_ACCEPT | 1u;
+}
+
+static bool is_accept(uint64_t ud)
+{
+	return (ud & (UD_ACCEPT | 1u)) == (UD_ACCEPT | 1u);
+}
+
+static int ud_fd(uint64_t ud)
+{
+	return (int)((ud >> 2) & 0x3fffffff);
+}
+
+/* Stop request ud: a poll by its removal, an accept by a cancel. */
+static int stop_request(struct sk_loop *loop, uint64_t ud)
+{
+	struct io_uring_sqe *sqe = sk__loop_sqe(loop);
+
+	if (!sqe)
+		return -1;
+	if (is_accept(ud))
+		io_uring_prep_cancel64(sqe, ud, 0);
+	else
+		io_uring_prep_poll_remove(sqe, ud);
+	io_uring_sqe_set_data64(sqe, 0);
+	return 0;
+}
+
+/* A listener's requests: one multishot accept, ending only with an error
+ * (or a cancel); each client is one completion. */
+static bool arm_accept(struct sk_loop *loop, int fd, struct fd_entry *e)
+{
+	struct io_uring_sqe *sqe = sk__loop_sqe(loop);
+
+	if (!sqe)
+		return false;
+	io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	e->armed_ud = accept_ud(fd, ++be(loop)->seq, e->gen);
+	e->armed_mask = e->mask;
+	io_uring_sqe_set_data64(sqe, e->armed_ud);
+	return true;
 }
 
 /* Make fd's poll in flight match its wanted mask. */
@@ -281,12 +337,12 @@ static int reconcile_one(struct sk_loop *loop, int fd)
 	if (!e->fn)
 		return 0;
 	if (e->armed_ud && e->armed_mask != e->mask) {
-		if (!(sqe = sk__loop_sqe(loop)))
+		if (stop_request(loop, e->armed_ud) < 0)
 			return -1;
-		io_uring_prep_poll_remove(sqe, e->armed_ud);
-		io_uring_sqe_set_data64(sqe, 0);
 		e->armed_ud = 0;
 	}
+	if (e->mask && !e->armed_ud && e->accept_fn && !e->accept_poll)
+		return arm_accept(loop, fd, e) ? 0 : -1;
 	if (e->mask && !e->armed_ud) {
 		if (!(sqe = sk__loop_sqe(loop)))
 			return -1;
@@ -304,13 +360,9 @@ static int reconcile(struct sk_loop *loop)
 {
 	struct uring_be *b = be(loop);
 
-	for (size_t i = 0; i < b->nrem; i++) {
-		struct io_uring_sqe *sqe = sk__loop_sqe(loop);
-		if (!sqe)
+	for (size_t i = 0; i < b->nrem; i++)
+		if (stop_request(loop, b->removes[i]) < 0)
 			goto full;
-		io_uring_prep_poll_remove(sqe, b->removes[i]);
-		io_uring_sqe_set_data64(sqe, 0);
-	}
 	b->nrem = 0;
 	for (size_t i = 0; i < b->ndirty; i++)
 		if (reconcile_one(loop, b->dirty[i]) < 0)
@@ -324,7 +376,7 @@ full:
 
 static void on_poll(struct sk_loop *loop, uint64_t ud, int res)
 {
-	int fd = (int)((ud >> 1) & 0x7fffffff);
+	int fd = ud_fd(ud);
 
 	if (fd >= loop->nfds || loop->fds[fd].armed_ud != ud)
 		return;    /* cancelled, or the fd was deleted since */
@@ -337,10 +389,63 @@ static void on_poll(struct sk_loop *loop, uint64_t ud, int res)
 	sk__loop_dispatch(loop, fd, e->gen, m, (rev & (POLLERR | POLLHUP)) != 0);
 }
 
+/* A client the multishot accept brought: to the listener's callback,
+ * with its address (the request has no buffer per client for it: one
+ * given to a multishot accept is overwritten by the next client).  A
+ * client that has already reset makes getpeername say ENOTCONN; accept4
+ * would still have given its address, and so does SO_PEERNAME (asked
+ * for no more than the address's length, which is the local one's), so
+ * it gets its session and its log line as on epoll. */
+static void accepted(struct sk_loop *loop, int fd, struct fd_entry *e, int cfd)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr *sa = (struct sockaddr *)&ss;
+	socklen_t len = sizeof ss;
+
+	if (getpeername(cfd, sa, &len) < 0) {
+		len = sizeof ss;
+		if (getsockname(cfd, sa, &len) < 0 ||
+		    getsockopt(cfd, SOL_SOCKET, SO_PEERNAME, sa, &len) < 0) {
+			close(cfd);
+			return;
+		}
+	}
+	e->accept_fn(loop, fd, cfd, sa, len, 0, e->data);
+}
+
+static void on_accept(struct sk_loop *loop, uint64_t ud, int res, unsigned flags)
+{
+	int fd = ud_fd(ud);
+	struct fd_entry *e = fd < loop->nfds ? &loop->fds[fd] : NULL;
+	bool live = e && e->accept_fn && (uint16_t)e->gen == (uint16_t)(ud >> 32);
+
+	if (live && e->armed_ud == ud && !(flags & IORING_CQE_F_MORE)) {
+		e->armed_ud = 0;    /* ended: re-armed at the end of the turn */
+		(void)mark_dirty(loop, fd, e);    /* (out of memory: until its next mod) */
+	}
+	if (res >= 0) {
+		if (live)
+			accepted(loop, fd, e, res);
+		else
+			close(res);    /* for a listener deleted since */
+		return;
+	}
+	if (!live || res == -ECANCELED)
+		return;
+	if (res == -EMFILE || res == -ENFILE)
+		e->accept_fn(loop, fd, -1, NULL, 0, -res, e->data);
+	else if (res != -EINTR && res != -EAGAIN && res != -ECONNABORTED)
+		e->accept_poll = true;    /* readiness and accept4, as on epoll */
+}
+
 static void complete(struct sk_loop *loop, uint64_t ud, int res, unsigned flags)
 {
 	if (ud == 0)
 		return;
+	if (is_accept(ud)) {
+		on_accept(loop, ud, res, flags);
+		return;
+	}
 	if (ud & 1) {
 		on_poll(loop, ud, res);
 		return;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct sk_loop;
 
@@ -87,6 +88,24 @@ void sk_loop_free(struct sk_loop *loop);
  * Re-adding a watched fd replaces its callback and mask.  0 or -1. */
 int sk_loop_add(struct sk_loop *loop, int fd, int events, sk_io_fn *fn,
                 void *data);
+
+/* A connection accepted on listening socket lfd: cfd (non-blocking,
+ * close-on-exec, the callee's to close) and its peer's address; or cfd
+ * -1 and err EMFILE or ENFILE: out of descriptors, with clients still
+ * waiting (the callee sheds one, or it is told again). */
+typedef void sk_accept_fn(struct sk_loop *loop, int lfd, int cfd,
+                          const struct sockaddr *peer, socklen_t peerlen,
+                          int err, void *data);
+
+/* Accept connections on listening socket lfd (non-blocking), calling fn
+ * for each.  epoll: readiness, then accept4 up to 64 per wakeup; io_uring:
+ * one multishot accept request (getpeername per client, no poll to
+ * re-arm), readiness again if the kernel refuses it.  sk_loop_mod(lfd, 0)
+ * pauses, SK_READ resumes (a connection the kernel accepted before the
+ * pause landed is still delivered); sk_loop_del(lfd) before close(lfd)
+ * stops it (on io_uring a connection accepted for a deleted listener is
+ * closed).  0 or -1. */
+int sk_loop_accept(struct sk_loop *loop, int lfd, sk_accept_fn *fn, void *data);
 
 /* Change the events watched on fd; no syscall when unchanged. 0 or -1. */
 int sk_loop_mod(struct sk_loop *loop, int fd, int events);

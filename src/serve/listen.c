@@ -91,9 +91,9 @@ void listener_discard(struct listener *l)
 
 int listener_watch(struct listener *l)
 {
-	sk_io_fn *fn =
-	    sk_endpoint_is_dgram(&l->ep) ? dgram_on_readable : stream_on_accept;
-	return sk_loop_add(l->w->loop, l->fd, SK_READ, fn, l);
+	if (sk_endpoint_is_dgram(&l->ep))
+		return sk_loop_add(l->w->loop, l->fd, SK_READ, dgram_on_readable, l);
+	return sk_loop_accept(l->w->loop, l->fd, stream_on_accept, l);
 }
 
 /* A datagram server sees bursts from many clients between two wakeups;

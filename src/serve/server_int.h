@@ -112,7 +112,8 @@ int listener_watch(struct listener *l);
 void server_reload(struct server *srv);
 
 /* server_stream.c */
-void stream_on_accept(struct sk_loop *loop, int fd, int events, void *data);
+void stream_on_accept(struct sk_loop *loop, int lfd, int cfd, const struct sockaddr *peer,
+                      socklen_t peerlen, int err, void *data);
 void stream_close_all(struct worker *w);
 
 /* server_dgram.c */

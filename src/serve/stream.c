@@ -14,10 +14,6 @@
 #include "sockit/log.h"
 #include "sockit/net.h"
 
-/* Accepts per wakeup per listener: a flood of connects cannot starve the
- * clients already being served (libuv and Redis cap the same way). */
-#define ACCEPT_BUDGET 64
-
 /* Bytes a TCP connection's kernel send buffer may hold that the peer's
  * window has not yet let out (TCP_NOTSENT_LOWAT).  Without it the kernel
  * grows a send buffer to tcp_wmem's maximum (4 MiB here) for a client
@@ -293,25 +289,25 @@ static void shed_with_spare(struct listener *l)
 	       l->entry->svc->name);
 }
 
-void stream_on_accept(struct sk_loop *loop, int fd, int events, void *data)
+/* One client from the listener (sk_loop_accept: accept4 after readiness
+ * on epoll, 64 per wakeup at most; a multishot accept on io_uring), or
+ * the news that descriptors ran out. */
+void stream_on_accept(struct sk_loop *loop, int lfd, int cfd, const struct sockaddr *peer,
+                      socklen_t peerlen, int err, void *data)
 {
 	struct listener *l = data;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	(void)loop; (void)events;
+	struct sockaddr_storage ss = { 0 };
+	(void)loop; (void)lfd;
 
-	for (int i = 0; i < ACCEPT_BUDGET; i++) {
-		int cfd = sk_accept(fd, &ss, &len);
-		if (cfd >= 0) {
-			start_session(l, cfd, &ss, len);
-		} else if (errno == EMFILE || errno == ENFILE) {
+	if (cfd < 0) {
+		if (err == EMFILE || err == ENFILE)
 			shed_with_spare(l);
-		} else {
-			/* EAGAIN, or an error on a connection that is already gone
-			 * (ECONNABORTED): nothing more to do this wakeup. */
-			return;
-		}
+		return;
 	}
+	if (peerlen > sizeof ss)
+		peerlen = sizeof ss;
+	memcpy(&ss, peer, peerlen);
+	start_session(l, cfd, &ss, peerlen);
 }
 
 void stream_close_all(struct worker *w)

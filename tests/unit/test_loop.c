@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -367,6 +371,232 @@ static void test_conn_pause_keeps_order_and_eof(void **state)
 	sk_loop_free(loop);
 }
 
+/* Echo one byte through c's peer end; whether it came back. */
+static bool echoes(struct sk_loop *loop, int peer, char ch)
+{
+	char got = 0;
+
+	if (write(peer, &ch, 1) != 1)
+		return false;
+	for (int i = 0; i < 100; i++) {
+		sk_loop_once(loop, 10);
+		if (read(peer, &got, 1) == 1)
+			return got == ch;
+	}
+	return false;
+}
+
+/* A connection closed while its receive is armed really closes its
+ * socket (the peer reads EOF: on io_uring neither the cancelled receive
+ * nor its fixed-file slot holds it), and a new connection on the same
+ * fd number works (its slot is its own). */
+static void test_conn_close_releases_socket_and_fd(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct sink s = { 0 }, s2 = { 0 };
+	char buf[8];
+	int sv[2], sv2[2];
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	sk_loop_once(loop, 0);
+	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &echo_ops, &s, NULL);
+	assert_non_null(c);
+	assert_true(echoes(loop, sv[1], 'a'));
+	sk_conn_close(c, "test");
+	assert_true(s.closed);
+	ssize_t n = -1;
+	for (int i = 0; i < 100 && n < 0; i++) {
+		sk_loop_once(loop, 10);
+		n = read(sv[1], buf, sizeof buf);
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv2), 0);
+	assert_int_equal(sv2[0], sv[0]);    /* the lowest free number again */
+	c = sk_conn_new(loop, sv2[0], NULL, 0, &echo_ops, &s2, NULL);
+	assert_non_null(c);
+	assert_true(echoes(loop, sv2[1], 'b'));
+	sk_conn_close(c, "test");
+	turns(loop, 3);
+	close(sv[1]);
+	close(sv2[1]);
+	sk_loop_free(loop);
+}
+
+/* ---- sk_loop_accept ---- */
+
+struct acc {
+	int fds[8];
+	int n;
+	int ports[8];          /* the peers' ports, as the callback got them */
+	int emfile;
+	struct rlimit restore; /* set back at the first EMFILE */
+};
+
+static void on_accepted(struct sk_loop *loop, int lfd, int cfd, const struct sockaddr *peer,
+                        socklen_t peerlen, int err, void *data)
+{
+	struct acc *a = data;
+	(void)loop; (void)lfd;
+
+	if (cfd < 0) {
+		assert_true(err == EMFILE || err == ENFILE);
+		if (a->emfile++ == 0)
+			setrlimit(RLIMIT_NOFILE, &a->restore);
+		return;
+	}
+	assert_true(a->n < 8);
+	assert_int_equal(peerlen, sizeof(struct sockaddr_in));
+	a->ports[a->n] = ntohs(((const struct sockaddr_in *)peer)->sin_port);
+	a->fds[a->n++] = cfd;
+}
+
+static int tcp_listener(struct sockaddr_in *sa)
+{
+	socklen_t len = sizeof *sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	*sa = (struct sockaddr_in){ .sin_family = AF_INET,
+	                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)sa, sizeof *sa), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)sa, &len), 0);
+	return fd;
+}
+
+/* A blocking connect (loopback: it completes in the backlog, accepted
+ * or not); *port is its local port.  -1 with errno when refused. */
+static int client(const struct sockaddr_in *sa, int *port)
+{
+	struct sockaddr_in me;
+	socklen_t len = sizeof me;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+	*port = ntohs(me.sin_port);
+	return fd;
+}
+
+static void spin(struct sk_loop *loop, int turns)
+{
+	for (int i = 0; i < turns; i++)
+		sk_loop_once(loop, 20);
+}
+
+/* Clients come with their addresses, non-blocking and close-on-exec; a
+ * pause stops accepting (the client waits in the backlog) and a resume
+ * takes it; after sk_loop_del and close the port is really closed
+ * (io_uring: the accept request no longer holds the socket). */
+static void test_accept_pause_resume_delete(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct acc a = { 0 };
+	struct sockaddr_in sa;
+	int cl[4], port[4];
+	(void)state;
+
+	int lfd = tcp_listener(&sa);
+	assert_int_equal(sk_loop_accept(loop, lfd, on_accepted, &a), 0);
+	for (int i = 0; i < 2; i++)
+		assert_true((cl[i] = client(&sa, &port[i])) >= 0);
+	run_until(loop, &a.n, 2);
+	assert_int_equal(a.n, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(a.ports[i], port[i]);
+		assert_true(fcntl(a.fds[i], F_GETFL) & O_NONBLOCK);
+		assert_true(fcntl(a.fds[i], F_GETFD) & FD_CLOEXEC);
+	}
+	assert_int_equal(sk_loop_mod(loop, lfd, 0), 0);
+	spin(loop, 1);             /* io_uring: the cancel goes in */
+	assert_true((cl[2] = client(&sa, &port[2])) >= 0);
+	spin(loop, 3);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(sk_loop_mod(loop, lfd, SK_READ), 0);
+	run_until(loop, &a.n, 3);
+	assert_int_equal(a.n, 3);
+	assert_int_equal(a.ports[2], port[2]);
+	sk_loop_del(loop, lfd);
+	close(lfd);
+	spin(loop, 1);
+	errno = 0;
+	assert_int_equal(client(&sa, &port[3]), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	spin(loop, 2);
+	assert_int_equal(a.n, 3);
+	for (int i = 0; i < 3; i++)
+		close(cl[i]), close(a.fds[i]);
+	sk_loop_free(loop);
+}
+
+/* Out of descriptors the callback hears EMFILE (here it raises the limit
+ * again), and the waiting clients are accepted after.  (io_uring's
+ * accept reads RLIMIT_NOFILE when it is armed, not per client.) */
+static void test_accept_reports_emfile(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct acc a = { 0 };
+	struct sockaddr_in sa;
+	int cl[3], port[3];
+	(void)state;
+
+	int lfd = tcp_listener(&sa);
+	sk_loop_once(loop, 0);     /* io_uring: its ring, before the limit */
+	for (int i = 0; i < 3; i++)
+		assert_true((cl[i] = client(&sa, &port[i])) >= 0);
+	int lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &a.restore), 0);
+	struct rlimit low = { .rlim_cur = (rlim_t)lowest, .rlim_max = a.restore.rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	/* After the limit: io_uring's accept takes the limit when armed. */
+	assert_int_equal(sk_loop_accept(loop, lfd, on_accepted, &a), 0);
+	run_until(loop, &a.n, 3);
+	setrlimit(RLIMIT_NOFILE, &a.restore);
+	assert_true(a.emfile >= 1);
+	assert_int_equal(a.n, 3);
+	for (int i = 0; i < 3; i++)
+		close(cl[i]), close(a.fds[i]);
+	sk_loop_del(loop, lfd);
+	close(lfd);
+	sk_loop_free(loop);
+}
+
+/* A client that connected and reset before it was accepted still comes
+ * to the callback, with its address (accept4 gives it on epoll; on
+ * io_uring getpeername would say ENOTCONN), so the server logs it. */
+static void test_accept_delivers_a_client_that_reset(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct acc a = { 0 };
+	struct sockaddr_in sa;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int port;
+	(void)state;
+
+	int lfd = tcp_listener(&sa);
+	int cl = client(&sa, &port);
+	assert_true(cl >= 0);
+	assert_int_equal(setsockopt(cl, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+	close(cl);                 /* RST while it waits in the backlog */
+	assert_int_equal(sk_loop_accept(loop, lfd, on_accepted, &a), 0);
+	run_until(loop, &a.n, 1);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.ports[0], port);
+	close(a.fds[0]);
+	sk_loop_del(loop, lfd);
+	close(lfd);
+	sk_loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +607,10 @@ int main(void)
 		cmocka_unit_test(test_conn_backpressure_stops_reading),
 		cmocka_unit_test(test_conn_flooding_peer_held_to_the_watermark),
 		cmocka_unit_test(test_conn_pause_keeps_order_and_eof),
+		cmocka_unit_test(test_conn_close_releases_socket_and_fd),
+		cmocka_unit_test(test_accept_pause_resume_delete),
+		cmocka_unit_test(test_accept_reports_emfile),
+		cmocka_unit_test(test_accept_delivers_a_client_that_reset),
 	};
 	const char *why = NULL;
 	int failed = cmocka_run_group_tests_name("loop (epoll)", tests, NULL, NULL);
