@@ -34,6 +34,7 @@ struct sockets_cmd {
 	bool kill, events;       /* -K, -E */
 	bool user_filter;        /* --no-kernel-filter: no bytecode, all in user space */
 	bool kernel_exact;       /* the bytecode is the whole expression */
+	bool has_expr;           /* a filter was given (arguments or -F) */
 	struct expr *expr;       /* the trailing filter expression (heap: it is big) */
 	unsigned char *bc;       /* its kernel part, bclen bytes; NULL if none */
 	size_t bclen;
@@ -213,7 +214,7 @@ static int option(void *ctx, int opt, const char *arg, char *why, size_t len)
 	case 'l': c->sel.listening = true; return 0;
 	case 'a': c->sel.all = true; return 0;
 	case 'H': c->out.header = false; return 0;
-	case 'n': return 0;
+	case 'n': c->out.numeric = true; return 0;
 	case OPT_STATE:
 		if (filter_parse_states(arg, &c->sel.states, &bad) == 0)
 			return 0;
@@ -385,8 +386,12 @@ static int parse_args(struct sockets_cmd *c, int argc, char **argv)
 	if (rc != CLI_RUN)
 		return rc;
 	/* The positionals are the filter expression, as in ss. */
+	c->has_expr = argc > first || c->filter_file;
 	if (parse_filter(c, argc - first, argv + first) < 0)
 		return EXIT_USAGE;
+	/* ss -e shows the timers too (it sets -o). */
+	if (c->out.extended)
+		c->out.timers = true;
 	filter_setup(&c->filter, &c->sel);
 	choose_columns(c);
 	return check_combination(c);
@@ -439,13 +444,14 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
 {
 	struct sock_filter all;
 	struct collect_opts o = {&c->filter, c->out.extended || c->out.info, c->force_proc,
-	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0, false, 0, 0, false};
+	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0, false, 0, 0, false, false};
 	struct procscan *scan = NULL;
 	int rc;
 
 	/* `autobound` needs the kernel's answer beside ss's user-space one
 	 * (expr_match); a dump keeps it for any later filter. */
 	o.mark_auto = c->expr->has_auto || c->record_dump;
+	o.details = c->out.extended || c->record_dump;
 	/* A port every selected socket must have lets the kernel skip the
 	 * others before it runs the bytecode (most of a filtered dump's
 	 * time: each bytecode run reads several cache lines of a socket). */
@@ -593,11 +599,67 @@ static int run_events(const struct sockets_cmd *c)
 	return finish_output();
 }
 
+/* ss -s prints only the summary unless a table, family or filter was
+ * chosen (ss's do_default); then the listing follows it. */
+static bool summary_only(const struct sockets_cmd *c)
+{
+	const struct select_opts *s = &c->sel;
+
+	return !(s->tcp || s->udp || s->unix_ || s->raw || s->packet || s->netlink || s->v4 ||
+	         s->v6 || s->query || s->states || s->states_set || s->sport >= 0 ||
+	         s->dport >= 0 || s->port >= 0 || s->pid > 0 || c->has_expr);
+}
+
+/* -s's figures: the kernel's counters, or for a dump its sockets, all of
+ * them (as the counters count every socket, whatever is selected). */
+static int summary_figures(const struct sockets_cmd *c, struct ss_summary *s, char *err,
+                           size_t errlen)
+{
+	struct sock_list all = {NULL, 0, 0};
+	struct procmap pm = {NULL, 0, 0};
+	struct dump_ports ports;
+	int rc;
+
+	if (!c->from_dump) {
+		if (summary_from_proc(s) == 0)
+			return 0;
+		snprintf(err, errlen, "sockets: /proc/net/sockstat: %s", strerror(errno));
+		return -1;
+	}
+	rc = dump_read(c->from_dump, &all, &pm, &ports, err, errlen);
+	if (rc == 0)
+		summary_from_list(s, &all);
+	procmap_free(&pm);
+	sock_list_free(&all);
+	return rc;
+}
+
+static int run_summary(const struct sockets_cmd *c)
+{
+	struct sock_list l = {NULL, 0, 0};
+	struct ss_summary s;
+	char err[512];
+	bool list = c->json || !summary_only(c);
+
+	if (summary_figures(c, &s, err, sizeof err) < 0 ||
+	    (list && gather((void *)c, &l, err, sizeof err) < 0)) {
+		sock_list_free(&l);
+		return cli_fail(EXIT_NETWORK, "%s", err);
+	}
+	output_summary(stdout, &s, &l, c->json);
+	if (list && !c->json)
+		output_text(stdout, &l, &c->out);
+	sock_list_free(&l);
+	return finish_output();
+}
+
 static int run_once(const struct sockets_cmd *c)
 {
 	struct sock_list l = {NULL, 0, 0};
 	char err[512];
 
+	if (c->summary)
+		return run_summary(c);
 	if (gather((void *)c, &l, err, sizeof err) < 0) {
 		sock_list_free(&l);
 		return cli_fail(EXIT_NETWORK, "%s", err);
@@ -606,9 +668,7 @@ static int run_once(const struct sockets_cmd *c)
 		sock_list_free(&l);
 		return cli_fail(EXIT_NETWORK, "%s", err);
 	}
-	if (c->summary)
-		output_summary(stdout, &l, c->json);
-	else if (c->json)
+	if (c->json)
 		output_json(stdout, &l, &c->out);
 	else
 		output_text(stdout, &l, &c->out);
@@ -637,5 +697,6 @@ int cmd_sockets(int argc, char **argv)
 		rc = c.events ? run_events(&c) : c.watch ? run_watch(&c) : run_once(&c);
 	}
 	free_cmd(&c);
+	cgroup_path_free();
 	return rc;
 }

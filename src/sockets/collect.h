@@ -28,6 +28,8 @@ struct collect_opts {
 	uint16_t id_sport, id_dport;      /* TCP: only this local / remote port
 	                                     (0: any), tested before the bytecode */
 	bool id_exact;                    /* TCP: they are the whole bytecode */
+	bool details;                     /* -e: UNIX file (VFS) and listener
+	                                     queue (ICONS) too, as ss -e asks */
 };
 
 /* Collect every socket f selects (its states and ports narrow the kernel

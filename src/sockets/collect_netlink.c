@@ -107,7 +107,8 @@ static void put_inet_request(struct nlmsghdr *nlh, int family, int proto, uint32
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bclen, bc);
 }
 
-static void put_unix_request(struct nlmsghdr *nlh, uint32_t states, bool mem)
+static void put_unix_request(struct nlmsghdr *nlh, uint32_t states, bool mem,
+                             bool details)
 {
 	struct unix_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 
@@ -117,6 +118,8 @@ static void put_unix_request(struct nlmsghdr *nlh, uint32_t states, bool mem)
 	    UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 	if (mem)
 		r->udiag_show |= UDIAG_SHOW_MEMINFO;
+	if (details)
+		r->udiag_show |= UDIAG_SHOW_VFS | UDIAG_SHOW_ICONS;
 }
 
 struct recv_ctx {
@@ -499,6 +502,7 @@ static int dump_kind(struct mnl_socket *nl, enum diag_kind kind,
 	nlh = mnl_nlmsg_put_header(req);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	put_unix_request(nlh, unix_states(f), o->ext & (1u << (INET_DIAG_SKMEMINFO - 1)));
+	put_unix_request(nlh, unix_states(f), o->ext & (1u << (INET_DIAG_SKMEMINFO - 1)),
+	                 o->details);
 	return run_dump(nl, nlh, &c);
 }

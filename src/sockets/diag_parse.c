@@ -129,8 +129,16 @@ static void inet_attr(const struct nlattr *a, struct inet_ctx *c)
 		take_bbr(c->e, a);
 		break;
 	case INET_DIAG_SKV6ONLY:
-		if (payload_has(a, 1))
+		if (payload_has(a, 1)) {
 			c->e->v6only = *(const uint8_t *)mnl_attr_get_payload(a) != 0;
+			c->e->has_v6only = true;
+		}
+		break;
+	case INET_DIAG_SHUTDOWN:
+		if (payload_has(a, 1)) {
+			c->e->shutdown = *(const uint8_t *)mnl_attr_get_payload(a);
+			c->e->has_shutdown = true;
+		}
 		break;
 	case INET_DIAG_MARK:
 		if (payload_has(a, 4))
@@ -215,6 +223,32 @@ static void take_unix_name(struct sock_entry *e, const struct nlattr *a)
 	e->path = path;
 }
 
+/* -e: a listener's queue of connections not yet accepted, as inodes. */
+static void take_unix_icons(struct sock_entry *e, const struct nlattr *a)
+{
+	size_t n = mnl_attr_get_payload_len(a) / sizeof(uint32_t);
+
+	if (e->has_icons)
+		return;
+	e->has_icons = true;
+	if (n && (e->icons = malloc(n * sizeof *e->icons))) {
+		memcpy(e->icons, mnl_attr_get_payload(a), n * sizeof *e->icons);
+		e->n_icons = (uint32_t)n;
+	}
+}
+
+static void take_unix_vfs(struct sock_entry *e, const struct nlattr *a)
+{
+	struct unix_diag_vfs v;
+
+	if (mnl_attr_get_payload_len(a) < sizeof v)
+		return;
+	memcpy(&v, mnl_attr_get_payload(a), sizeof v);
+	e->vfs_ino = v.udiag_vfs_ino;
+	e->vfs_dev = v.udiag_vfs_dev;
+	e->has_vfs = true;
+}
+
 static int unix_attr_cb(const struct nlattr *a, void *data)
 {
 	struct sock_entry *e = data;
@@ -239,6 +273,18 @@ static int unix_attr_cb(const struct nlattr *a, void *data)
 		break;
 	case UNIX_DIAG_MEMINFO:
 		take_skmem(e, a);
+		break;
+	case UNIX_DIAG_SHUTDOWN:
+		if (mnl_attr_get_payload_len(a) >= 1) {
+			e->shutdown = *(const uint8_t *)mnl_attr_get_payload(a);
+			e->has_shutdown = true;
+		}
+		break;
+	case UNIX_DIAG_VFS:
+		take_unix_vfs(e, a);
+		break;
+	case UNIX_DIAG_ICONS:
+		take_unix_icons(e, a);
 		break;
 	case UNIX_DIAG_UID:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {

@@ -101,6 +101,7 @@ long kill_sockets(struct sock_list *l, size_t *tried, size_t *refused, int *why,
 		}
 		free(e->path);
 		free(e->extra);
+		free(e->icons);
 	}
 	l->n = out;
 	mnl_socket_close(nl);

@@ -9,7 +9,7 @@
 
 struct out_opts {
 	bool process;  /* -p: owner column / fields */
-	bool extended; /* -e: uid, inode, TCP info */
+	bool extended; /* -e: ss's details (uid ino sk fwmark cgroup v6only shutdown) */
 	bool header;   /* column titles (off with -H) */
 	bool timers;   /* -o: timer:(name,expires,retrans) */
 	bool memory;   /* -m: skmem:(...) */
@@ -18,6 +18,7 @@ struct out_opts {
 	bool no_netid; /* like ss: no Netid column when one netid is selected */
 	bool no_state; /* and no State column when one state is */
 	bool resolve;  /* -r: names for addresses and ports (getnameinfo) */
+	bool numeric;  /* -n: -i's rates in plain bps (else k, M, G as ss) */
 };
 
 /* "127.0.0.1:80", "[::1]:80", "0.0.0.0:*" (port 0 shows as *), or for UNIX
@@ -57,7 +58,35 @@ void output_extra_json(FILE *out, const struct sock_entry *e, const struct out_o
 /* One socket as a JSON object (no newline). */
 void output_json_object(FILE *out, const struct sock_entry *e, const struct out_opts *o);
 
-/* Counts by netid and state (-s), as text or JSON. */
-void output_summary(FILE *out, const struct sock_list *l, bool json);
+/* -e's details as ss prints them after the peer (and process) column:
+ * inet " uid:N ino:N sk:COOKIE fwmark:0xM cgroup:PATH v6only:B <->",
+ * UNIX " <-> ino:N dev:MAJ/MIN peers: I...", packet " uid:N ino:N sk:C";
+ * fields ss leaves out when zero or unknown are left out.  At most cap
+ * bytes with the NUL; returns the length. */
+size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e);
+/* The same as JSON members: sk, fwmark, cgroup, v6only, shutdown, vfs, peers. */
+void output_details_json(FILE *out, const struct sock_entry *e);
+
+/* The cgroup v2 path of a cgroup id ("/", "/system.slice/x.service"), or
+ * "unreachable:ID" as ss prints it; the mount is walked on first use. */
+const char *cgroup_path(uint64_t id);
+void cgroup_path_free(void);
+
+/* ss -s's figures: from /proc/net/sockstat, sockstat6 and snmp, or
+ * counted from a list (a replayed dump: no orphans or fragments known). */
+struct ss_summary {
+	long socks;
+	long tcp_all, tcp_estab, tcp_closed, tcp_orphaned, tcp_tw;
+	long raw[2], udp[2], tcp[2], frag[2]; /* [0] IPv4, [1] IPv6 */
+};
+/* Returns 0, or -1 when /proc/net/sockstat cannot be read. */
+int summary_from_proc(struct ss_summary *s);
+void summary_from_list(struct ss_summary *s, const struct sock_list *l);
+
+/* -s: ss's summary as text (ss's layout, line for line); as JSON one
+ * object with those figures under "sockstat" and the counts of the
+ * selected sockets l by netid and state ("total", "netids"). */
+void output_summary(FILE *out, const struct ss_summary *s, const struct sock_list *l,
+                    bool json);
 
 #endif

@@ -4,8 +4,11 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <linux/tcp.h>
 
+#include "cli/json.h"
+#include "sockit/escape.h"
 #include "sockets/output.h"
 
 /* A bounded appender: never writes past cap, keeps a NUL at the end. */
@@ -73,22 +76,59 @@ static void text_skmem(struct sbuf *b, const struct sock_extra *x)
 	    m[4], m[5], m[6], m[7], m[8]);
 }
 
-static void info_flags(struct sbuf *b, const struct tcp_info *t, const char *cong)
+/* ss's sprint_bw: bits per second, plain with -n, else scaled. */
+static void add_bw(struct sbuf *b, double bw, bool numeric)
 {
-	if (t->tcpi_options & TCPI_OPT_TIMESTAMPS)
-		add(b, " ts");
-	if (t->tcpi_options & TCPI_OPT_SACK)
-		add(b, " sack");
-	if (t->tcpi_options & TCPI_OPT_ECN)
-		add(b, " ecn");
+	if (numeric)
+		add(b, "%.0f", bw);
+	else if (bw >= 1e12)
+		add(b, "%.3gT", bw / 1e12);
+	else if (bw >= 1e9)
+		add(b, "%.3gG", bw / 1e9);
+	else if (bw >= 1e6)
+		add(b, "%.3gM", bw / 1e6);
+	else if (bw >= 1e3)
+		add(b, "%.3gk", bw / 1e3);
+	else
+		add(b, "%g", bw);
+	add(b, "bps");
+}
+
+/* The options ss shows only with -o (or -e), then the congestion control
+ * and the window scales. */
+static void info_flags(struct sbuf *b, const struct tcp_info *t, const char *cong,
+                       bool options)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} opt[] = {
+	    {TCPI_OPT_TIMESTAMPS, "ts"}, {TCPI_OPT_SACK, "sack"},
+	    {TCPI_OPT_ECN, "ecn"},       {TCPI_OPT_ECN_SEEN, "ecnseen"},
+	    {TCPI_OPT_SYN_DATA, "fastopen"},
+	};
+
+	for (size_t i = 0; options && i < sizeof opt / sizeof opt[0]; i++)
+		if (t->tcpi_options & opt[i].bit)
+			add(b, " %s", opt[i].name);
 	if (cong[0])
 		add(b, " %s", cong);
 	if (t->tcpi_options & TCPI_OPT_WSCALE)
 		add(b, " wscale:%u,%u", t->tcpi_snd_wscale, t->tcpi_rcv_wscale);
 }
 
+/* Each only when not zero, as ss prints them (rto: not its 3 s default). */
 static void info_times(struct sbuf *b, const struct tcp_info *t)
 {
+	const struct {
+		const char *name;
+		uint32_t v;
+	} sizes[] = {
+	    {"mss", t->tcpi_snd_mss},  {"pmtu", t->tcpi_pmtu}, {"rcvmss", t->tcpi_rcv_mss},
+	    {"advmss", t->tcpi_advmss}, {"cwnd", t->tcpi_snd_cwnd},
+	    {"ssthresh", t->tcpi_snd_ssthresh < 0xFFFF ? t->tcpi_snd_ssthresh : 0},
+	};
+
 	if (t->tcpi_rto && t->tcpi_rto != 3000000)
 		add(b, " rto:%g", t->tcpi_rto / 1000.0);
 	if (t->tcpi_backoff)
@@ -97,10 +137,9 @@ static void info_times(struct sbuf *b, const struct tcp_info *t)
 		add(b, " rtt:%g/%g", t->tcpi_rtt / 1000.0, t->tcpi_rttvar / 1000.0);
 	if (t->tcpi_ato)
 		add(b, " ato:%g", t->tcpi_ato / 1000.0);
-	add(b, " mss:%u pmtu:%u rcvmss:%u advmss:%u cwnd:%u", t->tcpi_snd_mss, t->tcpi_pmtu,
-	    t->tcpi_rcv_mss, t->tcpi_advmss, t->tcpi_snd_cwnd);
-	if (t->tcpi_snd_ssthresh < 0xFFFF)
-		add(b, " ssthresh:%u", t->tcpi_snd_ssthresh);
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (sizes[i].v)
+			add(b, " %s:%u", sizes[i].name, sizes[i].v);
 }
 
 /* Counters ss prints only when they are not zero. */
@@ -110,8 +149,8 @@ static void info_counts(struct sbuf *b, const struct tcp_info *t)
 		const char *name;
 		uint64_t v;
 	} c[] = {
-	    {"bytes_sent", t->tcpi_bytes_sent},       {"bytes_retrans", (uint64_t)t->tcpi_bytes_retrans},
-	    {"bytes_acked", (uint64_t)t->tcpi_bytes_acked},     {"bytes_received", (uint64_t)t->tcpi_bytes_received},
+	    {"bytes_sent", t->tcpi_bytes_sent},       {"bytes_retrans", t->tcpi_bytes_retrans},
+	    {"bytes_acked", t->tcpi_bytes_acked},     {"bytes_received", t->tcpi_bytes_received},
 	    {"segs_out", t->tcpi_segs_out},           {"segs_in", t->tcpi_segs_in},
 	    {"data_segs_out", t->tcpi_data_segs_out}, {"data_segs_in", t->tcpi_data_segs_in},
 	};
@@ -121,11 +160,13 @@ static void info_counts(struct sbuf *b, const struct tcp_info *t)
 			add(b, " %s:%" PRIu64, c[i].name, c[i].v);
 }
 
-static void info_bbr(struct sbuf *b, const struct sock_extra *x)
+static void info_bbr(struct sbuf *b, const struct sock_extra *x, bool numeric)
 {
 	if (!x->has_bbr)
 		return;
-	add(b, " bbr:(bw:%" PRIu64 "bps,mrtt:%g", x->bbr_bw * 8, x->bbr_min_rtt_us / 1000.0);
+	add(b, " bbr:(bw:");
+	add_bw(b, (double)x->bbr_bw * 8.0, numeric);
+	add(b, ",mrtt:%g", x->bbr_min_rtt_us / 1000.0);
 	if (x->bbr_pacing_gain)
 		add(b, ",pacing_gain:%g", x->bbr_pacing_gain / 256.0);
 	if (x->bbr_cwnd_gain)
@@ -133,49 +174,223 @@ static void info_bbr(struct sbuf *b, const struct sock_extra *x)
 	add(b, ")");
 }
 
-static void info_rates(struct sbuf *b, const struct tcp_info *t)
+static bool rate_known(uint64_t r)
 {
-	if (t->tcpi_rtt && t->tcpi_snd_cwnd)
-		add(b, " send %.0fbps",
-		    (double)t->tcpi_snd_cwnd * t->tcpi_snd_mss * 8 * 1e6 / t->tcpi_rtt);
-	add(b, " lastsnd:%u lastrcv:%u lastack:%u", t->tcpi_last_data_sent,
-	    t->tcpi_last_data_recv, t->tcpi_last_ack_recv);
-	if (t->tcpi_pacing_rate && t->tcpi_pacing_rate != UINT64_MAX)
-		add(b, " pacing_rate %" PRIu64 "bps", (uint64_t)t->tcpi_pacing_rate * 8);
-	if ((uint64_t)t->tcpi_delivery_rate)
-		add(b, " delivery_rate %" PRIu64 "bps", (uint64_t)t->tcpi_delivery_rate * 8);
+	return r && r != UINT64_MAX;
+}
+
+/* send, last*, pacing and delivery rates, as ss. */
+static void info_rates(struct sbuf *b, const struct tcp_info *t, bool numeric)
+{
+	if (t->tcpi_rtt && t->tcpi_snd_mss && t->tcpi_snd_cwnd) {
+		add(b, " send ");
+		add_bw(b, (double)t->tcpi_snd_cwnd * t->tcpi_snd_mss * 8000000. / t->tcpi_rtt,
+		       numeric);
+	}
+	if (t->tcpi_last_data_sent)
+		add(b, " lastsnd:%u", t->tcpi_last_data_sent);
+	if (t->tcpi_last_data_recv)
+		add(b, " lastrcv:%u", t->tcpi_last_data_recv);
+	if (t->tcpi_last_ack_recv)
+		add(b, " lastack:%u", t->tcpi_last_ack_recv);
+	if (rate_known(t->tcpi_pacing_rate)) {
+		add(b, " pacing_rate ");
+		add_bw(b, (double)t->tcpi_pacing_rate * 8., numeric);
+		if (rate_known(t->tcpi_max_pacing_rate)) {
+			add(b, "/");
+			add_bw(b, (double)t->tcpi_max_pacing_rate * 8., numeric);
+		}
+	}
+	if (t->tcpi_delivery_rate) {
+		add(b, " delivery_rate ");
+		add_bw(b, (double)t->tcpi_delivery_rate * 8., numeric);
+	}
 	if (t->tcpi_delivered)
 		add(b, " delivered:%u", t->tcpi_delivered);
-	if ((uint64_t)t->tcpi_delivery_rate_app_limited)
+	if (t->tcpi_delivered_ce)
+		add(b, " delivered_ce:%u", t->tcpi_delivered_ce);
+	if (t->tcpi_delivery_rate_app_limited)
 		add(b, " app_limited");
-	if ((uint64_t)t->tcpi_busy_time)
-		add(b, " busy:%" PRIu64 "ms", (uint64_t)t->tcpi_busy_time / 1000);
-	if (t->tcpi_retransmits || t->tcpi_total_retrans)
-		add(b, " retrans:%u/%u", t->tcpi_retransmits, t->tcpi_total_retrans);
+}
+
+static void info_busy(struct sbuf *b, const struct tcp_info *t)
+{
+	uint64_t busy = t->tcpi_busy_time;
+
+	if (!busy)
+		return;
+	add(b, " busy:%" PRIu64 "ms", busy / 1000);
+	if (t->tcpi_rwnd_limited)
+		add(b, " rwnd_limited:%" PRIu64 "ms(%.1f%%)", (uint64_t)t->tcpi_rwnd_limited / 1000,
+		    100.0 * (double)t->tcpi_rwnd_limited / (double)busy);
+	if (t->tcpi_sndbuf_limited)
+		add(b, " sndbuf_limited:%" PRIu64 "ms(%.1f%%)",
+		    (uint64_t)t->tcpi_sndbuf_limited / 1000,
+		    100.0 * (double)t->tcpi_sndbuf_limited / (double)busy);
+}
+
+/* The tail of ss's tcp_stats_print, each when not zero (reordering when
+ * not the default 3; sacked not for listeners, whose field is the backlog). */
+static void info_tail(struct sbuf *b, const struct tcp_info *t, unsigned state)
+{
+	if (t->tcpi_unacked)
+		add(b, " unacked:%u", t->tcpi_unacked);
+	if (t->tcpi_retrans || t->tcpi_total_retrans)
+		add(b, " retrans:%u/%u", t->tcpi_retrans, t->tcpi_total_retrans);
 	if (t->tcpi_lost)
 		add(b, " lost:%u", t->tcpi_lost);
+	if (t->tcpi_sacked && state != ST_LISTEN)
+		add(b, " sacked:%u", t->tcpi_sacked);
+	if (t->tcpi_dsack_dups)
+		add(b, " dsack_dups:%u", t->tcpi_dsack_dups);
+	if (t->tcpi_fackets)
+		add(b, " fackets:%u", t->tcpi_fackets);
+	if (t->tcpi_reordering != 3)
+		add(b, " reordering:%d", (int)t->tcpi_reordering);
+	if (t->tcpi_reord_seen)
+		add(b, " reord_seen:%d", (int)t->tcpi_reord_seen);
 	if (t->tcpi_rcv_rtt)
 		add(b, " rcv_rtt:%g", t->tcpi_rcv_rtt / 1000.0);
 	if (t->tcpi_rcv_space)
-		add(b, " rcv_space:%u", t->tcpi_rcv_space);
+		add(b, " rcv_space:%d", (int)t->tcpi_rcv_space);
 	if (t->tcpi_rcv_ssthresh)
 		add(b, " rcv_ssthresh:%u", t->tcpi_rcv_ssthresh);
+	if (t->tcpi_notsent_bytes)
+		add(b, " notsent:%u", t->tcpi_notsent_bytes);
 	if (t->tcpi_min_rtt && t->tcpi_min_rtt != UINT32_MAX)
 		add(b, " minrtt:%g", t->tcpi_min_rtt / 1000.0);
+	if (t->tcpi_rcv_ooopack)
+		add(b, " rcv_ooopack:%u", t->tcpi_rcv_ooopack);
 	if (t->tcpi_snd_wnd)
 		add(b, " snd_wnd:%u", t->tcpi_snd_wnd);
 }
 
-static void text_info(struct sbuf *b, const struct sock_extra *x)
+static void text_info(struct sbuf *b, const struct sock_entry *e, const struct out_opts *o)
 {
+	const struct sock_extra *x = e->extra;
 	struct tcp_info t;
 
+	_Static_assert(sizeof t <= sizeof x->info, "sock_extra.info holds a tcp_info");
 	memcpy(&t, x->info, sizeof t);
-	info_flags(b, &t, x->cong);
+	info_flags(b, &t, x->cong, o->timers);
 	info_times(b, &t);
 	info_counts(b, &t);
-	info_bbr(b, x);
-	info_rates(b, &t);
+	info_bbr(b, x, o->numeric);
+	info_rates(b, &t, o->numeric);
+	info_busy(b, &t);
+	info_tail(b, &t, e->state);
+}
+
+/* ss's cookie_sk_get: the two halves of the socket cookie as one number. */
+static uint64_t cookie64(const struct sock_entry *e)
+{
+	return (uint64_t)e->cookie[1] << 32 | e->cookie[0];
+}
+
+/* ss's " <->": '<' while the socket still receives, '>' while it sends. */
+static void text_shutdown(struct sbuf *b, const struct sock_entry *e)
+{
+	if (e->has_shutdown)
+		add(b, " %c-%c", e->shutdown & 1 ? '-' : '<', e->shutdown & 2 ? '-' : '>');
+}
+
+/* UNIX_DIAG_VFS's device is the kernel's internal dev_t (major << 20 |
+ * minor); ss splits it with the C library's major()/minor(), made for
+ * the user-space encoding, so 254:0 prints as 0/65024.  Same numbers as ss. */
+static unsigned vfs_major(uint32_t dev)
+{
+	return major(dev);
+}
+
+static unsigned vfs_minor(uint32_t dev)
+{
+	return minor(dev);
+}
+
+static void text_unix_details(struct sbuf *b, const struct sock_entry *e)
+{
+	text_shutdown(b, e);
+	if (e->has_vfs)
+		add(b, " ino:%u dev:%u/%u", e->vfs_ino, vfs_major(e->vfs_dev),
+		    vfs_minor(e->vfs_dev));
+	if (e->has_icons) {
+		add(b, " peers:");
+		for (uint32_t i = 0; i < e->n_icons; i++)
+			add(b, " %u", e->icons[i]);
+	}
+}
+
+/* ss's sock_details_print: uid only when not root's, fwmark and cgroup
+ * only when set. */
+static void text_sock_details(struct sbuf *b, const struct sock_entry *e)
+{
+	char path[4 * 256 + 1];
+	const char *cg;
+
+	if (e->has_uid && e->uid)
+		add(b, " uid:%u", e->uid);
+	add(b, " ino:%u sk:%" PRIx64, e->inode, cookie64(e));
+	if (e->mark)
+		add(b, " fwmark:0x%x", e->mark);
+	if (e->cgroup_id) {
+		/* A directory name is anyone's choice: no escapes in the table. */
+		cg = cgroup_path(e->cgroup_id);
+		sk_escape(path, sizeof path, cg, strlen(cg), SK_ESCAPE_BACKSLASH, NULL);
+		add(b, " cgroup:%s", path);
+	}
+}
+
+size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e)
+{
+	struct sbuf b = {buf, 0, cap};
+
+	if (cap)
+		buf[0] = '\0';
+	if (e->family == AF_UNIX) {
+		text_unix_details(&b, e);
+	} else if (sock_is_inet(e)) {
+		text_sock_details(&b, e);
+		if (e->has_v6only)
+			add(&b, " v6only:%u", e->v6only ? 1u : 0u);
+		text_shutdown(&b, e);
+	} else if (e->family == AF_PACKET) {
+		text_sock_details(&b, e);
+	}
+	return b.n;
+}
+
+void output_details_json(FILE *out, const struct sock_entry *e)
+{
+	char sd[4];
+
+	if (e->has_shutdown) {
+		snprintf(sd, sizeof sd, "%c-%c", e->shutdown & 1 ? '-' : '<',
+		         e->shutdown & 2 ? '-' : '>');
+		fprintf(out, ",\"shutdown\":\"%s\"", sd);
+	}
+	if (e->family == AF_UNIX) {
+		if (e->has_vfs)
+			fprintf(out, ",\"vfs_inode\":%u,\"vfs_dev\":\"%u/%u\"", e->vfs_ino,
+			        vfs_major(e->vfs_dev), vfs_minor(e->vfs_dev));
+		if (e->has_icons) {
+			fputs(",\"peers\":[", out);
+			for (uint32_t i = 0; i < e->n_icons; i++)
+				fprintf(out, "%s%u", i ? "," : "", e->icons[i]);
+			fputc(']', out);
+		}
+		return;
+	}
+	if (!sock_is_inet(e) && e->family != AF_PACKET)
+		return;
+	fprintf(out, ",\"sk\":\"%" PRIx64 "\",\"fwmark\":%u", cookie64(e), e->mark);
+	if (e->cgroup_id) {
+		const char *cg = cgroup_path(e->cgroup_id);
+
+		fputs(",\"cgroup\":", out);
+		json_string(out, cg, strlen(cg));
+	}
+	if (e->has_v6only)
+		fprintf(out, ",\"v6only\":%s", e->v6only ? "true" : "false");
 }
 
 size_t output_timer_text(char *buf, size_t cap, const struct sock_entry *e)
@@ -197,15 +412,17 @@ size_t output_meminfo_text(char *buf, size_t cap, const struct sock_entry *e,
 
 	if (cap)
 		buf[0] = '\0';
-	/* Like ss: memory and TCP internals go on a second, tab-indented line
-	 * unless -O asked for one line per socket; a packet or netlink
-	 * socket's memory stays on its line (ss prints it there). */
-	if ((mem || info) && !o->oneline && (sock_is_inet(e) || e->family == AF_UNIX))
+	/* Like ss: for an inet socket, -m and -i (not for UDP) open a second,
+	 * tab-indented line, even when the kernel sent nothing for it (a
+	 * TIME-WAIT socket), unless -O asked for one line per socket; UNIX,
+	 * packet and netlink sockets' memory stays on their line. */
+	if (sock_is_inet(e) && !o->oneline &&
+	    (o->memory || (o->info && e->netid != NETID_UDP)))
 		add(&b, "\n\t");
 	if (mem)
 		text_skmem(&b, x);
 	if (info)
-		text_info(&b, x);
+		text_info(&b, e, o);
 	return b.n;
 }
 

@@ -24,6 +24,7 @@ void sock_list_free(struct sock_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
 		free(l->v[i].extra);
+		free(l->v[i].icons);
 	}
 	free(l->v);
 	l->v = NULL;
@@ -42,6 +43,7 @@ void sock_list_retain(struct sock_list *l,
 		else {
 			free(l->v[i].path);
 			free(l->v[i].extra);
+			free(l->v[i].icons);
 		}
 	}
 	l->n = out;

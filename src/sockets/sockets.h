@@ -79,6 +79,14 @@ struct sock_entry {
 	uint32_t uid;
 	bool has_uid;
 	bool v6only; /* IPV6_V6ONLY (INET_DIAG_SKV6ONLY); false when unknown */
+	bool has_v6only; /* the kernel sent it (inet6 LISTEN and UNCONN only) */
+	bool has_shutdown; /* INET_DIAG_SHUTDOWN / UNIX_DIAG_SHUTDOWN came */
+	uint8_t shutdown;  /* bit 0: no more receives, bit 1: no more sends */
+	bool has_vfs;      /* UNIX bound to a path: its file's inode and device */
+	uint32_t vfs_ino, vfs_dev;
+	uint32_t n_icons;  /* UNIX listener: connections waiting to be accepted */
+	uint32_t *icons;   /* their inodes (malloc'd); NULL when none or not asked */
+	bool has_icons;    /* the kernel sent the list (it does for listeners) */
 	uint32_t inode;
 	uint32_t peer_inode; /* UNIX: the peer's inode, 0 if none */
 	uint8_t laddr[16], raddr[16];
