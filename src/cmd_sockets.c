@@ -694,6 +694,8 @@ int cmd_sockets(int argc, char **argv)
 	if (rc == CLI_RUN && (!c.netns || (rc = enter_netns(c.netns)) == EXIT_OK)) {
 		setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 		output_set_resolve(c.out.resolve);
+		if (c.from_dump)
+			cgroup_path_offline();
 		rc = c.events ? run_events(&c) : c.watch ? run_watch(&c) : run_once(&c);
 	}
 	free_cmd(&c);

@@ -71,6 +71,9 @@ void output_details_json(FILE *out, const struct sock_entry *e);
  * "unreachable:ID" as ss prints it; the mount is walked on first use. */
 const char *cgroup_path(uint64_t id);
 void cgroup_path_free(void);
+/* Replaying a dump: the ids are another host's, so do not walk this one's
+ * (only the root, id 1 everywhere, has a path; the rest are unreachable). */
+void cgroup_path_offline(void);
 
 /* ss -s's figures: from /proc/net/sockstat, sockstat6 and snmp, or
  * counted from a list (a replayed dump: no orphans or fragments known). */
