@@ -30,9 +30,14 @@ static int nl_attr_cb(const struct nlattr *a, void *data)
 {
 	struct sock_entry *e = data;
 
-	if (mnl_attr_type_valid(a, NETLINK_DIAG_MAX) > 0 &&
-	    mnl_attr_get_type(a) == NETLINK_DIAG_MEMINFO)
+	if (mnl_attr_type_valid(a, NETLINK_DIAG_MAX) <= 0)
+		return MNL_CB_OK;
+	if (mnl_attr_get_type(a) == NETLINK_DIAG_MEMINFO)
 		take_meminfo(e, a);
+	/* -e: a bitmap of groups; ss prints its first 32 bits. */
+	else if (mnl_attr_get_type(a) == NETLINK_DIAG_GROUPS &&
+	         mnl_attr_get_payload_len(a) >= sizeof e->nl_groups)
+		memcpy(&e->nl_groups, mnl_attr_get_payload(a), sizeof e->nl_groups);
 	return MNL_CB_OK;
 }
 
@@ -75,6 +80,6 @@ int collect_netlink_socks(struct mnl_socket *nl, const struct collect_opts *o,
 	r = mnl_nlmsg_put_extra_header(nlh, sizeof *r);
 	r->sdiag_family = AF_NETLINK;
 	r->sdiag_protocol = NDIAG_PROTO_ALL;
-	r->ndiag_show = NDIAG_SHOW_MEMINFO;
+	r->ndiag_show = NDIAG_SHOW_MEMINFO | (o->details ? NDIAG_SHOW_GROUPS : 0);
 	return collect_run_dump(nl, nlh, DIAG_NETLINK, o, out);
 }

@@ -36,6 +36,10 @@ static int packet_attr_cb(const struct nlattr *a, void *data)
 			const struct packet_diag_info *pi = mnl_attr_get_payload(a);
 
 			e->ifindex = pi->pdi_index;
+			e->pk_version = (uint8_t)pi->pdi_version;
+			e->pk_copy_thresh = pi->pdi_copy_thresh;
+			e->pk_flags = pi->pdi_flags;
+			e->has_pkinfo = true;
 		}
 		break;
 	case PACKET_DIAG_MEMINFO:

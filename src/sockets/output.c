@@ -245,9 +245,9 @@ static void put_num(struct line *l, unsigned v, int width)
 	l->buf[l->n++] = ' ';
 }
 
-static void put_extended(struct line *l, const struct sock_entry *e)
+static void put_extended(struct line *l, const struct sock_entry *e, bool oneline)
 {
-	l->n += output_details_text(l->buf + l->n, LINE_CAP - 1 - l->n, e);
+	l->n += output_details_text(l->buf + l->n, LINE_CAP - 1 - l->n, e, oneline);
 }
 
 static void write_row(FILE *out, const struct sock_entry *e, const struct out_opts *o,
@@ -276,7 +276,7 @@ static void write_row(FILE *out, const struct sock_entry *e, const struct out_op
 	if (o->timers)
 		l.n += output_timer_text(l.buf + l.n, LINE_CAP - 1 - l.n, e);
 	if (o->extended)
-		put_extended(&l, e);
+		put_extended(&l, e, o->oneline);
 	if (o->memory || o->info)
 		l.n += output_meminfo_text(l.buf + l.n, LINE_CAP - 1 - l.n, e, o);
 	l.buf[l.n++] = '\n';

@@ -60,10 +60,13 @@ void output_json_object(FILE *out, const struct sock_entry *e, const struct out_
 
 /* -e's details as ss prints them after the peer (and process) column:
  * inet " uid:N ino:N sk:COOKIE fwmark:0xM cgroup:PATH v6only:B <->",
- * UNIX " <-> ino:N dev:MAJ/MIN peers: I...", packet " uid:N ino:N sk:C";
+ * UNIX " <-> ino:N dev:MAJ/MIN peers: I...", packet " uid:N ino:N sk:C"
+ * and its "ver:" line (on the same line with oneline), netlink " sk=0
+ * cb=0 groups=0xN";
  * fields ss leaves out when zero or unknown are left out.  At most cap
  * bytes with the NUL; returns the length. */
-size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e);
+size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e,
+                           bool oneline);
 /* The same as JSON members: sk, fwmark, cgroup, v6only, shutdown, vfs, peers. */
 void output_details_json(FILE *out, const struct sock_entry *e);
 

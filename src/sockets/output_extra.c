@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <linux/tcp.h>
+#include <linux/packet_diag.h>
 
 #include "cli/json.h"
 #include "sockit/escape.h"
@@ -340,7 +341,29 @@ static void text_sock_details(struct sbuf *b, const struct sock_entry *e)
 	}
 }
 
-size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e)
+/* ss -e's second line of a packet socket: version, copy threshold, flags. */
+static void text_packet_info(struct sbuf *b, const struct sock_entry *e, bool oneline)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} flags[] = {
+	    {PDI_RUNNING, "running"}, {PDI_AUXDATA, " auxdata"}, {PDI_ORIGDEV, " origdev"},
+	    {PDI_VNETHDR, " vnethdr"}, {PDI_LOSS, " loss"},
+	};
+
+	if (!e->has_pkinfo)
+		return;
+	add(b, "%sver:%u cpy_thresh:%u flags( ", oneline ? " " : "\n\t", e->pk_version,
+	    e->pk_copy_thresh);
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (e->pk_flags & flags[i].bit)
+			add(b, "%s", flags[i].name);
+	add(b, "%s )", e->pk_flags ? "" : "0");
+}
+
+size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e,
+                           bool oneline)
 {
 	struct sbuf b = {buf, 0, cap};
 
@@ -355,6 +378,11 @@ size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e)
 		text_shutdown(&b, e);
 	} else if (e->family == AF_PACKET) {
 		text_sock_details(&b, e);
+		text_packet_info(&b, e, oneline);
+	} else if (e->family == AF_NETLINK) {
+		/* netlink_diag has no kernel address nor callback to show: ss
+		 * prints them as 0 too. */
+		add(&b, " sk=0 cb=0 groups=0x%08x", e->nl_groups);
 	}
 	return b.n;
 }
@@ -380,8 +408,15 @@ void output_details_json(FILE *out, const struct sock_entry *e)
 		}
 		return;
 	}
+	if (e->family == AF_NETLINK) {
+		fprintf(out, ",\"groups\":%u", e->nl_groups);
+		return;
+	}
 	if (!sock_is_inet(e) && e->family != AF_PACKET)
 		return;
+	if (e->has_pkinfo)
+		fprintf(out, ",\"ver\":%u,\"cpy_thresh\":%u,\"pdi_flags\":%u", e->pk_version,
+		        e->pk_copy_thresh, e->pk_flags);
 	fprintf(out, ",\"sk\":\"%" PRIx64 "\",\"fwmark\":%u", cookie64(e), e->mark);
 	if (e->cgroup_id) {
 		const char *cg = cgroup_path(e->cgroup_id);

@@ -100,6 +100,10 @@ struct sock_entry {
 	uint32_t ifindex;   /* bound device (SO_BINDTODEVICE, packet: bind), 0 if none */
 	uint32_t nl_portid, nl_dst_portid, nl_dst_group; /* netlink addresses */
 	uint8_t nl_proto, nl_state; /* netlink protocol; 1 when connected */
+	uint32_t nl_groups; /* -e: the first 32 multicast groups it joined */
+	bool has_pkinfo;    /* packet: PACKET_DIAG_INFO came (-e's ver: line) */
+	uint8_t pk_version;
+	uint32_t pk_copy_thresh, pk_flags;
 	uint32_t mark;      /* SO_MARK (the kernel sends it to CAP_NET_ADMIN) */
 	uint64_t cgroup_id; /* cgroup v2 id, 0 when unknown */
 	/* The kernel's `autobound` (bind() did not lock the port), when it was

@@ -12,7 +12,8 @@ TCP over IPv4 and IPv6 with data sent and one direction shut down (ss's
 :0), a socket with a fwmark, a listener owned by uid 65534 (uid:N), a
 TIME-WAIT entry, UDP bound and connected, a UNIX listener on a path with
 a connection not yet accepted (ino:/dev:/peers:), a UNIX pair with one
-side shut down and an abstract datagram socket.
+side shut down, an abstract datagram socket, a packet socket and a
+netlink socket in two multicast groups.
 """
 import json
 import os
@@ -86,6 +87,10 @@ def known_set(tmpdir):
     a.shutdown(socket.SHUT_RD)
     d = keep(socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
     d.bind(b"\0ssfields-abstract")
+    # A packet socket (ss -e's "ver:" line) and a netlink socket in two
+    # multicast groups (RTMGRP_LINK | RTMGRP_IPV4_IFADDR: groups=0x11).
+    keep(socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003)))
+    keep(socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)).bind((0, 0x11))
     time.sleep(0.2)  # let delayed ACKs settle: -i's counters stay put
 
 
