@@ -133,8 +133,8 @@ def test_extended_json_values_match_text():
 
 
 def test_info_prints_what_ss_prints():
-    numeric, options, scaled, oneline = in_namespace("-Htani", "-Htanoi", "-Htai",
-                                                     "-HtaniO")
+    numeric, options, scaled, oneline, extended, memory, udp = in_namespace(
+        "-Htani", "-Htanoi", "-Htai", "-HtaniO", "-Htanei", "-Htanmi", "-Huani")
     rows = assert_same_fields(numeric, 9)
     listeners = [v for k, v in rows.items() if k[1] == "LISTEN"]
     # A listener has almost nothing to show: no zero fields (mss:0 ...).
@@ -146,6 +146,13 @@ def test_info_prints_what_ss_prints():
     assert any(re.fullmatch(r"[\d.]+[kMGT]bps", t) for v in rows.values() for t in v)
     assert_same_fields(oneline, 9)
     assert "\n\t" not in oneline["sockit"]["out"]
+    assert_same_fields(extended, 9)
+    rows = assert_same_fields(memory, 9)
+    assert all(any(t.startswith("skmem:(") for t in v) for k, v in rows.items()
+               if k[1] != "TIME-WAIT")
+    # UDP has no TCP internals: no second line, in either.
+    assert_same_fields(udp, 2)
+    assert "\t" not in udp["sockit"]["out"]
 
 
 def same_total(run):
