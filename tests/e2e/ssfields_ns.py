@@ -61,6 +61,13 @@ def known_set(tmpdir):
     srv.sendall(b"y" * 300)
     cli.shutdown(socket.SHUT_WR)  # ss -e: "-->" on this end, "<--" on the other
     tcp_pair(socket.AF_INET6, "::1", 40001, v6only=1)
+    # A connection under cubic beside bbr's: no bbr:(...) in its -i.
+    _, cub, _ = tcp_pair(socket.AF_INET, "127.0.0.1", 40004)
+    try:
+        cub.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
+    except OSError:
+        pass  # no cubic in this kernel: one more connection like the rest
+    cub.sendall(b"z" * 5000)
     _, cli6, _ = tcp_pair(socket.AF_INET6, "::", 40002, v6only=0)
     cli6.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, 0x2a)
     # A listener created as another user: its uid shows in -e.
