@@ -490,26 +490,19 @@ static size_t row_total(const size_t row[ST_MAX])
 	return t;
 }
 
-static void summary_row(FILE *out, unsigned id, const size_t row[ST_MAX], bool json)
+/* One netid's counts as JSON: "tcp":{"total":N,"states":{"ESTAB":N,...}}. */
+static void summary_row(FILE *out, unsigned id, const size_t row[ST_MAX])
 {
 	bool first = true;
 
-	if (json)
-		fprintf(out, "\"%s\":{\"total\":%zu,\"states\":{", netid_name(id),
-		        row_total(row));
-	else
-		fprintf(out, "%-6s %6zu ", netid_name(id), row_total(row));
+	fprintf(out, "\"%s\":{\"total\":%zu,\"states\":{", netid_name(id), row_total(row));
 	for (unsigned s = 0; s < ST_MAX; s++) {
 		if (!row[s])
 			continue;
-		if (json)
-			fprintf(out, "%s\"%s\":%zu", first ? "" : ",", state_name(s, id),
-			        row[s]);
-		else
-			fprintf(out, " %s %zu", state_name(s, id), row[s]);
+		fprintf(out, "%s\"%s\":%zu", first ? "" : ",", state_name(s, id), row[s]);
 		first = false;
 	}
-	fputs(json ? "}}" : "\n", out);
+	fputs("}}", out);
 }
 
 /* ss's get_sockstat: "sockets: used N", "TCP: inuse N orphan N tw N
@@ -697,7 +690,7 @@ void output_summary(FILE *out, const struct ss_summary *s, const struct sock_lis
 			continue;
 		if (!first)
 			fputc(',', out);
-		summary_row(out, id, counts[id], json);
+		summary_row(out, id, counts[id]);
 		first = false;
 	}
 	fputs("},", out);
