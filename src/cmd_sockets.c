@@ -453,7 +453,9 @@ static int collect_live(const struct sockets_cmd *c, struct sock_list *out,
                         struct procmap *pm, char *err, size_t errlen)
 {
 	struct sock_filter all;
-	struct collect_opts o = {&c->filter, c->out.extended || c->out.info, c->force_proc,
+	/* tcp_info: -i's, and -e's "tcp_info" in JSON (the text has none). */
+	struct collect_opts o = {&c->filter, c->out.info || (c->out.extended && c->json),
+	                         c->force_proc,
 	                         NULL, c->bclen ? c->bc : NULL, c->bclen, 0, false, 0, 0, false, false};
 	struct procscan *scan = NULL;
 	int rc;
