@@ -100,6 +100,36 @@ static void take_bbr(struct sock_entry *e, const struct nlattr *a)
 	x->bbr_cwnd_gain = b.bbr_cwnd_gain;
 }
 
+/* DCTCP's and Vegas's congestion state (-i), as ss reads them. */
+static void take_dctcp(struct sock_entry *e, const struct nlattr *a)
+{
+	struct sock_extra *x;
+	struct tcp_dctcp_info d;
+
+	if (mnl_attr_get_payload_len(a) < sizeof d || !(x = extra_of(e)))
+		return;
+	memcpy(&d, mnl_attr_get_payload(a), sizeof d);
+	x->has_dctcp = true;
+	x->dctcp_enabled = d.dctcp_enabled != 0;
+	x->dctcp_ce_state = d.dctcp_ce_state;
+	x->dctcp_alpha = d.dctcp_alpha;
+	x->dctcp_ab_ecn = d.dctcp_ab_ecn;
+	x->dctcp_ab_tot = d.dctcp_ab_tot;
+}
+
+static void take_vegas(struct sock_entry *e, const struct nlattr *a)
+{
+	struct sock_extra *x;
+	struct tcpvegas_info v;
+
+	if (mnl_attr_get_payload_len(a) < sizeof v || !(x = extra_of(e)))
+		return;
+	memcpy(&v, mnl_attr_get_payload(a), sizeof v);
+	/* ss takes Vegas's rtt for the send rate when it is measured. */
+	if (v.tcpv_enabled && v.tcpv_rtt && v.tcpv_rtt != 0x7fffffff)
+		x->vegas_rtt_us = v.tcpv_rtt;
+}
+
 struct inet_ctx {
 	struct sock_entry *e;
 	bool full; /* keep the whole tcp_info (-i) */
@@ -127,6 +157,12 @@ static void inet_attr(const struct nlattr *a, struct inet_ctx *c)
 		break;
 	case INET_DIAG_BBRINFO:
 		take_bbr(c->e, a);
+		break;
+	case INET_DIAG_DCTCPINFO:
+		take_dctcp(c->e, a);
+		break;
+	case INET_DIAG_VEGASINFO:
+		take_vegas(c->e, a);
 		break;
 	case INET_DIAG_SKV6ONLY:
 		if (payload_has(a, 1)) {

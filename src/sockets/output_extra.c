@@ -161,6 +161,17 @@ static void info_counts(struct sbuf *b, const struct tcp_info *t)
 			add(b, " %s:%" PRIu64, c[i].name, c[i].v);
 }
 
+static void info_dctcp(struct sbuf *b, const struct sock_extra *x)
+{
+	if (!x->has_dctcp)
+		return;
+	if (x->dctcp_enabled)
+		add(b, " dctcp:(ce_state:%u,alpha:%u,ab_ecn:%u,ab_tot:%u)", x->dctcp_ce_state,
+		    x->dctcp_alpha, x->dctcp_ab_ecn, x->dctcp_ab_tot);
+	else
+		add(b, " dctcp:fallback_mode");
+}
+
 static void info_bbr(struct sbuf *b, const struct sock_extra *x, bool numeric)
 {
 	if (!x->has_bbr)
@@ -180,13 +191,16 @@ static bool rate_known(uint64_t r)
 	return r && r != UINT64_MAX;
 }
 
-/* send, last*, pacing and delivery rates, as ss. */
-static void info_rates(struct sbuf *b, const struct tcp_info *t, bool numeric)
+/* send (over Vegas's rtt when it has one, as ss), last*, pacing and
+ * delivery rates. */
+static void info_rates(struct sbuf *b, const struct tcp_info *t, uint32_t vegas_rtt,
+                       bool numeric)
 {
-	if (t->tcpi_rtt && t->tcpi_snd_mss && t->tcpi_snd_cwnd) {
+	uint32_t rtt = vegas_rtt ? vegas_rtt : t->tcpi_rtt;
+
+	if (rtt && t->tcpi_snd_mss && t->tcpi_snd_cwnd) {
 		add(b, " send ");
-		add_bw(b, (double)t->tcpi_snd_cwnd * t->tcpi_snd_mss * 8000000. / t->tcpi_rtt,
-		       numeric);
+		add_bw(b, (double)t->tcpi_snd_cwnd * t->tcpi_snd_mss * 8000000. / rtt, numeric);
 	}
 	if (t->tcpi_last_data_sent)
 		add(b, " lastsnd:%u", t->tcpi_last_data_sent);
@@ -276,8 +290,9 @@ static void text_info(struct sbuf *b, const struct sock_entry *e, const struct o
 	info_flags(b, &t, x->cong, o->timers);
 	info_times(b, &t);
 	info_counts(b, &t);
+	info_dctcp(b, x);
 	info_bbr(b, x, o->numeric);
-	info_rates(b, &t, o->numeric);
+	info_rates(b, &t, x->vegas_rtt_us, o->numeric);
 	info_busy(b, &t);
 	info_tail(b, &t, e->state);
 }
@@ -490,6 +505,12 @@ static void json_info(FILE *out, const struct sock_extra *x)
 		        "\"pacing_gain\":%g,\"cwnd_gain\":%g}",
 		        x->bbr_bw * 8, x->bbr_min_rtt_us / 1000.0,
 		        x->bbr_pacing_gain / 256.0, x->bbr_cwnd_gain / 256.0);
+	if (x->has_dctcp)
+		fprintf(out,
+		        ",\"dctcp\":{\"enabled\":%s,\"ce_state\":%u,\"alpha\":%u,"
+		        "\"ab_ecn\":%u,\"ab_tot\":%u}",
+		        x->dctcp_enabled ? "true" : "false", x->dctcp_ce_state, x->dctcp_alpha,
+		        x->dctcp_ab_ecn, x->dctcp_ab_tot);
 	fputc('}', out);
 }
 

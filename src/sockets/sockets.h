@@ -65,6 +65,10 @@ struct sock_extra {
 	char cong[16];
 	uint64_t bbr_bw; /* bytes per second */
 	uint32_t bbr_min_rtt_us, bbr_pacing_gain, bbr_cwnd_gain;
+	bool has_dctcp, dctcp_enabled; /* INET_DIAG_DCTCPINFO */
+	uint16_t dctcp_ce_state;
+	uint32_t dctcp_alpha, dctcp_ab_ecn, dctcp_ab_tot;
+	uint32_t vegas_rtt_us; /* INET_DIAG_VEGASINFO's rtt when enabled, else 0 */
 };
 
 /* One socket.  Addresses are in network byte order as the kernel gives

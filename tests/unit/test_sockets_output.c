@@ -167,6 +167,37 @@ static void test_info_rates(void **state)
 	assert_non_null(strstr(info(&t, ST_ESTABLISHED, false, false), " pacing_rate 12kbps "));
 }
 
+static void test_info_dctcp_and_vegas(void **state)
+{
+	struct sock_entry e = inet(AF_INET, ST_ESTABLISHED);
+	struct sock_extra x;
+	struct out_opts o;
+	struct tcp_info t;
+	char buf[512];
+
+	(void)state;
+	memset(&x, 0, sizeof x);
+	memset(&o, 0, sizeof o);
+	memset(&t, 0, sizeof t);
+	o.info = o.oneline = o.numeric = true;
+	t.tcpi_reordering = 3;
+	t.tcpi_rtt = 1000;
+	t.tcpi_snd_mss = 1000;
+	t.tcpi_snd_cwnd = 10;
+	memcpy(x.info, &t, sizeof t);
+	x.has_info = x.has_dctcp = x.dctcp_enabled = true;
+	x.dctcp_alpha = 1024;
+	x.dctcp_ab_tot = 7;
+	x.vegas_rtt_us = 2000; /* the send rate uses it: half of 80 Mbit/s */
+	e.extra = &x;
+	output_meminfo_text(buf, sizeof buf, &e, &o);
+	assert_string_equal(buf, " rtt:1/0 mss:1000 cwnd:10 "
+	                         "dctcp:(ce_state:0,alpha:1024,ab_ecn:0,ab_tot:7) send 40000000bps");
+	x.dctcp_enabled = false;
+	output_meminfo_text(buf, sizeof buf, &e, &o);
+	assert_non_null(strstr(buf, " dctcp:fallback_mode send"));
+}
+
 static void test_summary_from_list(void **state)
 {
 	struct sock_list l = {NULL, 0, 0};
@@ -209,6 +240,7 @@ int main(void)
 	    cmocka_unit_test(test_details_unix),
 	    cmocka_unit_test(test_info_only_what_is_set),
 	    cmocka_unit_test(test_info_rates),
+	    cmocka_unit_test(test_info_dctcp_and_vegas),
 	    cmocka_unit_test(test_summary_from_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
