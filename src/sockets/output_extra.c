@@ -384,6 +384,10 @@ size_t output_details_text(char *buf, size_t cap, const struct sock_entry *e,
 
 	if (cap)
 		buf[0] = '\0';
+	/* Read from /proc/net/udp or raw (no raw_diag module, --proc): ss -e
+	 * has nothing to add there either. */
+	if (e->from_proc && e->netid != NETID_TCP)
+		return 0;
 	if (e->family == AF_UNIX) {
 		text_unix_details(&b, e);
 	} else if (sock_is_inet(e)) {
@@ -465,8 +469,9 @@ size_t output_meminfo_text(char *buf, size_t cap, const struct sock_entry *e,
 	/* Like ss: for an inet socket, -m and -i (not for UDP) open a second,
 	 * tab-indented line, even when the kernel sent nothing for it (a
 	 * TIME-WAIT socket), unless -O asked for one line per socket; UNIX,
-	 * packet and netlink sockets' memory stays on their line. */
-	if (sock_is_inet(e) && !o->oneline &&
+	 * packet and netlink sockets' memory stays on their line.  What came
+	 * from /proc/net has neither, and no second line in ss. */
+	if (sock_is_inet(e) && !o->oneline && !e->from_proc &&
 	    (o->memory || (o->info && e->netid != NETID_UDP)))
 		add(&b, "\n\t");
 	if (mem)

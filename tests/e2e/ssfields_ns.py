@@ -13,7 +13,7 @@ TCP over IPv4 and IPv6 with data sent and one direction shut down (ss's
 TIME-WAIT entry, UDP bound and connected, a UNIX listener on a path with
 a connection not yet accepted (ino:/dev:/peers:), a UNIX pair with one
 side shut down, an abstract datagram socket, a packet socket and a
-netlink socket in two multicast groups.
+netlink socket in two multicast groups, and a raw ICMP socket.
 """
 import json
 import os
@@ -97,6 +97,9 @@ def known_set(tmpdir):
     # A packet socket (ss -e's "ver:" line) and a netlink socket in two
     # multicast groups (RTMGRP_LINK | RTMGRP_IPV4_IFADDR: groups=0x11).
     keep(socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003)))
+    # Raw IP: over raw_diag, or from /proc/net/raw where the kernel lacks
+    # that module (ss -e then adds nothing, nor -m/-i a second line).
+    keep(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
     keep(socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)).bind((0, 0x11))
     time.sleep(0.2)  # let delayed ACKs settle: -i's counters stay put
 

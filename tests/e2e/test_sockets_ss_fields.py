@@ -113,6 +113,12 @@ def test_extended_packet_and_netlink_print_what_ss_prints():
     assert any("groups=0x00000011" in ss[k] for k in both), ss
 
 
+def test_raw_extended_memory_info_print_what_ss_prints():
+    for run in in_namespace("-Hwane", "-Hwanmi", "-HwanmiO"):
+        assert_same_fields(run, 1)
+        assert run["sockit"]["out"].count("\n") == run["ss"]["out"].count("\n"), run
+
+
 def test_extended_json_values_match_text():
     tcp, = in_namespace("-Htane|-tane --json")
     rows = json.loads(tcp["sockit"]["out"])
