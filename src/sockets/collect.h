@@ -17,7 +17,7 @@ enum diag_kind { DIAG_TCP, DIAG_UDP, DIAG_UNIX, DIAG_RAW, DIAG_PACKET, DIAG_NETL
 
 struct collect_opts {
 	const struct sock_filter *filter; /* states and ports go in the request */
-	bool tcpinfo;                     /* -e: ask for struct tcp_info too */
+	bool tcpinfo;                     /* -i, -e --json: ask for struct tcp_info too */
 	bool force_proc;                  /* --proc: skip netlink */
 	FILE *record;                     /* --record-dump: copy every reply here */
 	const void *bc;                   /* compiled filter expression, or NULL: */

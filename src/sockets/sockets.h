@@ -47,7 +47,7 @@ enum sock_state {
 #define STATE_BIT(s) (1u << (s))
 #define STATES_ALL   ((1u << ST_MAX) - 2) /* bits 1..12 */
 
-/* The part of struct tcp_info that -e shows. */
+/* The part of struct tcp_info that -e puts in JSON ("tcp_info"). */
 struct sock_tcpinfo {
 	uint32_t rtt_us, rttvar_us;
 	uint32_t snd_cwnd;
