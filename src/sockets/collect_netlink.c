@@ -275,10 +275,11 @@ static int append(struct sock_list *to, struct sock_list *from)
 }
 
 /* Stable partition of out->v[first..]: IPv4 entries, then IPv6 ones.
- * Returns 0, or -1 (ENOMEM) with out unchanged. */
+ * Only the IPv6 entries (usually the few) go through a copy; the IPv4 ones
+ * close up in place.  Returns 0, or -1 (ENOMEM) with out unchanged. */
 static int v6_last(struct sock_list *out, size_t first)
 {
-	size_t n, k = 0, j = 0, v6;
+	size_t n6 = 0, k, j = 0, v6;
 	struct sock_entry *tmp;
 
 	/* Already in order (no IPv6, or none before an IPv4): nothing to move. */
@@ -288,18 +289,20 @@ static int v6_last(struct sock_list *out, size_t first)
 		;
 	if (v6 == out->n)
 		return 0;
-	n = out->n - first;
-	if (!(tmp = malloc(n * sizeof *tmp))) {
+	for (size_t i = first; i < out->n; i++)
+		n6 += out->v[i].family != AF_INET;
+	if (!(tmp = malloc(n6 * sizeof *tmp))) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (size_t i = first; i < out->n; i++)
-		if (out->v[i].family == AF_INET)
-			tmp[k++] = out->v[i];
-	for (size_t i = first; i < out->n; i++)
+	k = first;
+	for (size_t i = first; i < out->n; i++) {
 		if (out->v[i].family != AF_INET)
-			tmp[k + j++] = out->v[i];
-	memcpy(out->v + first, tmp, n * sizeof *tmp);
+			tmp[j++] = out->v[i];
+		else
+			out->v[k++] = out->v[i];
+	}
+	memcpy(out->v + k, tmp, n6 * sizeof *tmp);
 	free(tmp);
 	return 0;
 }
