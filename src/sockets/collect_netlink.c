@@ -124,6 +124,7 @@ struct recv_ctx {
 	struct sock_list *out;
 	FILE *record;
 	bool nomem;
+	bool v6; /* an IPv6 entry was added (v6_last has work) */
 };
 
 static int reply_cb(const struct nlmsghdr *nlh, void *data)
@@ -138,6 +139,8 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 		c->nomem = true;
 		return MNL_CB_ERROR;
 	}
+	if (c->out->n && c->out->v[c->out->n - 1].family == AF_INET6)
+		c->v6 = true;
 	return MNL_CB_OK;
 }
 
@@ -164,7 +167,7 @@ static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx
 int collect_run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, enum diag_kind kind,
                      const struct collect_opts *o, struct sock_list *out)
 {
-	struct recv_ctx c = {kind, out, o->record, false};
+	struct recv_ctx c = {kind, out, o->record, false, false};
 
 	return run_dump(nl, nlh, &c);
 }
@@ -218,7 +221,7 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	struct nlmsghdr *nlh;
 	unsigned netid = kind == DIAG_TCP ? NETID_TCP : kind == DIAG_UDP ? NETID_UDP : NETID_RAW;
 	int proto = kind == DIAG_TCP ? IPPROTO_TCP : kind == DIAG_UDP ? IPPROTO_UDP : IPPROTO_RAW;
-	struct recv_ctx c = {kind, out, o->record, false};
+	struct recv_ctx c = {kind, out, o->record, false, false};
 	int rc;
 
 	if (!req)
@@ -320,7 +323,7 @@ static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o
 	unsigned char ports[128];
 	const void *bc = o->bc ? o->bc : ports;
 	size_t bclen = o->bc ? o->bclen : diag_port_bytecode(o->filter, ports, sizeof ports);
-	struct recv_ctx c = {DIAG_TCP, out, NULL, false};
+	struct recv_ctx c = {DIAG_TCP, out, NULL, false, false};
 	size_t first = out->n;
 	struct inet_diag_req *r;
 	struct nlmsghdr *nlh;
@@ -355,7 +358,9 @@ static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o
 		errno = err;
 		return -1;
 	}
-	return v6_last(out, first);
+	/* Without IPv6 replies the order is right already: no second pass
+	 * over the entries. */
+	return c.v6 ? v6_last(out, first) : 0;
 }
 
 /* Both families: the kernel walks its hash tables once per request, which
@@ -488,7 +493,7 @@ static int dump_kind(struct mnl_socket *nl, enum diag_kind kind,
 	const struct sock_filter *f = o->filter;
 	char req[256];
 	struct nlmsghdr *nlh;
-	struct recv_ctx c = {kind, out, o->record, false};
+	struct recv_ctx c = {kind, out, o->record, false, false};
 
 	if (kind == DIAG_PACKET)
 		return collect_packet(nl, o, out);
