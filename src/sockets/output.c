@@ -356,14 +356,12 @@ static int v4_len(const uint8_t *a, uint16_t port)
 	             (port ? dec_len(port) : 1));
 }
 
-/* The kept texts, back to back; off[2i], off[2i+1] are the local and peer
- * text of entry i, NO_TEXT for a quick_v4 entry. */
-#define NO_TEXT ((size_t)-1)
-
+/* The kept texts (local, peer, NUL-terminated) of the entries that are
+ * not quick_v4, back to back in entry order; the lines read them in the
+ * same order from `next`. */
 struct addr_texts {
 	char *text;
-	size_t len, cap;
-	size_t *off;
+	size_t len, cap, next;
 };
 
 static int add_text(struct addr_texts *t, const char *s)
@@ -384,17 +382,13 @@ static int add_text(struct addr_texts *t, const char *s)
 	return (int)n - 1;
 }
 
-/* Entry i's texts kept in t; returns -1 when out of memory. */
-static int keep_texts(const struct sock_entry *e, struct addr_texts *t, size_t i, int *a,
-                      int *b)
+/* Keep e's texts in t and give their lengths; -1 when out of memory. */
+static int keep_texts(const struct sock_entry *e, struct addr_texts *t, int *a, int *b)
 {
 	char buf[SK_ADDRSTRLEN * 3];
 
-	t->off[2 * i] = t->len;
-	if ((*a = add_text(t, format_local(e, buf, sizeof buf))) < 0)
-		return -1;
-	t->off[2 * i + 1] = t->len;
-	if ((*b = add_text(t, format_peer(e, buf, sizeof buf))) < 0)
+	if ((*a = add_text(t, format_local(e, buf, sizeof buf))) < 0 ||
+	    (*b = add_text(t, format_peer(e, buf, sizeof buf))) < 0)
 		return -1;
 	return 0;
 }
@@ -404,17 +398,14 @@ static int format_all(const struct sock_list *l, struct addr_texts *t, int *lw, 
 	memset(t, 0, sizeof *t);
 	*lw = 18;
 	*pw = 17;
-	if (!(t->off = malloc((2 * l->n + 1) * sizeof *t->off)))
-		return -1;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct sock_entry *e = &l->v[i];
 		int a, b;
 
 		if (quick_v4(e)) {
-			t->off[2 * i] = t->off[2 * i + 1] = NO_TEXT;
 			a = v4_len(e->laddr, e->lport);
 			b = v4_len(e->raddr, e->rport);
-		} else if (keep_texts(e, t, i, &a, &b) < 0)
+		} else if (keep_texts(e, t, &a, &b) < 0)
 			return -1;
 		*lw = a > *lw ? a : *lw;
 		*pw = b > *pw ? b : *pw;
@@ -422,25 +413,27 @@ static int format_all(const struct sock_list *l, struct addr_texts *t, int *lw, 
 	return 0;
 }
 
-/* Entry i's address columns: kept in t, or formatted into the buffers. */
-static void texts_of(const struct sock_entry *e, const struct addr_texts *t, size_t i,
-                     char lbuf[22], char pbuf[22], struct col *local, struct col *peer)
+/* The next entry's address columns: formatted into the buffers, or the
+ * next kept pair of t. */
+static void texts_of(const struct sock_entry *e, struct addr_texts *t, char lbuf[22],
+                     char pbuf[22], struct col *local, struct col *peer)
 {
-	if (t->off[2 * i] == NO_TEXT) {
+	if (quick_v4(e)) {
 		*local = col_of(format_v4(e->laddr, e->lport, lbuf));
 		*peer = col_of(format_v4(e->raddr, e->rport, pbuf));
 		return;
 	}
-	local->s = t->text + t->off[2 * i];
-	local->len = t->off[2 * i + 1] - t->off[2 * i] - 1;
-	*peer = col_of(t->text + t->off[2 * i + 1]);
+	*local = col_of(t->text + t->next);
+	t->next += local->len + 1;
+	*peer = col_of(t->text + t->next);
+	t->next += peer->len + 1;
 }
 
 /* Lines are built straight into a block of this size, written when the
  * next one might not fit: one fwrite per block, not per line. */
 #define BLOCK_CAP (64 * 1024)
 
-static void write_rows(FILE *out, const struct sock_list *l, const struct addr_texts *t,
+static void write_rows(FILE *out, const struct sock_list *l, struct addr_texts *t,
                        const struct out_opts *o, int lw, int pw)
 {
 	char *block = malloc(BLOCK_CAP), lbuf[22], pbuf[22], one[LINE_CAP];
@@ -450,7 +443,7 @@ static void write_rows(FILE *out, const struct sock_list *l, const struct addr_t
 		struct line line = {block ? block + used : one, 0};
 		struct col local, peer;
 
-		texts_of(&l->v[i], t, i, lbuf, pbuf, &local, &peer);
+		texts_of(&l->v[i], t, lbuf, pbuf, &local, &peer);
 		render_row(&line, &l->v[i], o, local, peer, lw, pw);
 		used += line.n;
 		if (!block || used > BLOCK_CAP - LINE_CAP) {
@@ -481,7 +474,6 @@ void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
 		write_rows(out, l, &t, o, lw, pw);
 	}
 	free(t.text);
-	free(t.off);
 }
 
 /* A JSON string through the kit's one escaper (cli/json.h): paths are
