@@ -7,12 +7,12 @@
 
 /* Entry storage.  A listing writes every entry once, so its cost is the
  * page faults: 4 KiB pages measured 2.4 us each here (1 ms at 7,500
- * sockets, 8 ms at 60,000).  Past LIST_MAP_MIN bytes the entries move to
- * an anonymous mapping in whole 2 MiB steps that asks for transparent huge
- * pages (0.2 ms to fault 2 MiB); it grows with mremap, which moves page
- * tables, not bytes.  Smaller lists stay with malloc, where a 2 MiB page
- * would cost more than the few faults it saves. */
-#define LIST_MAP_MIN  (512u * 1024)
+ * sockets, 8 ms at 60,000).  Past LIST_MAP_MIN bytes (1,200 entries) the
+ * entries move to an anonymous mapping in whole 2 MiB steps that asks for
+ * transparent huge pages (0.2 ms to fault 2 MiB); it grows with mremap,
+ * which moves page tables, not bytes.  Smaller lists stay with malloc,
+ * where a 2 MiB page would cost more than the few faults it saves. */
+#define LIST_MAP_MIN  (256u * 1024)
 #define LIST_MAP_STEP (2u * 1024 * 1024)
 
 static size_t map_bytes(size_t cap)
