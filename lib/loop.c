@@ -140,6 +140,7 @@ void sk_loop_free(struct sk_loop *loop)
 	free(loop->fds);
 	free(loop->heap);
 	free(loop->turns);
+	free(loop->read_buf);
 	free(loop);
 }
 

@@ -66,6 +66,8 @@ struct sk_loop {
 	void (*conn_ring_free)(struct sk_loop *loop);
 	/* Turn lengths (turn_stats.c), NULL unless asked for. */
 	struct sk__turn_stats *turns;
+	/* The connections' shared read buffer (conn.c), made on first use. */
+	char *read_buf;
 };
 
 /* Run fd's callback for what the kernel reported (SK_READ|SK_WRITE, or

@@ -127,6 +127,7 @@ struct recv_ctx {
 	struct sock_list *out;
 	FILE *record;
 	bool nomem;
+	bool v6; /* an IPv6 entry was added (v6_last has work) */
 };
 
 static int reply_cb(const struct nlmsghdr *nlh, void *data)
@@ -141,6 +142,8 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 		c->nomem = true;
 		return MNL_CB_ERROR;
 	}
+	if (c->out->n && c->out->v[c->out->n - 1].family == AF_INET6)
+		c->v6 = true;
 	return MNL_CB_OK;
 }
 
@@ -167,7 +170,7 @@ static int run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, struct recv_ctx
 int collect_run_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, enum diag_kind kind,
                      const struct collect_opts *o, struct sock_list *out)
 {
-	struct recv_ctx c = {kind, out, o->record, false};
+	struct recv_ctx c = {kind, out, o->record, false, false};
 
 	return run_dump(nl, nlh, &c);
 }
@@ -221,7 +224,7 @@ static int dump_inet(struct mnl_socket *nl, int family, enum diag_kind kind,
 	struct nlmsghdr *nlh;
 	unsigned netid = kind == DIAG_TCP ? NETID_TCP : kind == DIAG_UDP ? NETID_UDP : NETID_RAW;
 	int proto = kind == DIAG_TCP ? IPPROTO_TCP : kind == DIAG_UDP ? IPPROTO_UDP : IPPROTO_RAW;
-	struct recv_ctx c = {kind, out, o->record, false};
+	struct recv_ctx c = {kind, out, o->record, false, false};
 	int rc;
 
 	if (!req)
@@ -278,10 +281,11 @@ static int append(struct sock_list *to, struct sock_list *from)
 }
 
 /* Stable partition of out->v[first..]: IPv4 entries, then IPv6 ones.
- * Returns 0, or -1 (ENOMEM) with out unchanged. */
+ * Only the IPv6 entries (usually the few) go through a copy; the IPv4 ones
+ * close up in place.  Returns 0, or -1 (ENOMEM) with out unchanged. */
 static int v6_last(struct sock_list *out, size_t first)
 {
-	size_t n, k = 0, j = 0, v6;
+	size_t n6 = 0, k, j = 0, v6;
 	struct sock_entry *tmp;
 
 	/* Already in order (no IPv6, or none before an IPv4): nothing to move. */
@@ -291,18 +295,20 @@ static int v6_last(struct sock_list *out, size_t first)
 		;
 	if (v6 == out->n)
 		return 0;
-	n = out->n - first;
-	if (!(tmp = malloc(n * sizeof *tmp))) {
+	for (size_t i = first; i < out->n; i++)
+		n6 += out->v[i].family != AF_INET;
+	if (!(tmp = malloc(n6 * sizeof *tmp))) {
 		errno = ENOMEM;
 		return -1;
 	}
-	for (size_t i = first; i < out->n; i++)
-		if (out->v[i].family == AF_INET)
-			tmp[k++] = out->v[i];
-	for (size_t i = first; i < out->n; i++)
+	k = first;
+	for (size_t i = first; i < out->n; i++) {
 		if (out->v[i].family != AF_INET)
-			tmp[k + j++] = out->v[i];
-	memcpy(out->v + first, tmp, n * sizeof *tmp);
+			tmp[j++] = out->v[i];
+		else
+			out->v[k++] = out->v[i];
+	}
+	memcpy(out->v + k, tmp, n6 * sizeof *tmp);
 	free(tmp);
 	return 0;
 }
@@ -320,7 +326,7 @@ static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o
 	unsigned char ports[128];
 	const void *bc = o->bc ? o->bc : ports;
 	size_t bclen = o->bc ? o->bclen : diag_port_bytecode(o->filter, ports, sizeof ports);
-	struct recv_ctx c = {DIAG_TCP, out, NULL, false};
+	struct recv_ctx c = {DIAG_TCP, out, NULL, false, false};
 	size_t first = out->n;
 	struct inet_diag_req *r;
 	struct nlmsghdr *nlh;
@@ -355,7 +361,9 @@ static int dump_tcp_one_walk(struct mnl_socket *nl, const struct collect_opts *o
 		errno = err;
 		return -1;
 	}
-	return v6_last(out, first);
+	/* Without IPv6 replies the order is right already: no second pass
+	 * over the entries. */
+	return c.v6 ? v6_last(out, first) : 0;
 }
 
 /* Both families: the kernel walks its hash tables once per request, which
@@ -488,7 +496,7 @@ static int dump_kind(struct mnl_socket *nl, enum diag_kind kind,
 	const struct sock_filter *f = o->filter;
 	char req[256];
 	struct nlmsghdr *nlh;
-	struct recv_ctx c = {kind, out, o->record, false};
+	struct recv_ctx c = {kind, out, o->record, false, false};
 
 	if (kind == DIAG_PACKET)
 		return collect_packet(nl, o, out);

@@ -50,18 +50,21 @@ static bool unspecified6(const uint8_t *a)
 	return memcmp(a, zero, 16) == 0;
 }
 
-/* Decimal digits of v at p; returns the end. */
+static unsigned dec_len(unsigned v)
+{
+	return v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+}
+
+/* Decimal digits of v (< 100000) at p; returns the end.  Written from the
+ * last digit back to their known places: no reversal loop (formatting was
+ * the largest user-space cost of a filtered listing). */
 static char *put_dec(char *p, unsigned v)
 {
-	char tmp[10];
-	int n = 0;
+	unsigned n = dec_len(v);
 
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < 10);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	for (unsigned i = n; i-- > 0; v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
 }
 
 /* "A.B.C.D:PORT" (or ":*" for port 0) without printf: a listing formats
@@ -212,14 +215,13 @@ void output_text_header(FILE *out, const struct out_opts *o, int lw, int pw)
 #define LINE_CAP 4096
 
 struct line {
-	char buf[LINE_CAP];
+	char *buf; /* LINE_CAP bytes */
 	size_t n;
 };
 
-/* s, then spaces up to width, then one separating space. */
-static void put_pad(struct line *l, const char *s, int width)
+/* s (len bytes), then spaces up to width, then one separating space. */
+static void put_pad(struct line *l, const char *s, size_t len, int width)
 {
-	size_t len = strlen(s);
 	size_t pad = width > (int)len ? (size_t)width - len : 0;
 
 	if (l->n + len + pad + 1 >= LINE_CAP)
@@ -227,6 +229,11 @@ static void put_pad(struct line *l, const char *s, int width)
 	memcpy(l->buf + l->n, s, len);
 	memset(l->buf + l->n + len, ' ', pad + 1);
 	l->n += len + pad + 1;
+}
+
+static void put_pad0(struct line *l, const char *s, int width)
+{
+	put_pad(l, s, strlen(s), width);
 }
 
 /* v right-aligned in width, then one space. */
@@ -250,46 +257,57 @@ static void put_extended(struct line *l, const struct sock_entry *e, bool onelin
 	l->n += output_details_text(l->buf + l->n, LINE_CAP - 1 - l->n, e, oneline);
 }
 
-static void write_row(FILE *out, const struct sock_entry *e, const struct out_opts *o,
-                      const char *local, const char *peer, int lw, int pw)
+/* The text of one address column and its length. */
+struct col {
+	const char *s;
+	size_t len;
+};
+
+/* One line, newline included, into l (empty, LINE_CAP bytes). */
+static void render_row(struct line *l, const struct sock_entry *e, const struct out_opts *o,
+                       struct col local, struct col peer, int lw, int pw)
 {
-	struct line l;
 	char comm[16];
 
-	l.n = 0;
 	if (!o->no_netid)
-		put_pad(&l, netid_name(e->netid), 5);
+		put_pad0(l, netid_name(e->netid), 5);
 	if (!o->no_state)
-		put_pad(&l, state_name(e->state, e->netid), 10);
-	put_num(&l, e->rq, 6);
-	put_num(&l, e->wq, 6);
-	put_pad(&l, local, lw);
-	put_pad(&l, peer, pw);
-	l.n--; /* no space after the last column */
+		put_pad0(l, state_name(e->state, e->netid), 10);
+	put_num(l, e->rq, 6);
+	put_num(l, e->wq, 6);
+	put_pad(l, local.s, local.len, lw);
+	put_pad(l, peer.s, peer.len, pw);
+	l->n--; /* no space after the last column */
 	if (o->process) {
 		clean_comm(e->comm, comm);
 		if (e->pid > 0)
-			l.n += (size_t)snprintf(l.buf + l.n, 40, " %d/%s", e->pid, comm);
+			l->n += (size_t)snprintf(l->buf + l->n, 40, " %d/%s", e->pid, comm);
 		else
-			l.n += (size_t)snprintf(l.buf + l.n, 40, " -");
+			l->n += (size_t)snprintf(l->buf + l->n, 40, " -");
 	}
 	if (o->timers)
-		l.n += output_timer_text(l.buf + l.n, LINE_CAP - 1 - l.n, e);
+		l->n += output_timer_text(l->buf + l->n, LINE_CAP - 1 - l->n, e);
 	if (o->extended)
-		put_extended(&l, e, o->oneline);
+		put_extended(l, e, o->oneline);
 	if (o->memory || o->info)
-		l.n += output_meminfo_text(l.buf + l.n, LINE_CAP - 1 - l.n, e, o);
-	l.buf[l.n++] = '\n';
-	fwrite(l.buf, 1, l.n, out);
+		l->n += output_meminfo_text(l->buf + l->n, LINE_CAP - 1 - l->n, e, o);
+	l->buf[l->n++] = '\n';
+}
+
+static struct col col_of(const char *s)
+{
+	return (struct col){s, strlen(s)};
 }
 
 void output_text_line(FILE *out, const struct sock_entry *e, const struct out_opts *o,
                       int lw, int pw)
 {
-	char local[SK_ADDRSTRLEN * 3], peer[SK_ADDRSTRLEN];
+	char local[SK_ADDRSTRLEN * 3], peer[SK_ADDRSTRLEN], buf[LINE_CAP];
+	struct line l = {buf, 0};
 
-	write_row(out, e, o, format_local(e, local, sizeof local),
-	          format_peer(e, peer, sizeof peer), lw, pw);
+	render_row(&l, e, o, col_of(format_local(e, local, sizeof local)),
+	           col_of(format_peer(e, peer, sizeof peer)), lw, pw);
+	fwrite(l.buf, 1, l.n, out);
 }
 
 /* Column widths: the longest address, at least the title. */
@@ -308,12 +326,28 @@ void output_widths(const struct sock_list *l, int *lw, int *pw)
 	}
 }
 
-/* Every address formatted once, back to back; off[2i], off[2i+1] are the
- * local and peer text of entry i. */
+/* IPv4 addresses without names are formatted without a library call: a
+ * table only measures them (digits) before it knows its widths, and
+ * formats them once, into the line.  Every other address is formatted
+ * once and kept (-r may ask DNS for it). */
+static bool quick_v4(const struct sock_entry *e)
+{
+	return e->family == AF_INET && !resolve_names;
+}
+
+/* strlen(format_v4(a, port, ...)). */
+static int v4_len(const uint8_t *a, uint16_t port)
+{
+	return (int)(dec_len(a[0]) + dec_len(a[1]) + dec_len(a[2]) + dec_len(a[3]) + 4 +
+	             (port ? dec_len(port) : 1));
+}
+
+/* The kept texts (local, peer, NUL-terminated) of the entries that are
+ * not quick_v4, back to back in entry order; the lines read them in the
+ * same order from `next`. */
 struct addr_texts {
 	char *text;
-	size_t len, cap;
-	size_t *off;
+	size_t len, cap, next;
 };
 
 static int add_text(struct addr_texts *t, const char *s)
@@ -334,28 +368,78 @@ static int add_text(struct addr_texts *t, const char *s)
 	return (int)n - 1;
 }
 
-static int format_all(const struct sock_list *l, struct addr_texts *t, int *lw, int *pw)
+/* Keep e's texts in t and give their lengths; -1 when out of memory. */
+static int keep_texts(const struct sock_entry *e, struct addr_texts *t, int *a, int *b)
 {
 	char buf[SK_ADDRSTRLEN * 3];
 
+	if ((*a = add_text(t, format_local(e, buf, sizeof buf))) < 0 ||
+	    (*b = add_text(t, format_peer(e, buf, sizeof buf))) < 0)
+		return -1;
+	return 0;
+}
+
+static int format_all(const struct sock_list *l, struct addr_texts *t, int *lw, int *pw)
+{
 	memset(t, 0, sizeof *t);
 	*lw = 18;
 	*pw = 17;
-	if (!(t->off = malloc((2 * l->n + 1) * sizeof *t->off)))
-		return -1;
 	for (size_t i = 0; i < l->n; i++) {
+		const struct sock_entry *e = &l->v[i];
 		int a, b;
 
-		t->off[2 * i] = t->len;
-		if ((a = add_text(t, format_local(&l->v[i], buf, sizeof buf))) < 0)
-			return -1;
-		t->off[2 * i + 1] = t->len;
-		if ((b = add_text(t, format_peer(&l->v[i], buf, sizeof buf))) < 0)
+		if (quick_v4(e)) {
+			a = v4_len(e->laddr, e->lport);
+			b = v4_len(e->raddr, e->rport);
+		} else if (keep_texts(e, t, &a, &b) < 0)
 			return -1;
 		*lw = a > *lw ? a : *lw;
 		*pw = b > *pw ? b : *pw;
 	}
 	return 0;
+}
+
+/* The next entry's address columns: formatted into the buffers, or the
+ * next kept pair of t. */
+static void texts_of(const struct sock_entry *e, struct addr_texts *t, char lbuf[22],
+                     char pbuf[22], struct col *local, struct col *peer)
+{
+	if (quick_v4(e)) {
+		*local = col_of(format_v4(e->laddr, e->lport, lbuf));
+		*peer = col_of(format_v4(e->raddr, e->rport, pbuf));
+		return;
+	}
+	*local = col_of(t->text + t->next);
+	t->next += local->len + 1;
+	*peer = col_of(t->text + t->next);
+	t->next += peer->len + 1;
+}
+
+/* Lines are built straight into a block of this size, written when the
+ * next one might not fit: one fwrite per block, not per line. */
+#define BLOCK_CAP (64 * 1024)
+
+static void write_rows(FILE *out, const struct sock_list *l, struct addr_texts *t,
+                       const struct out_opts *o, int lw, int pw)
+{
+	char *block = malloc(BLOCK_CAP), lbuf[22], pbuf[22], one[LINE_CAP];
+	size_t used = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct line line = {block ? block + used : one, 0};
+		struct col local, peer;
+
+		texts_of(&l->v[i], t, lbuf, pbuf, &local, &peer);
+		render_row(&line, &l->v[i], o, local, peer, lw, pw);
+		used += line.n;
+		if (!block || used > BLOCK_CAP - LINE_CAP) {
+			fwrite(block ? block : one, 1, block ? used : line.n, out);
+			used = 0;
+		}
+	}
+	if (used)
+		fwrite(block, 1, used, out);
+	free(block);
 }
 
 void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
@@ -373,12 +457,9 @@ void output_text(FILE *out, const struct sock_list *l, const struct out_opts *o)
 	} else {
 		if (o->header)
 			output_text_header(out, o, lw, pw);
-		for (size_t i = 0; i < l->n; i++)
-			write_row(out, &l->v[i], o, t.text + t.off[2 * i],
-			          t.text + t.off[2 * i + 1], lw, pw);
+		write_rows(out, l, &t, o, lw, pw);
 	}
 	free(t.text);
-	free(t.off);
 }
 
 /* A JSON string through the kit's one escaper (cli/json.h): paths are
