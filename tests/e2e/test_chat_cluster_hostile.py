@@ -211,3 +211,5 @@ def test_hostile_array_reply_is_refused_and_the_node_reconnects(server, fake, pa
     c.close()
     d.close()
     assert srv.proc.poll() is None
+    log = srv.stop()
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log
