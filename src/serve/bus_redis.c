@@ -396,6 +396,14 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 		link_down(rb, why);
 }
 
+/* Whether the command connection waits for a reply (a callback queued). */
+static bool awaiting(void *ctx)
+{
+	const redisAsyncContext *ac = ctx;
+
+	return ac->replies.head != NULL;
+}
+
 static redisAsyncContext *open_one(struct redis_bus *rb)
 {
 	redisAsyncContext *ac = rb->url.path[0] ? redisAsyncConnectUnix(rb->url.path)
@@ -410,7 +418,7 @@ static redisAsyncContext *open_one(struct redis_bus *rb)
 		return NULL;
 	}
 	ac->data = rb;
-	redis_reply_cap(ac->c.reader, &rb->cmd_cap);
+	redis_reply_cap(ac->c.reader, &rb->cmd_cap, awaiting, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	/* Queued until connected; AUTH and SELECT go first. */

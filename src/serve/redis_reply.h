@@ -17,16 +17,25 @@
 
 /* One reader's budget; it must live as long as the reader. */
 struct redis_reply_cap {
-	redisReplyObjectFunctions fn;    /* the reader's, createArray ours */
-	void *(*create_array)(const redisReadTask *, int);  /* hiredis's */
+	redisReplyObjectFunctions fn;    /* the reader's, the create* ours */
+	redisReplyObjectFunctions dflt;  /* hiredis's */
+	/* Whether a reply is awaited now (NULL: always, pushes): hiredis
+	 * 0.14's async API asserts (aborts) on a reply that no command
+	 * waits for, so the command connection refuses one first. */
+	bool (*expected)(void *ctx);
+	void *ctx;
 	size_t used;                     /* elements in the reply being read */
-	bool refused;                    /* an array was: the reader failed */
-	int refused_len;                 /* its length */
+	bool refused;                    /* a reply was: the reader failed */
+	int refused_len;                 /* the array's length, or -1: */
+	bool unasked;                    /* ... a reply to no command */
 };
 
 /* Make rd refuse (a reader error, the connection's end) any reply over
- * the budget, or an array of negative length.  rd's privdata is cap's. */
-void redis_reply_cap(redisReader *rd, struct redis_reply_cap *cap);
+ * the budget, or an array of negative length, and with expected set,
+ * any reply but an error when expected(ctx) says none is awaited.  rd's
+ * privdata is cap's. */
+void redis_reply_cap(redisReader *rd, struct redis_reply_cap *cap,
+                     bool (*expected)(void *ctx), void *ctx);
 
 /* Why rd failed when the cap refused a reply ("reply refused: ..."), in
  * buf; NULL when the error was another. */

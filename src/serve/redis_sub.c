@@ -256,7 +256,7 @@ struct redis_sub *redis_sub_new(const struct redis_sub_cb *cb, bool auth)
 		free(s);
 		return NULL;
 	}
-	redis_reply_cap(s->rd, &s->cap);
+	redis_reply_cap(s->rd, &s->cap, NULL, NULL);   /* pushes: any time */
 	s->fd = -1;
 	s->cb = *cb;
 	s->waiting = W_PROBE | (auth ? W_AUTH : 0);

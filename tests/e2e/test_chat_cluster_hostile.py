@@ -31,9 +31,10 @@ def bulk(b):
 
 class FakeRedis:
     """Just enough of Redis for one chat node to register clients:
-    classic pub/sub (the probe answers [nil]), nick claims always won.  attack()
-    sends bytes on the current subscriber connection (the one that sent
-    COMMAND INFO), from the server's own thread."""
+    classic pub/sub (the probe answers [nil]), nick claims always won.
+    attack() sends bytes on the current subscriber connection (the one
+    that sent COMMAND INFO) or command connection (the one that sent
+    PING), from the server's own thread."""
 
     def __init__(self):
         self.lsock = socket.socket()
@@ -44,6 +45,8 @@ class FakeRedis:
         self.sel.register(self.lsock, selectors.EVENT_READ)
         self.bufs = {}
         self.sub = None
+        self.cmd = None
+        self.next_reply = None      # sent instead of the next command reply
         self.subscribers = 0        # subscriber connections seen
         self.pending = []           # attacks to send
         self.sent = []              # per attack: bytes sent before the close
@@ -55,9 +58,14 @@ class FakeRedis:
     def url(self):
         return f"redis://127.0.0.1:{self.port}"
 
-    def attack(self, payload):
+    def attack(self, payload, on="sub"):
+        """on: "sub", "cmd", or "reply" (instead of the command
+        connection's next reply)."""
         with self.lock:
-            self.pending.append(payload)
+            if on == "reply":
+                self.next_reply = payload
+            else:
+                self.pending.append((payload, on))
 
     def close(self):
         self.stopping = True
@@ -77,11 +85,11 @@ class FakeRedis:
                     self._read(key.fileobj)
             with self.lock:
                 todo, self.pending = self.pending, []
-            for payload in todo:
-                self._send_attack(payload)
+            for payload, on in todo:
+                self._send_attack(payload, self.sub if on == "sub" else self.cmd)
 
-    def _send_attack(self, payload):
-        s, sent = self.sub, 0
+    def _send_attack(self, payload, s):
+        sent = 0
         s.setblocking(True)
         s.settimeout(20)
         try:
@@ -111,8 +119,15 @@ class FakeRedis:
             if cmd is None:
                 break
             self.bufs[s] = rest
+            reply = self._reply(s, cmd)
+            with self.lock:
+                if s is self.cmd and self.next_reply is not None:
+                    reply, self.next_reply = self.next_reply, None
+            if reply is not None and len(reply) > 65536:
+                self._send_attack(reply, s)
+                return
             try:
-                s.sendall(self._reply(s, cmd))
+                s.sendall(reply)
             except OSError:
                 self._drop(s)
                 return
@@ -142,6 +157,7 @@ class FakeRedis:
             self.subscribers += 1
             return b"*1\r\n*-1\r\n"
         if verb == b"PING":
+            self.cmd = s
             return b"+PONG\r\n"
         if verb in (b"SUBSCRIBE", b"UNSUBSCRIBE"):
             return b"".join(b"*3\r\n" + bulk(verb.lower()) + bulk(ch) + b":1\r\n"
@@ -177,26 +193,38 @@ HUGE = b"*2147483647\r\n" + b":1\r\n" * (2 << 20)
 NESTED = b"*4\r\n*%d\r\n" % CAP + b":1\r\n" * (2 << 20)
 
 
-@pytest.mark.parametrize("payload", [HUGE, NESTED], ids=["huge", "nested"])
-def test_hostile_array_reply_is_refused_and_the_node_reconnects(server, fake, payload):
+# hiredis 0.14's async API asserts (aborts the node) on a reply that no
+# command waits for: the command connection refuses it first.
+UNASKED = b":1\r\n" * (2 << 20)
+
+
+@pytest.mark.parametrize("payload,on,why", [
+    (HUGE, "sub", "reply refused: an array of 2147483647 elements"),
+    (NESTED, "sub", "reply refused: an array of 1048576 elements"),
+    (HUGE, "reply", "reply refused: an array of 2147483647 elements"),
+    (UNASKED, "cmd", "reply refused: a reply to no command"),
+], ids=["huge", "nested", "huge-reply", "unasked"])
+def test_hostile_reply_is_refused_and_the_node_reconnects(server, fake, payload, on, why):
+    # A heartbeat every 0.5 s: the "reply" attack answers the next one.
     srv, port = start_chat(server, "--threads", "1", "--node-name", "A",
-                           "--cluster", fake.url())
+                           "--cluster-ttl", "1.5s", "--cluster", fake.url())
     wait_for(lambda: "redis link up" in srv.log(), "the link")
     c = Irc(port)
     c.register("alice")
     before = rss_kib(srv.proc.pid)
     subs = fake.subscribers
 
-    fake.attack(payload)
+    fake.attack(payload, on)
     wait_for(lambda: fake.sent, "the attack to end")
     # The link comes back, or the memory the reply takes passes the bound.
     grown = lambda: rss_kib(srv.proc.pid) - before
-    wait_for(lambda: srv.log().count("redis link up") >= 2 or grown() > BOUND_KIB,
-             "the link again")
+    wait_for(lambda: srv.proc.poll() is not None or srv.log().count("redis link up") >= 2
+             or grown() > BOUND_KIB, "the link again")
+    assert srv.proc.poll() is None, f"the node died: {srv.log()}"
     assert grown() < BOUND_KIB, f"RSS grew by {grown()} KiB"
     log = srv.log()
     assert log.count("reply refused") == 1, log
-    assert "cluster: redis link lost: reply refused: an array of" in log, log
+    assert f"cluster: redis link lost: {why}" in log, log
     assert fake.subscribers > subs
     # sockit closed the connection long before the payload was all sent:
     # what it held is bounded.
