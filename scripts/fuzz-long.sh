@@ -6,8 +6,10 @@
 # exec/s, coverage (libFuzzer's cov: edges and ft: features), corpus size
 # and crashes.  The corpus grows in build-fuzz/corpus/NAME, seeded from
 # tests/fuzz/seeds/NAME and tests/fuzz/corpus/NAME.  FUZZ_MINIMISE=1 then
-# merges it back, minimised (-merge=1), into tests/fuzz/corpus/NAME for
-# committing.  FUZZ_TARGETS="a b" picks targets (names without fuzz_).
+# replaces tests/fuzz/corpus/NAME with the minimised (-merge=1, edges
+# only) union of it and the run's corpus, less what the seeds cover, for
+# committing (inputs up to FUZZ_MAX_LEN bytes, default 4096).  FUZZ_TARGETS="a b"
+# picks targets (names without fuzz_).
 # Every target runs inside `unshare -n` where allowed (loopback only).
 # Exit 0 only if no target crashed, leaked or timed out.  The build, the
 # settings and the run are scripts/fuzz-common.sh's.
@@ -25,6 +27,29 @@ coverage() {
 		awk '{ print $2, $4, $6 }'
 }
 stat_of() { grep -E "^stat::$2:" "$1" | tail -1 | awk '{ print $2 }'; }
+
+# minimise NAME: tests/fuzz/corpus/NAME made anew, minimised (-merge=1),
+# from itself and this run's corpus, inputs at most FUZZ_MAX_LEN bytes
+# (default 4096).  Minimised to the edges (-use_counters=0): every edge
+# any run reached, not every hit-count bucket, a quarter of the files
+# (build-fuzz/corpus keeps the rest for the next run here).  The seeds
+# go in first and come out after, so the corpus keeps only what they do
+# not already cover (every run and the smoke load both).
+minimise() {
+	local name=$1 new=$out/min/$1 seeds=tests/fuzz/seeds/$1 f
+	local dst=tests/fuzz/corpus/$1
+	rm -rf "$new"
+	mkdir -p "$new" "$dst"
+	[ -d "$seeds" ] && cp "$seeds"/* "$new"/ 2>/dev/null
+	"${fuzz_isolate[@]}" "$out/$name" -merge=1 -use_counters=0 \
+		-max_len="${FUZZ_MAX_LEN:-4096}" -rss_limit_mb=2048 "$new" "$dst" "$out/corpus/$name" \
+		>"$out/$name.merge.log" 2>&1 || return 1
+	if [ -d "$seeds" ]; then
+		for f in "$seeds"/*; do rm -f "$new/${f##*/}"; done
+	fi
+	rm -rf "$dst"
+	if [ -n "$(ls -A "$new")" ]; then mv "$new" "$dst"; fi
+}
 
 rows=() failed=0
 start=$(date +%s)
@@ -53,9 +78,7 @@ for name in "${fuzz_names[@]}"; do
 	          "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" \
 	          "$((t1 - t0))" "$status")")
 	if [ "${FUZZ_MINIMISE:-0}" = 1 ] && [ "$rc" -eq 0 ]; then
-		mkdir -p "tests/fuzz/corpus/$name"
-		"${fuzz_isolate[@]}" "$out/$name" -merge=1 -max_len=4096 "tests/fuzz/corpus/$name" \
-			"$out/corpus/$name" >"$out/$name.merge.log" 2>&1 ||
+		minimise "$name" ||
 			echo "fuzz-long: merging $name's corpus failed (see $out/$name.merge.log)" >&2
 	fi
 done

@@ -20,7 +20,15 @@ struct nc_telnet {
 
 struct nc_telnet *nc_telnet_new(void)
 {
-	return calloc(1, sizeof(struct nc_telnet));
+	/* Not calloc: the 64 KiB reply queue is read only below nreply. */
+	struct nc_telnet *t = malloc(sizeof *t);
+
+	if (t) {
+		t->st = T_DATA;
+		t->verb = 0;
+		t->nreply = 0;
+	}
+	return t;
 }
 
 void nc_telnet_free(struct nc_telnet *t)

@@ -132,14 +132,23 @@ static bool all_digits(const char *s)
 
 /* --udp takes an optional port, which getopt has no form for: `--udp=7`
  * becomes `--udp-port 7` here, and so does a bare number right
- * after `--udp` (a number alone is never a host here).  out has room for
- * 2 * argc + 1 pointers; returns the new argc. */
+ * after `--udp` (a number alone is never a host here).  Nothing after
+ * `--` is rewritten: those words are hosts, as getopt reads them (each
+ * split in two, they would outnumber the argv slots the hosts are
+ * written back to).  out has room for 2 * argc + 1 pointers; returns
+ * the new argc. */
 static int udp_argv(int argc, char **argv, char **out)
 {
 	int n = 0;
+	bool hosts_only = false;
 
 	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--udp=", 6) == 0) {
+		if (hosts_only) {
+			out[n++] = argv[i];
+		} else if (i > 0 && strcmp(argv[i], "--") == 0) {
+			hosts_only = true;
+			out[n++] = argv[i];
+		} else if (strncmp(argv[i], "--udp=", 6) == 0) {
 			out[n++] = (char *)"--udp-port";
 			out[n++] = argv[i] + 6;
 		} else if (i > 0 && strcmp(argv[i], "--udp") == 0 && i + 1 < argc &&
@@ -233,6 +242,8 @@ int ping_parse_options(int argc, char **argv, struct ping_opts *o)
 		return cli_sub_fail(EXIT_USAGE, "ping", "out of memory");
 	int n = udp_argv(argc, argv, args);
 	int rc = parse(n, args, &r, &first);
+	if (rc == CLI_RUN && n - first > argc - 1)
+		rc = cli_usage("ping", "too many arguments");   /* never past argv */
 	if (rc == CLI_RUN) {
 		/* The hosts are argv's own strings: keep them in argv. */
 		o->nhosts = n - first;

@@ -384,12 +384,24 @@ static void on_connect(const redisAsyncContext *ac, int status)
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
 	struct redis_bus *rb = ac->data;
+	char buf[160];
+	const char *why = redis_reply_refused(&rb->cmd_cap, buf, sizeof buf);
 
 	(void)status;
 	if (ac == rb->cmd)
 		rb->cmd = NULL;
+	if (!why)
+		why = ac->errstr[0] ? ac->errstr : "connection closed";
 	if (rb->want && !rb->freeing)
-		link_down(rb, ac->errstr[0] ? ac->errstr : "connection closed");
+		link_down(rb, why);
+}
+
+/* Whether the command connection waits for a reply (a callback queued). */
+static bool awaiting(void *ctx)
+{
+	const redisAsyncContext *ac = ctx;
+
+	return ac->replies.head != NULL;
 }
 
 static redisAsyncContext *open_one(struct redis_bus *rb)
@@ -406,6 +418,7 @@ static redisAsyncContext *open_one(struct redis_bus *rb)
 		return NULL;
 	}
 	ac->data = rb;
+	redis_reply_cap(ac->c.reader, &rb->cmd_cap, awaiting, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	/* Queued until connected; AUTH and SELECT go first. */

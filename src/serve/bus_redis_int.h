@@ -9,6 +9,7 @@
 #include <hiredis/async.h>
 
 #include "bus.h"
+#include "serve/redis_reply.h"
 #include "serve/redis_sub.h"
 #include "serve/redis_url.h"
 #include "sockit/loop.h"
@@ -25,6 +26,7 @@ struct redis_bus {
 	struct redis_url url;
 	char *password;
 	redisAsyncContext *cmd;    /* commands: hiredis's async API */
+	struct redis_reply_cap cmd_cap;   /* cmd's reader's element budget */
 	struct redis_sub *sub;     /* pub/sub: redis_sub.c */
 	bool sharded;              /* SSUBSCRIBE/SPUBLISH (the probe said so) */
 	int connected;             /* connect callbacks with success, of 2 */

@@ -239,22 +239,31 @@ bad:
 	return -1;
 }
 
+int plan_load_stream(struct serve_plan *p, FILE *f, const char *name, char *err,
+                     size_t errlen)
+{
+	struct cfg c = {.p = p, .path = name, .f = f};
+
+	p->source = name;
+	int rc = read_lines(&c, err, errlen);
+	block_clear(&c.b);
+	if (rc == 0 && p->n == 0) {
+		sk_seterr(err, errlen, "%s:%d: no service blocks (add 'service NAME')",
+		          name, c.lineno);
+		rc = -1;
+	}
+	return rc;
+}
+
 int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t errlen)
 {
-	struct cfg c = {.p = p, .path = path};
+	FILE *f = fopen(path, "r");
 
-	if (!(c.f = fopen(path, "r"))) {
+	if (!f) {
 		sk_seterrno(err, errlen, "%s", path);
 		return -1;
 	}
-	p->source = path;
-	int rc = read_lines(&c, err, errlen);
-	block_clear(&c.b);
-	fclose(c.f);
-	if (rc == 0 && p->n == 0) {
-		sk_seterr(err, errlen, "%s:%d: no service blocks (add 'service NAME')",
-		          path, c.lineno);
-		rc = -1;
-	}
+	int rc = plan_load_stream(p, f, path, err, errlen);
+	fclose(f);
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "serve/server.h"
 
@@ -41,6 +42,11 @@ const char *plan_keep(struct serve_plan *p, const char *s);
 /* Read a config file into p (format: docs/serve-config.md).  Returns 0,
  * or -1 with err "FILE:LINE: problem"; nothing starts on a bad file. */
 int plan_load_file(struct serve_plan *p, const char *path, char *err, size_t errlen);
+
+/* The same from an open stream, named name in errors (kept as the
+ * plan's source, so it must outlive the plan): the fuzz target's way in. */
+int plan_load_stream(struct serve_plan *p, FILE *f, const char *name, char *err,
+                     size_t errlen);
 
 /* Check the finished plan (after command-line options are applied) and
  * complete it: a service with a UDP opt-in (chargen) that runs on its

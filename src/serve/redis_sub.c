@@ -21,6 +21,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "serve/redis_reply.h"
 #include "serve/redis_sub.h"
 #include "sockit/net.h"
 
@@ -35,6 +36,7 @@ struct redis_sub {
 	bool connecting, dead, ready, sharded, in_cb, freed;
 	unsigned waiting;          /* W_AUTH | W_PROBE */
 	redisReader *rd;
+	struct redis_reply_cap cap;   /* rd's element budget */
 	char *out;
 	size_t olen, ocap;
 	struct redis_sub_cb cb;
@@ -102,6 +104,12 @@ static void flush_out(struct redis_sub *s)
 	sk_loop_mod(s->loop, s->fd, SK_READ);
 }
 
+/* An error reply's text, never empty (it ends up in a log line). */
+static const char *error_of(const redisReply *r)
+{
+	return r->str && r->str[0] ? r->str : "error reply without a message";
+}
+
 static const char *str_at(const redisReply *r, size_t i)
 {
 	return r->type == REDIS_REPLY_ARRAY && i < r->elements &&
@@ -114,7 +122,7 @@ static void take(struct redis_sub *s, const redisReply *r)
 	if (s->waiting & W_AUTH) {
 		s->waiting &= ~(unsigned)W_AUTH;
 		if (r->type == REDIS_REPLY_ERROR)
-			fail(s, r->str);
+			fail(s, error_of(r));
 		return;
 	}
 	if (s->waiting & W_PROBE) {
@@ -128,7 +136,7 @@ static void take(struct redis_sub *s, const redisReply *r)
 		return;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		fail(s, r->str);
+		fail(s, error_of(r));
 		return;
 	}
 	const char *kind = str_at(r, 0), *chan = str_at(r, 1);
@@ -141,6 +149,28 @@ static void take(struct redis_sub *s, const redisReply *r)
 	} else if (strcmp(kind, "ssubscribe") == 0 || strcmp(kind, "subscribe") == 0) {
 		if (s->cb.subscribed)
 			s->cb.subscribed(s->cb.data, chan);
+	}
+}
+
+void redis_sub_input(struct redis_sub *s, const char *buf, size_t n)
+{
+	char why[160];
+
+	if (s->dead)
+		return;
+	if (redisReaderFeed(s->rd, buf, n) != REDIS_OK) {
+		fail(s, "reader: out of memory");
+		return;
+	}
+	void *reply = NULL;
+	while (!s->dead && redisReaderGetReply(s->rd, &reply) == REDIS_OK && reply) {
+		take(s, reply);
+		freeReplyObject(reply);
+		reply = NULL;
+	}
+	if (!s->dead && s->rd->err) {
+		const char *refused = redis_reply_refused(&s->cap, why, sizeof why);
+		fail(s, refused ? refused : s->rd->errstr[0] ? s->rd->errstr : "protocol error");
 	}
 }
 
@@ -158,18 +188,7 @@ static void read_in(struct redis_sub *s)
 			fail(s, n < 0 ? strerror(errno) : "connection closed");
 			return;
 		}
-		if (redisReaderFeed(s->rd, buf, (size_t)n) != REDIS_OK) {
-			fail(s, "reader: out of memory");
-			return;
-		}
-		void *reply = NULL;
-		while (!s->dead && redisReaderGetReply(s->rd, &reply) == REDIS_OK && reply) {
-			take(s, reply);
-			freeReplyObject(reply);
-			reply = NULL;
-		}
-		if (!s->dead && s->rd->err)
-			fail(s, s->rd->errstr[0] ? s->rd->errstr : "protocol error");
+		redis_sub_input(s, buf, (size_t)n);
 	}
 }
 
@@ -229,19 +248,33 @@ static int start(const struct redis_url *url, char *err, size_t errlen)
 	return fd;
 }
 
-struct redis_sub *redis_sub_open(struct sk_loop *loop, const struct redis_url *url,
-                                 const char *password, const struct redis_sub_cb *cb,
-                                 char *err, size_t errlen)
+struct redis_sub *redis_sub_new(const struct redis_sub_cb *cb, bool auth)
 {
 	struct redis_sub *s = calloc(1, sizeof *s);
 
 	if (!s || !(s->rd = redisReaderCreate())) {
-		snprintf(err, errlen, "out of memory");
 		free(s);
 		return NULL;
 	}
-	s->loop = loop;
+	redis_reply_cap(s->rd, &s->cap, NULL, NULL);   /* pushes: any time */
+	s->fd = -1;
 	s->cb = *cb;
+	s->waiting = W_PROBE | (auth ? W_AUTH : 0);
+	return s;
+}
+
+struct redis_sub *redis_sub_open(struct sk_loop *loop, const struct redis_url *url,
+                                 const char *password, const struct redis_sub_cb *cb,
+                                 char *err, size_t errlen)
+{
+	bool auth = password && password[0];
+	struct redis_sub *s = redis_sub_new(cb, auth);
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
 	s->connecting = true;
 	if ((s->fd = start(url, err, errlen)) < 0 ||
 	    sk_loop_add(loop, s->fd, SK_WRITE, on_io, s) < 0) {
@@ -253,16 +286,15 @@ struct redis_sub *redis_sub_open(struct sk_loop *loop, const struct redis_url *u
 		free(s);
 		return NULL;
 	}
-	if (password && password[0]) {
+	/* AUTH's reply, then the probe's, come first (W_AUTH, W_PROBE). */
+	if (auth) {
 		const char *argv[] = { "AUTH", password };
 		size_t lens[] = { 4, strlen(password) };
 		queue(s, 2, argv, lens);
-		s->waiting |= W_AUTH;
 	}
 	const char *argv[] = { "COMMAND", "INFO", "SSUBSCRIBE" };
 	size_t lens[] = { 7, 4, 10 };
 	queue(s, 3, argv, lens);
-	s->waiting |= W_PROBE;
 	return s;
 }
 

@@ -28,6 +28,16 @@ struct redis_sub *redis_sub_open(struct sk_loop *loop, const struct redis_url *u
                                  const char *password, const struct redis_sub_cb *cb,
                                  char *err, size_t errlen);
 
+/* A connection without a socket, as redis_sub_open makes before it
+ * connects: it expects AUTH's reply first (auth), then the probe's.  Fed
+ * by redis_sub_input; the fuzz target's way in.  NULL: out of memory. */
+struct redis_sub *redis_sub_new(const struct redis_sub_cb *cb, bool auth);
+
+/* Bytes from Redis: every whole reply goes to the callbacks; an error
+ * reply, a protocol error or a reply over the element budget
+ * (serve/redis_reply.h) fails the connection (cb.failed, once). */
+void redis_sub_input(struct redis_sub *s, const char *buf, size_t n);
+
 /* Whether the probe chose sharded pub/sub (false before it answered). */
 bool redis_sub_sharded(const struct redis_sub *s);
 

@@ -78,11 +78,7 @@ static void run_service(const uint8_t *d, size_t n, size_t cut)
 	struct fake a, b;
 
 	fake_init(&a, &svc_chat, &opt);
-	memcpy(&b, &a, sizeof b);
-	b.out = NULL;
-	b.outlen = 0;
-	b.conn.opt = &b.opt;
-	b.conn.state = calloc(1, svc_chat.state_size);
+	fake_init_peer(&b, &a);
 	fake_open(&a);
 	fake_open(&b);
 	const char reg[] = "NICK peer\r\nUSER p 0 * :P\r\nJOIN #x\r\n";

@@ -1,7 +1,8 @@
 /* fuzz_serve_config.c — libFuzzer target for the `sockit serve -c FILE`
  * parser and plan check: any file either loads into a plan within the
  * limits, or fails with "FILE:LINE: problem" (or "FILE: why").  The input
- * goes through a memfd, so the real plan_load_file reads it.
+ * is read as a stream by plan_load_stream, what plan_load_file runs on
+ * the file it opens.
  *
  * fuzz-sources: src/serve/config.c src/serve/plan.c src/serve/limits.c
  * src/serve/redis_url.c lib/endpoint.c
@@ -11,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "serve/plan.h"
 #include "sockit/error.h"
@@ -37,24 +36,22 @@ static void check_plan(const struct serve_plan *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
-	static int fd = -1;
+	static const char path[] = "fuzz.conf";
 	struct serve_plan p;
 	char err[SK_ERRLEN];
 
 	if (size > 65536)
 		return 0;
-	if (fd < 0) {
-		fd = memfd_create("sockit-conf", 0);
-		if (fd < 0)
-			abort();
-		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+	/* A memory stream, not a file: an open, a truncate and a write per
+	 * input were a third of the time, and plan_load_file only opens.
+	 * (fmemopen may refuse 0 bytes: the empty file is /dev/null.) */
+	FILE *f = size ? fmemopen((void *)data, size, "r") : fopen("/dev/null", "r");
+	if (!f)
 		abort();
 	plan_init(&p);
 	err[0] = '\0';
-	int rc = plan_load_file(&p, path, err, sizeof err);
+	int rc = plan_load_stream(&p, f, path, err, sizeof err);
+	fclose(f);
 	if (rc == 0)
 		rc = plan_check(&p, err, sizeof err);
 	if (rc == 0)

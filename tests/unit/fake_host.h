@@ -17,7 +17,7 @@ struct fake {
 	struct svc_conn conn;
 	struct svc_options opt;
 	char *out;            /* everything sent */
-	size_t outlen;
+	size_t outlen, outcap;
 	size_t queued;        /* what svc_queued reports */
 	size_t queue_after;   /* sends beyond this many bytes count as queued */
 	int sends;
@@ -38,7 +38,13 @@ static inline struct fake *fake_of(struct svc_conn *c)
 static inline int fake_send(struct svc_conn *c, const void *d, size_t n)
 {
 	struct fake *f = fake_of(c);
-	f->out = realloc(f->out, f->outlen + n + 1);
+	if (f->outlen + n + 1 > f->outcap) {
+		/* Doubling: a realloc per send copied everything sent so far. */
+		f->outcap = f->outcap ? f->outcap : 1024;
+		while (f->outlen + n + 1 > f->outcap)
+			f->outcap *= 2;
+		f->out = realloc(f->out, f->outcap);
+	}
 	memcpy(f->out + f->outlen, d, n);
 	f->outlen += n;
 	f->out[f->outlen] = '\0';
@@ -91,7 +97,11 @@ static const struct svc_host_ops fake_ops = {
 static inline void fake_init(struct fake *f, const struct service *svc,
                              const struct svc_options *opt)
 {
-	memset(f, 0, sizeof *f);
+	/* All but the log's 64 KiB, which is kept NUL-ended at loglen:
+	 * zeroing it was a good part of a fuzz input's time. */
+	memset(f, 0, offsetof(struct fake, log));
+	f->log[0] = '\0';
+	f->loglen = 0;
 	f->svc = svc;
 	if (opt)
 		f->opt = *opt;
@@ -109,6 +119,23 @@ static inline void fake_init(struct fake *f, const struct service *svc,
 	}
 }
 
+/* Another client of first's instance (first set up by fake_init), not
+ * opened: its own output, log and state. */
+static inline void fake_init_peer(struct fake *f, const struct fake *first)
+{
+	memset(f, 0, offsetof(struct fake, log));
+	f->log[0] = '\0';
+	f->loglen = 0;
+	f->svc = first->svc;
+	f->opt = first->opt;
+	f->queue_after = (size_t)-1;
+	f->conn.host = first->conn.host;
+	f->conn.opt = &f->opt;
+	f->conn.peer = first->conn.peer;
+	f->conn.instance = first->conn.instance;
+	f->conn.state = f->svc->state_size ? calloc(1, f->svc->state_size) : NULL;
+}
+
 static inline void fake_open(struct fake *f)
 {
 	if (f->svc->open)
@@ -124,6 +151,7 @@ static inline void fake_free(struct fake *f)
 	free(f->conn.state);
 	free(f->out);
 	f->out = NULL;
+	f->outcap = 0;
 }
 
 /* Forget what was sent so far. */
