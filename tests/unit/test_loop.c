@@ -371,6 +371,73 @@ static void test_conn_pause_keeps_order_and_eof(void **state)
 	sk_loop_free(loop);
 }
 
+/* Each delivery is answered by writes of mixed sizes in one callback:
+ * short ones (on io_uring copied beside the connection's ring state, or
+ * moved to the queue when another write follows in the turn), a long one
+ * and one past the early-send threshold; the peer must read every byte
+ * in the order written, however the backend batches them. */
+#define MIX_BIG (40 * 1024)
+
+static char mix_byte(size_t i) { return (char)('a' + i % 23); }
+
+struct mixer { size_t written; };
+
+static void mix_write(struct sk_conn *c, struct mixer *m, size_t n)
+{
+	static char buf[MIX_BIG];
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = mix_byte(m->written + i);
+	assert_int_equal(sk_conn_write(c, buf, n), 0);
+	m->written += n;
+}
+
+static void mixer_data(struct sk_conn *c, const char *d, size_t n)
+{
+	static const size_t sizes[] = { 5, 200, 7, 3000, 1, MIX_BIG, 9 };
+	struct mixer *m = c->data;
+	(void)d;
+
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+			mix_write(c, m, sizes[i]);
+}
+
+static const struct sk_conn_ops mixer_ops = { .on_data = mixer_data };
+
+static void test_conn_mixed_writes_keep_order(void **state)
+{
+	struct sk_loop *loop = new_loop(16);
+	struct mixer m = { 0 };
+	static char got[8 * (MIX_BIG + 4096)];
+	size_t have = 0;
+	int sv[2];
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	sk_loop_once(loop, 0);
+	struct sk_conn *c = sk_conn_new(loop, sv[0], NULL, 0, &mixer_ops, &m, NULL);
+	assert_non_null(c);
+	for (int round = 0; round < 3; round++) {
+		size_t want = m.written;
+		assert_int_equal(write(sv[1], "x", 1), 1);
+		for (int i = 0; i < 500 && (want == m.written || have < m.written); i++) {
+			sk_loop_once(loop, 2);
+			ssize_t r = read(sv[1], got + have, sizeof got - have);
+			if (r > 0)
+				have += (size_t)r;
+		}
+		assert_true(m.written > want);
+		assert_int_equal(have, m.written);
+	}
+	for (size_t i = 0; i < have; i++)
+		if (got[i] != mix_byte(i))
+			fail_msg("byte %zu: got %c, want %c", i, got[i], mix_byte(i));
+	sk_conn_close(c, "done");
+	close(sv[1]);
+	sk_loop_free(loop);
+}
+
 /* Echo one byte through c's peer end; whether it came back. */
 static bool echoes(struct sk_loop *loop, int peer, char ch)
 {
@@ -607,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_conn_backpressure_stops_reading),
 		cmocka_unit_test(test_conn_flooding_peer_held_to_the_watermark),
 		cmocka_unit_test(test_conn_pause_keeps_order_and_eof),
+		cmocka_unit_test(test_conn_mixed_writes_keep_order),
 		cmocka_unit_test(test_conn_close_releases_socket_and_fd),
 		cmocka_unit_test(test_accept_pause_resume_delete),
 		cmocka_unit_test(test_accept_reports_emfile),
