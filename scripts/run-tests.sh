@@ -51,10 +51,12 @@ count_e2e
 
 # The server's suites once more on the other backend: io_uring where the
 # kernel has it (auto falls back to epoll with a log line where not).
-echo "== end-to-end tests ($build, SOCKIT_BACKEND=auto: serve, services, echo, harden, soak)"
+# Chat is there for its many clients per turn, its SendQ limit and its
+# fan-out (~50 s).
+echo "== end-to-end tests ($build, SOCKIT_BACKEND=auto: serve, services, echo, chat, harden, soak)"
 SOCKIT_BACKEND=auto timeout 600 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
 	tests/e2e/test_serve.py tests/e2e/test_services.py tests/e2e/test_echo.py \
-	tests/e2e/test_harden.py tests/e2e/test_soak.py \
+	tests/e2e/test_chat.py tests/e2e/test_harden.py tests/e2e/test_soak.py \
 	2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 count_e2e

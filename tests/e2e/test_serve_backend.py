@@ -3,7 +3,7 @@ the connections where the kernel has it, auto falls back to epoll with
 one log line when io_uring is off (SOCKIT_NO_URING=1), an explicit
 io_uring that cannot be had is exit 1, a bad name exit 2.
 
-The serve, services, echo, harden and soak suites run a second time under
+The serve, services, echo, chat, harden and soak suites run a second time under
 SOCKIT_BACKEND=auto from scripts/run-tests.sh."""
 import json
 import os
