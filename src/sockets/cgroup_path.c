@@ -94,6 +94,13 @@ static int add_dir(const char *fpath, const struct stat *sb, int type, struct FT
 	return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = ((const struct cg_ent *)a)->id, y = ((const struct cg_ent *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
 static void load(void)
 {
 	char mnt[4096];
@@ -102,6 +109,9 @@ static void load(void)
 	find_mount(mnt, sizeof mnt);
 	cg.mntlen = strlen(mnt);
 	nftw(mnt, add_dir, 32, FTW_MOUNT | FTW_PHYS);
+	/* -e looks up every socket's id: by halving, not a pass over all of
+	 * a host's cgroups per socket. */
+	qsort(cg.v, cg.n, sizeof *cg.v, by_id);
 }
 
 void cgroup_path_offline(void)
@@ -118,9 +128,11 @@ const char *cgroup_path(uint64_t id)
 		return "/";
 	if (!cg.loaded && !cg.offline)
 		load();
-	for (size_t i = 0; i < cg.n; i++)
-		if (cg.v[i].id == id)
-			return cg.v[i].path;
+	const struct cg_ent key = {id, NULL};
+	const struct cg_ent *hit = cg.n ? bsearch(&key, cg.v, cg.n, sizeof *cg.v, by_id) : NULL;
+
+	if (hit)
+		return hit->path;
 	/* A socket of a removed cgroup, or one outside this mount: as ss. */
 	snprintf(cg.unknown, sizeof cg.unknown, "unreachable:%" PRIx64, id);
 	return cg.unknown;

@@ -303,11 +303,23 @@ static uint64_t cookie64(const struct sock_entry *e)
 	return (uint64_t)e->cookie[1] << 32 | e->cookie[0];
 }
 
-/* ss's " <->": '<' while the socket still receives, '>' while it sends. */
+/* ss's "<->": '<' while the socket still receives, '>' while it sends;
+ * the same three characters in the table and in JSON. */
+static const char *shutdown_arrows(const struct sock_entry *e, char out[4])
+{
+	out[0] = e->shutdown & 1 ? '-' : '<';
+	out[1] = '-';
+	out[2] = e->shutdown & 2 ? '-' : '>';
+	out[3] = '\0';
+	return out;
+}
+
 static void text_shutdown(struct sbuf *b, const struct sock_entry *e)
 {
+	char sd[4];
+
 	if (e->has_shutdown)
-		add(b, " %c-%c", e->shutdown & 1 ? '-' : '<', e->shutdown & 2 ? '-' : '>');
+		add(b, " %s", shutdown_arrows(e, sd));
 }
 
 /* UNIX_DIAG_VFS's device is the kernel's internal dev_t (major << 20 |
@@ -410,11 +422,8 @@ void output_details_json(FILE *out, const struct sock_entry *e)
 {
 	char sd[4];
 
-	if (e->has_shutdown) {
-		snprintf(sd, sizeof sd, "%c-%c", e->shutdown & 1 ? '-' : '<',
-		         e->shutdown & 2 ? '-' : '>');
-		fprintf(out, ",\"shutdown\":\"%s\"", sd);
-	}
+	if (e->has_shutdown)
+		fprintf(out, ",\"shutdown\":\"%s\"", shutdown_arrows(e, sd));
 	if (e->family == AF_UNIX) {
 		if (e->has_vfs)
 			fprintf(out, ",\"vfs_inode\":%u,\"vfs_dev\":\"%u/%u\"", e->vfs_ino,
